@@ -1,0 +1,1 @@
+"""Silta's Kela side: Kela's case systems send referrals here and follow their status."""

@@ -1,0 +1,131 @@
+"""Kela's integration API: send referrals, follow their status."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Any
+from uuid import UUID
+
+from fastapi import APIRouter, Body, Header, Query, Response
+from pydantic import BaseModel, Field
+from silta_schemas import examples
+from silta_schemas.status import ReferralStatus
+from silta_schemas.referrals import ReferralRequest
+from silta_service.problems import ProblemError, problem_responses
+from silta_service.views import ReferralSummaryBase, RuntimeDep, StatusChangeView
+
+from kela_side import service
+from kela_side.service import ReferralRecord
+
+router = APIRouter(prefix="/v1/referrals", tags=["referrals"])
+
+
+class ReferralSummary(ReferralSummaryBase):
+    recipient: str = Field(description="Receiving organisation, `county-NN`.")
+    created_at: datetime = Field(description="When Kela's side stored it.")
+
+
+class ReferralView(ReferralSummary):
+    history: list[StatusChangeView] = Field(description="Every status change, oldest first.")
+
+
+class ReferralPage(BaseModel):
+    items: list[ReferralSummary]
+
+
+def _summary(record: ReferralRecord) -> dict[str, Any]:
+    return {
+        "id": record.id,
+        "kind": record.kind,
+        "status": record.status,
+        "county_code": record.county_code,
+        "recipient": record.recipient,
+        "created_at": record.created_at,
+        "updated_at": record.updated_at,
+    }
+
+
+def _view(record: ReferralRecord) -> ReferralView:
+    history = [StatusChangeView.model_validate(change, from_attributes=True) for change in record.history]
+    return ReferralView(**_summary(record), history=history)
+
+
+_EXAMPLES = {
+    "notice_of_need": {"summary": "Notice of need for social work", "value": examples.NOTICE_OF_NEED_EXAMPLE},
+    "basic_amount_reduction": {
+        "summary": "Notice of basic amount reduction",
+        "value": examples.BASIC_AMOUNT_REDUCTION_EXAMPLE,
+    },
+}
+
+
+@router.post(
+    "",
+    status_code=201,
+    response_model=ReferralView,
+    summary="Send a referral to the client's county",
+    description=(
+        "Validates the referral against the shared schema, stores it with its outbox message in "
+        "one transaction and answers `201` with status `sent`, also while the broker is down. "
+        "With an `Idempotency-Key`, repeating the request returns the same referral (`200`)."
+    ),
+    responses={200: {"model": ReferralView, "description": "Replay of an earlier request with the same Idempotency-Key"}, **problem_responses(422)},
+)
+async def create_referral(
+    runtime: RuntimeDep,
+    response: Response,
+    referral: Annotated[ReferralRequest, Body(openapi_examples=_EXAMPLES)],  # type: ignore[arg-type]
+    idempotency_key: Annotated[
+        str | None,
+        Header(
+            alias="Idempotency-Key",
+            min_length=1,
+            max_length=200,
+            description="Client-chosen key: the same key returns the same referral.",
+        ),
+    ] = None,
+) -> ReferralView:
+    try:
+        record, created = await service.submit_referral(runtime.engine, referral, idempotency_key)
+    except service.IdempotencyKeyReused:
+        raise ProblemError(
+            422,
+            "idempotency-key-reused",
+            "Idempotency-Key reused",
+            "this Idempotency-Key was used with a different request body",
+        ) from None
+    if created:
+        runtime.relay.wake()
+    else:
+        response.status_code = 200
+    response.headers["Location"] = f"/v1/referrals/{record.id}"
+    return _view(record)
+
+
+@router.get(
+    "/{referral_id}",
+    response_model=ReferralView,
+    summary="A referral's current status and whole history",
+    responses=problem_responses(404, 422),
+)
+async def read_referral(runtime: RuntimeDep, referral_id: UUID) -> ReferralView:
+    record = await service.get_referral(runtime.engine, referral_id)
+    if record is None:
+        raise ProblemError(404, "not-found", "Not found", "no such referral")
+    return _view(record)
+
+
+@router.get(
+    "",
+    response_model=ReferralPage,
+    summary="Referrals sent, newest first",
+    responses=problem_responses(422),
+)
+async def list_referrals(
+    runtime: RuntimeDep,
+    status: Annotated[ReferralStatus | None, Query(description="Only referrals in this status.")] = None,
+    limit: Annotated[int, Query(ge=1, le=500, description="Page size.")] = 100,
+    offset: Annotated[int, Query(ge=0, description="Items to skip.")] = 0,
+) -> ReferralPage:
+    records = await service.list_referrals(runtime.engine, status=status, limit=limit, offset=offset)
+    return ReferralPage(items=[ReferralSummary(**_summary(record)) for record in records])

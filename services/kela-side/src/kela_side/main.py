@@ -1,0 +1,46 @@
+"""The Kela side's application: API, outbox relay and the consumer of acknowledgements."""
+
+from __future__ import annotations
+
+from fastapi import FastAPI
+from silta_messaging.topology import COUNTY_EXCHANGE, ConsumerQueue
+from silta_service.app import create_app
+from silta_service.db import create_engine
+from silta_service.runtime import BusWiring, Runtime
+from silta_service.settings import ServiceSettings
+
+from kela_side.api import referrals
+from kela_side.db.tables import messaging
+from kela_side.service import apply_acknowledgements
+from kela_side.settings import KelaSettings
+
+RELAY_LOCK_KEY = 0x5117A_01
+
+
+def build_app(settings: ServiceSettings | None = None) -> FastAPI:
+    config = settings if isinstance(settings, KelaSettings) else KelaSettings()
+
+    def runtime() -> Runtime:
+        wiring = BusWiring(
+            name="silta-kela-side",
+            queue=ConsumerQueue(
+                name=config.queue_name,
+                exchange=COUNTY_EXCHANGE,
+                binding_keys=("#",),
+                delivery_limit=config.delivery_limit,
+            ),
+            handler=apply_acknowledgements,
+            relay_lock_key=RELAY_LOCK_KEY,
+        )
+        return Runtime(config, create_engine(config.database_url), messaging, wiring)
+
+    return create_app(
+        title="Silta: Kela side",
+        description=(
+            "Kela's case systems send notices of need for social work and notices of basic "
+            "amount reduction to the client's wellbeing services county, and follow each "
+            "referral's status as the county acknowledges it."
+        ),
+        runtime_factory=runtime,
+        routers=[referrals.router],
+    )

@@ -1,0 +1,287 @@
+"""Kela side service layer: taking referrals in, applying acknowledgements, reading status.
+
+Each function is one transaction. Writes to the outbox happen in the same transaction as
+the change they announce; the caller wakes the relay after commit.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections import defaultdict
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+from uuid import UUID, uuid4
+
+from silta_messaging.consumer import Incoming, Rejection
+from silta_messaging.outbox import OutboxEntry, add_to_outbox
+from silta_messaging.topology import KELA_EXCHANGE, routing_key
+from silta_schemas.envelope import seal
+from silta_schemas.parties import KELA, county_organisation
+from silta_schemas.referrals import ReferralRequest
+from silta_schemas.status import ReferralStatus, StatusAcknowledgement
+from silta_service.db import as_utc
+from silta_service.tracking import StatusChange, load_history
+from sqlalchemy import Row, bindparam, exc, select, tuple_, update
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
+
+from kela_side.db.tables import messaging, referrals, status_history
+from kela_side.domain.referrals import (
+    SENT_SEQUENCE,
+    AcknowledgementRejected,
+    Decision,
+    TrackedReferral,
+    decide,
+)
+
+
+class IdempotencyKeyReused(Exception):
+    """The Idempotency-Key was used before with a different request body."""
+
+
+@dataclass(frozen=True)
+class ReferralRecord:
+    id: UUID
+    kind: str
+    county_code: str
+    recipient: str
+    status: ReferralStatus
+    created_at: datetime
+    updated_at: datetime
+    history: Sequence[StatusChange] = ()
+
+
+def _fingerprint(request: ReferralRequest) -> str:
+    canonical = json.dumps(request.model_dump(mode="json"), sort_keys=True, separators=(",", ":"))
+    return hashlib.sha256(canonical.encode()).hexdigest()
+
+
+async def submit_referral(
+    engine: AsyncEngine, request: ReferralRequest, idempotency_key: str | None
+) -> tuple[ReferralRecord, bool]:
+    """Store a referral and its outbox message; return it and whether it is new."""
+    fingerprint = _fingerprint(request)
+    if idempotency_key is not None:
+        replay = await _by_idempotency_key(engine, idempotency_key, fingerprint)
+        if replay is not None:
+            return replay, False
+    now = datetime.now(UTC)
+    referral_id = uuid4()
+    county_code = request.county_code
+    recipient = county_organisation(county_code)
+    envelope = seal(request, sender=KELA, recipient=recipient, referral_id=referral_id)
+    try:
+        async with engine.begin() as conn:
+            await conn.execute(
+                referrals.insert().values(
+                    id=str(referral_id),
+                    kind=request.kind,
+                    county_code=county_code,
+                    recipient=recipient,
+                    status=ReferralStatus.SENT,
+                    status_sequence=SENT_SEQUENCE,
+                    payload=request.model_dump(mode="json"),
+                    idempotency_key=idempotency_key,
+                    request_hash=fingerprint,
+                    created_at=now,
+                    updated_at=now,
+                )
+            )
+            await conn.execute(
+                status_history.insert().values(
+                    referral_id=str(referral_id),
+                    sequence=SENT_SEQUENCE,
+                    status=ReferralStatus.SENT,
+                    changed_at=now,
+                    changed_by=KELA,
+                )
+            )
+            entry = OutboxEntry(envelope, KELA_EXCHANGE, routing_key(request.kind, county_code))
+            await add_to_outbox(conn, messaging.outbox, [entry])
+    except exc.IntegrityError:
+        # The same key raced us; the winner's referral is the answer.
+        if idempotency_key is None:
+            raise
+        replay = await _by_idempotency_key(engine, idempotency_key, fingerprint)
+        if replay is None:
+            raise
+        return replay, False
+    record = ReferralRecord(
+        id=referral_id,
+        kind=request.kind,
+        county_code=county_code,
+        recipient=recipient,
+        status=ReferralStatus.SENT,
+        created_at=now,
+        updated_at=now,
+        history=[StatusChange(SENT_SEQUENCE, ReferralStatus.SENT, now, KELA)],
+    )
+    return record, True
+
+
+async def _by_idempotency_key(
+    engine: AsyncEngine, key: str, fingerprint: str
+) -> ReferralRecord | None:
+    async with engine.connect() as conn:
+        row = (
+            await conn.execute(
+                select(referrals.c.id, referrals.c.request_hash).where(
+                    referrals.c.idempotency_key == key
+                )
+            )
+        ).first()
+        if row is None:
+            return None
+        if row.request_hash != fingerprint:
+            raise IdempotencyKeyReused(key)
+        return await _load(conn, UUID(row.id))
+
+
+async def get_referral(engine: AsyncEngine, referral_id: UUID) -> ReferralRecord | None:
+    async with engine.connect() as conn:
+        return await _load(conn, referral_id)
+
+
+async def _load(conn: AsyncConnection, referral_id: UUID) -> ReferralRecord | None:
+    row = (await conn.execute(_summary_query().where(referrals.c.id == str(referral_id)))).first()
+    if row is None:
+        return None
+    history = await load_history(conn, status_history, referral_id)
+    return _record(row, history)
+
+
+def _summary_query() -> Any:
+    return select(
+        referrals.c.id,
+        referrals.c.kind,
+        referrals.c.county_code,
+        referrals.c.recipient,
+        referrals.c.status,
+        referrals.c.created_at,
+        referrals.c.updated_at,
+    )
+
+
+def _record(row: Row[Any], history: Sequence[StatusChange] = ()) -> ReferralRecord:
+    return ReferralRecord(
+        id=UUID(row.id),
+        kind=row.kind,
+        county_code=row.county_code,
+        recipient=row.recipient,
+        status=ReferralStatus(row.status),
+        created_at=as_utc(row.created_at),
+        updated_at=as_utc(row.updated_at),
+        history=history,
+    )
+
+
+async def list_referrals(
+    engine: AsyncEngine, *, status: ReferralStatus | None, limit: int, offset: int
+) -> list[ReferralRecord]:
+    query = _summary_query().order_by(referrals.c.created_at.desc(), referrals.c.id)
+    if status is not None:
+        query = query.where(referrals.c.status == status)
+    async with engine.connect() as conn:
+        rows = (await conn.execute(query.limit(limit).offset(offset))).all()
+    return [_record(row) for row in rows]
+
+
+async def apply_acknowledgements(
+    conn: AsyncConnection, messages: Sequence[Incoming]
+) -> Mapping[UUID, Rejection]:
+    """The bus handler: record a batch of status acknowledgements in three statements."""
+    rejections: dict[UUID, Rejection] = {}
+    acks: list[tuple[Incoming, StatusAcknowledgement]] = []
+    for message in messages:
+        payload = message.payload
+        if not isinstance(payload, StatusAcknowledgement):
+            rejections[message.envelope.message_id] = Rejection(
+                "kind.not_for_kela", f"Kela does not take {message.envelope.kind} messages"
+            )
+        elif payload.referral_id != message.envelope.referral_id:
+            rejections[message.envelope.message_id] = Rejection(
+                "acknowledgement.referral_mismatch", "payload and envelope name different referrals"
+            )
+        else:
+            acks.append((message, payload))
+    if not acks:
+        return rejections
+    ids = {str(ack.referral_id) for _, ack in acks}
+    tracked = {
+        row.id: TrackedReferral(row.recipient, ReferralStatus(row.status), row.status_sequence)
+        for row in await conn.execute(
+            select(
+                referrals.c.id, referrals.c.recipient, referrals.c.status, referrals.c.status_sequence
+            ).where(referrals.c.id.in_(ids))
+        )
+    }
+    recorded = {
+        (row.referral_id, row.sequence)
+        for row in await conn.execute(
+            select(status_history.c.referral_id, status_history.c.sequence).where(
+                tuple_(status_history.c.referral_id, status_history.c.sequence).in_(
+                    [(str(ack.referral_id), ack.sequence) for _, ack in acks]
+                )
+            )
+        )
+    }
+    history_rows: list[dict[str, Any]] = []
+    advanced: dict[str, StatusAcknowledgement] = {}
+    by_referral: dict[str, list[tuple[Incoming, StatusAcknowledgement]]] = defaultdict(list)
+    for message, ack in acks:
+        by_referral[str(ack.referral_id)].append((message, ack))
+    for referral_id, items in by_referral.items():
+        referral = tracked.get(referral_id)
+        for message, ack in sorted(items, key=lambda item: item[1].sequence):
+            message_id = message.envelope.message_id
+            if referral is None:
+                rejections[message_id] = Rejection("referral.unknown", "no such referral at Kela")
+                continue
+            if (referral_id, ack.sequence) in recorded:
+                continue  # the same change under another message id: nothing to do
+            try:
+                decision = decide(referral, ack, message.envelope.sender)
+            except AcknowledgementRejected as error:
+                rejections[message_id] = Rejection(error.rule, error.detail)
+                continue
+            recorded.add((referral_id, ack.sequence))
+            history_rows.append(_change(ack).row(ack.referral_id))
+            if decision is Decision.ADVANCE:
+                referral = TrackedReferral(referral.recipient, ack.status, ack.sequence)
+                advanced[referral_id] = ack
+    if history_rows:
+        await conn.execute(status_history.insert(), history_rows)
+    if advanced:
+        await conn.execute(
+            update(referrals)
+            .where(referrals.c.id == bindparam("referral_id"))
+            .values(
+                status=bindparam("new_status"),
+                status_sequence=bindparam("new_sequence"),
+                updated_at=bindparam("changed_at"),
+            ),
+            [
+                {
+                    "referral_id": referral_id,
+                    "new_status": ack.status,
+                    "new_sequence": ack.sequence,
+                    "changed_at": ack.changed_at,
+                }
+                for referral_id, ack in advanced.items()
+            ],
+        )
+    return rejections
+
+
+def _change(ack: StatusAcknowledgement) -> StatusChange:
+    return StatusChange(
+        sequence=ack.sequence,
+        status=ack.status,
+        changed_at=ack.changed_at,
+        changed_by=ack.changed_by,
+        event=ack.event,
+        outcome=ack.outcome,
+        reason=ack.reason,
+    )

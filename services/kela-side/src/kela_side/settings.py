@@ -1,0 +1,15 @@
+from __future__ import annotations
+
+from pydantic import Field
+from pydantic_settings import SettingsConfigDict
+from silta_service.settings import ServiceSettings
+
+
+class KelaSettings(ServiceSettings):
+    """Environment variables prefixed ``KELA_SIDE_``."""
+
+    model_config = SettingsConfigDict(env_prefix="KELA_SIDE_")
+
+    database_url: str = "sqlite+aiosqlite:///var/kela-side.db"
+    port: int = 8001
+    queue_name: str = Field("silta.kela-side.inbox", description="Kela's inbound queue.")

@@ -1,0 +1,142 @@
+"""The counties' integration API: the inbox of referrals, and their status updates."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Any
+from uuid import UUID
+
+from fastapi import APIRouter, Body, Query
+from pydantic import BaseModel, Field
+from silta_schemas import examples
+from pydantic_core import PydanticCustomError
+from silta_schemas.lifecycle import TransitionNotAllowed, allowed_next
+from silta_schemas.referrals import ReferralRequest
+from silta_schemas.status import ReferralStatus, StatusUpdate
+from silta_service.problems import FieldError, ProblemError, problem_responses
+from silta_service.views import ReferralSummaryBase, RuntimeDep, StatusChangeView
+
+from municipality_side import service
+from municipality_side.settings import MunicipalitySettings
+
+router = APIRouter(prefix="/v1/referrals", tags=["referrals"])
+
+
+class InboxItem(ReferralSummaryBase):
+    urgency: str | None = Field(description="`urgent` or `normal` for a notice of need.")
+    received_at: datetime = Field(description="When this side stored it (status `delivered`).")
+
+
+class ReferralView(InboxItem):
+    referral: ReferralRequest = Field(description="The referral as Kela sent it.")  # type: ignore[valid-type]
+    history: list[StatusChangeView] = Field(description="Every status change, oldest first.")
+
+
+class Inbox(BaseModel):
+    items: list[InboxItem]
+
+
+def _item(record: service.ReferralRecord) -> dict[str, Any]:
+    return {
+        "id": record.id,
+        "kind": record.kind,
+        "status": record.status,
+        "county_code": record.county_code,
+        "urgency": record.urgency,
+        "received_at": record.received_at,
+        "updated_at": record.updated_at,
+    }
+
+
+def _view(record: service.ReferralRecord) -> ReferralView:
+    return ReferralView(
+        **_item(record),
+        referral=record.payload,
+        history=[StatusChangeView.model_validate(c, from_attributes=True) for c in record.history],
+    )
+
+
+def _served(runtime: RuntimeDep) -> frozenset[str]:
+    settings = runtime.settings
+    assert isinstance(settings, MunicipalitySettings)
+    return settings.served_counties
+
+
+@router.get(
+    "",
+    response_model=Inbox,
+    summary="The inbox: referrals received for the counties served, newest first",
+    responses=problem_responses(422),
+)
+async def list_inbox(
+    runtime: RuntimeDep,
+    status: Annotated[ReferralStatus | None, Query(description="Only referrals in this status.")] = None,
+    limit: Annotated[int, Query(ge=1, le=500, description="Page size.")] = 100,
+    offset: Annotated[int, Query(ge=0, description="Items to skip.")] = 0,
+) -> Inbox:
+    records = await service.list_inbox(
+        runtime.engine, counties=_served(runtime), status=status, limit=limit, offset=offset
+    )
+    return Inbox(items=[InboxItem(**_item(record)) for record in records])
+
+
+async def _get(runtime: RuntimeDep, referral_id: UUID) -> service.ReferralRecord:
+    record = await service.get_referral(runtime.engine, referral_id)
+    if record is None or record.county_code not in _served(runtime):
+        raise ProblemError(404, "not-found", "Not found", "no such referral")
+    return record
+
+
+@router.get(
+    "/{referral_id}",
+    response_model=ReferralView,
+    summary="A referral: what Kela sent, its status and its whole history",
+    responses=problem_responses(404, 422),
+)
+async def read_referral(runtime: RuntimeDep, referral_id: UUID) -> ReferralView:
+    return _view(await _get(runtime, referral_id))
+
+
+_STATUS_EXAMPLES = {
+    name: {"summary": name.replace("_", " "), "value": body}
+    for name, body in examples.STATUS_UPDATE_EXAMPLES.items()
+}
+
+
+@router.post(
+    "/{referral_id}/status",
+    response_model=ReferralView,
+    summary="Change a referral's status; Kela is told at once",
+    description=(
+        "Checked against the referral lifecycle: accepted → in_progress (with what happened) → "
+        "completed (with an outcome), or rejected (with a reason). A transition the lifecycle "
+        "does not allow gets `409` naming the rule."
+    ),
+    responses=problem_responses(404, 409, 422),
+)
+async def post_status(
+    runtime: RuntimeDep,
+    referral_id: UUID,
+    update: Annotated[StatusUpdate, Body(openapi_examples=_STATUS_EXAMPLES)],
+) -> ReferralView:
+    await _get(runtime, referral_id)
+    try:
+        record = await service.change_status(runtime.engine, referral_id, update)
+    except TransitionNotAllowed as error:
+        raise ProblemError(
+            409,
+            "transition-not-allowed",
+            "Status change not allowed",
+            str(error),
+            [FieldError(field="status", rule=error.rule, message=str(error))],
+            extra={"current_status": error.current, "allowed": sorted(allowed_next(error.current))},
+        ) from None
+    except PydanticCustomError as error:
+        rule = FieldError(field="outcome", rule=error.type, message=error.message())
+        raise ProblemError(
+            422, "validation", "The request does not satisfy the schema", error.message(), [rule]
+        ) from None
+    except service.ReferralNotFound:
+        raise ProblemError(404, "not-found", "Not found", "no such referral") from None
+    runtime.relay.wake()
+    return _view(record)

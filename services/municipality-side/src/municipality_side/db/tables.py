@@ -1,0 +1,29 @@
+"""Municipality side tables: referrals as received, their status history, outbox, inbox."""
+
+from __future__ import annotations
+
+from silta_messaging.tables import add_messaging_tables
+from silta_service.tracking import add_status_history
+from sqlalchemy import JSON, Column, DateTime, Index, Integer, MetaData, String, Table
+
+metadata = MetaData()
+messaging = add_messaging_tables(metadata)
+
+referrals = Table(
+    "referrals",
+    metadata,
+    Column("id", String(36), primary_key=True),
+    Column("kind", String(40), nullable=False),
+    Column("county_code", String(2), nullable=False),
+    Column("sender", String(20), nullable=False),
+    Column("status", String(20), nullable=False),
+    Column("status_sequence", Integer, nullable=False),
+    Column("urgency", String(20), nullable=True),
+    Column("payload", JSON, nullable=False),
+    Column("message_id", String(36), nullable=False),
+    Column("received_at", DateTime(timezone=True), nullable=False),
+    Column("updated_at", DateTime(timezone=True), nullable=False),
+    Index("ix_referrals_county_status", "county_code", "status", "received_at"),
+)
+
+status_history = add_status_history(metadata)

@@ -1,0 +1,218 @@
+"""Municipality side service layer: receiving referrals, tracking them, acknowledging them.
+
+Each function is one transaction; every change is written to the history and announced to
+Kela through the outbox in that same transaction.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+from uuid import UUID
+
+from silta_messaging.consumer import Incoming, Rejection
+from silta_messaging.outbox import OutboxEntry, add_to_outbox
+from silta_messaging.topology import COUNTY_EXCHANGE, routing_key
+from silta_schemas.codes import MessageKind
+from silta_schemas.envelope import seal
+from silta_schemas.parties import KELA, county_code_of, county_organisation
+from silta_schemas.referrals import NoticeOfBasicAmountReduction, NoticeOfNeed
+from silta_schemas.status import ReferralStatus, StatusUpdate
+from silta_service.db import as_utc
+from silta_service.tracking import StatusChange, load_history
+from sqlalchemy import Row, select, update
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
+
+from municipality_side.db.tables import messaging, referrals, status_history
+from municipality_side.domain.referrals import acknowledgement, delivered, next_change
+
+REFERRAL_PAYLOADS = (NoticeOfNeed, NoticeOfBasicAmountReduction)
+
+
+class ReferralNotFound(Exception):
+    pass
+
+
+@dataclass(frozen=True)
+class ReferralRecord:
+    id: UUID
+    kind: str
+    county_code: str
+    status: ReferralStatus
+    urgency: str | None
+    received_at: datetime
+    updated_at: datetime
+    payload: Mapping[str, Any] | None = None
+    history: Sequence[StatusChange] = ()
+
+
+def _acknowledge(referral_id: UUID, county_code: str, change: StatusChange) -> OutboxEntry:
+    ack = acknowledgement(referral_id, change)
+    envelope = seal(ack, sender=change.changed_by, recipient=KELA, referral_id=referral_id)
+    return OutboxEntry(envelope, COUNTY_EXCHANGE, routing_key(ack.kind, county_code))
+
+
+def notice_receiver(counties: frozenset[str]) -> Any:
+    """The bus handler for referrals addressed to ``counties``."""
+
+    async def receive(conn: AsyncConnection, messages: Sequence[Incoming]) -> Mapping[UUID, Rejection]:
+        rejections: dict[UUID, Rejection] = {}
+        candidates: dict[UUID, Incoming] = {}
+        for message in messages:
+            envelope = message.envelope
+            county = county_code_of(envelope.recipient)
+            if not isinstance(message.payload, REFERRAL_PAYLOADS):
+                rejections[envelope.message_id] = Rejection(
+                    "kind.not_for_county", f"a county does not take {envelope.kind} messages"
+                )
+            elif county not in counties:
+                rejections[envelope.message_id] = Rejection(
+                    "routing.county_not_served", f"this deployment does not serve county {county}"
+                )
+            elif envelope.referral_id in candidates:
+                rejections[envelope.message_id] = Rejection(
+                    "referral.duplicate_id", "another message in this batch has the referral's id"
+                )
+            else:
+                candidates[envelope.referral_id] = message
+        if not candidates:
+            return rejections
+        known = set(
+            (
+                await conn.execute(
+                    select(referrals.c.id).where(referrals.c.id.in_([str(i) for i in candidates]))
+                )
+            ).scalars()
+        )
+        now = datetime.now(UTC)
+        rows, history, outbox = [], [], []
+        for referral_id, message in candidates.items():
+            envelope = message.envelope
+            if str(referral_id) in known:
+                rejections[envelope.message_id] = Rejection(
+                    "referral.duplicate_id", "a different message already delivered this referral"
+                )
+                continue
+            payload = message.payload
+            assert isinstance(payload, REFERRAL_PAYLOADS)
+            county_code = payload.county_code
+            change = delivered(envelope.recipient, now)
+            rows.append(
+                {
+                    "id": str(referral_id),
+                    "kind": envelope.kind,
+                    "county_code": county_code,
+                    "sender": envelope.sender,
+                    "status": change.status,
+                    "status_sequence": change.sequence,
+                    "urgency": getattr(payload, "urgency", None),
+                    "payload": payload.model_dump(mode="json"),
+                    "message_id": str(envelope.message_id),
+                    "received_at": now,
+                    "updated_at": now,
+                }
+            )
+            history.append(change.row(referral_id))
+            outbox.append(_acknowledge(referral_id, county_code, change))
+        if rows:
+            await conn.execute(referrals.insert(), rows)
+            await conn.execute(status_history.insert(), history)
+            await add_to_outbox(conn, messaging.outbox, outbox)
+        return rejections
+
+    return receive
+
+
+async def change_status(engine: AsyncEngine, referral_id: UUID, change: StatusUpdate) -> ReferralRecord:
+    """Apply a county worker's status update; raises ``TransitionNotAllowed`` or ``ReferralNotFound``."""
+    now = datetime.now(UTC)
+    async with engine.begin() as conn:
+        query = select(
+            referrals.c.kind, referrals.c.county_code, referrals.c.status, referrals.c.status_sequence
+        ).where(referrals.c.id == str(referral_id))
+        if engine.dialect.name == "postgresql":
+            query = query.with_for_update()  # one status change at a time per referral
+        row = (await conn.execute(query)).first()
+        if row is None:
+            raise ReferralNotFound(referral_id)
+        new = next_change(
+            kind=MessageKind(row.kind),
+            status=ReferralStatus(row.status),
+            sequence=row.status_sequence,
+            update=change,
+            county=county_organisation(row.county_code),
+            now=now,
+        )
+        await conn.execute(
+            update(referrals)
+            .where(referrals.c.id == str(referral_id))
+            .values(status=new.status, status_sequence=new.sequence, updated_at=now)
+        )
+        await conn.execute(status_history.insert().values(new.row(referral_id)))
+        await add_to_outbox(
+            conn, messaging.outbox, [_acknowledge(referral_id, row.county_code, new)]
+        )
+        record = await _load(conn, referral_id)
+    assert record is not None
+    return record
+
+
+async def get_referral(engine: AsyncEngine, referral_id: UUID) -> ReferralRecord | None:
+    async with engine.connect() as conn:
+        return await _load(conn, referral_id)
+
+
+_SUMMARY = (
+    referrals.c.id,
+    referrals.c.kind,
+    referrals.c.county_code,
+    referrals.c.status,
+    referrals.c.urgency,
+    referrals.c.received_at,
+    referrals.c.updated_at,
+)
+
+
+def _record(row: Row[Any], **details: Any) -> ReferralRecord:
+    return ReferralRecord(
+        id=UUID(row.id),
+        kind=row.kind,
+        county_code=row.county_code,
+        status=ReferralStatus(row.status),
+        urgency=row.urgency,
+        received_at=as_utc(row.received_at),
+        updated_at=as_utc(row.updated_at),
+        **details,
+    )
+
+
+async def _load(conn: AsyncConnection, referral_id: UUID) -> ReferralRecord | None:
+    row = (
+        await conn.execute(select(*_SUMMARY, referrals.c.payload).where(referrals.c.id == str(referral_id)))
+    ).first()
+    if row is None:
+        return None
+    history = await load_history(conn, status_history, referral_id)
+    return _record(row, payload=row.payload, history=history)
+
+
+async def list_inbox(
+    engine: AsyncEngine,
+    *,
+    counties: frozenset[str],
+    status: ReferralStatus | None,
+    limit: int,
+    offset: int,
+) -> list[ReferralRecord]:
+    query = (
+        select(*_SUMMARY)
+        .where(referrals.c.county_code.in_(sorted(counties)))
+        .order_by(referrals.c.received_at.desc(), referrals.c.id)
+    )
+    if status is not None:
+        query = query.where(referrals.c.status == status)
+    async with engine.connect() as conn:
+        rows = (await conn.execute(query.limit(limit).offset(offset))).all()
+    return [_record(row) for row in rows]

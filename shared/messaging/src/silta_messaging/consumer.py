@@ -1,0 +1,234 @@
+"""Batched, idempotent consumption with parking of what cannot be processed.
+
+Deliveries are gathered into batches (up to ``batch_max``, as many as are waiting), each
+batch is handled in ONE database transaction together with its inbox rows, and only then
+acknowledged. A message that fails validation, or that the handler rejects, is published
+to the dead-letter exchange with its reason (confirmed) before it is acknowledged, so
+nothing is dropped and the consumer keeps going. Transient database failures are retried
+in place; a message that keeps crashing the handler is returned to the queue, whose
+delivery limit parks it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Awaitable, Callable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+from uuid import UUID
+
+from aio_pika.abc import AbstractIncomingMessage, AbstractQueue
+from pydantic import BaseModel
+from silta_schemas.envelope import Envelope, MessageRejected, open_message
+from sqlalchemy import Table, exc, select
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
+
+from silta_messaging.broker import Broker, Outgoing
+from silta_messaging.topology import (
+    DEAD_LETTER_EXCHANGE,
+    DETAIL_HEADER,
+    ORIGINAL_ROUTING_KEY_HEADER,
+    PARKED_BY_HEADER,
+    REASON_HEADER,
+    ConsumerQueue,
+    declare_consumer_queue,
+)
+
+log = logging.getLogger(__name__)
+
+TRANSIENT_ERRORS: tuple[type[BaseException], ...] = (
+    exc.OperationalError,
+    exc.InterfaceError,
+    OSError,
+    TimeoutError,
+)
+
+
+@dataclass(frozen=True)
+class Incoming:
+    """A validated message: its envelope and its typed payload."""
+
+    envelope: Envelope
+    payload: BaseModel
+
+
+@dataclass(frozen=True)
+class Rejection:
+    """Why a valid-looking message cannot be processed (``rule`` names the rule)."""
+
+    rule: str
+    detail: str
+
+
+BatchHandler = Callable[[AsyncConnection, Sequence[Incoming]], Awaitable[Mapping[UUID, Rejection]]]
+"""Applies a batch inside the open transaction; returns the messages it rejects."""
+
+
+class BatchConsumer:
+    def __init__(
+        self,
+        *,
+        broker: Broker,
+        engine: AsyncEngine,
+        inbox: Table,
+        queue: ConsumerQueue,
+        handler: BatchHandler,
+        after_commit: Callable[[], None] = lambda: None,
+        prefetch: int = 256,
+        batch_max: int = 200,
+        opener: Callable[[bytes], tuple[Envelope, BaseModel]] = open_message,
+    ) -> None:
+        self._broker = broker
+        self._engine = engine
+        self._inbox = inbox
+        self._spec = queue
+        self._handler = handler
+        self._after_commit = after_commit
+        self._prefetch = prefetch
+        self._batch_max = batch_max
+        self._open = opener
+        self._pending: asyncio.Queue[AbstractIncomingMessage] = asyncio.Queue()
+        self._queue: AbstractQueue | None = None  # held: consumers must stay referenced
+        self._worker: asyncio.Task[None] | None = None
+        self._starter: asyncio.Task[None] | None = None
+
+    async def start(self) -> None:
+        self._worker = asyncio.create_task(self._work(), name=f"consume-{self._spec.name}")
+        self._starter = asyncio.create_task(self._subscribe(), name=f"subscribe-{self._spec.name}")
+
+    async def _subscribe(self) -> None:
+        channel = await self._broker.channel(prefetch=self._prefetch)
+        self._queue = await declare_consumer_queue(channel, self._spec)
+        await self._queue.consume(self._pending.put)
+        log.info("consuming %s", self._spec.name)
+
+    async def stop(self) -> None:
+        for task in (self._starter, self._worker):
+            if task is not None and not task.done():
+                task.cancel()
+                await asyncio.gather(task, return_exceptions=True)
+
+    async def _work(self) -> None:
+        while True:
+            batch = [await self._pending.get()]
+            while len(batch) < self._batch_max and not self._pending.empty():
+                batch.append(self._pending.get_nowait())
+            try:
+                await self._process(batch)
+            except asyncio.CancelledError:
+                raise
+            except Exception:  # never let one batch stop the consumer
+                log.exception("batch of %d failed; returning it to the queue", len(batch))
+                for delivery in batch:
+                    await _settle(delivery.nack(requeue=True))
+
+    async def _process(self, deliveries: Sequence[AbstractIncomingMessage]) -> None:
+        parked: list[tuple[AbstractIncomingMessage, Rejection]] = []
+        valid: list[tuple[AbstractIncomingMessage, Incoming]] = []
+        for delivery in deliveries:
+            try:
+                envelope, payload = self._open(delivery.body)
+            except MessageRejected as rejected:
+                parked.append((delivery, Rejection(rejected.rule, rejected.detail)))
+                continue
+            valid.append((delivery, Incoming(envelope, payload)))
+        rejections = await self._apply([incoming for _, incoming in valid])
+        parked += [
+            (delivery, rejections[incoming.envelope.message_id])
+            for delivery, incoming in valid
+            if incoming.envelope.message_id in rejections
+        ]
+        unparked = {id(delivery) for delivery, why in parked if not await self._park(delivery, why)}
+        for delivery in deliveries:
+            if id(delivery) in unparked:  # back to the queue: nothing is lost
+                await _settle(delivery.nack(requeue=True))
+            else:
+                await _settle(delivery.ack())
+
+    async def _apply(self, items: Sequence[Incoming]) -> Mapping[UUID, Rejection]:
+        """Run the handler in one transaction, retrying transient database failures."""
+        if not items:
+            return {}
+        delay = 0.05
+        while True:
+            try:
+                return await self._transaction(items)
+            except TRANSIENT_ERRORS as error:
+                log.warning("database unavailable (%s); retrying the batch", type(error).__name__)
+            except exc.IntegrityError:
+                # Another replica stored one of these at the same moment: the retry sees it
+                # in the inbox. If it is not that, one message at a time isolates the culprit.
+                if len(items) > 1:
+                    merged: dict[UUID, Rejection] = {}
+                    for item in items:
+                        merged.update(await self._apply([item]))
+                    return merged
+                raise
+            await asyncio.sleep(delay)
+            delay = min(delay * 2, 5.0)
+
+    async def _transaction(self, items: Sequence[Incoming]) -> Mapping[UUID, Rejection]:
+        unique: dict[UUID, Incoming] = {}
+        for item in items:
+            unique.setdefault(item.envelope.message_id, item)
+        async with self._engine.begin() as conn:
+            ids = [str(message_id) for message_id in unique]
+            seen = set(
+                (
+                    await conn.execute(
+                        select(self._inbox.c.message_id).where(self._inbox.c.message_id.in_(ids))
+                    )
+                ).scalars()
+            )
+            fresh = [item for key, item in unique.items() if str(key) not in seen]
+            rejections = await self._handler(conn, fresh) if fresh else {}
+            now = datetime.now(UTC)
+            done = [
+                {"message_id": str(i.envelope.message_id), "kind": str(i.envelope.kind), "received_at": now}
+                for i in fresh
+                if i.envelope.message_id not in rejections
+            ]
+            if done:
+                await conn.execute(self._inbox.insert(), done)
+        if len(seen) or len(unique) < len(items):
+            log.info("skipped %d duplicate deliveries", len(items) - len(fresh))
+        self._after_commit()
+        return rejections
+
+    async def _park(self, delivery: AbstractIncomingMessage, rejection: Rejection) -> bool:
+        """Publish ``delivery`` to the parking queue with its reason; True once confirmed."""
+        headers: dict[str, Any] = dict(delivery.headers or {})
+        headers.update(
+            {
+                REASON_HEADER: rejection.rule,
+                DETAIL_HEADER: rejection.detail[:1000],
+                ORIGINAL_ROUTING_KEY_HEADER: delivery.routing_key or "",
+                PARKED_BY_HEADER: self._spec.name,
+            }
+        )
+        try:
+            await self._broker.publish(
+                Outgoing(
+                    exchange=DEAD_LETTER_EXCHANGE,
+                    routing_key=self._spec.name,
+                    body=delivery.body,
+                    message_id=delivery.message_id or "",
+                    kind=delivery.type or "unknown",
+                    headers=headers,
+                )
+            )
+        except Exception as error:
+            log.warning("could not park a message (%s); it will be redelivered", error)
+            return False
+        log.warning("parked message %s: %s", delivery.message_id, rejection.rule)
+        return True
+
+
+async def _settle(action: Awaitable[None]) -> None:
+    """Ack or nack; a closed channel means the broker redelivers, which the inbox absorbs."""
+    try:
+        await action
+    except Exception as error:
+        log.warning("could not settle a delivery (%s); it will be redelivered", error)

@@ -1,0 +1,70 @@
+"""The transactional outbox and the idempotent inbox, as SQLAlchemy Core tables.
+
+Both services add these tables to their own metadata, so the rows live in the same
+database, and are written in the same transaction, as the business change they carry.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import (
+    BigInteger,
+    Column,
+    DateTime,
+    Index,
+    Integer,
+    LargeBinary,
+    MetaData,
+    String,
+    Table,
+    text,
+)
+
+# SQLite only auto-increments an INTEGER PRIMARY KEY; PostgreSQL gets a BIGINT identity.
+_Id = BigInteger().with_variant(Integer(), "sqlite")
+
+
+def outbox_columns() -> list[Column[object]]:
+    return [
+        Column("id", _Id, primary_key=True, autoincrement=True),
+        Column("message_id", String(36), nullable=False, unique=True),
+        Column("kind", String(40), nullable=False),
+        Column("exchange", String(100), nullable=False),
+        Column("routing_key", String(200), nullable=False),
+        Column("body", LargeBinary, nullable=False),
+        Column("created_at", DateTime(timezone=True), nullable=False),
+        Column("published_at", DateTime(timezone=True), nullable=True),
+        Column("attempts", Integer, nullable=False, server_default=text("0")),
+        Column("next_attempt_at", DateTime(timezone=True), nullable=False),
+        Column("last_error", String(500), nullable=True),
+    ]
+
+
+def inbox_columns() -> list[Column[object]]:
+    return [
+        Column("message_id", String(36), primary_key=True),
+        Column("kind", String(40), nullable=False),
+        Column("received_at", DateTime(timezone=True), nullable=False),
+    ]
+
+
+OUTBOX = "silta_outbox"
+INBOX = "silta_inbox"
+PENDING_INDEX = "ix_silta_outbox_pending"
+
+
+@dataclass(frozen=True)
+class MessagingTables:
+    outbox: Table
+    inbox: Table
+
+
+def add_messaging_tables(metadata: MetaData) -> MessagingTables:
+    """Define the outbox and inbox on a service's ``metadata``."""
+    outbox = Table(OUTBOX, metadata, *outbox_columns())
+    # Only unpublished rows are ever scanned: a partial index keeps that cheap for ever.
+    pending = outbox.c.published_at.is_(None)
+    Index(PENDING_INDEX, outbox.c.id, postgresql_where=pending, sqlite_where=pending)
+    inbox = Table(INBOX, metadata, *inbox_columns())
+    return MessagingTables(outbox=outbox, inbox=inbox)

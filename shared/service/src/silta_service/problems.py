@@ -1,0 +1,143 @@
+"""RFC 9457 problem details for every error the HTTP APIs return.
+
+A validation problem lists each failing field with the rule that failed: the rule ids are
+the shared schema package's (``identity_code.control_character``, ``basis.consent_after_notice``
+...) or pydantic's own (``missing``, ``extra_forbidden`` ...). Inputs are never echoed back:
+they may hold personal data.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel, Field
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+PROBLEM_JSON = "application/problem+json"
+PROBLEM_BASE = "urn:silta:problem:"
+
+
+class FieldError(BaseModel):
+    field: str = Field(description="Dotted path of the offending field, e.g. `client.identity_code`.")
+    rule: str = Field(description="Id of the rule that failed, e.g. `identity_code.control_character`.")
+    message: str = Field(description="What is wrong, in plain English.")
+
+
+class Problem(BaseModel):
+    """An RFC 9457 problem details object."""
+
+    type: str = Field(description="URI naming the kind of problem.")
+    title: str = Field(description="Short summary of the kind of problem.")
+    status: int = Field(description="The HTTP status code.")
+    detail: str | None = Field(None, description="What went wrong in this case.")
+    instance: str | None = Field(None, description="The request path.")
+    errors: list[FieldError] | None = Field(None, description="Each field and rule that failed.")
+
+
+class ProblemError(Exception):
+    """Raise from a route to answer with problem details."""
+
+    def __init__(
+        self,
+        status: int,
+        slug: str,
+        title: str,
+        detail: str | None = None,
+        errors: Sequence[FieldError] = (),
+        extra: dict[str, Any] | None = None,
+    ) -> None:
+        super().__init__(detail or title)
+        self.status = status
+        self.slug = slug
+        self.title = title
+        self.detail = detail
+        self.errors = list(errors)
+        self.extra = extra or {}
+
+
+def problem_response(
+    request: Request,
+    status: int,
+    slug: str,
+    title: str,
+    detail: str | None = None,
+    errors: Sequence[FieldError] = (),
+    extra: dict[str, Any] | None = None,
+    headers: dict[str, str] | None = None,
+) -> JSONResponse:
+    problem = Problem(
+        type=PROBLEM_BASE + slug,
+        title=title,
+        status=status,
+        detail=detail,
+        instance=request.url.path,
+        errors=list(errors) or None,
+    ).model_dump(exclude_none=True)
+    problem.update(extra or {})
+    return JSONResponse(problem, status_code=status, media_type=PROBLEM_JSON, headers=headers)
+
+
+def field_errors(errors: Sequence[Any]) -> list[FieldError]:
+    """Turn pydantic/FastAPI errors into field + rule pairs, without the inputs."""
+    result = []
+    for error in errors:
+        location = [str(part) for part in error.get("loc", ())]
+        # FastAPI prefixes the source; discriminated unions add the kind as a path step.
+        if location and location[0] in {"body", "query", "path", "header"}:
+            location = location[1:] if location[0] == "body" else location
+        field = ".".join(location) or "body"
+        result.append(FieldError(field=field, rule=str(error.get("type", "invalid")), message=str(error.get("msg", ""))))
+    return result
+
+
+_TITLES = {
+    400: "Bad request",
+    401: "Unauthorized",
+    403: "Forbidden",
+    404: "Not found",
+    405: "Method not allowed",
+    406: "Not acceptable",
+    409: "Conflict",
+    415: "Unsupported media type",
+    422: "Unprocessable content",
+}
+
+
+def install_problem_handlers(app: FastAPI) -> None:
+    @app.exception_handler(RequestValidationError)
+    async def _validation(request: Request, error: RequestValidationError) -> JSONResponse:
+        errors = field_errors(error.errors())
+        detail = "; ".join(f"{e.field}: {e.rule}" for e in errors)
+        return problem_response(
+            request, 422, "validation", "The request does not satisfy the schema", detail, errors
+        )
+
+    @app.exception_handler(ProblemError)
+    async def _problem(request: Request, error: ProblemError) -> JSONResponse:
+        return problem_response(
+            request, error.status, error.slug, error.title, error.detail, error.errors, error.extra
+        )
+
+    @app.exception_handler(StarletteHTTPException)
+    async def _http(request: Request, error: StarletteHTTPException) -> JSONResponse:
+        title = _TITLES.get(error.status_code, "HTTP error")
+        slug = title.lower().replace(" ", "-")
+        return problem_response(
+            request, error.status_code, slug, title, str(error.detail), headers=error.headers
+        )
+
+
+def problem_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
+    """OpenAPI ``responses`` entries documenting problem details for ``statuses``."""
+    return {
+        status: {
+            "model": Problem,
+            "description": _TITLES.get(status, "Error"),
+            "content": {PROBLEM_JSON: {"schema": {"$ref": "#/components/schemas/Problem"}}},
+        }
+        for status in statuses
+    }

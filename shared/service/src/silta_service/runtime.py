@@ -1,0 +1,81 @@
+"""A service's moving parts around its HTTP API: engine, broker, outbox relay, consumer."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from dataclasses import dataclass
+
+from silta_messaging.broker import Broker
+from silta_messaging.consumer import BatchConsumer, BatchHandler
+from silta_messaging.relay import OutboxRelay
+from silta_messaging.tables import MessagingTables
+from silta_messaging.topology import ConsumerQueue
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from silta_service.settings import ServiceSettings
+
+
+@dataclass(frozen=True)
+class BusWiring:
+    """What a service plugs into the runtime: its queue, its handler, its outbox lock."""
+
+    name: str
+    queue: ConsumerQueue
+    handler: BatchHandler
+    relay_lock_key: int
+
+
+class Runtime:
+    def __init__(
+        self,
+        settings: ServiceSettings,
+        engine: AsyncEngine,
+        tables: MessagingTables,
+        wiring: BusWiring,
+    ) -> None:
+        self.settings = settings
+        self.engine = engine
+        self.broker = Broker(settings.amqp_url, name=wiring.name)
+        self.relay = OutboxRelay(
+            engine,
+            tables.outbox,
+            self.broker,
+            lock_key=wiring.relay_lock_key,
+            batch_size=settings.relay_batch_size,
+            idle_poll_seconds=settings.relay_poll_seconds,
+        )
+        self.consumer = BatchConsumer(
+            broker=self.broker,
+            engine=engine,
+            inbox=tables.inbox,
+            queue=wiring.queue,
+            handler=wiring.handler,
+            after_commit=self.relay.wake,
+            prefetch=settings.consumer_prefetch,
+            batch_max=settings.consumer_batch_size,
+        )
+        self._relay_task: asyncio.Task[None] | None = None
+
+    async def start(self) -> None:
+        await self.broker.start()
+        self._relay_task = asyncio.create_task(self.relay.run(), name="outbox-relay")
+        await self.consumer.start()
+
+    async def stop(self) -> None:
+        await self.consumer.stop()
+        if self._relay_task is not None:
+            self._relay_task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._relay_task
+        await self.broker.close()
+        await self.engine.dispose()
+
+    async def database_ready(self) -> bool:
+        try:
+            async with self.engine.connect() as conn:
+                await asyncio.wait_for(conn.execute(text("SELECT 1")), 5)
+        except Exception:
+            return False
+        return True

@@ -1,0 +1,27 @@
+"""Settings common to both services; each service subclasses with its own env prefix."""
+
+from __future__ import annotations
+
+from pydantic import Field
+from pydantic_settings import BaseSettings
+
+
+class ServiceSettings(BaseSettings):
+    database_url: str = Field(description="SQLAlchemy async URL: sqlite+aiosqlite or postgresql+asyncpg.")
+    amqp_url: str = Field(
+        "amqp://guest:guest@127.0.0.1:5672/", description="RabbitMQ URL (amqps:// for TLS)."
+    )
+    host: str = Field("127.0.0.1", description="Address the HTTP API listens on.")
+    port: int = Field(description="Port the HTTP API listens on.")
+    log_level: str = Field("INFO", description="Python logging level.")
+    relay_batch_size: int = Field(500, ge=1, description="Outbox rows published per relay pass.")
+    relay_poll_seconds: float = Field(
+        1.0, gt=0, description="Fallback outbox poll when nothing wakes the relay."
+    )
+    consumer_prefetch: int = Field(256, ge=1, description="Unacknowledged deliveries at most.")
+    consumer_batch_size: int = Field(200, ge=1, description="Deliveries committed per transaction.")
+    delivery_limit: int = Field(
+        5, ge=1, description="Failed deliveries before the broker parks a message."
+    )
+    access_log: bool = Field(True, description="Log every HTTP request (paths carry no personal data).")
+    run_migrations: bool = Field(True, description="Apply Alembic migrations at start-up.")

@@ -1,0 +1,99 @@
+"""A referral's status history, kept in the same shape on both sides.
+
+Every change is kept: who (organisation), when, what (status, event, outcome) and why.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+from uuid import UUID
+
+from silta_schemas.status import ReferralStatus
+from sqlalchemy import (
+    BigInteger,
+    Column,
+    DateTime,
+    ForeignKey,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+    select,
+)
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from silta_service.db import as_utc
+
+HISTORY = "referral_status_history"
+
+
+@dataclass(frozen=True)
+class StatusChange:
+    sequence: int
+    status: ReferralStatus
+    changed_at: datetime
+    changed_by: str
+    event: str | None = None
+    outcome: str | None = None
+    reason: str | None = None
+
+    def row(self, referral_id: UUID) -> dict[str, Any]:
+        return {
+            "referral_id": str(referral_id),
+            "sequence": self.sequence,
+            "status": self.status,
+            "event": self.event,
+            "outcome": self.outcome,
+            "reason": self.reason,
+            "changed_at": self.changed_at,
+            "changed_by": self.changed_by,
+        }
+
+
+def history_columns() -> list[Any]:
+    return [
+        Column("id", BigInteger().with_variant(Integer(), "sqlite"), primary_key=True),
+        Column("referral_id", String(36), ForeignKey("referrals.id"), nullable=False),
+        Column("sequence", Integer, nullable=False),
+        Column("status", String(20), nullable=False),
+        Column("event", String(40), nullable=True),
+        Column("outcome", String(40), nullable=True),
+        Column("reason", Text, nullable=True),
+        Column("changed_at", DateTime(timezone=True), nullable=False),
+        Column("changed_by", String(20), nullable=False),
+        UniqueConstraint("referral_id", "sequence", name="uq_history_referral_sequence"),
+    ]
+
+
+def add_status_history(metadata: MetaData) -> Table:
+    return Table(HISTORY, metadata, *history_columns())
+
+
+def create_status_history(op: Any) -> None:
+    """For a service's first Alembic migration."""
+    op.create_table(HISTORY, *history_columns())
+
+
+async def load_history(
+    conn: AsyncConnection, history: Table, referral_id: UUID
+) -> Sequence[StatusChange]:
+    rows = await conn.execute(
+        select(history).where(history.c.referral_id == str(referral_id)).order_by(history.c.sequence)
+    )
+    return [
+        StatusChange(
+            sequence=row.sequence,
+            status=ReferralStatus(row.status),
+            changed_at=as_utc(row.changed_at),
+            changed_by=row.changed_by,
+            event=row.event,
+            outcome=row.outcome,
+            reason=row.reason,
+        )
+        for row in rows
+    ]

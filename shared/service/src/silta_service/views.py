@@ -1,0 +1,46 @@
+"""HTTP views both services show in the same shape."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated
+from uuid import UUID
+
+from fastapi import Depends, Request
+from pydantic import BaseModel, Field
+from silta_schemas.codes import MessageKind
+from silta_schemas.status import ReferralStatus
+
+from silta_service.runtime import Runtime
+
+
+class StatusChangeView(BaseModel):
+    """One change in a referral's history: what, when, by which organisation, why."""
+
+    sequence: int = Field(description="Order of the change: 0 is Kela's `sent`, the county numbers its own from 1.")
+    status: ReferralStatus = Field(description="The status the referral took.")
+    event: str | None = Field(None, description="With `in_progress`: what happened.")
+    outcome: str | None = Field(None, description="With `completed`: how it ended.")
+    reason: str | None = Field(None, description="Why, where the status requires a reason.")
+    changed_at: datetime = Field(description="When the change was made.")
+    changed_by: str = Field(description="Organisation that made it: `kela` or `county-NN`.")
+
+
+def runtime(request: Request) -> Runtime:
+    value: Runtime = request.app.state.runtime
+    return value
+
+
+RuntimeDep = Annotated[Runtime, Depends(runtime)]
+
+
+class ReferralSummaryBase(BaseModel):
+    """What both sides show of a referral in a list: tracking data, no personal data."""
+
+    id: UUID = Field(description="The referral's id, shared by both sides.")
+    kind: MessageKind = Field(description="What was sent, e.g. `notice_of_need`.")
+    status: ReferralStatus = Field(description="Current status.")
+    county_code: str = Field(
+        description="Wellbeing services county it was routed to (`01`–`21`, Helsinki `90`)."
+    )
+    updated_at: datetime = Field(description="When its status last changed.")

@@ -1,0 +1,84 @@
+"""Fixtures shared by every test layer: real RabbitMQ, real SQLite and PostgreSQL.
+
+Each test session gets its own RabbitMQ virtual host, so its exchanges and queues never
+mix with another run's (or with `make run`'s); each test that needs a database gets a new
+one, on SQLite and on PostgreSQL.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import subprocess
+import uuid
+from collections.abc import AsyncIterator, Iterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+from urllib.parse import quote
+
+import asyncpg
+import httpx
+import pytest
+from fastapi import FastAPI
+from silta_service.migrations import upgrade
+
+AMQP_HOST = os.environ.get("SILTA_TEST_AMQP_HOST", "127.0.0.1")
+POSTGRES_DSN = os.environ.get("SILTA_TEST_POSTGRES", "postgresql://postgres@127.0.0.1:5432/test")
+
+
+def _rabbitmqctl(*args: str) -> None:
+    subprocess.run(["rabbitmqctl", "-q", *args], check=True, capture_output=True, timeout=60)
+
+
+@pytest.fixture(scope="session")
+def amqp_url() -> Iterator[str]:
+    """An AMQP URL on a fresh virtual host of the local RabbitMQ, deleted afterwards."""
+    vhost = f"silta-test-{uuid.uuid4().hex[:8]}"
+    _rabbitmqctl("add_vhost", vhost)
+    _rabbitmqctl("set_permissions", "-p", vhost, "guest", ".*", ".*", ".*")
+    yield f"amqp://guest:guest@{AMQP_HOST}:5672/{quote(vhost, safe='')}"
+    _rabbitmqctl("delete_vhost", vhost)
+
+
+@pytest.fixture
+async def postgres_url() -> AsyncIterator[str]:
+    """A new, empty PostgreSQL database (asyncpg URL), dropped afterwards."""
+    name = f"silta_test_{uuid.uuid4().hex[:12]}"
+    admin = await asyncpg.connect(POSTGRES_DSN)
+    try:
+        await admin.execute(f'CREATE DATABASE "{name}"')
+    finally:
+        await admin.close()
+    base = POSTGRES_DSN.rsplit("/", 1)[0].replace("postgresql://", "postgresql+asyncpg://")
+    yield f"{base}/{name}"
+    admin = await asyncpg.connect(POSTGRES_DSN)
+    try:
+        await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    finally:
+        await admin.close()
+
+
+@pytest.fixture
+def sqlite_url(tmp_path: Path) -> str:
+    return f"sqlite+aiosqlite:///{tmp_path / 'silta.db'}"
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def database_url(request: pytest.FixtureRequest) -> str:
+    """Each test using this runs on the embedded default and on production's database."""
+    name = "sqlite_url" if request.param == "sqlite" else "postgres_url"
+    url: str = request.getfixturevalue(name)
+    return url
+
+
+@asynccontextmanager
+async def serving(app: FastAPI) -> AsyncIterator[httpx.AsyncClient]:
+    """Run ``app`` in-process with its lifespan (relay and consumer included)."""
+    async with app.router.lifespan_context(app):
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://silta.test") as client:
+            yield client
+
+
+async def migrate(migrations_dir: Path, url: str) -> None:
+    await asyncio.to_thread(upgrade, migrations_dir, url)
