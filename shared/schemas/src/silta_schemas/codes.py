@@ -1,0 +1,89 @@
+"""Code sets shared by the messages: their values are the wire format, never rename them."""
+
+from enum import IntEnum, StrEnum
+
+
+class MessageKind(StrEnum):
+    """What a message is; the `kind` of every payload and envelope."""
+
+    NOTICE_OF_NEED = "notice_of_need"
+    """Sosiaalihuollon tarpeen ilmoitus (Social Welfare Act 1301/2014 §35)."""
+    BASIC_AMOUNT_REDUCTION = "basic_amount_reduction"
+    """Ilmoitus perusosan alentamisesta (Act on Social Assistance 1412/1997 §10)."""
+    APPLICATION_TRANSFER = "application_transfer"
+    """Hakemuksen siirto (Act on Social Assistance 1412/1997 §14)."""
+    CANCELLATION = "cancellation"
+    """Kela withdraws something it sent in error."""
+    STATUS_ACKNOWLEDGEMENT = "status_acknowledgement"
+    """County → Kela: what happened to a referral (status only, no case content)."""
+    STATEMENT = "statement"
+    """Sosiaalityön lausunto on a client's basic social assistance."""
+    RESPONSIBLE_WORKER = "responsible_worker"
+    """Vastuutyöntekijä of a shared client, when named or changed."""
+
+
+class SupportNeed(IntEnum):
+    """Support needs (tuen tarpeet) of Social Welfare Act 1301/2014 §11, codes 1-10.
+
+    1 coping with everyday life; 2 housing; 3 financial support; 4 preventing social
+    exclusion, promoting inclusion; 5 intimate-partner, domestic and other violence or
+    maltreatment; 6 acute crisis; 7 a child's balanced development and wellbeing;
+    8 substance use, mental health problems, other illness, disability or ageing;
+    9 other physical, mental, social or cognitive functioning; 10 support for family
+    members and close persons of people in need.
+    """
+
+    EVERYDAY_LIFE = 1
+    HOUSING = 2
+    FINANCIAL = 3
+    INCLUSION = 4
+    VIOLENCE = 5
+    ACUTE_CRISIS = 6
+    CHILD_DEVELOPMENT = 7
+    SUBSTANCE_MENTAL_HEALTH_ILLNESS = 8
+    FUNCTIONING = 9
+    FAMILY_SUPPORT = 10
+
+
+class TriggerSituation(StrEnum):
+    """Why Kela refers the client: the situations where it must (seed 004, §4.1), or other."""
+
+    CANNOT_MANAGE_AFFAIRS_WITHOUT_GUARDIAN = "cannot_manage_affairs_without_guardian"
+    REFUSES_PRIMARY_BENEFITS = "refuses_primary_benefits"
+    PROLONGED_STUDIES = "prolonged_studies"
+    BASIC_AMOUNT_REDUCED = "basic_amount_reduced"
+    IMMIGRANT_NOT_AVAILABLE_FOR_LABOUR_MARKET = "immigrant_not_available_for_labour_market"
+    OTHER = "other"
+
+
+class Urgency(StrEnum):
+    """How soon the county should act; urgent shortens deadlines."""
+
+    NORMAL = "normal"
+    URGENT = "urgent"
+
+
+class LegalExceptionGround(StrEnum):
+    """Grounds for a notice of need without the client's consent."""
+
+    UNABLE_TO_LOOK_AFTER_OWN_CARE = "unable_to_look_after_own_care"
+    """Evidently unable to look after own care, health or safety (Social Welfare Act §35)."""
+    CHILD_INTEREST = "child_interest"
+    """A child's interest requires it (Child Welfare Act 417/2007 §25): child welfare notice."""
+
+
+class ConsentMethod(StrEnum):
+    """How the client gave consent (suostumus)."""
+
+    IN_PERSON = "in_person"
+    PHONE = "phone"
+    WRITTEN = "written"
+    ELECTRONIC = "electronic"
+
+
+class ConsentScope(StrEnum):
+    """What the consent covers: each scope widens what may be sent."""
+
+    NOTICE_OF_NEED = "notice_of_need"
+    CONTACT_DETAILS = "contact_details"
+    INFORMATION_EXCHANGE = "information_exchange"

@@ -1,0 +1,94 @@
+"""Example bodies, as plain data: OpenAPI examples, docs and tests all use these.
+
+Kept as Python (not files) because the package does no I/O; `examples/*.json` at the
+repository top are copies checked by the tests. The identity code is the well-known
+example 131052-308T, not a real person's.
+"""
+
+from typing import Any, Final
+
+EXAMPLE_IDENTITY_CODE: Final = "131052-308T"
+
+_KELA_CONTACT: Final[dict[str, Any]] = {
+    "name": "Maija Meikäläinen",
+    "team": "Kela, kuntayhteistyö, Kaakkois-Suomi",
+    "phone": "+358 20 634 0000",
+    "email": "kuntayhteistyo@example.fi",
+}
+
+NOTICE_OF_NEED_EXAMPLE: Final[dict[str, Any]] = {
+    "kind": "notice_of_need",
+    "made_at": "2026-03-02T10:15:00+02:00",
+    "client": {
+        "identity_code": EXAMPLE_IDENTITY_CODE,
+        "municipality_code": "405",
+        "address_non_disclosure": False,
+        "contact": {"phone": "+358 40 000 0000", "email": None, "address": None},
+    },
+    "support_needs": [3, 1],
+    "trigger": "refuses_primary_benefits",
+    "trigger_description": None,
+    "description": (
+        "The client has not applied for unemployment benefit despite guidance and has "
+        "rent arrears. Needs help with finances and everyday matters."
+    ),
+    "basis": {
+        "type": "consent",
+        "given_at": "2026-03-02T09:50:00+02:00",
+        "method": "phone",
+        "recorded_by": "Maija Meikäläinen",
+        "covers": ["notice_of_need", "contact_details"],
+    },
+    "kela_contact": _KELA_CONTACT,
+    "urgency": "normal",
+}
+
+BASIC_AMOUNT_REDUCTION_EXAMPLE: Final[dict[str, Any]] = {
+    "kind": "basic_amount_reduction",
+    "made_at": "2026-03-02T08:00:00+02:00",
+    "client": {
+        "identity_code": EXAMPLE_IDENTITY_CODE,
+        "municipality_code": "405",
+        "address_non_disclosure": False,
+        "contact": None,
+    },
+    "reduction_percent": 20,
+    "decision_date": "2026-03-02",
+    "period_start": "2026-03-01",
+    "period_end": "2026-04-30",
+    "kela_contact": _KELA_CONTACT,
+}
+
+STATUS_UPDATE_EXAMPLES: Final[dict[str, dict[str, Any]]] = {
+    "accepted": {"status": "accepted", "event": None, "outcome": None, "reason": None},
+    "in_progress": {
+        "status": "in_progress",
+        "event": "client_reached",
+        "outcome": None,
+        "reason": None,
+    },
+    "completed": {
+        "status": "completed",
+        "event": None,
+        "outcome": "client_relationship_started",
+        "reason": None,
+    },
+    "rejected": {
+        "status": "rejected",
+        "event": None,
+        "outcome": None,
+        "reason": "The client already has a referral open at this unit.",
+    },
+}
+
+STATUS_ACKNOWLEDGEMENT_EXAMPLE: Final[dict[str, Any]] = {
+    "kind": "status_acknowledgement",
+    "referral_id": "0b6e5f8a-3f43-4c55-9b51-6f1d2a7c9e10",
+    "sequence": 3,
+    "status": "in_progress",
+    "event": "client_reached",
+    "outcome": None,
+    "reason": None,
+    "changed_at": "2026-03-04T13:30:00+02:00",
+    "changed_by": "county-11",
+}

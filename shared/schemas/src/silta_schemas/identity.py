@@ -1,0 +1,123 @@
+"""Finnish personal identity code (henkilötunnus).
+
+Format `DDMMYY C ZZZ Q`: birth date, century sign, individual number (002–899; 900–999 are
+temporary codes, accepted), control character = `DDMMYYZZZ` mod 31 indexed into
+`0123456789ABCDEFHJKLMNPRSTUVWXY`. Since 2023 the century sign is part of the identity
+(`-` and `Y` are different people), so codes are compared with all 11 characters.
+"""
+
+import re
+import unicodedata
+from datetime import date
+from typing import Annotated, Final
+
+from pydantic import AfterValidator, Field
+from pydantic_core import PydanticCustomError
+
+CONTROL_CHARACTERS: Final = "0123456789ABCDEFHJKLMNPRSTUVWXY"
+CENTURY_SIGNS: Final[dict[str, int]] = {
+    "+": 1800,
+    **dict.fromkeys("-YXWVU", 1900),
+    **dict.fromkeys("ABCDEF", 2000),
+}
+REDACTED: Final = "[henkilötunnus]"
+
+_SIGNS = "+\\-YXWVUA-F"
+_FORMAT = re.compile(rf"([0-9]{{2}})([0-9]{{2}})([0-9]{{2}})([{_SIGNS}])([0-9]{{3}})([0-9A-Z])")
+_DASHES = "\u2010\u2011\u2012\u2013\u2014\u2015\u2212"  # typographic hyphens and minus
+
+IDENTITY_CODE_PATTERN: Final = re.compile(
+    rf"\d{{6}}[{_SIGNS}{_DASHES}]\d{{3}}[0-9A-Z]", re.IGNORECASE
+)
+"""Finds identity-code-shaped substrings in text, checksum not checked.
+
+Deliberately loose: any letter case, any Unicode digits, typographic dashes. It serves
+redaction and screening, where finding too much is safe.
+"""
+
+
+def _canonical(candidate: str) -> str:
+    """A found candidate as it would be written in a form: ASCII, uppercase, plain hyphen."""
+    folded = unicodedata.normalize("NFKC", candidate).upper()
+    return re.sub(f"[{_DASHES}]", "-", folded)
+
+
+def control_character(digits: str) -> str:
+    """The control character for the nine digits `DDMMYYZZZ`."""
+    return CONTROL_CHARACTERS[int(digits) % 31]
+
+
+def check_identity_code(value: str) -> str:
+    """Return `value` if it is a valid identity code, else raise `PydanticCustomError`.
+
+    Uppercase is required: the code is compared as stored, and a lowercase sign letter
+    would be a different string for the same person.
+    """
+    match = _FORMAT.fullmatch(value)
+    if match is None:
+        raise PydanticCustomError(
+            "identity_code.format",
+            "a personal identity code is 11 characters: DDMMYY, a century sign "
+            "(+, -, Y, X, W, V, U, A-F), a 3-digit individual number and an uppercase "
+            "control character",
+        )
+    day, month, year, sign, number, control = match.groups()
+    try:
+        date(CENTURY_SIGNS[sign] + int(year), int(month), int(day))
+    except ValueError:
+        raise PydanticCustomError(
+            "identity_code.date", "the personal identity code does not start with a real date"
+        ) from None
+    if int(number) < 2:
+        raise PydanticCustomError(
+            "identity_code.individual_number",
+            "the individual number of a personal identity code is 002-899 (900-999 temporary)",
+        )
+    if control != control_character(day + month + year + number):
+        raise PydanticCustomError(
+            "identity_code.control_character",
+            "the control character of the personal identity code does not match",
+        )
+    return value
+
+
+def is_valid_identity_code(value: str) -> bool:
+    """True if `value` is exactly a valid identity code."""
+    try:
+        check_identity_code(value)
+    except PydanticCustomError:
+        return False
+    return True
+
+
+def contains_identity_code(text: str) -> bool:
+    """True if any substring of `text` is a valid identity code, however typed (case, dashes)."""
+    return any(
+        is_valid_identity_code(_canonical(m.group())) for m in IDENTITY_CODE_PATTERN.finditer(text)
+    )
+
+
+def redact_identity_codes(text: str) -> str:
+    """Replace every identity-code-shaped substring with `[henkilötunnus]`, for logs.
+
+    Shape is enough: an invalid code is usually a mistyped real one.
+    """
+    return IDENTITY_CODE_PATTERN.sub(REDACTED, text)
+
+
+def birth_date(code: str) -> date:
+    """Date of birth encoded in a valid identity code."""
+    check_identity_code(code)
+    return date(CENTURY_SIGNS[code[6]] + int(code[4:6]), int(code[2:4]), int(code[0:2]))
+
+
+IdentityCode = Annotated[
+    str,
+    AfterValidator(check_identity_code),
+    Field(
+        description="Finnish personal identity code (henkilötunnus), 11 characters, uppercase.",
+        examples=["131052-308T"],
+        json_schema_extra={"pattern": "^\\d{6}[-+YXWVUA-F]\\d{3}[0-9A-FHJ-NPR-Y]$"},
+    ),
+]
+"""A validated personal identity code. Never log it: use `redact_identity_codes`."""

@@ -1,0 +1,144 @@
+"""Status of a referral as the county reports it: status only, never case content."""
+
+from enum import StrEnum
+from typing import Literal, Self
+from uuid import UUID
+
+from pydantic import AwareDatetime, ConfigDict, Field, model_validator
+from pydantic_core import PydanticCustomError
+
+from silta_schemas._base import Contract
+from silta_schemas.examples import STATUS_ACKNOWLEDGEMENT_EXAMPLE, STATUS_UPDATE_EXAMPLES
+from silta_schemas.parties import OrganisationId
+from silta_schemas.text import FreeText
+
+
+class ReferralStatus(StrEnum):
+    """Where a referral is: the FHIR Task states mapped to the domain (see `lifecycle`)."""
+
+    SENT = "sent"
+    DELIVERED = "delivered"
+    ACCEPTED = "accepted"
+    IN_PROGRESS = "in_progress"
+    COMPLETED = "completed"
+    REJECTED = "rejected"
+    FORWARDED = "forwarded"
+    CANCELLED = "cancelled"
+
+
+class ProgressEvent(StrEnum):
+    """What happened while the referral is in progress."""
+
+    CONTACT_ATTEMPTED = "contact_attempted"
+    CLIENT_REACHED = "client_reached"
+    CLIENT_NOT_REACHED = "client_not_reached"
+    CLIENT_RELATIONSHIP_STARTED = "client_relationship_started"
+    ALREADY_A_CLIENT = "already_a_client"
+
+
+class Outcome(StrEnum):
+    """How a completed referral ended; `decided` only for an application transfer."""
+
+    CLIENT_RELATIONSHIP_STARTED = "client_relationship_started"
+    CLIENT_DECLINED = "client_declined"
+    NOT_REACHED_AFTER_ATTEMPTS = "not_reached_after_attempts"
+    NO_NEED_FOUND = "no_need_found"
+    DECIDED = "decided"
+
+
+REASON_REQUIRED = frozenset({ReferralStatus.REJECTED, ReferralStatus.CANCELLED})
+"""Statuses that need a reason (as in FHIR Task: rejected, cancelled)."""
+REASON_ALLOWED = REASON_REQUIRED | {ReferralStatus.FORWARDED}
+
+
+def check_status_details(
+    status: ReferralStatus,
+    event: ProgressEvent | None,
+    outcome: Outcome | None,
+    reason: str | None,
+) -> None:
+    """Each status carries exactly the details it needs and nothing else (data minimisation)."""
+    in_progress = status == ReferralStatus.IN_PROGRESS
+    completed = status == ReferralStatus.COMPLETED
+    if in_progress and event is None:
+        raise PydanticCustomError(
+            "status.event_required", "event is required when status is in_progress"
+        )
+    if not in_progress and event is not None:
+        raise PydanticCustomError(
+            "status.event_not_allowed", "event is allowed only when status is in_progress"
+        )
+    if completed and outcome is None:
+        raise PydanticCustomError(
+            "status.outcome_required", "outcome is required when status is completed"
+        )
+    if not completed and outcome is not None:
+        raise PydanticCustomError(
+            "status.outcome_not_allowed", "outcome is allowed only when status is completed"
+        )
+    if status in REASON_REQUIRED and reason is None:
+        raise PydanticCustomError(
+            "status.reason_required", f"reason is required when status is {status.value}"
+        )
+    if status not in REASON_ALLOWED and reason is not None:
+        raise PydanticCustomError(
+            "status.reason_not_allowed",
+            "reason is allowed only when status is rejected, cancelled or forwarded: "
+            "status messages carry no case content",
+        )
+
+
+class StatusUpdate(Contract):
+    """What a county's client information system posts to change a referral's status."""
+
+    model_config = ConfigDict(json_schema_extra={"examples": list(STATUS_UPDATE_EXAMPLES.values())})
+
+    status: Literal[
+        ReferralStatus.ACCEPTED,
+        ReferralStatus.IN_PROGRESS,
+        ReferralStatus.COMPLETED,
+        ReferralStatus.REJECTED,
+    ] = Field(description="The new status.")
+    event: ProgressEvent | None = Field(
+        default=None, description="What happened; required iff status is in_progress."
+    )
+    outcome: Outcome | None = Field(
+        default=None, description="How it ended; required iff status is completed."
+    )
+    reason: FreeText | None = Field(
+        default=None, description="Why; required when status is rejected."
+    )
+
+    @model_validator(mode="after")
+    def _details(self) -> Self:
+        check_status_details(self.status, self.event, self.outcome, self.reason)
+        return self
+
+
+class StatusAcknowledgement(Contract):
+    """County → Kela on the bus: a referral's status changed. Status only, never case content."""
+
+    model_config = ConfigDict(json_schema_extra={"examples": [STATUS_ACKNOWLEDGEMENT_EXAMPLE]})
+
+    kind: Literal["status_acknowledgement"] = Field(description="Message kind discriminator.")
+    referral_id: UUID = Field(description="The referral this status belongs to.")
+    sequence: int = Field(
+        ge=1, description="Order of this change within the referral, set by the county side."
+    )
+    status: ReferralStatus = Field(description="The referral's status after the change.")
+    event: ProgressEvent | None = Field(
+        default=None, description="What happened; required iff status is in_progress."
+    )
+    outcome: Outcome | None = Field(
+        default=None, description="How it ended; required iff status is completed."
+    )
+    reason: FreeText | None = Field(
+        default=None, description="Why; required when status is rejected or cancelled."
+    )
+    changed_at: AwareDatetime = Field(description="When the status changed.")
+    changed_by: OrganisationId = Field(description="The organisation that changed it.")
+
+    @model_validator(mode="after")
+    def _details(self) -> Self:
+        check_status_details(self.status, self.event, self.outcome, self.reason)
+        return self

@@ -1,0 +1,49 @@
+"""Test helpers: an independent identity-code builder and error assertions."""
+
+import copy
+from datetime import date
+from typing import Any
+
+import pytest
+from pydantic import BaseModel, ValidationError
+from silta_schemas.examples import EXAMPLE_IDENTITY_CODE
+
+_CHARS = "0123456789ABCDEFHJKLMNPRSTUVWXY"
+SIGNS_BY_CENTURY = {1800: "+", 1900: "-YXWVU", 2000: "ABCDEF"}
+
+
+def make_code(born: date, sign: str, number: int) -> str:
+    """Build a valid identity code the way DVV describes it (independent of the package)."""
+    digits = f"{born:%d%m}{born.year % 100:02d}{number:03d}"
+    return f"{digits[:6]}{sign}{digits[6:]}{_CHARS[int(digits) % 31]}"
+
+
+def errors(exc: ValidationError) -> list[tuple[tuple[int | str, ...], str]]:
+    """(loc, type) of every error."""
+    return [(tuple(e["loc"]), e["type"]) for e in exc.errors()]
+
+
+def assert_rule(
+    model: type[BaseModel], data: dict[str, Any], rule: str, loc: tuple[int | str, ...] = ()
+) -> ValidationError:
+    """Validation fails with `rule` at `loc`, and no error text leaks an identity code."""
+    with pytest.raises(ValidationError) as caught:
+        model.model_validate(data)
+    assert (loc, rule) in errors(caught.value), errors(caught.value)
+    assert_no_identity_code(str(caught.value))
+    for error in caught.value.errors(include_input=False):
+        assert_no_identity_code(error["msg"])
+    return caught.value
+
+
+def assert_no_identity_code(text: str, *codes: str) -> None:
+    """Neither the example code, nor `codes`, nor even their birth-date part is in `text`."""
+    for code in (EXAMPLE_IDENTITY_CODE, *codes):
+        if len(code) < 6:
+            continue
+        assert code not in text
+        assert code[:6] not in text
+
+
+def copied(data: dict[str, Any]) -> dict[str, Any]:
+    return copy.deepcopy(data)

@@ -1,0 +1,411 @@
+import json
+from collections.abc import Callable
+from datetime import UTC, datetime
+from typing import Any
+from uuid import UUID
+
+import pytest
+from pydantic import BaseModel
+from silta_schemas import (
+    PAYLOAD_MODELS,
+    SCHEMA_VERSION,
+    MessageKind,
+    MessageRejected,
+    NoticeOfBasicAmountReduction,
+    NoticeOfNeed,
+    Purpose,
+    StatusAcknowledgement,
+    SupportNeed,
+    open_message,
+    purpose_and_legal_basis,
+    seal,
+)
+
+from .support import assert_no_identity_code
+
+Body = dict[str, Any]
+REFERRAL = UUID("0b6e5f8a-3f43-4c55-9b51-6f1d2a7c9e10")
+MESSAGE = UUID("5d0f9a3e-2b7c-4e8a-9f61-3c2d1b0a9e87")
+WHEN = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
+
+
+def sealed(model: BaseModel, sender: str, recipient: str) -> Body:
+    """A valid envelope as the dict a receiver would parse."""
+    envelope = seal(model, sender=sender, recipient=recipient, referral_id=REFERRAL)
+    result: Body = json.loads(envelope.to_bytes())
+    return result
+
+
+@pytest.fixture
+def notice_envelope(notice: Body) -> Body:
+    return sealed(NoticeOfNeed.model_validate(notice), "kela", "county-11")
+
+
+@pytest.fixture
+def reduction_envelope(reduction: Body) -> Body:
+    return sealed(NoticeOfBasicAmountReduction.model_validate(reduction), "kela", "county-11")
+
+
+@pytest.fixture
+def ack_envelope(acknowledgement: Body) -> Body:
+    return sealed(StatusAcknowledgement.model_validate(acknowledgement), "county-11", "kela")
+
+
+def rejected(body: bytes | Body, **kwargs: Any) -> MessageRejected:
+    raw = body if isinstance(body, bytes) else json.dumps(body).encode()
+    with pytest.raises(MessageRejected) as caught:
+        open_message(raw, **kwargs)
+    assert_no_identity_code(caught.value.detail, "131052-308U", "010594Y9032")
+    assert_no_identity_code(str(caught.value), "131052-308U", "010594Y9032")
+    return caught.value
+
+
+# --- round trips ----------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("fixture", "model", "sender", "recipient"),
+    [
+        ("notice", NoticeOfNeed, "kela", "county-11"),
+        ("reduction", NoticeOfBasicAmountReduction, "kela", "county-11"),
+        ("acknowledgement", StatusAcknowledgement, "county-11", "kela"),
+    ],
+)
+def test_seal_and_open_round_trip(
+    request: pytest.FixtureRequest,
+    fixture: str,
+    model: type[BaseModel],
+    sender: str,
+    recipient: str,
+) -> None:
+    payload = model.model_validate(request.getfixturevalue(fixture))
+    envelope = seal(
+        payload,
+        sender=sender,
+        recipient=recipient,
+        referral_id=REFERRAL,
+        message_id=MESSAGE,
+        created_at=WHEN,
+    )
+    opened = open_message(envelope.to_bytes())
+    assert opened.envelope == envelope
+    assert opened.payload == payload
+    assert type(opened.payload) is model
+    assert (opened.envelope.message_id, opened.envelope.created_at) == (MESSAGE, WHEN)
+    assert opened.envelope.schema_version == SCHEMA_VERSION == "1"
+    assert b"\n" not in envelope.to_bytes()
+    assert b'", "' not in envelope.to_bytes()  # compact
+
+
+def test_seal_fills_in_id_and_time(notice: Body) -> None:
+    envelope = seal(
+        NoticeOfNeed.model_validate(notice),
+        sender="kela",
+        recipient="county-11",
+        referral_id=REFERRAL,
+    )
+    assert envelope.message_id.version == 4
+    assert envelope.created_at.tzinfo is not None
+
+
+@pytest.mark.parametrize(
+    ("basis", "purpose", "legal_basis"),
+    [
+        (None, Purpose.SOCIAL_WELFARE_REFERRAL, "Social Welfare Act 1301/2014 §35 (consent)"),
+        (
+            "unable_to_look_after_own_care",
+            Purpose.SOCIAL_WELFARE_REFERRAL,
+            "Social Welfare Act 1301/2014 §35",
+        ),
+        ("child_interest", Purpose.SOCIAL_WELFARE_REFERRAL, "Child Welfare Act 417/2007 §25"),
+    ],
+)
+def test_purpose_of_notice(
+    notice: Body, basis: str | None, purpose: Purpose, legal_basis: str
+) -> None:
+    if basis is not None:
+        notice["basis"] = {"type": "legal_exception", "ground": basis, "justification": "Needed."}
+    assert purpose_and_legal_basis(NoticeOfNeed.model_validate(notice)) == (purpose, legal_basis)
+
+
+def test_purpose_of_other_kinds(reduction: Body, acknowledgement: Body) -> None:
+    assert purpose_and_legal_basis(NoticeOfBasicAmountReduction.model_validate(reduction)) == (
+        Purpose.BASIC_AMOUNT_REDUCTION_NOTICE,
+        "Act on Social Assistance 1412/1997 §10",
+    )
+    purpose, legal_basis = purpose_and_legal_basis(
+        StatusAcknowledgement.model_validate(acknowledgement)
+    )
+    assert purpose == Purpose.REFERRAL_STATUS_FEEDBACK
+    assert "1301/2014 §35" in legal_basis
+
+
+def test_purpose_of_unknown_payload() -> None:
+    class Other(BaseModel):
+        pass
+
+    with pytest.raises(TypeError, match="Other"):
+        purpose_and_legal_basis(Other())
+
+
+# --- rejections -----------------------------------------------------------------------------
+
+
+def test_too_large(notice_envelope: Body) -> None:
+    body = json.dumps(notice_envelope).encode()
+    assert open_message(body, max_bytes=len(body))
+    assert rejected(body, max_bytes=len(body) - 1).rule == "message.too_large"
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        b"",
+        b"not json",
+        b'{"kind": ',
+        b"\xff\xfe{}",
+        b'{"a": 1, "a": 2}',
+        b'{"a": NaN}',
+        b"[" * 100_000 + b"]" * 100_000,
+    ],
+    ids=["empty", "text", "truncated", "not-utf8", "duplicate-key", "nan", "deep"],
+)
+def test_not_json(body: bytes) -> None:
+    assert rejected(body).rule == "message.not_json"
+
+
+def test_duplicate_key_cannot_smuggle_a_second_payload(notice_envelope: Body) -> None:
+    text = json.dumps(notice_envelope)
+    body = text[:-1] + ', "payload": {}}'
+    assert rejected(body.encode()).rule == "message.not_json"
+
+
+@pytest.mark.parametrize("body", [b"[]", b'"text"', b"1", b"null"])
+def test_not_an_object(body: bytes) -> None:
+    assert rejected(body).rule == "envelope.invalid"
+
+
+@pytest.mark.parametrize("version", ["2", "0", 1, "1.0", None])
+def test_unsupported_schema_version(notice_envelope: Body, version: object) -> None:
+    notice_envelope["schema_version"] = version
+    assert rejected(notice_envelope).rule == "envelope.schema_version"
+
+
+@pytest.mark.parametrize("kind", ["cancellation", "statement", "bogus"])
+def test_unknown_kind(notice_envelope: Body, kind: str) -> None:
+    notice_envelope["kind"] = kind
+    error = rejected(notice_envelope)
+    assert error.rule == "envelope.unknown_kind"
+    assert "bogus" not in error.detail
+
+
+@pytest.mark.parametrize(
+    "field",
+    ["message_id", "kind", "schema_version", "sender", "recipient", "referral_id", "created_at",
+     "purpose", "legal_basis", "payload"],
+)  # fmt: skip
+def test_missing_envelope_field(notice_envelope: Body, field: str) -> None:
+    del notice_envelope[field]
+    error = rejected(notice_envelope)
+    assert error.rule == "envelope.invalid"
+    assert f"{field}: missing" in error.detail
+
+
+@pytest.mark.parametrize(
+    ("field", "value", "detail"),
+    [
+        ("sender", "county-91", "sender: string_pattern_mismatch"),
+        ("created_at", "2026-03-02T09:00:00", "created_at: timezone_aware"),
+        ("message_id", "123", "message_id: uuid_parsing"),
+        ("payload", [], "payload: dict_type"),
+        ("kind", 7, "kind: enum"),
+    ],
+)
+def test_invalid_envelope_field(
+    notice_envelope: Body, field: str, value: object, detail: str
+) -> None:
+    notice_envelope[field] = value
+    error = rejected(notice_envelope)
+    assert error.rule == "envelope.invalid"
+    assert detail in error.detail
+
+
+def test_unknown_envelope_key_is_named_only_if_it_is_a_field_name(notice_envelope: Body) -> None:
+    notice_envelope["consent"] = True
+    notice_envelope["010594Y9032"] = True
+    notice_envelope["Matti Meikäläinen"] = True
+    detail = rejected(notice_envelope).detail
+    assert "(unknown field): extra_forbidden" in detail
+    assert "Matti" not in detail
+
+
+def test_payload_invalid_names_fields_and_rules_only(notice_envelope: Body) -> None:
+    notice_envelope["payload"]["client"]["identity_code"] = "131052-308U"
+    notice_envelope["payload"]["description"] = "Spouse 010594Y9032 too"
+    error = rejected(notice_envelope)
+    assert error.rule == "payload.invalid"
+    assert "payload.client.identity_code: identity_code.control_character" in error.detail
+    assert "payload.description: free_text.identity_code" in error.detail
+    assert "Spouse" not in error.detail
+
+
+def test_payload_rule_at_model_level(reduction_envelope: Body) -> None:
+    reduction_envelope["payload"]["consent"] = {}
+    error = rejected(reduction_envelope)
+    assert (error.rule, error.detail) == ("payload.invalid", "payload: basis.not_allowed")
+
+
+def test_extra_payload_key_with_an_identity_code_does_not_leak(notice_envelope: Body) -> None:
+    notice_envelope["payload"]["client"]["131052-308T"] = "x"
+    error = rejected(notice_envelope)
+    assert error.detail == "payload.client.(unknown field): extra_forbidden"
+
+
+@pytest.mark.parametrize("kind", ["basic_amount_reduction", "status_acknowledgement", None])
+def test_payload_kind_mismatch(notice_envelope: Body, kind: str | None) -> None:
+    notice_envelope["payload"]["kind"] = kind
+    assert rejected(notice_envelope).rule == "payload.kind_mismatch"
+
+
+@pytest.mark.parametrize(
+    ("field", "value"),
+    [
+        ("legal_basis", "Social Welfare Act 1301/2014 §35"),  # claims an exception; it is consent
+        ("legal_basis", "Child Welfare Act 417/2007 §25"),
+        ("purpose", "basic_amount_reduction_notice"),
+        ("purpose", "referral_status_feedback"),
+    ],
+)
+def test_purpose_mismatch(notice_envelope: Body, field: str, value: str) -> None:
+    notice_envelope[field] = value
+    error = rejected(notice_envelope)
+    assert error.rule == "envelope.purpose_mismatch"
+    assert "(consent)" in error.detail
+
+
+@pytest.mark.parametrize(
+    ("fixture", "changes", "rule"),
+    [
+        (
+            "notice_envelope",
+            {"sender": "county-11", "recipient": "county-05"},
+            "envelope.sender_not_allowed",
+        ),
+        ("reduction_envelope", {"sender": "county-05"}, "envelope.sender_not_allowed"),
+        (
+            "ack_envelope",
+            {"sender": "kela", "recipient": "county-11"},
+            "envelope.sender_not_allowed",
+        ),
+        (
+            "ack_envelope",
+            {"sender": "county-05"},
+            "envelope.sender_not_allowed",
+        ),  # changed_by differs
+        ("notice_envelope", {"recipient": "county-05"}, "envelope.wrong_recipient"),
+        ("notice_envelope", {"recipient": "kela"}, "envelope.wrong_recipient"),
+        ("reduction_envelope", {"recipient": "county-90"}, "envelope.wrong_recipient"),
+        ("ack_envelope", {"recipient": "county-05"}, "envelope.wrong_recipient"),
+        (
+            "ack_envelope",
+            {"referral_id": "11111111-2222-4333-8444-555555555555"},
+            "payload.referral_mismatch",
+        ),
+    ],
+)
+def test_parties(request: pytest.FixtureRequest, fixture: str, changes: Body, rule: str) -> None:
+    envelope: Body = request.getfixturevalue(fixture) | changes
+    assert rejected(envelope).rule == rule
+
+
+@pytest.mark.parametrize("status", ["sent", "cancelled"])
+def test_county_cannot_acknowledge_kela_statuses(ack_envelope: Body, status: str) -> None:
+    reason = "Sent in error." if status == "cancelled" else None
+    ack_envelope["payload"] |= {"status": status, "event": None, "reason": reason}
+    error = rejected(ack_envelope)
+    assert error.rule == "envelope.sender_not_allowed"
+
+
+# --- sealing checks the same rules ----------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("sender", "recipient", "rule"),
+    [
+        ("county-11", "kela", "envelope.sender_not_allowed"),
+        ("kela", "county-05", "envelope.wrong_recipient"),
+        ("kela", "county-99", "envelope.invalid"),
+    ],
+)
+def test_seal_refuses_what_open_would_reject(
+    notice: Body, sender: str, recipient: str, rule: str
+) -> None:
+    with pytest.raises(MessageRejected) as caught:
+        seal(
+            NoticeOfNeed.model_validate(notice),
+            sender=sender,
+            recipient=recipient,
+            referral_id=REFERRAL,
+        )
+    assert caught.value.rule == rule
+
+
+def test_seal_revalidates_constructed_payloads(notice: Body) -> None:
+    unchecked = NoticeOfNeed.model_validate(notice).model_copy(
+        update={"support_needs": (SupportNeed.FINANCIAL, SupportNeed.FINANCIAL)}
+    )
+    with pytest.raises(MessageRejected) as caught:
+        seal(unchecked, sender="kela", recipient="county-11", referral_id=REFERRAL)
+    assert caught.value.rule == "payload.invalid"
+    assert caught.value.detail == "payload.support_needs: support_needs.duplicate"
+
+
+def test_seal_refuses_unknown_payload_types() -> None:
+    class Other(BaseModel):
+        kind: str = "cancellation"
+
+    with pytest.raises(MessageRejected) as caught:
+        seal(Other(), sender="kela", recipient="county-11", referral_id=REFERRAL)
+    assert caught.value.rule == "envelope.unknown_kind"
+
+
+def test_seal_refuses_naive_time(notice: Body) -> None:
+    with pytest.raises(MessageRejected) as caught:
+        seal(
+            NoticeOfNeed.model_validate(notice),
+            sender="kela",
+            recipient="county-11",
+            referral_id=REFERRAL,
+            created_at=datetime(2026, 3, 2, 9, 0),
+        )
+    assert (caught.value.rule, caught.value.detail) == (
+        "envelope.invalid",
+        "created_at: timezone_aware",
+    )
+
+
+def test_payload_models_so_far() -> None:
+    assert set(PAYLOAD_MODELS) == {
+        MessageKind.NOTICE_OF_NEED,
+        MessageKind.BASIC_AMOUNT_REDUCTION,
+        MessageKind.STATUS_ACKNOWLEDGEMENT,
+    }
+
+
+@pytest.mark.parametrize(
+    "mutate",
+    [
+        lambda e: e["payload"]["client"].update(identity_code="131052-308U"),
+        lambda e: e["payload"]["client"].update(identity_code="131052-308t"),
+        lambda e: e["payload"].update(description="about 131052-308T"),
+        lambda e: e["payload"]["basis"].update(recorded_by="131052-308T"),
+        lambda e: e["payload"]["client"].update(municipality_code="478"),
+        lambda e: e["payload"].update(made_at="2026-03-02T09:00:00+02:00"),  # consent after
+        lambda e: e.update(recipient="county-05"),
+    ],
+)
+def test_no_detail_ever_contains_the_identity_code(
+    notice_envelope: Body, mutate: Callable[[Body], None]
+) -> None:
+    mutate(notice_envelope)
+    rejected(notice_envelope)  # asserts the detail is clean

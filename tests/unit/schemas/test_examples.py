@@ -1,0 +1,70 @@
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+import silta_schemas
+from pydantic import BaseModel
+from silta_schemas import (
+    BASIC_AMOUNT_REDUCTION_EXAMPLE,
+    NOTICE_OF_NEED_EXAMPLE,
+    STATUS_ACKNOWLEDGEMENT_EXAMPLE,
+    STATUS_UPDATE_EXAMPLES,
+    NoticeOfBasicAmountReduction,
+    NoticeOfNeed,
+    StatusAcknowledgement,
+    StatusUpdate,
+    check_identity_code,
+)
+from silta_schemas.examples import EXAMPLE_IDENTITY_CODE
+
+EXAMPLES = Path(__file__).resolve().parents[3] / "examples"
+
+CASES: list[tuple[str, dict[str, Any], type[BaseModel]]] = [
+    ("notice_of_need.json", NOTICE_OF_NEED_EXAMPLE, NoticeOfNeed),
+    ("basic_amount_reduction.json", BASIC_AMOUNT_REDUCTION_EXAMPLE, NoticeOfBasicAmountReduction),
+    ("status_acknowledgement.json", STATUS_ACKNOWLEDGEMENT_EXAMPLE, StatusAcknowledgement),
+    *[(f"status_update_{k}.json", v, StatusUpdate) for k, v in STATUS_UPDATE_EXAMPLES.items()],
+]
+
+
+@pytest.mark.parametrize(("name", "constant", "model"), CASES, ids=[c[0] for c in CASES])
+def test_file_equals_constant_and_validates(
+    name: str, constant: dict[str, Any], model: type[BaseModel]
+) -> None:
+    text = (EXAMPLES / name).read_text(encoding="utf-8")
+    assert json.loads(text) == constant
+    assert text == json.dumps(constant, indent=2, ensure_ascii=False) + "\n"
+    assert model.model_validate_json(text).model_dump(mode="json") == constant
+
+
+def test_status_update_files_cover_every_example() -> None:
+    names = {p.name for p in EXAMPLES.glob("status_update_*.json")}
+    assert names == {
+        f"status_update_{k}.json" for k in ("accepted", "in_progress", "completed", "rejected")
+    }
+
+
+def test_example_identity_code_is_valid() -> None:
+    assert check_identity_code(EXAMPLE_IDENTITY_CODE) == "131052-308T"
+
+
+@pytest.mark.parametrize(
+    ("model", "count"),
+    [
+        (NoticeOfNeed, 1),
+        (NoticeOfBasicAmountReduction, 1),
+        (StatusUpdate, 4),
+        (StatusAcknowledgement, 1),
+    ],
+)
+def test_openapi_schema_carries_the_examples(model: type[BaseModel], count: int) -> None:
+    examples = model.model_json_schema()["examples"]
+    assert len(examples) == count
+    for example in examples:
+        model.model_validate(example)
+
+
+def test_public_api_is_importable() -> None:
+    for name in silta_schemas.__all__:
+        assert getattr(silta_schemas, name) is not None, name

@@ -1,0 +1,170 @@
+from datetime import date
+
+import pytest
+from pydantic import ValidationError
+from pydantic_core import PydanticCustomError
+from silta_schemas import Contract
+from silta_schemas.identity import (
+    IDENTITY_CODE_PATTERN,
+    IdentityCode,
+    birth_date,
+    check_identity_code,
+    contains_identity_code,
+    redact_identity_codes,
+)
+
+from .support import assert_no_identity_code, errors, make_code
+
+CONTROL = "0123456789ABCDEFHJKLMNPRSTUVWXY"
+
+# Published examples: DVV test codes (checked in data/SOURCES.md) and the classic example.
+PUBLISHED = ["131052-308T", "010594Y9032", "020594X903P", "010516B903X", "020504B904H"]
+
+BIRTH_DATES = {"+": date(1899, 12, 31), "A": date(2000, 2, 29), "-": date(1952, 10, 13)}
+BIRTH_DATES.update(dict.fromkeys("YXWVU", date(1994, 5, 1)))
+BIRTH_DATES.update(dict.fromkeys("BCDEF", date(2016, 5, 1)))
+ALL_SIGNS = sorted(BIRTH_DATES)
+
+
+class Holder(Contract):
+    code: IdentityCode
+
+
+def rule_of(value: str) -> str:
+    with pytest.raises(PydanticCustomError) as caught:
+        check_identity_code(value)
+    assert_no_identity_code(caught.value.message(), value)
+    return caught.value.type
+
+
+@pytest.mark.parametrize("code", PUBLISHED)
+def test_published_codes_are_valid(code: str) -> None:
+    assert check_identity_code(code) == code
+
+
+def test_every_century_sign_is_covered() -> None:
+    assert set(ALL_SIGNS) == set("+-YXWVUABCDEF")
+
+
+@pytest.mark.parametrize("sign", ALL_SIGNS)
+@pytest.mark.parametrize("number", [2, 308, 899, 900, 999])
+def test_valid_code_for_each_century_sign(sign: str, number: int) -> None:
+    code = make_code(BIRTH_DATES[sign], sign, number)
+    assert check_identity_code(code) == code
+    assert birth_date(code) == BIRTH_DATES[sign]
+    assert Holder(code=code).code == code
+
+
+@pytest.mark.parametrize("code", PUBLISHED)
+def test_every_other_control_character_is_rejected(code: str) -> None:
+    for char in CONTROL.replace(code[-1], "") + "GIOQZ":
+        assert rule_of(code[:-1] + char) == "identity_code.control_character"
+
+
+@pytest.mark.parametrize(
+    "born",
+    [date(2023, 2, 28), date(2024, 2, 29), date(2000, 2, 29), date(1896, 2, 29)],
+    ids=str,
+)
+def test_calendar_edges_are_valid(born: date) -> None:
+    sign = {18: "+", 19: "-", 20: "A"}[born.year // 100]
+    code = make_code(born, sign, 123)
+    assert birth_date(check_identity_code(code)) == born
+
+
+@pytest.mark.parametrize(
+    "digits_and_sign",
+    [
+        "310223A",  # 31 Feb
+        "290223A",  # 2023 is not a leap year
+        "290200-",  # 1900 was not a leap year
+        "290200+",  # nor was 1800
+        "000124A",  # day 0
+        "011324A",  # month 13
+        "310424A",  # 31 April
+    ],
+)
+def test_impossible_dates_are_rejected(digits_and_sign: str) -> None:
+    number = "123"
+    digits = digits_and_sign[:6] + number
+    code = f"{digits_and_sign}{number}{CONTROL[int(digits) % 31]}"  # right control character
+    assert rule_of(code) == "identity_code.date"
+
+
+@pytest.mark.parametrize("number", ["000", "001"])
+def test_individual_numbers_below_002_are_rejected(number: str) -> None:
+    digits = "131052" + number
+    assert rule_of(f"131052-{number}{CONTROL[int(digits) % 31]}") == (
+        "identity_code.individual_number"
+    )
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        "",
+        "131052-308",  # too short
+        "131052-308TT",  # too long
+        " 131052-308T",
+        "131052-308T ",
+        "131052-308T\n",
+        "131052 308T",
+        "131052G308T",  # not a century sign
+        "131052Z308T",
+        "131052/308T",
+        "1310522308T",
+        "13105-2308T",
+        "131052-30AT",
+        "131052-308t",  # lowercase control character
+        "010516b903X",  # lowercase century sign
+        "131052-308-",
+        "１３１０５２-308T",  # full-width digits are not ASCII digits
+    ],
+)
+def test_malformed_codes_are_rejected(value: str) -> None:
+    assert rule_of(value) == "identity_code.format"
+
+
+def test_model_field_reports_the_rule_without_the_code() -> None:
+    with pytest.raises(ValidationError) as caught:
+        Holder(code="131052-308U")
+    assert errors(caught.value) == [(("code",), "identity_code.control_character")]
+    assert_no_identity_code(str(caught.value))
+
+
+def test_birth_date_rejects_invalid_code() -> None:
+    with pytest.raises(PydanticCustomError):
+        birth_date("131052-308U")
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("Asiakas 131052-308T soitti.", True),
+        ("x131052-308Tx", True),
+        ("hetu:010594Y9032,", True),
+        ("lowercase 010516b903x counts too", True),
+        ("en dash 131052\u2013308T counts too", True),
+        ("full-width digits \uff11\uff13\uff11\uff10\uff15\uff12-308T count too", True),
+        ("checksum wrong 131052-308U", False),
+        ("impossible date 310223A123K", False),
+        ("phone 040-1234567, date 13.10.1952", False),
+        ("", False),
+    ],
+)
+def test_contains_identity_code(text: str, expected: bool) -> None:
+    assert contains_identity_code(text) is expected
+
+
+def test_redaction_replaces_valid_and_lookalike_codes() -> None:
+    text = "a 131052-308T b 131052-308U c 010594y9032 d 12.3.2026"
+    assert redact_identity_codes(text) == (
+        "a [henkilötunnus] b [henkilötunnus] c [henkilötunnus] d 12.3.2026"
+    )
+
+
+def test_pattern_finds_shapes_only() -> None:
+    found = [
+        m.group() for m in IDENTITY_CODE_PATTERN.finditer("131052-308T, 131052-30, 1310523308T")
+    ]
+    assert found == ["131052-308T"]

@@ -1,0 +1,125 @@
+from typing import Any
+
+import pytest
+from silta_schemas import STATUS_UPDATE_EXAMPLES, StatusAcknowledgement, StatusUpdate
+
+from .support import assert_rule
+
+Body = dict[str, Any]
+REASON = "Wrong unit: the client is already a client of child welfare."
+
+# (status, event, outcome, reason) that are complete and minimal for each status
+VALID = [
+    ("accepted", None, None, None),
+    ("in_progress", "contact_attempted", None, None),
+    ("in_progress", "client_relationship_started", None, None),
+    ("completed", None, "no_need_found", None),
+    ("rejected", None, None, REASON),
+]
+
+
+def body(status: str, event: str | None, outcome: str | None, reason: str | None) -> Body:
+    return {"status": status, "event": event, "outcome": outcome, "reason": reason}
+
+
+@pytest.mark.parametrize("name", sorted(STATUS_UPDATE_EXAMPLES))
+def test_examples_are_valid(name: str) -> None:
+    example = STATUS_UPDATE_EXAMPLES[name]
+    assert StatusUpdate.model_validate(example).model_dump(mode="json") == example
+    assert example["status"] == name
+
+
+@pytest.mark.parametrize("values", VALID)
+def test_valid_updates(values: tuple[str, str | None, str | None, str | None]) -> None:
+    assert StatusUpdate.model_validate(body(*values)).status == values[0]
+
+
+@pytest.mark.parametrize(
+    ("values", "rule"),
+    [
+        (("in_progress", None, None, None), "status.event_required"),
+        (("accepted", "client_reached", None, None), "status.event_not_allowed"),
+        (("completed", "client_reached", "client_declined", None), "status.event_not_allowed"),
+        (("completed", None, None, None), "status.outcome_required"),
+        (("accepted", None, "client_declined", None), "status.outcome_not_allowed"),
+        (("in_progress", "client_reached", "client_declined", None), "status.outcome_not_allowed"),
+        (("rejected", None, None, None), "status.reason_required"),
+        (("accepted", None, None, REASON), "status.reason_not_allowed"),
+        (("completed", None, "no_need_found", REASON), "status.reason_not_allowed"),
+    ],
+)
+def test_update_rules(values: tuple[str, str | None, str | None, str | None], rule: str) -> None:
+    assert_rule(StatusUpdate, body(*values), rule)
+
+
+@pytest.mark.parametrize("status", ["sent", "delivered", "forwarded", "cancelled", "done"])
+def test_statuses_a_county_cannot_post(status: str) -> None:
+    assert_rule(StatusUpdate, body(status, None, None, REASON), "literal_error", ("status",))
+
+
+def test_reason_must_not_contain_identity_code() -> None:
+    data = body("rejected", None, None, "Client 131052-308T is not ours")
+    assert_rule(StatusUpdate, data, "free_text.identity_code", ("reason",))
+
+
+def test_update_rejects_case_content() -> None:
+    data = body("accepted", None, None, None) | {"notes": "client was upset"}
+    assert_rule(StatusUpdate, data, "extra_forbidden", ("notes",))
+
+
+# --- acknowledgement ------------------------------------------------------------------------
+
+
+def test_acknowledgement_example_is_valid(acknowledgement: Body) -> None:
+    model = StatusAcknowledgement.model_validate(acknowledgement)
+    assert model.model_dump(mode="json") == acknowledgement
+
+
+@pytest.mark.parametrize(
+    ("values", "rule"),
+    [
+        (("delivered", "client_reached", None, None), "status.event_not_allowed"),
+        (("delivered", None, "client_declined", None), "status.outcome_not_allowed"),
+        (("delivered", None, None, REASON), "status.reason_not_allowed"),
+        (("cancelled", None, None, None), "status.reason_required"),
+        (("completed", None, None, None), "status.outcome_required"),
+        (("in_progress", None, None, None), "status.event_required"),
+    ],
+)
+def test_acknowledgement_rules(
+    acknowledgement: Body, values: tuple[str, str | None, str | None, str | None], rule: str
+) -> None:
+    assert_rule(StatusAcknowledgement, acknowledgement | body(*values), rule)
+
+
+@pytest.mark.parametrize(
+    "values",
+    [
+        ("delivered", None, None, None),
+        ("forwarded", None, None, None),
+        ("forwarded", None, None, REASON),
+        ("cancelled", None, None, REASON),
+        ("completed", None, "decided", None),
+    ],
+)
+def test_valid_acknowledgements(
+    acknowledgement: Body, values: tuple[str, str | None, str | None, str | None]
+) -> None:
+    assert StatusAcknowledgement.model_validate(acknowledgement | body(*values))
+
+
+@pytest.mark.parametrize(
+    ("change", "rule", "loc"),
+    [
+        ({"sequence": 0}, "greater_than_equal", ("sequence",)),
+        ({"referral_id": "not-a-uuid"}, "uuid_parsing", ("referral_id",)),
+        ({"changed_at": "2026-03-04T13:30:00"}, "timezone_aware", ("changed_at",)),
+        ({"changed_by": "county-91"}, "string_pattern_mismatch", ("changed_by",)),
+        ({"kind": "status_update"}, "literal_error", ("kind",)),
+        ({"responsible_worker": "x"}, "extra_forbidden", ("responsible_worker",)),
+    ],
+)
+def test_acknowledgement_fields(
+    acknowledgement: Body, change: Body, rule: str, loc: tuple[str, ...]
+) -> None:
+    assert_rule(StatusAcknowledgement, acknowledgement | change, rule, loc)
