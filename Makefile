@@ -1,0 +1,65 @@
+# Silta developer tasks. GNU make; works from a fresh clone (needs python3 >= 3.11).
+# Every recipe calls the virtualenv's binaries directly, so no activation is needed.
+
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+
+PACKAGES := shared/schemas shared/messaging shared/service services/kela-side services/municipality-side
+PYPROJECTS := pyproject.toml $(addsuffix /pyproject.toml,$(PACKAGES))
+# Development tools no package depends on; versions come from constraints.txt.
+DEV_TOOLS := ruff mypy pytest pytest-asyncio hypothesis httpx PyYAML
+# Only the directories that exist (ruff fails on missing paths).
+LINT_PATHS := $(wildcard shared services tests bench infra tools)
+
+PYTEST_ARGS ?=
+
+.PHONY: help install lint typecheck test run bench clean distclean
+
+help: ## List the targets
+	@echo "Usage: make <target>"
+	@grep -E '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | \
+		awk 'BEGIN {FS = ":.*## "}; {printf "  %-10s %s\n", $$1, $$2}'
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+
+# Reinstall only when the pins, a package's metadata or this file change.
+$(STAMP): constraints.txt $(PYPROJECTS) Makefile | $(BIN)/python
+	@echo "Installing the packages (editable) and dev tools into $(VENV) ..."
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check --upgrade pip
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -c constraints.txt \
+		$(addprefix -e ,$(PACKAGES)) $(DEV_TOOLS)
+	@touch $@
+
+install: $(STAMP) ## Create .venv and install all packages (editable) and dev tools
+
+lint: install ## ruff check + ruff format --check
+	$(BIN)/ruff check $(LINT_PATHS)
+	$(BIN)/ruff format --check $(LINT_PATHS)
+
+typecheck: install ## mypy (configuration in pyproject.toml)
+	$(BIN)/mypy
+
+test: install lint typecheck ## install + lint + typecheck + pytest (extra args: PYTEST_ARGS=...)
+	$(BIN)/pytest -q $(PYTEST_ARGS)
+
+run: install ## Run both services locally against the local RabbitMQ (Ctrl-C stops)
+	bash infra/ensure-rabbitmq.sh
+	mkdir -p var
+	exec $(BIN)/python infra/run.py
+
+bench: install ## Run the benchmark (python -m bench)
+	$(BIN)/python -m bench
+
+clean: ## Remove caches and build leftovers (keeps .venv and var/)
+	rm -rf .mypy_cache .ruff_cache .pytest_cache .hypothesis build dist
+	find shared services tests infra bench -name __pycache__ -type d -prune -exec rm -rf {} + 2>/dev/null || true
+	find shared services -name '*.egg-info' -type d -prune -exec rm -rf {} + 2>/dev/null || true
+
+distclean: clean ## clean + remove .venv and the local databases in var/
+	rm -rf $(VENV) var
