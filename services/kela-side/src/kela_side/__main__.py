@@ -11,7 +11,12 @@ MIGRATIONS = Path(__file__).parent / "db" / "migrations"
 
 
 def main() -> None:
-    serve(service="kela-side", settings=KelaSettings(), migrations_dir=MIGRATIONS, app_factory=build_app)
+    serve(
+        service="kela-side",
+        settings=KelaSettings(),
+        migrations_dir=MIGRATIONS,
+        app_factory=build_app,
+    )
 
 
 if __name__ == "__main__":

@@ -213,7 +213,10 @@ async def apply_acknowledgements(
         row.id: TrackedReferral(row.recipient, ReferralStatus(row.status), row.status_sequence)
         for row in await conn.execute(
             select(
-                referrals.c.id, referrals.c.recipient, referrals.c.status, referrals.c.status_sequence
+                referrals.c.id,
+                referrals.c.recipient,
+                referrals.c.status,
+                referrals.c.status_sequence,
             ).where(referrals.c.id.in_(ids))
         )
     }

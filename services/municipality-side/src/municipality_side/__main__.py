@@ -11,7 +11,12 @@ MIGRATIONS = Path(__file__).parent / "db" / "migrations"
 
 
 def main() -> None:
-    serve(service="municipality-side", settings=MunicipalitySettings(), migrations_dir=MIGRATIONS, app_factory=build_app)
+    serve(
+        service="municipality-side",
+        settings=MunicipalitySettings(),
+        migrations_dir=MIGRATIONS,
+        app_factory=build_app,
+    )
 
 
 if __name__ == "__main__":

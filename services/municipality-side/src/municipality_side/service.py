@@ -57,7 +57,9 @@ def _acknowledge(referral_id: UUID, county_code: str, change: StatusChange) -> O
 def notice_receiver(counties: frozenset[str]) -> Any:
     """The bus handler for referrals addressed to ``counties``."""
 
-    async def receive(conn: AsyncConnection, messages: Sequence[Incoming]) -> Mapping[UUID, Rejection]:
+    async def receive(
+        conn: AsyncConnection, messages: Sequence[Incoming]
+    ) -> Mapping[UUID, Rejection]:
         rejections: dict[UUID, Rejection] = {}
         candidates: dict[UUID, Incoming] = {}
         for message in messages:
@@ -125,12 +127,20 @@ def notice_receiver(counties: frozenset[str]) -> Any:
     return receive
 
 
-async def change_status(engine: AsyncEngine, referral_id: UUID, change: StatusUpdate) -> ReferralRecord:
-    """Apply a county worker's status update; raises ``TransitionNotAllowed`` or ``ReferralNotFound``."""
+async def change_status(
+    engine: AsyncEngine, referral_id: UUID, change: StatusUpdate
+) -> ReferralRecord:
+    """Apply a county worker's status update.
+
+    Raises ``TransitionNotAllowed`` or ``ReferralNotFound``.
+    """
     now = datetime.now(UTC)
     async with engine.begin() as conn:
         query = select(
-            referrals.c.kind, referrals.c.county_code, referrals.c.status, referrals.c.status_sequence
+            referrals.c.kind,
+            referrals.c.county_code,
+            referrals.c.status,
+            referrals.c.status_sequence,
         ).where(referrals.c.id == str(referral_id))
         if engine.dialect.name == "postgresql":
             query = query.with_for_update()  # one status change at a time per referral
@@ -175,7 +185,7 @@ _SUMMARY = (
 )
 
 
-def _record(row: Row[Any], **details: Any) -> ReferralRecord:
+def _record(row: Any, **details: Any) -> ReferralRecord:
     return ReferralRecord(
         id=UUID(row.id),
         kind=row.kind,
@@ -190,7 +200,9 @@ def _record(row: Row[Any], **details: Any) -> ReferralRecord:
 
 async def _load(conn: AsyncConnection, referral_id: UUID) -> ReferralRecord | None:
     row = (
-        await conn.execute(select(*_SUMMARY, referrals.c.payload).where(referrals.c.id == str(referral_id)))
+        await conn.execute(
+            select(*_SUMMARY, referrals.c.payload).where(referrals.c.id == str(referral_id))
+        )
     ).first()
     if row is None:
         return None

@@ -25,5 +25,7 @@ class MunicipalitySettings(ServiceSettings):
         chosen = {code.strip() for code in self.counties.split(",") if code.strip()}
         unknown = chosen - COUNTY_CODES
         if unknown:
-            raise ValueError(f"unknown county codes in MUNICIPALITY_SIDE_COUNTIES: {sorted(unknown)}")
+            raise ValueError(
+                f"unknown county codes in MUNICIPALITY_SIDE_COUNTIES: {sorted(unknown)}"
+            )
         return frozenset(chosen) or COUNTY_CODES

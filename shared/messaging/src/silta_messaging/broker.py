@@ -63,7 +63,7 @@ class Broker:
                     self._url, client_properties={"connection_name": self._name}
                 )
                 break
-            except (OSError, aio_pika.exceptions.AMQPError, asyncio.TimeoutError) as error:
+            except (TimeoutError, OSError, aio_pika.exceptions.AMQPError) as error:
                 log.warning("broker not reachable (%s); retrying", type(error).__name__)
                 await asyncio.sleep(self._retry_interval)
         self._connection = connection

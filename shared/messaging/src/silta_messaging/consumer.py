@@ -186,7 +186,11 @@ class BatchConsumer:
             rejections = await self._handler(conn, fresh) if fresh else {}
             now = datetime.now(UTC)
             done = [
-                {"message_id": str(i.envelope.message_id), "kind": str(i.envelope.kind), "received_at": now}
+                {
+                    "message_id": str(i.envelope.message_id),
+                    "kind": str(i.envelope.kind),
+                    "received_at": now,
+                }
                 for i in fresh
                 if i.envelope.message_id not in rejections
             ]

@@ -12,9 +12,7 @@ from silta_messaging.tables import INBOX, OUTBOX, PENDING_INDEX, inbox_columns, 
 def create_messaging_tables(op: Any) -> None:
     op.create_table(OUTBOX, *outbox_columns())
     pending = column("published_at").is_(None)
-    op.create_index(
-        PENDING_INDEX, OUTBOX, ["id"], postgresql_where=pending, sqlite_where=pending
-    )
+    op.create_index(PENDING_INDEX, OUTBOX, ["id"], postgresql_where=pending, sqlite_where=pending)
     op.create_table(INBOX, *inbox_columns())
 
 

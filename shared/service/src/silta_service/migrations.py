@@ -30,9 +30,7 @@ def run_env(context: EnvironmentContext, metadata: MetaData) -> None:
     assert url is not None
 
     def migrate(connection: Connection) -> None:
-        context.configure(
-            connection=connection, target_metadata=metadata, render_as_batch=True
-        )
+        context.configure(connection=connection, target_metadata=metadata, render_as_batch=True)
         with context.begin_transaction():
             context.run_migrations()
 

@@ -8,13 +8,14 @@ they may hold personal data.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
+from silta_schemas.codes import MessageKind
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 PROBLEM_JSON = "application/problem+json"
@@ -22,8 +23,12 @@ PROBLEM_BASE = "urn:silta:problem:"
 
 
 class FieldError(BaseModel):
-    field: str = Field(description="Dotted path of the offending field, e.g. `client.identity_code`.")
-    rule: str = Field(description="Id of the rule that failed, e.g. `identity_code.control_character`.")
+    field: str = Field(
+        description="Dotted path of the offending field, e.g. `client.identity_code`."
+    )
+    rule: str = Field(
+        description="Id of the rule that failed, e.g. `identity_code.control_character`."
+    )
     message: str = Field(description="What is wrong, in plain English.")
 
 
@@ -67,7 +72,7 @@ def problem_response(
     detail: str | None = None,
     errors: Sequence[FieldError] = (),
     extra: dict[str, Any] | None = None,
-    headers: dict[str, str] | None = None,
+    headers: Mapping[str, str] | None = None,
 ) -> JSONResponse:
     problem = Problem(
         type=PROBLEM_BASE + slug,
@@ -86,13 +91,19 @@ def field_errors(errors: Sequence[Any]) -> list[FieldError]:
     result = []
     for error in errors:
         location = [str(part) for part in error.get("loc", ())]
-        # FastAPI prefixes the source; discriminated unions add the kind as a path step.
-        if location and location[0] in {"body", "query", "path", "header"}:
-            location = location[1:] if location[0] == "body" else location
+        if location[:1] == ["body"]:
+            location = location[1:]
+            if location[:1] and location[0] in _KINDS:
+                location = location[1:]  # the discriminated union's tag is not a field
+            if error.get("type") == "json_invalid":
+                location = []  # the position of the syntax error, not a field
         field = ".".join(location) or "body"
-        result.append(FieldError(field=field, rule=str(error.get("type", "invalid")), message=str(error.get("msg", ""))))
+        rule = str(error.get("type", "invalid"))
+        result.append(FieldError(field=field, rule=rule, message=str(error.get("msg", ""))))
     return result
 
+
+_KINDS = frozenset(kind.value for kind in MessageKind)
 
 _TITLES = {
     400: "Bad request",

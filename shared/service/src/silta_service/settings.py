@@ -7,7 +7,9 @@ from pydantic_settings import BaseSettings
 
 
 class ServiceSettings(BaseSettings):
-    database_url: str = Field(description="SQLAlchemy async URL: sqlite+aiosqlite or postgresql+asyncpg.")
+    database_url: str = Field(
+        description="SQLAlchemy async URL: sqlite+aiosqlite or postgresql+asyncpg."
+    )
     amqp_url: str = Field(
         "amqp://guest:guest@127.0.0.1:5672/", description="RabbitMQ URL (amqps:// for TLS)."
     )
@@ -23,5 +25,7 @@ class ServiceSettings(BaseSettings):
     delivery_limit: int = Field(
         5, ge=1, description="Failed deliveries before the broker parks a message."
     )
-    access_log: bool = Field(True, description="Log every HTTP request (paths carry no personal data).")
+    access_log: bool = Field(
+        True, description="Log every HTTP request (paths carry no personal data)."
+    )
     run_migrations: bool = Field(True, description="Apply Alembic migrations at start-up.")

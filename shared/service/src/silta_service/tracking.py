@@ -83,7 +83,9 @@ async def load_history(
     conn: AsyncConnection, history: Table, referral_id: UUID
 ) -> Sequence[StatusChange]:
     rows = await conn.execute(
-        select(history).where(history.c.referral_id == str(referral_id)).order_by(history.c.sequence)
+        select(history)
+        .where(history.c.referral_id == str(referral_id))
+        .order_by(history.c.sequence)
     )
     return [
         StatusChange(

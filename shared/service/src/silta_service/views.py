@@ -17,7 +17,9 @@ from silta_service.runtime import Runtime
 class StatusChangeView(BaseModel):
     """One change in a referral's history: what, when, by which organisation, why."""
 
-    sequence: int = Field(description="Order of the change: 0 is Kela's `sent`, the county numbers its own from 1.")
+    sequence: int = Field(
+        description="Order of the change: 0 is Kela's `sent`, the county numbers its own from 1."
+    )
     status: ReferralStatus = Field(description="The status the referral took.")
     event: str | None = Field(None, description="With `in_progress`: what happened.")
     outcome: str | None = Field(None, description="With `completed`: how it ended.")
@@ -26,7 +28,8 @@ class StatusChangeView(BaseModel):
     changed_by: str = Field(description="Organisation that made it: `kela` or `county-NN`.")
 
 
-def runtime(request: Request) -> Runtime:
+async def runtime(request: Request) -> Runtime:
+    # async: a plain function dependency would cost a threadpool hop on every request
     value: Runtime = request.app.state.runtime
     return value
 

@@ -9,8 +9,8 @@ from uuid import UUID
 from fastapi import APIRouter, Body, Header, Query, Response
 from pydantic import BaseModel, Field
 from silta_schemas import examples
-from silta_schemas.status import ReferralStatus
 from silta_schemas.referrals import ReferralRequest
+from silta_schemas.status import ReferralStatus
 from silta_service.problems import ProblemError, problem_responses
 from silta_service.views import ReferralSummaryBase, RuntimeDep, StatusChangeView
 
@@ -46,12 +46,17 @@ def _summary(record: ReferralRecord) -> dict[str, Any]:
 
 
 def _view(record: ReferralRecord) -> ReferralView:
-    history = [StatusChangeView.model_validate(change, from_attributes=True) for change in record.history]
+    history = [
+        StatusChangeView.model_validate(change, from_attributes=True) for change in record.history
+    ]
     return ReferralView(**_summary(record), history=history)
 
 
 _EXAMPLES = {
-    "notice_of_need": {"summary": "Notice of need for social work", "value": examples.NOTICE_OF_NEED_EXAMPLE},
+    "notice_of_need": {
+        "summary": "Notice of need for social work",
+        "value": examples.NOTICE_OF_NEED_EXAMPLE,
+    },
     "basic_amount_reduction": {
         "summary": "Notice of basic amount reduction",
         "value": examples.BASIC_AMOUNT_REDUCTION_EXAMPLE,
@@ -69,12 +74,18 @@ _EXAMPLES = {
         "one transaction and answers `201` with status `sent`, also while the broker is down. "
         "With an `Idempotency-Key`, repeating the request returns the same referral (`200`)."
     ),
-    responses={200: {"model": ReferralView, "description": "Replay of an earlier request with the same Idempotency-Key"}, **problem_responses(422)},
+    responses={
+        200: {
+            "model": ReferralView,
+            "description": "Replay of an earlier request with the same Idempotency-Key",
+        },
+        **problem_responses(422),
+    },
 )
 async def create_referral(
     runtime: RuntimeDep,
     response: Response,
-    referral: Annotated[ReferralRequest, Body(openapi_examples=_EXAMPLES)],  # type: ignore[arg-type]
+    referral: Annotated[ReferralRequest, Body(openapi_examples=_EXAMPLES)],
     idempotency_key: Annotated[
         str | None,
         Header(
@@ -123,9 +134,13 @@ async def read_referral(runtime: RuntimeDep, referral_id: UUID) -> ReferralView:
 )
 async def list_referrals(
     runtime: RuntimeDep,
-    status: Annotated[ReferralStatus | None, Query(description="Only referrals in this status.")] = None,
+    status: Annotated[
+        ReferralStatus | None, Query(description="Only referrals in this status.")
+    ] = None,
     limit: Annotated[int, Query(ge=1, le=500, description="Page size.")] = 100,
     offset: Annotated[int, Query(ge=0, description="Items to skip.")] = 0,
 ) -> ReferralPage:
-    records = await service.list_referrals(runtime.engine, status=status, limit=limit, offset=offset)
+    records = await service.list_referrals(
+        runtime.engine, status=status, limit=limit, offset=offset
+    )
     return ReferralPage(items=[ReferralSummary(**_summary(record)) for record in records])

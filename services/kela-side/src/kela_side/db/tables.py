@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from silta_messaging.tables import add_messaging_tables
+from silta_service.tracking import add_status_history
 from sqlalchemy import (
     JSON,
     Column,
@@ -12,8 +14,6 @@ from sqlalchemy import (
     String,
     Table,
 )
-from silta_messaging.tables import add_messaging_tables
-from silta_service.tracking import add_status_history
 
 metadata = MetaData()
 messaging = add_messaging_tables(metadata)

@@ -64,4 +64,3 @@ def decide(referral: TrackedReferral, ack: StatusAcknowledgement, sender: str) -
     except TransitionNotAllowed as error:
         raise AcknowledgementRejected(error.rule, str(error)) from error
     return Decision.ADVANCE
-

@@ -8,8 +8,8 @@ from uuid import UUID
 
 from fastapi import APIRouter, Body, Query
 from pydantic import BaseModel, Field
-from silta_schemas import examples
 from pydantic_core import PydanticCustomError
+from silta_schemas import examples
 from silta_schemas.lifecycle import TransitionNotAllowed, allowed_next
 from silta_schemas.referrals import ReferralRequest
 from silta_schemas.status import ReferralStatus, StatusUpdate
@@ -28,7 +28,7 @@ class InboxItem(ReferralSummaryBase):
 
 
 class ReferralView(InboxItem):
-    referral: ReferralRequest = Field(description="The referral as Kela sent it.")  # type: ignore[valid-type]
+    referral: ReferralRequest = Field(description="The referral as Kela sent it.")
     history: list[StatusChangeView] = Field(description="Every status change, oldest first.")
 
 
@@ -70,7 +70,9 @@ def _served(runtime: RuntimeDep) -> frozenset[str]:
 )
 async def list_inbox(
     runtime: RuntimeDep,
-    status: Annotated[ReferralStatus | None, Query(description="Only referrals in this status.")] = None,
+    status: Annotated[
+        ReferralStatus | None, Query(description="Only referrals in this status.")
+    ] = None,
     limit: Annotated[int, Query(ge=1, le=500, description="Page size.")] = 100,
     offset: Annotated[int, Query(ge=0, description="Items to skip.")] = 0,
 ) -> Inbox:

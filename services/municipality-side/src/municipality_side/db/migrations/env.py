@@ -1,6 +1,5 @@
 from alembic import context
-from silta_service.migrations import run_env
-
 from municipality_side.db.tables import metadata
+from silta_service.migrations import run_env
 
 run_env(context, metadata)

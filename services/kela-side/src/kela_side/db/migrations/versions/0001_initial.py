@@ -34,6 +34,7 @@ def upgrade() -> None:
     op.create_index("ix_referrals_created", "referrals", ["created_at"])
     create_status_history(op)
 
+
 def downgrade() -> None:
     op.drop_table("referral_status_history")
     op.drop_table("referrals")

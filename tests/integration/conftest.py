@@ -1,0 +1,98 @@
+"""Integration fixtures: a service running in-process against the real broker and database."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import uuid
+from collections.abc import AsyncIterator, Awaitable, Callable
+from pathlib import Path
+from typing import Any
+
+import aio_pika
+import httpx
+import pytest
+from aio_pika.abc import AbstractChannel, AbstractIncomingMessage, AbstractRobustConnection
+from kela_side.main import build_app as build_kela
+from kela_side.settings import KelaSettings
+from municipality_side.main import build_app as build_municipality
+from municipality_side.settings import MunicipalitySettings
+
+from tests.conftest import migrate, serving
+
+KELA_MIGRATIONS = Path(__import__("kela_side").__file__).parent / "db" / "migrations"
+MUNICIPALITY_MIGRATIONS = (
+    Path(__import__("municipality_side").__file__).parent / "db" / "migrations"
+)
+
+
+@pytest.fixture
+async def bus(amqp_url: str) -> AsyncIterator[AbstractChannel]:
+    """A confirming channel on the test vhost, for publishing and reading as a test peer."""
+    connection: AbstractRobustConnection = await aio_pika.connect_robust(amqp_url)
+    channel = await connection.channel(publisher_confirms=True, on_return_raises=True)
+    yield channel
+    await connection.close()
+
+
+@pytest.fixture
+async def kela(database_url: str, amqp_url: str) -> AsyncIterator[httpx.AsyncClient]:
+    await migrate(KELA_MIGRATIONS, database_url)
+    settings = KelaSettings(
+        database_url=database_url,
+        amqp_url=amqp_url,
+        queue_name=f"test.kela.{uuid.uuid4().hex[:8]}",
+        relay_poll_seconds=0.2,
+    )
+    async with serving(build_kela(settings)) as client:
+        yield client
+
+
+@pytest.fixture
+async def municipality(database_url: str, amqp_url: str) -> AsyncIterator[httpx.AsyncClient]:
+    await migrate(MUNICIPALITY_MIGRATIONS, database_url)
+    settings = MunicipalitySettings(
+        database_url=database_url,
+        amqp_url=amqp_url,
+        counties="11,90",
+        queue_name=f"test.municipality.{uuid.uuid4().hex[:8]}",
+        relay_poll_seconds=0.2,
+    )
+    async with serving(build_municipality(settings)) as client:
+        yield client
+
+
+async def eventually(
+    probe: Callable[[], Awaitable[Any]], *, timeout: float = 10.0, interval: float = 0.05
+) -> Any:
+    """Poll ``probe`` until it returns something truthy; fail after ``timeout`` seconds."""
+    deadline = asyncio.get_running_loop().time() + timeout
+    while True:
+        result = await probe()
+        if result:
+            return result
+        if asyncio.get_running_loop().time() > deadline:
+            raise AssertionError(f"condition not met within {timeout}s (last: {result!r})")
+        await asyncio.sleep(interval)
+
+
+async def tap(
+    channel: AbstractChannel, exchange: str, key: str
+) -> asyncio.Queue[AbstractIncomingMessage]:
+    """Bind a throw-away queue to ``exchange`` and collect what arrives on ``key``."""
+    await channel.declare_exchange(exchange, aio_pika.ExchangeType.TOPIC, durable=True)
+    queue = await channel.declare_queue(exclusive=True)
+    await queue.bind(exchange, routing_key=key)
+    received: asyncio.Queue[AbstractIncomingMessage] = asyncio.Queue()
+
+    async def collect(message: AbstractIncomingMessage) -> None:
+        await message.ack()
+        await received.put(message)
+
+    await queue.consume(collect)
+    return received
+
+
+def body(message: AbstractIncomingMessage) -> dict[str, Any]:
+    decoded: dict[str, Any] = json.loads(message.body)
+    return decoded

@@ -1,0 +1,185 @@
+"""The outbox relay against the real broker, on SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import uuid
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime
+
+import pytest
+from aio_pika.abc import AbstractChannel
+from silta_messaging.broker import Broker
+from silta_messaging.relay import OutboxRelay
+from silta_messaging.tables import MessagingTables, add_messaging_tables
+from silta_messaging.topology import COUNTY_EXCHANGE
+from silta_service.db import create_engine
+from sqlalchemy import MetaData, func, select, update
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from tests.integration.conftest import eventually, tap
+
+Db = tuple[AsyncEngine, MessagingTables]
+
+
+@pytest.fixture
+async def db(database_url: str) -> AsyncIterator[Db]:
+    metadata = MetaData()
+    tables = add_messaging_tables(metadata)
+    engine = create_engine(database_url)
+    async with engine.begin() as conn:
+        await conn.run_sync(metadata.create_all)
+    yield engine, tables
+    await engine.dispose()
+
+
+@pytest.fixture
+async def broker(amqp_url: str) -> AsyncIterator[Broker]:
+    broker = Broker(amqp_url, name="test-relay")
+    await broker.start()
+    await broker.wait_connected()
+    yield broker
+    await broker.close()
+
+
+async def enqueue(db: Db, numbers: range, key: str) -> None:
+    engine, tables = db
+    now = datetime.now(UTC)
+    rows = [
+        {
+            "message_id": str(uuid.uuid4()),
+            "kind": "test",
+            "exchange": COUNTY_EXCHANGE,
+            "routing_key": key,
+            "body": json.dumps({"n": n}).encode(),
+            "created_at": now,
+            "next_attempt_at": now,
+            "attempts": 0,
+        }
+        for n in numbers
+    ]
+    async with engine.begin() as conn:
+        await conn.execute(tables.outbox.insert(), rows)
+
+
+async def pending(db: Db) -> int:
+    engine, tables = db
+    async with engine.connect() as conn:
+        count = await conn.scalar(
+            select(func.count()).where(tables.outbox.c.published_at.is_(None))
+        )
+    return int(count or 0)
+
+
+async def test_publishes_in_order_with_confirms_and_marks_published(
+    db: Db, broker: Broker, bus: AbstractChannel
+) -> None:
+    key = f"relay.{uuid.uuid4().hex}"
+    received = await tap(bus, COUNTY_EXCHANGE, key)
+    await enqueue(db, range(1200), key)
+    relay = OutboxRelay(db[0], db[1].outbox, broker, lock_key=1, batch_size=500)
+
+    published = [await relay.relay_once() for _ in range(4)]
+
+    assert published == [500, 500, 200, 0]
+    assert await pending(db) == 0
+    numbers = [
+        json.loads((await asyncio.wait_for(received.get(), 10)).body)["n"] for _ in range(1200)
+    ]
+    assert numbers == list(range(1200))
+
+
+async def test_two_replicas_neither_lose_duplicate_nor_reorder(
+    db: Db, amqp_url: str, bus: AbstractChannel
+) -> None:
+    key = f"relay.{uuid.uuid4().hex}"
+    received = await tap(bus, COUNTY_EXCHANGE, key)
+    brokers = [Broker(amqp_url, name=f"replica-{i}") for i in range(2)]
+    relays = []
+    for broker in brokers:
+        await broker.start()
+        await broker.wait_connected()
+        relays.append(
+            OutboxRelay(
+                db[0], db[1].outbox, broker, lock_key=2, batch_size=100, idle_poll_seconds=0.05
+            )
+        )
+    tasks = [asyncio.create_task(relay.run()) for relay in relays]
+    try:
+        for start in range(0, 1000, 100):  # new rows keep arriving while both relays run
+            await enqueue(db, range(start, start + 100), key)
+            for relay in relays:
+                relay.wake()
+            await asyncio.sleep(0.01)
+        numbers = [
+            json.loads((await asyncio.wait_for(received.get(), 15)).body)["n"] for _ in range(1000)
+        ]
+        await asyncio.sleep(0.5)
+        assert received.empty(), "a message was published twice"
+    finally:
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+        for broker in brokers:
+            await broker.close()
+    assert numbers == list(range(1000))
+    assert await pending(db) == 0
+
+
+async def test_unroutable_message_is_never_marked_published(
+    db: Db, broker: Broker, bus: AbstractChannel
+) -> None:
+    key = f"nobody.{uuid.uuid4().hex}"
+    await enqueue(db, range(1), key)
+    relay = OutboxRelay(db[0], db[1].outbox, broker, lock_key=3)
+
+    assert await relay.relay_once() == 0
+
+    engine, tables = db
+    async with engine.connect() as conn:
+        row = (await conn.execute(select(tables.outbox))).one()
+    assert row.published_at is None
+    assert row.attempts == 1
+    assert "NO_ROUTE" in row.last_error or "unroutable" in row.last_error.lower()
+    # Once a consumer binds the key and the back-off has passed, it goes out.
+    received = await tap(bus, COUNTY_EXCHANGE, key)
+    async with engine.begin() as conn:
+        await conn.execute(update(tables.outbox).values(next_attempt_at=datetime.now(UTC)))
+    assert await relay.relay_once() == 1
+    assert json.loads((await asyncio.wait_for(received.get(), 10)).body) == {"n": 0}
+
+
+async def test_broker_down_keeps_every_row_for_later(db: Db) -> None:
+    down = Broker("amqp://guest:guest@127.0.0.1:1/", name="down", retry_interval=0.1)
+    await down.start()
+    try:
+        await enqueue(db, range(5), "whatever")
+        relay = OutboxRelay(db[0], db[1].outbox, down, lock_key=4)
+        assert await relay.relay_once() == 0
+        assert await pending(db) == 5
+    finally:
+        await down.close()
+
+
+async def test_relay_reacts_within_milliseconds_of_a_wake(
+    db: Db, broker: Broker, bus: AbstractChannel
+) -> None:
+    key = f"relay.{uuid.uuid4().hex}"
+    received = await tap(bus, COUNTY_EXCHANGE, key)
+    relay = OutboxRelay(db[0], db[1].outbox, broker, lock_key=5, idle_poll_seconds=30)
+    task = asyncio.create_task(relay.run())
+    try:
+        await asyncio.sleep(0.2)  # the relay is now idle, waiting up to 30 s
+        await enqueue(db, range(1), key)
+        relay.wake()
+        message = await asyncio.wait_for(received.get(), 2)  # far below the 30 s poll
+        assert json.loads(message.body) == {"n": 0}
+        assert await eventually(lambda: _zero(db))
+    finally:
+        task.cancel()
+        await asyncio.gather(task, return_exceptions=True)
+
+
+async def _zero(db: Db) -> bool:
+    return await pending(db) == 0
