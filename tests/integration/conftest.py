@@ -45,6 +45,7 @@ async def kela(database_url: str, amqp_url: str) -> AsyncIterator[httpx.AsyncCli
         relay_poll_seconds=0.2,
     )
     async with serving(build_kela(settings)) as client:
+        await eventually(lambda: _ready(client))
         yield client
 
 
@@ -59,7 +60,12 @@ async def municipality(database_url: str, amqp_url: str) -> AsyncIterator[httpx.
         relay_poll_seconds=0.2,
     )
     async with serving(build_municipality(settings)) as client:
+        await eventually(lambda: _ready(client))
         yield client
+
+
+async def _ready(client: httpx.AsyncClient) -> bool:
+    return (await client.get("/readyz")).status_code == 200
 
 
 async def eventually(

@@ -104,6 +104,11 @@ class BatchConsumer:
         await self._queue.consume(self._pending.put)
         log.info("consuming %s", self._spec.name)
 
+    @property
+    def subscribed(self) -> bool:
+        """True once the queue is declared, bound and consumed (a robust channel restores it)."""
+        return self._queue is not None and self._broker.ready
+
     async def stop(self) -> None:
         for task in (self._starter, self._worker):
             if task is not None and not task.done():

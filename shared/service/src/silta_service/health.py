@@ -18,7 +18,9 @@ class Health(BaseModel):
 
 class Readiness(BaseModel):
     status: str = Field(description="`ready`, or `unavailable` with what is down.")
-    checks: dict[str, str] = Field(description="`up` or `down` for `database` and `broker`.")
+    checks: dict[str, str] = Field(
+        description="`up` or `down` for `database`, `broker` and `consumer`."
+    )
 
 
 @router.get("/healthz", response_model=Health, summary="The process is alive")
@@ -37,6 +39,7 @@ async def readyz(request: Request) -> Readiness | JSONResponse:
     checks = {
         "database": "up" if await runtime.database_ready() else "down",
         "broker": "up" if runtime.broker.ready else "down",
+        "consumer": "up" if runtime.consumer.subscribed else "down",
     }
     if all(state == "up" for state in checks.values()):
         return Readiness(status="ready", checks=checks)

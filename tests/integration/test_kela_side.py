@@ -1,0 +1,202 @@
+"""The Kela side's API and consumer, in-process, on the real broker, SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+import copy
+import uuid
+from datetime import UTC, datetime
+from typing import Any
+from uuid import UUID
+
+import aio_pika
+import httpx
+import pytest
+from aio_pika.abc import AbstractChannel
+from kela_side.main import build_app
+from kela_side.settings import KelaSettings
+from silta_messaging.topology import COUNTY_EXCHANGE, KELA_EXCHANGE
+from silta_schemas import examples
+from silta_schemas.envelope import seal
+from silta_schemas.status import StatusAcknowledgement
+
+from tests.conftest import serving
+from tests.integration.conftest import KELA_MIGRATIONS, body, eventually, migrate, tap
+
+NOTICE = examples.NOTICE_OF_NEED_EXAMPLE
+
+
+def notice(**changes: Any) -> dict[str, Any]:
+    result = copy.deepcopy(NOTICE)
+    result.update(changes)
+    return result
+
+
+async def test_a_valid_notice_is_stored_sent_and_published(
+    kela: httpx.AsyncClient, bus: AbstractChannel
+) -> None:
+    published = await tap(bus, KELA_EXCHANGE, "notice_of_need.11")
+    response = await kela.post("/v1/referrals", json=NOTICE)
+
+    assert response.status_code == 201
+    created = response.json()
+    assert created["status"] == "sent"
+    assert created["county_code"] == "11"
+    assert response.headers["location"] == f"/v1/referrals/{created['id']}"
+    message = body(await eventually(lambda: _get(published)))
+    assert message["referral_id"] == created["id"]
+    assert message["sender"] == "kela"
+    assert message["recipient"] == "county-11"
+    assert message["payload"]["client"]["identity_code"] == NOTICE["client"]["identity_code"]
+    assert message["purpose"] and message["legal_basis"]
+
+
+async def _get(queue: Any) -> Any:
+    return None if queue.empty() else queue.get_nowait()
+
+
+@pytest.mark.parametrize(
+    ("change", "field", "rule"),
+    [
+        (
+            lambda b: b["client"].update(identity_code="131052-308U"),
+            "client.identity_code",
+            "identity_code.control_character",
+        ),
+        (lambda b: b.pop("basis"), "basis", "missing"),
+        (
+            lambda b: b["basis"].update(given_at="2026-03-03T10:00:00+02:00"),
+            "basis",
+            "basis.consent_after_notice",
+        ),
+        (lambda b: b.update(consent={}), "consent", "extra_forbidden"),
+        (lambda b: b["client"].update(municipality_code="478"), "client", "routing.aland"),
+        (lambda b: b.update(support_needs=[]), "support_needs", "too_short"),
+        (
+            lambda b: b.update(description="Neighbour 010101-123N also needs help."),
+            "description",
+            "free_text.identity_code",
+        ),
+        (lambda b: b.update(kind="unknown"), "body", "union_tag_invalid"),
+    ],
+)
+async def test_an_invalid_notice_gets_problem_details_naming_field_and_rule(
+    kela: httpx.AsyncClient, change: Any, field: str, rule: str
+) -> None:
+    request = notice()
+    change(request)
+    response = await kela.post("/v1/referrals", json=request)
+
+    assert response.status_code == 422
+    assert response.headers["content-type"] == "application/problem+json"
+    problem = response.json()
+    assert problem["status"] == 422
+    assert {"field": field, "rule": rule} in [
+        {"field": e["field"], "rule": e["rule"]} for e in problem["errors"]
+    ]
+    assert NOTICE["client"]["identity_code"] not in response.text  # input is never echoed
+    assert (await kela.get("/v1/referrals")).json()["items"] == []
+
+
+async def test_the_same_idempotency_key_returns_the_same_referral(kela: httpx.AsyncClient) -> None:
+    headers = {"Idempotency-Key": "case-4711"}
+    first = await kela.post("/v1/referrals", json=NOTICE, headers=headers)
+    again = await kela.post("/v1/referrals", json=NOTICE, headers=headers)
+    other_body = await kela.post("/v1/referrals", json=notice(urgency="urgent"), headers=headers)
+
+    assert first.status_code == 201
+    assert again.status_code == 200
+    assert again.json()["id"] == first.json()["id"]
+    assert other_body.status_code == 422
+    assert other_body.json()["type"].endswith("idempotency-key-reused")
+    assert len((await kela.get("/v1/referrals")).json()["items"]) == 1
+
+
+async def test_a_notice_is_accepted_while_the_broker_is_down(
+    database_url: str,
+) -> None:
+    await migrate(KELA_MIGRATIONS, database_url)
+    settings = KelaSettings(database_url=database_url, amqp_url="amqp://guest:guest@127.0.0.1:1/")
+    async with serving(build_app(settings)) as client:
+        response = await client.post("/v1/referrals", json=NOTICE)
+        ready = await client.get("/readyz")
+
+    assert response.status_code == 201
+    assert response.json()["status"] == "sent"
+    assert ready.status_code == 503
+    assert ready.json()["checks"] == {"database": "up", "broker": "down", "consumer": "down"}
+
+
+async def test_unknown_referral_is_a_404_problem(kela: httpx.AsyncClient) -> None:
+    response = await kela.get(f"/v1/referrals/{uuid.uuid4()}")
+    assert response.status_code == 404
+    assert response.headers["content-type"] == "application/problem+json"
+
+
+async def acknowledge(
+    bus: AbstractChannel,
+    referral_id: UUID,
+    sequence: int,
+    status: str,
+    county: str = "11",
+    **details: Any,
+) -> None:
+    payload = StatusAcknowledgement(
+        kind="status_acknowledgement",
+        referral_id=referral_id,
+        sequence=sequence,
+        status=status,
+        changed_at=datetime.now(UTC),
+        changed_by=f"county-{county}",
+        **details,
+    )
+    envelope = seal(payload, sender=f"county-{county}", recipient="kela", referral_id=referral_id)
+    exchange = await bus.get_exchange(COUNTY_EXCHANGE)
+    await exchange.publish(
+        aio_pika.Message(envelope.to_bytes(), delivery_mode=aio_pika.DeliveryMode.PERSISTENT),
+        routing_key=f"status_acknowledgement.{county}",
+    )
+
+
+async def test_acknowledgements_build_the_history_even_out_of_order(
+    kela: httpx.AsyncClient, bus: AbstractChannel
+) -> None:
+    created = (await kela.post("/v1/referrals", json=NOTICE)).json()
+    referral_id = UUID(created["id"])
+    await acknowledge(bus, referral_id, 1, "delivered")
+    await acknowledge(bus, referral_id, 3, "in_progress", event="client_reached")
+    await acknowledge(bus, referral_id, 2, "accepted")  # late: joins the history only
+    await acknowledge(bus, referral_id, 2, "accepted")  # repeated: changes nothing
+
+    async def settled() -> dict[str, Any] | None:
+        view = (await kela.get(f"/v1/referrals/{referral_id}")).json()
+        return view if len(view["history"]) == 4 else None
+
+    view = await eventually(settled)
+    assert view["status"] == "in_progress"
+    assert [(c["sequence"], c["status"], c["changed_by"]) for c in view["history"]] == [
+        (0, "sent", "kela"),
+        (1, "delivered", "county-11"),
+        (2, "accepted", "county-11"),
+        (3, "in_progress", "county-11"),
+    ]
+    assert view["history"][3]["event"] == "client_reached"
+    filtered = (await kela.get("/v1/referrals", params={"status": "in_progress"})).json()
+    assert [item["id"] for item in filtered["items"]] == [str(referral_id)]
+    assert (await kela.get("/v1/referrals", params={"status": "sent"})).json()["items"] == []
+
+
+async def test_an_acknowledgement_from_the_wrong_county_is_parked(
+    kela: httpx.AsyncClient, bus: AbstractChannel
+) -> None:
+    created = (await kela.post("/v1/referrals", json=NOTICE)).json()
+    referral_id = UUID(created["id"])
+    await acknowledge(bus, referral_id, 1, "delivered", county="05")
+    await acknowledge(bus, referral_id, 1, "delivered")
+
+    view = await eventually(lambda: _status(kela, referral_id, "delivered"))
+    assert [c["changed_by"] for c in view["history"]] == ["kela", "county-11"]
+
+
+async def _status(kela: httpx.AsyncClient, referral_id: UUID, status: str) -> dict[str, Any] | None:
+    view: dict[str, Any] = (await kela.get(f"/v1/referrals/{referral_id}")).json()
+    return view if view["status"] == status else None
