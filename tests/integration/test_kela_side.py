@@ -47,7 +47,8 @@ async def test_a_valid_notice_is_stored_sent_and_published(
     assert message["sender"] == "kela"
     assert message["recipient"] == "county-11"
     assert message["payload"]["client"]["identity_code"] == NOTICE["client"]["identity_code"]
-    assert message["purpose"] and message["legal_basis"]
+    assert message["purpose"] == "social_welfare_referral"
+    assert "1301/2014" in message["legal_basis"]
 
 
 async def _get(queue: Any) -> Any:

@@ -53,7 +53,8 @@ async def test_a_delivered_notice_is_stored_and_acknowledged_automatically(
     assert [item["id"] for item in inbox["items"]] == [str(referral_id)]
     assert "client" not in inbox["items"][0]  # the list carries no personal data
     ack = body(await eventually(lambda: _next(acks)))
-    assert ack["sender"] == "county-11" and ack["recipient"] == "kela"
+    assert ack["sender"] == "county-11"
+    assert ack["recipient"] == "kela"
     assert ack["payload"]["status"] == "delivered"
     assert ack["payload"]["sequence"] == 1
     assert set(ack["payload"]) <= {

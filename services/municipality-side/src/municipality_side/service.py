@@ -22,7 +22,7 @@ from silta_schemas.referrals import NoticeOfBasicAmountReduction, NoticeOfNeed
 from silta_schemas.status import ReferralStatus, StatusUpdate
 from silta_service.db import as_utc
 from silta_service.tracking import StatusChange, load_history
-from sqlalchemy import Row, select, update
+from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from municipality_side.db.tables import messaging, referrals, status_history
