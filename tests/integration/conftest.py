@@ -86,7 +86,7 @@ async def tap(
     channel: AbstractChannel, exchange: str, key: str
 ) -> asyncio.Queue[AbstractIncomingMessage]:
     """Bind a throw-away queue to ``exchange`` and collect what arrives on ``key``."""
-    await channel.declare_exchange(exchange, aio_pika.ExchangeType.TOPIC, durable=True)
+    await channel.get_exchange(exchange)  # declared by the caller or the services
     queue = await channel.declare_queue(exclusive=True)
     await queue.bind(exchange, routing_key=key)
     received: asyncio.Queue[AbstractIncomingMessage] = asyncio.Queue()

@@ -111,19 +111,15 @@ async def harness(database_url: str, amqp_url: str, bus: AbstractChannel) -> Asy
     )
     await broker.start()
     await consumer.start()
-    await eventually(lambda: _declared(bus, name))
+    await eventually(lambda: _subscribed(consumer))
     yield Harness(engine, recorder, queue, bus)
     await consumer.stop()
     await broker.close()
     await engine.dispose()
 
 
-async def _declared(channel: AbstractChannel, name: str) -> bool:
-    try:
-        await channel.get_queue(name, ensure=True)
-    except aio_pika.exceptions.ChannelClosed:
-        return False
-    return True
+async def _subscribed(consumer: BatchConsumer) -> bool:
+    return consumer.subscribed
 
 
 def acknowledgement(referral_id: UUID | None = None) -> bytes:

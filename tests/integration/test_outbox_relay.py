@@ -8,6 +8,7 @@ import uuid
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 
+import aio_pika
 import pytest
 from aio_pika.abc import AbstractChannel
 from silta_messaging.broker import Broker
@@ -43,14 +44,14 @@ async def broker(amqp_url: str) -> AsyncIterator[Broker]:
     await broker.close()
 
 
-async def enqueue(db: Db, numbers: range, key: str) -> None:
+async def enqueue(db: Db, numbers: range, key: str, exchange: str = COUNTY_EXCHANGE) -> None:
     engine, tables = db
     now = datetime.now(UTC)
     rows = [
         {
             "message_id": str(uuid.uuid4()),
             "kind": "test",
-            "exchange": COUNTY_EXCHANGE,
+            "exchange": exchange,
             "routing_key": key,
             "body": json.dumps({"n": n}).encode(),
             "created_at": now,
@@ -130,8 +131,11 @@ async def test_two_replicas_neither_lose_duplicate_nor_reorder(
 async def test_unroutable_message_is_never_marked_published(
     db: Db, broker: Broker, bus: AbstractChannel
 ) -> None:
-    key = f"nobody.{uuid.uuid4().hex}"
-    await enqueue(db, range(1), key)
+    # An exchange of its own: other tests' queues bind "#" on the shared ones.
+    exchange = f"test.unroutable.{uuid.uuid4().hex[:8]}"
+    await bus.declare_exchange(exchange, aio_pika.ExchangeType.TOPIC, auto_delete=True)
+    key = "nobody.home"
+    await enqueue(db, range(1), key, exchange)
     relay = OutboxRelay(db[0], db[1].outbox, broker, lock_key=3)
 
     assert await relay.relay_once() == 0
@@ -143,7 +147,7 @@ async def test_unroutable_message_is_never_marked_published(
     assert row.attempts == 1
     assert "NO_ROUTE" in row.last_error or "unroutable" in row.last_error.lower()
     # Once a consumer binds the key and the back-off has passed, it goes out.
-    received = await tap(bus, COUNTY_EXCHANGE, key)
+    received = await tap(bus, exchange, key)
     async with engine.begin() as conn:
         await conn.execute(update(tables.outbox).values(next_attempt_at=datetime.now(UTC)))
     assert await relay.relay_once() == 1

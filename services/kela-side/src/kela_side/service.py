@@ -72,6 +72,7 @@ async def submit_referral(
     county_code = request.county_code
     recipient = county_organisation(county_code)
     envelope = seal(request, sender=KELA, recipient=recipient, referral_id=referral_id)
+    sent = StatusChange(SENT_SEQUENCE, ReferralStatus.SENT, now, KELA)
     try:
         async with engine.begin() as conn:
             await conn.execute(
@@ -89,15 +90,7 @@ async def submit_referral(
                     updated_at=now,
                 )
             )
-            await conn.execute(
-                status_history.insert().values(
-                    referral_id=str(referral_id),
-                    sequence=SENT_SEQUENCE,
-                    status=ReferralStatus.SENT,
-                    changed_at=now,
-                    changed_by=KELA,
-                )
-            )
+            await conn.execute(status_history.insert().values(sent.row(referral_id)))
             entry = OutboxEntry(envelope, KELA_EXCHANGE, routing_key(request.kind, county_code))
             await add_to_outbox(conn, messaging.outbox, [entry])
     except exc.IntegrityError:
@@ -116,7 +109,7 @@ async def submit_referral(
         status=ReferralStatus.SENT,
         created_at=now,
         updated_at=now,
-        history=[StatusChange(SENT_SEQUENCE, ReferralStatus.SENT, now, KELA)],
+        history=[sent],
     )
     return record, True
 
