@@ -243,7 +243,7 @@ async def apply_acknowledgements(
                 rejections[message_id] = Rejection(error.rule, error.detail)
                 continue
             recorded.add((referral_id, ack.sequence))
-            history_rows.append(_change(ack).row(ack.referral_id))
+            history_rows.append(StatusChange.from_acknowledgement(ack).row(ack.referral_id))
             if decision is Decision.ADVANCE:
                 referral = TrackedReferral(referral.recipient, ack.status, ack.sequence)
                 advanced[referral_id] = ack
@@ -269,15 +269,3 @@ async def apply_acknowledgements(
             ],
         )
     return rejections
-
-
-def _change(ack: StatusAcknowledgement) -> StatusChange:
-    return StatusChange(
-        sequence=ack.sequence,
-        status=ack.status,
-        changed_at=ack.changed_at,
-        changed_by=ack.changed_by,
-        event=ack.event,
-        outcome=ack.outcome,
-        reason=ack.reason,
-    )

@@ -26,7 +26,7 @@ from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from municipality_side.db.tables import messaging, referrals, status_history
-from municipality_side.domain.referrals import acknowledgement, delivered, next_change
+from municipality_side.domain.referrals import delivered, next_change
 
 REFERRAL_PAYLOADS = (NoticeOfNeed, NoticeOfBasicAmountReduction)
 
@@ -49,7 +49,7 @@ class ReferralRecord:
 
 
 def _acknowledge(referral_id: UUID, county_code: str, change: StatusChange) -> OutboxEntry:
-    ack = acknowledgement(referral_id, change)
+    ack = change.acknowledgement(referral_id)
     envelope = seal(ack, sender=change.changed_by, recipient=KELA, referral_id=referral_id)
     return OutboxEntry(envelope, COUNTY_EXCHANGE, routing_key(ack.kind, county_code))
 

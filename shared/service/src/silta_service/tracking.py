@@ -11,7 +11,7 @@ from datetime import datetime
 from typing import Any
 from uuid import UUID
 
-from silta_schemas.status import ReferralStatus
+from silta_schemas.status import ReferralStatus, StatusAcknowledgement
 from sqlalchemy import (
     BigInteger,
     Column,
@@ -41,6 +41,32 @@ class StatusChange:
     event: str | None = None
     outcome: str | None = None
     reason: str | None = None
+
+    @classmethod
+    def from_acknowledgement(cls, ack: StatusAcknowledgement) -> StatusChange:
+        return cls(
+            sequence=ack.sequence,
+            status=ack.status,
+            changed_at=ack.changed_at,
+            changed_by=ack.changed_by,
+            event=ack.event,
+            outcome=ack.outcome,
+            reason=ack.reason,
+        )
+
+    def acknowledgement(self, referral_id: UUID) -> StatusAcknowledgement:
+        """What the other side is told of this change: the status, never case content."""
+        return StatusAcknowledgement(
+            kind="status_acknowledgement",
+            referral_id=referral_id,
+            sequence=self.sequence,
+            status=self.status,
+            event=self.event,
+            outcome=self.outcome,
+            reason=self.reason,
+            changed_at=self.changed_at,
+            changed_by=self.changed_by,
+        )
 
     def row(self, referral_id: UUID) -> dict[str, Any]:
         return {

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Annotated
 from uuid import UUID
 
-from fastapi import Depends, Request
+from fastapi import Depends, Query, Request
 from pydantic import BaseModel, Field
 from silta_schemas.codes import MessageKind
 from silta_schemas.status import ReferralStatus
@@ -47,3 +48,23 @@ class ReferralSummaryBase(BaseModel):
         description="Wellbeing services county it was routed to (`01`–`21`, Helsinki `90`)."
     )
     updated_at: datetime = Field(description="When its status last changed.")
+
+
+@dataclass(frozen=True)
+class ListQuery:
+    status: ReferralStatus | None
+    limit: int
+    offset: int
+
+
+async def list_query(
+    status: Annotated[
+        ReferralStatus | None, Query(description="Only referrals in this status.")
+    ] = None,
+    limit: Annotated[int, Query(ge=1, le=500, description="Page size.")] = 100,
+    offset: Annotated[int, Query(ge=0, description="Items to skip.")] = 0,
+) -> ListQuery:
+    return ListQuery(status, limit, offset)
+
+
+ListQueryDep = Annotated[ListQuery, Depends(list_query)]

@@ -6,13 +6,12 @@ from datetime import datetime
 from typing import Annotated, Any
 from uuid import UUID
 
-from fastapi import APIRouter, Body, Header, Query, Response
+from fastapi import APIRouter, Body, Header, Response
 from pydantic import BaseModel, Field
 from silta_schemas import examples
 from silta_schemas.referrals import ReferralRequest
-from silta_schemas.status import ReferralStatus
 from silta_service.problems import ProblemError, problem_responses
-from silta_service.views import ReferralSummaryBase, RuntimeDep, StatusChangeView
+from silta_service.views import ListQueryDep, ReferralSummaryBase, RuntimeDep, StatusChangeView
 
 from kela_side import service
 from kela_side.service import ReferralRecord
@@ -132,15 +131,8 @@ async def read_referral(runtime: RuntimeDep, referral_id: UUID) -> ReferralView:
     summary="Referrals sent, newest first",
     responses=problem_responses(422),
 )
-async def list_referrals(
-    runtime: RuntimeDep,
-    status: Annotated[
-        ReferralStatus | None, Query(description="Only referrals in this status.")
-    ] = None,
-    limit: Annotated[int, Query(ge=1, le=500, description="Page size.")] = 100,
-    offset: Annotated[int, Query(ge=0, description="Items to skip.")] = 0,
-) -> ReferralPage:
+async def list_referrals(runtime: RuntimeDep, query: ListQueryDep) -> ReferralPage:
     records = await service.list_referrals(
-        runtime.engine, status=status, limit=limit, offset=offset
+        runtime.engine, status=query.status, limit=query.limit, offset=query.offset
     )
     return ReferralPage(items=[ReferralSummary(**_summary(record)) for record in records])

@@ -6,15 +6,15 @@ from datetime import datetime
 from typing import Annotated, Any
 from uuid import UUID
 
-from fastapi import APIRouter, Body, Query
+from fastapi import APIRouter, Body
 from pydantic import BaseModel, Field
 from pydantic_core import PydanticCustomError
 from silta_schemas import examples
 from silta_schemas.lifecycle import TransitionNotAllowed, allowed_next
 from silta_schemas.referrals import ReferralRequest
-from silta_schemas.status import ReferralStatus, StatusUpdate
+from silta_schemas.status import StatusUpdate
 from silta_service.problems import FieldError, ProblemError, problem_responses
-from silta_service.views import ReferralSummaryBase, RuntimeDep, StatusChangeView
+from silta_service.views import ListQueryDep, ReferralSummaryBase, RuntimeDep, StatusChangeView
 
 from municipality_side import service
 from municipality_side.settings import MunicipalitySettings
@@ -68,16 +68,13 @@ def _served(runtime: RuntimeDep) -> frozenset[str]:
     summary="The inbox: referrals received for the counties served, newest first",
     responses=problem_responses(422),
 )
-async def list_inbox(
-    runtime: RuntimeDep,
-    status: Annotated[
-        ReferralStatus | None, Query(description="Only referrals in this status.")
-    ] = None,
-    limit: Annotated[int, Query(ge=1, le=500, description="Page size.")] = 100,
-    offset: Annotated[int, Query(ge=0, description="Items to skip.")] = 0,
-) -> Inbox:
+async def list_inbox(runtime: RuntimeDep, query: ListQueryDep) -> Inbox:
     records = await service.list_inbox(
-        runtime.engine, counties=_served(runtime), status=status, limit=limit, offset=offset
+        runtime.engine,
+        counties=_served(runtime),
+        status=query.status,
+        limit=query.limit,
+        offset=query.offset,
     )
     return Inbox(items=[InboxItem(**_item(record)) for record in records])
 

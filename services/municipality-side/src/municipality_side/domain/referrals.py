@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 from datetime import datetime
-from uuid import UUID
 
 from silta_schemas.codes import MessageKind
 from silta_schemas.lifecycle import Actor, check_outcome_for_kind, check_transition
-from silta_schemas.status import ReferralStatus, StatusAcknowledgement, StatusUpdate
+from silta_schemas.status import ReferralStatus, StatusUpdate
 from silta_service.tracking import StatusChange
 
 DELIVERED_SEQUENCE = 1
@@ -38,19 +37,4 @@ def next_change(
         event=update.event,
         outcome=update.outcome,
         reason=update.reason,
-    )
-
-
-def acknowledgement(referral_id: UUID, change: StatusChange) -> StatusAcknowledgement:
-    """What Kela is told of ``change``: the status, never the case's content."""
-    return StatusAcknowledgement(
-        kind="status_acknowledgement",
-        referral_id=referral_id,
-        sequence=change.sequence,
-        status=change.status,
-        event=change.event,
-        outcome=change.outcome,
-        reason=change.reason,
-        changed_at=change.changed_at,
-        changed_by=change.changed_by,
     )
