@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 from fastapi import FastAPI
+from silta_messaging.consumer import dispatch
 from silta_messaging.topology import COUNTY_EXCHANGE, ConsumerQueue
+from silta_schemas.codes import MessageKind
 from silta_service.app import create_app
 from silta_service.db import create_engine
 from silta_service.runtime import BusWiring, Runtime
@@ -29,7 +31,10 @@ def build_app(settings: ServiceSettings | None = None) -> FastAPI:
                 binding_keys=("#",),
                 delivery_limit=config.delivery_limit,
             ),
-            handler=apply_acknowledgements,
+            handler=dispatch(
+                {MessageKind.STATUS_ACKNOWLEDGEMENT: apply_acknowledgements},
+                unhandled_rule="kind.not_for_kela",
+            ),
             relay_lock_key=RELAY_LOCK_KEY,
         )
         return Runtime(config, create_engine(config.database_url), messaging, wiring)

@@ -189,11 +189,8 @@ async def apply_acknowledgements(
     acks: list[tuple[Incoming, StatusAcknowledgement]] = []
     for message in messages:
         payload = message.payload
-        if not isinstance(payload, StatusAcknowledgement):
-            rejections[message.envelope.message_id] = Rejection(
-                "kind.not_for_kela", f"Kela does not take {message.envelope.kind} messages"
-            )
-        elif payload.referral_id != message.envelope.referral_id:
+        assert isinstance(payload, StatusAcknowledgement)
+        if payload.referral_id != message.envelope.referral_id:
             rejections[message.envelope.message_id] = Rejection(
                 "acknowledgement.referral_mismatch", "payload and envelope name different referrals"
             )

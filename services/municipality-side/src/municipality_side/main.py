@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from fastapi import FastAPI
+from silta_messaging.consumer import dispatch
 from silta_messaging.topology import KELA_EXCHANGE, ConsumerQueue
 from silta_service.app import create_app
 from silta_service.db import create_engine
@@ -11,7 +12,7 @@ from silta_service.settings import ServiceSettings
 
 from municipality_side.api import referrals
 from municipality_side.db.tables import messaging
-from municipality_side.service import notice_receiver
+from municipality_side.service import REFERRAL_KINDS, referral_receiver
 from municipality_side.settings import MunicipalitySettings
 
 RELAY_LOCK_KEY = 0x5117A_02
@@ -20,6 +21,7 @@ RELAY_LOCK_KEY = 0x5117A_02
 def build_app(settings: ServiceSettings | None = None) -> FastAPI:
     config = settings if isinstance(settings, MunicipalitySettings) else MunicipalitySettings()
     counties = config.served_counties
+    receive_referrals = referral_receiver(counties)
 
     def runtime() -> Runtime:
         wiring = BusWiring(
@@ -30,7 +32,10 @@ def build_app(settings: ServiceSettings | None = None) -> FastAPI:
                 binding_keys=tuple(f"*.{code}" for code in sorted(counties)),
                 delivery_limit=config.delivery_limit,
             ),
-            handler=notice_receiver(counties),
+            handler=dispatch(
+                {kind: receive_referrals for kind in REFERRAL_KINDS},
+                unhandled_rule="kind.not_for_county",
+            ),
             relay_lock_key=RELAY_LOCK_KEY,
         )
         return Runtime(config, create_engine(config.database_url), messaging, wiring)

@@ -12,7 +12,7 @@ from datetime import UTC, datetime
 from typing import Any
 from uuid import UUID
 
-from silta_messaging.consumer import Incoming, Rejection
+from silta_messaging.consumer import BatchHandler, Incoming, Rejection
 from silta_messaging.outbox import OutboxEntry, add_to_outbox
 from silta_messaging.topology import COUNTY_EXCHANGE, routing_key
 from silta_schemas.codes import MessageKind
@@ -29,6 +29,7 @@ from municipality_side.db.tables import messaging, referrals, status_history
 from municipality_side.domain.referrals import delivered, next_change
 
 REFERRAL_PAYLOADS = (NoticeOfNeed, NoticeOfBasicAmountReduction)
+REFERRAL_KINDS = (MessageKind.NOTICE_OF_NEED, MessageKind.BASIC_AMOUNT_REDUCTION)
 
 
 class ReferralNotFound(Exception):
@@ -54,7 +55,7 @@ def _acknowledge(referral_id: UUID, county_code: str, change: StatusChange) -> O
     return OutboxEntry(envelope, COUNTY_EXCHANGE, routing_key(ack.kind, county_code))
 
 
-def notice_receiver(counties: frozenset[str]) -> Any:
+def referral_receiver(counties: frozenset[str]) -> BatchHandler:
     """The bus handler for referrals addressed to ``counties``."""
 
     async def receive(
@@ -65,11 +66,7 @@ def notice_receiver(counties: frozenset[str]) -> Any:
         for message in messages:
             envelope = message.envelope
             county = county_code_of(envelope.recipient)
-            if not isinstance(message.payload, REFERRAL_PAYLOADS):
-                rejections[envelope.message_id] = Rejection(
-                    "kind.not_for_county", f"a county does not take {envelope.kind} messages"
-                )
-            elif county not in counties:
+            if county not in counties:
                 rejections[envelope.message_id] = Rejection(
                     "routing.county_not_served", f"this deployment does not serve county {county}"
                 )

@@ -241,3 +241,27 @@ async def _settle(action: Awaitable[None]) -> None:
         await action
     except Exception as error:
         log.warning("could not settle a delivery (%s); it will be redelivered", error)
+
+
+def dispatch(handlers: Mapping[str, BatchHandler], *, unhandled_rule: str) -> BatchHandler:
+    """One handler per message kind; a kind with no handler is rejected with ``unhandled_rule``."""
+
+    async def handle(
+        conn: AsyncConnection, messages: Sequence[Incoming]
+    ) -> Mapping[UUID, Rejection]:
+        by_kind: dict[str, list[Incoming]] = {}
+        for message in messages:
+            by_kind.setdefault(str(message.envelope.kind), []).append(message)
+        rejections: dict[UUID, Rejection] = {}
+        for kind, items in by_kind.items():
+            handler = handlers.get(kind)
+            if handler is None:
+                for item in items:
+                    rejections[item.envelope.message_id] = Rejection(
+                        unhandled_rule, f"this side does not take {kind} messages"
+                    )
+            else:
+                rejections.update(await handler(conn, items))
+        return rejections
+
+    return handle
