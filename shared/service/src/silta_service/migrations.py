@@ -21,7 +21,7 @@ def alembic_config(migrations_dir: Path, database_url: str) -> Config:
 
 def upgrade(migrations_dir: Path, database_url: str) -> None:
     """Bring the database to the newest schema (synchronous: call before the event loop)."""
-    command.upgrade(alembic_config(migrations_dir, database_url), "head")
+    command.upgrade(alembic_config(migrations_dir, database_url), "heads")
 
 
 def run_env(context: EnvironmentContext, metadata: MetaData) -> None:
