@@ -10,9 +10,11 @@ from silta_service.app import create_app
 from silta_service.db import create_engine
 from silta_service.runtime import BusWiring, Runtime
 from silta_service.settings import ServiceSettings
+from silta_service.stats import stats_router
 
 from kela_side.api import referrals
-from kela_side.db.tables import messaging
+from kela_side.db.tables import messaging, status_history
+from kela_side.db.tables import referrals as referrals_table
 from kela_side.service import apply_acknowledgements
 from kela_side.settings import KelaSettings
 
@@ -47,5 +49,8 @@ def build_app(settings: ServiceSettings | None = None) -> FastAPI:
             "referral's status as the county acknowledges it."
         ),
         runtime_factory=runtime,
-        routers=[referrals.router],
+        routers=[
+            referrals.router,
+            stats_router(referrals_table, status_history, "created_at"),
+        ],
     )

@@ -9,9 +9,11 @@ from silta_service.app import create_app
 from silta_service.db import create_engine
 from silta_service.runtime import BusWiring, Runtime
 from silta_service.settings import ServiceSettings
+from silta_service.stats import stats_router
 
 from municipality_side.api import referrals
-from municipality_side.db.tables import messaging
+from municipality_side.db.tables import messaging, status_history
+from municipality_side.db.tables import referrals as referrals_table
 from municipality_side.service import REFERRAL_KINDS, referral_receiver
 from municipality_side.settings import MunicipalitySettings
 
@@ -47,5 +49,8 @@ def build_app(settings: ServiceSettings | None = None) -> FastAPI:
             "referrals here, track them and answer with status acknowledgements."
         ),
         runtime_factory=runtime,
-        routers=[referrals.router],
+        routers=[
+            referrals.router,
+            stats_router(referrals_table, status_history, "received_at", counties=counties),
+        ],
     )

@@ -29,3 +29,11 @@ class ServiceSettings(BaseSettings):
         True, description="Log every HTTP request (paths carry no personal data)."
     )
     run_migrations: bool = Field(True, description="Apply Alembic migrations at start-up.")
+    stats_min_cell: int = Field(
+        5,
+        ge=5,
+        description=(
+            "Smallest number of referrals a cell of GET /v1/stats may describe; smaller ones "
+            "are suppressed. At least 5: it can be raised, never lowered."
+        ),
+    )
