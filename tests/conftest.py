@@ -8,14 +8,16 @@ one, on SQLite and on PostgreSQL.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 import subprocess
 import uuid
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
 from urllib.parse import quote
 
+import aio_pika
 import asyncpg
 import httpx
 import pytest
@@ -27,17 +29,43 @@ POSTGRES_DSN = os.environ.get("SILTA_TEST_POSTGRES", "postgresql://postgres@127.
 
 
 def _rabbitmqctl(*args: str) -> None:
-    subprocess.run(["rabbitmqctl", "-q", *args], check=True, capture_output=True, timeout=60)
+    subprocess.run(["rabbitmqctl", "-q", *args], check=True, capture_output=True, timeout=180)
+
+
+TEST_VHOST = os.environ.get("SILTA_TEST_VHOST", "silta-test")
 
 
 @pytest.fixture(scope="session")
-def amqp_url() -> Iterator[str]:
-    """An AMQP URL on a fresh virtual host of the local RabbitMQ, deleted afterwards."""
-    vhost = f"silta-test-{uuid.uuid4().hex[:8]}"
-    _rabbitmqctl("add_vhost", vhost)
-    _rabbitmqctl("set_permissions", "-p", vhost, "guest", ".*", ".*", ".*")
-    yield f"amqp://guest:guest@{AMQP_HOST}:5672/{quote(vhost, safe='')}"
-    _rabbitmqctl("delete_vhost", vhost)
+def amqp_url() -> str:
+    """An AMQP URL on the test virtual host of the local RabbitMQ, apart from `make run`'s.
+
+    The vhost is created once and kept: creating and deleting vhosts full of quorum queues
+    is slow on a busy broker. Each fixture deletes the queues it declares instead.
+    """
+    listed = subprocess.run(
+        ["rabbitmqctl", "-q", "list_vhosts"],
+        check=True,
+        capture_output=True,
+        text=True,
+        timeout=180,
+    )
+    if TEST_VHOST not in listed.stdout.split():
+        _rabbitmqctl("add_vhost", TEST_VHOST)
+    _rabbitmqctl("set_permissions", "-p", TEST_VHOST, "guest", ".*", ".*", ".*")
+    return f"amqp://guest:guest@{AMQP_HOST}:5672/{quote(TEST_VHOST, safe='')}"
+
+
+async def delete_queues(amqp_url: str, *names: str) -> None:
+    """Delete queues a test declared (and their parking queues), so nothing piles up."""
+    connection = await aio_pika.connect(amqp_url)
+    try:
+        for name in names:
+            for queue in (name, f"{name}.parked"):
+                channel = await connection.channel()
+                with contextlib.suppress(aio_pika.exceptions.ChannelClosed):
+                    await channel.queue_delete(queue)  # absent if never declared
+    finally:
+        await connection.close()
 
 
 @pytest.fixture

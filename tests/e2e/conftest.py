@@ -31,6 +31,7 @@ import asyncpg
 import httpx
 import pytest
 from silta_schemas import examples
+from silta_schemas.identity import control_character
 
 POSTGRES_DSN = os.environ.get("SILTA_TEST_POSTGRES", "postgresql://postgres@127.0.0.1:5432/test")
 
@@ -53,9 +54,24 @@ T = TypeVar("T")
 # --------------------------------------------------------------------------- request bodies
 
 
+ISSUED_IDENTITY_CODES: list[str] = []
+"""Every client identity code a test body used: the log scan looks for all of them."""
+
+
+def new_identity_code() -> str:
+    """A valid identity code for a client no other body in this run has used."""
+    serial = 2 + len(ISSUED_IDENTITY_CODES)  # individual numbers 002-899
+    digits = f"010180{serial:03d}"
+    code = f"010180-{serial:03d}{control_character(digits)}"
+    ISSUED_IDENTITY_CODES.append(code)
+    return code
+
+
 def notice_of_need(**changes: Any) -> dict[str, Any]:
-    """A fresh copy of the notice-of-need example, with top-level ``changes`` applied."""
+    """The notice-of-need example about a client of its own (duplicates are refused),
+    with top-level ``changes`` applied."""
     body = copy.deepcopy(examples.NOTICE_OF_NEED_EXAMPLE)
+    body["client"]["identity_code"] = new_identity_code()
     body.update(changes)
     return body
 
@@ -345,7 +361,7 @@ class Silta:
 
     def assert_no_identity_code_in_logs(self, *codes: str) -> None:
         """No captured line of either process holds an identity code in clear (any case)."""
-        needles = {IDENTITY_CODE, *codes}
+        needles = {IDENTITY_CODE, *ISSUED_IDENTITY_CODES, *codes}
         for name, text in self.logs().items():
             assert text.strip(), f"{name} wrote no log at all"
             for number, line in enumerate(text.splitlines(), 1):

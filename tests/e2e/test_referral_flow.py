@@ -59,7 +59,7 @@ async def test_notice_of_need_travels_to_the_county_and_its_status_back(any_silt
     assert item["kind"] == "notice_of_need"
     assert item["urgency"] == "normal"
     received = await silta.municipality_view(referral_id)
-    assert received["referral"]["client"]["identity_code"] == bodies.identity_code
+    assert received["referral"]["client"] == notice["client"]
     assert received["referral"]["description"] == notice["description"]
     assert received["referral"]["support_needs"] == notice["support_needs"]
     assert [_what(c) for c in received["history"]] == [

@@ -18,7 +18,7 @@ from kela_side.settings import KelaSettings
 from municipality_side.main import build_app as build_municipality
 from municipality_side.settings import MunicipalitySettings
 
-from tests.conftest import migrate, serving
+from tests.conftest import delete_queues, migrate, serving
 
 KELA_MIGRATIONS = Path(__import__("kela_side").__file__).parent / "db" / "migrations"
 MUNICIPALITY_MIGRATIONS = (
@@ -47,6 +47,7 @@ async def kela(database_url: str, amqp_url: str) -> AsyncIterator[httpx.AsyncCli
     async with serving(build_kela(settings)) as client:
         await eventually(lambda: _ready(client))
         yield client
+    await delete_queues(amqp_url, settings.queue_name)
 
 
 @pytest.fixture
@@ -62,6 +63,7 @@ async def municipality(database_url: str, amqp_url: str) -> AsyncIterator[httpx.
     async with serving(build_municipality(settings)) as client:
         await eventually(lambda: _ready(client))
         yield client
+    await delete_queues(amqp_url, settings.queue_name)
 
 
 async def _ready(client: httpx.AsyncClient) -> bool:

@@ -27,6 +27,7 @@ from silta_service.db import create_engine
 from sqlalchemy import Column, MetaData, String, Table, func, select
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
+from tests.conftest import delete_queues
 from tests.integration.conftest import eventually
 
 metadata = MetaData()
@@ -116,6 +117,7 @@ async def harness(database_url: str, amqp_url: str, bus: AbstractChannel) -> Asy
     await consumer.stop()
     await broker.close()
     await engine.dispose()
+    await delete_queues(amqp_url, name)
 
 
 async def _subscribed(consumer: BatchConsumer) -> bool:

@@ -79,7 +79,7 @@ async def test_publishes_in_order_with_confirms_and_marks_published(
     key = f"relay.{uuid.uuid4().hex}"
     received = await tap(bus, COUNTY_EXCHANGE, key)
     await enqueue(db, range(1200), key)
-    relay = OutboxRelay(db[0], db[1].outbox, broker, lock_key=1, batch_size=500)
+    relay = OutboxRelay(db[0], db[1], broker, batch_size=500)
 
     published = [await relay.relay_once() for _ in range(4)]
 
@@ -101,11 +101,7 @@ async def test_two_replicas_neither_lose_duplicate_nor_reorder(
     for broker in brokers:
         await broker.start()
         await broker.wait_connected()
-        relays.append(
-            OutboxRelay(
-                db[0], db[1].outbox, broker, lock_key=2, batch_size=100, idle_poll_seconds=0.05
-            )
-        )
+        relays.append(OutboxRelay(db[0], db[1], broker, batch_size=100, idle_poll_seconds=0.05))
     tasks = [asyncio.create_task(relay.run()) for relay in relays]
     try:
         for start in range(0, 1000, 100):  # new rows keep arriving while both relays run
@@ -136,7 +132,7 @@ async def test_unroutable_message_is_never_marked_published(
     await bus.declare_exchange(exchange, aio_pika.ExchangeType.TOPIC, auto_delete=True)
     key = "nobody.home"
     await enqueue(db, range(1), key, exchange)
-    relay = OutboxRelay(db[0], db[1].outbox, broker, lock_key=3)
+    relay = OutboxRelay(db[0], db[1], broker)
 
     assert await relay.relay_once() == 0
 
@@ -159,7 +155,7 @@ async def test_broker_down_keeps_every_row_for_later(db: Db) -> None:
     await down.start()
     try:
         await enqueue(db, range(5), "whatever")
-        relay = OutboxRelay(db[0], db[1].outbox, down, lock_key=4)
+        relay = OutboxRelay(db[0], db[1], down)
         assert await relay.relay_once() == 0
         assert await pending(db) == 5
     finally:
@@ -171,7 +167,7 @@ async def test_relay_reacts_within_milliseconds_of_a_wake(
 ) -> None:
     key = f"relay.{uuid.uuid4().hex}"
     received = await tap(bus, COUNTY_EXCHANGE, key)
-    relay = OutboxRelay(db[0], db[1].outbox, broker, lock_key=5, idle_poll_seconds=30)
+    relay = OutboxRelay(db[0], db[1], broker, idle_poll_seconds=30)
     task = asyncio.create_task(relay.run())
     try:
         await asyncio.sleep(0.2)  # the relay is now idle, waiting up to 30 s

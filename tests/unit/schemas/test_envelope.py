@@ -389,6 +389,7 @@ def test_payload_models_so_far() -> None:
         MessageKind.NOTICE_OF_NEED,
         MessageKind.BASIC_AMOUNT_REDUCTION,
         MessageKind.STATUS_ACKNOWLEDGEMENT,
+        MessageKind.DIRECTORY_UPDATE,
     }
 
 

@@ -6,19 +6,23 @@ from fastapi import FastAPI
 from silta_messaging.consumer import dispatch
 from silta_messaging.topology import COUNTY_EXCHANGE, ConsumerQueue
 from silta_schemas.codes import MessageKind
+from silta_schemas.parties import KELA
 from silta_service.app import create_app
 from silta_service.db import create_engine
+from silta_service.directory import directory_receiver, directory_router
 from silta_service.runtime import BusWiring, Runtime
 from silta_service.settings import ServiceSettings
 from silta_service.stats import stats_router
 
 from kela_side.api import referrals
+from kela_side.db import tables
 from kela_side.db.tables import messaging, status_history
 from kela_side.db.tables import referrals as referrals_table
 from kela_side.service import apply_acknowledgements
 from kela_side.settings import KelaSettings
 
-RELAY_LOCK_KEY = 0x5117A_01
+KELA_PART = frozenset({KELA})
+"""The part of the contact directory this side maintains."""
 
 
 def build_app(settings: ServiceSettings | None = None) -> FastAPI:
@@ -34,10 +38,14 @@ def build_app(settings: ServiceSettings | None = None) -> FastAPI:
                 delivery_limit=config.delivery_limit,
             ),
             handler=dispatch(
-                {MessageKind.STATUS_ACKNOWLEDGEMENT: apply_acknowledgements},
+                {
+                    MessageKind.STATUS_ACKNOWLEDGEMENT: apply_acknowledgements,
+                    MessageKind.DIRECTORY_UPDATE: directory_receiver(
+                        tables.directory_entries, recipient=KELA, own=KELA_PART
+                    ),
+                },
                 unhandled_rule="kind.not_for_kela",
             ),
-            relay_lock_key=RELAY_LOCK_KEY,
         )
         return Runtime(config, create_engine(config.database_url), messaging, wiring)
 
@@ -51,6 +59,7 @@ def build_app(settings: ServiceSettings | None = None) -> FastAPI:
         runtime_factory=runtime,
         routers=[
             referrals.router,
+            directory_router(tables.directory_entries, messaging.outbox, editable=KELA_PART),
             stats_router(referrals_table, status_history, "created_at"),
         ],
     )

@@ -7,6 +7,7 @@ the change they announce; the caller wakes the relay after commit.
 from __future__ import annotations
 
 import hashlib
+import hmac
 import json
 from collections import defaultdict
 from collections.abc import Mapping, Sequence
@@ -18,16 +19,18 @@ from uuid import UUID, uuid4
 from silta_messaging.consumer import Incoming, Rejection
 from silta_messaging.outbox import OutboxEntry, add_to_outbox
 from silta_messaging.topology import KELA_EXCHANGE, routing_key
+from silta_schemas.codes import Urgency
 from silta_schemas.envelope import seal
 from silta_schemas.parties import KELA, county_organisation
 from silta_schemas.referrals import ReferralRequest
 from silta_schemas.status import ReferralStatus, StatusAcknowledgement
 from silta_service.db import as_utc
+from silta_service.deadlines import AWAITING_FIRST_REACTION, due_at
 from silta_service.tracking import StatusChange, load_history
 from sqlalchemy import Row, bindparam, exc, select, tuple_, update
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
-from kela_side.db.tables import messaging, referrals, status_history
+from kela_side.db.tables import OPEN_STATUSES, messaging, referrals, status_history
 from kela_side.domain.referrals import (
     SENT_SEQUENCE,
     AcknowledgementRejected,
@@ -35,10 +38,25 @@ from kela_side.domain.referrals import (
     TrackedReferral,
     decide,
 )
+from kela_side.settings import KelaSettings
 
 
 class IdempotencyKeyReused(Exception):
     """The Idempotency-Key was used before with a different request body."""
+
+
+class DuplicateReferral(Exception):
+    """The client already has an open referral of this kind at this county."""
+
+    def __init__(self, existing_id: UUID, existing_status: ReferralStatus) -> None:
+        super().__init__(str(existing_id))
+        self.existing_id = existing_id
+        self.existing_status = existing_status
+
+
+def client_key(identity_code: str, secret: str) -> str:
+    """A keyed hash of the identity code: finds a client's referrals, reveals no code."""
+    return hmac.new(secret.encode(), identity_code.encode(), hashlib.sha256).hexdigest()
 
 
 @dataclass(frozen=True)
@@ -50,6 +68,8 @@ class ReferralRecord:
     status: ReferralStatus
     created_at: datetime
     updated_at: datetime
+    due_at: datetime | None = None
+    new_referral_reason: str | None = None
     history: Sequence[StatusChange] = ()
 
 
@@ -59,9 +79,16 @@ def _fingerprint(request: ReferralRequest) -> str:
 
 
 async def submit_referral(
-    engine: AsyncEngine, request: ReferralRequest, idempotency_key: str | None
+    engine: AsyncEngine,
+    settings: KelaSettings,
+    request: ReferralRequest,
+    idempotency_key: str | None,
 ) -> tuple[ReferralRecord, bool]:
-    """Store a referral and its outbox message; return it and whether it is new."""
+    """Store a referral and its outbox message; return it and whether it is new.
+
+    Raises ``DuplicateReferral`` when the client already has an open referral of this kind
+    at this county and the request gives no ``new_referral_reason``.
+    """
     fingerprint = _fingerprint(request)
     if idempotency_key is not None:
         replay = await _by_idempotency_key(engine, idempotency_key, fingerprint)
@@ -73,8 +100,18 @@ async def submit_referral(
     recipient = county_organisation(county_code)
     envelope = seal(request, sender=KELA, recipient=recipient, referral_id=referral_id)
     sent = StatusChange(SENT_SEQUENCE, ReferralStatus.SENT, now, KELA)
+    key = client_key(request.client.identity_code, settings.client_key_secret.get_secret_value())
+    due = due_at(
+        request.kind,
+        getattr(request, "urgency", None) == Urgency.URGENT,
+        now,
+        settings.deadline_working_days,
+        settings.urgent_deadline_working_days,
+    )
     try:
         async with engine.begin() as conn:
+            if request.new_referral_reason is None:
+                await _refuse_duplicate(conn, key, request.kind, county_code)
             await conn.execute(
                 referrals.insert().values(
                     id=str(referral_id),
@@ -86,6 +123,9 @@ async def submit_referral(
                     payload=request.model_dump(mode="json"),
                     idempotency_key=idempotency_key,
                     request_hash=fingerprint,
+                    client_key=key,
+                    new_referral_reason=request.new_referral_reason,
+                    due_at=due,
                     created_at=now,
                     updated_at=now,
                 )
@@ -94,13 +134,14 @@ async def submit_referral(
             entry = OutboxEntry(envelope, KELA_EXCHANGE, routing_key(request.kind, county_code))
             await add_to_outbox(conn, messaging.outbox, [entry])
     except exc.IntegrityError:
-        # The same key raced us; the winner's referral is the answer.
-        if idempotency_key is None:
-            raise
-        replay = await _by_idempotency_key(engine, idempotency_key, fingerprint)
-        if replay is None:
-            raise
-        return replay, False
+        # A concurrent request won: the same Idempotency-Key, or the same client's referral.
+        if idempotency_key is not None:
+            replay = await _by_idempotency_key(engine, idempotency_key, fingerprint)
+            if replay is not None:
+                return replay, False
+        async with engine.connect() as conn:
+            await _refuse_duplicate(conn, key, request.kind, county_code)
+        raise
     record = ReferralRecord(
         id=referral_id,
         kind=request.kind,
@@ -109,9 +150,29 @@ async def submit_referral(
         status=ReferralStatus.SENT,
         created_at=now,
         updated_at=now,
+        due_at=due,
+        new_referral_reason=request.new_referral_reason,
         history=[sent],
     )
     return record, True
+
+
+async def _refuse_duplicate(conn: AsyncConnection, key: str, kind: str, county: str) -> None:
+    existing = (
+        await conn.execute(
+            select(referrals.c.id, referrals.c.status)
+            .where(
+                referrals.c.client_key == key,
+                referrals.c.kind == kind,
+                referrals.c.county_code == county,
+                referrals.c.status.in_(OPEN_STATUSES),
+            )
+            .order_by(referrals.c.created_at)
+            .limit(1)
+        )
+    ).first()
+    if existing is not None:
+        raise DuplicateReferral(UUID(existing.id), ReferralStatus(existing.status))
 
 
 async def _by_idempotency_key(
@@ -154,6 +215,8 @@ def _summary_query() -> Any:
         referrals.c.status,
         referrals.c.created_at,
         referrals.c.updated_at,
+        referrals.c.due_at,
+        referrals.c.new_referral_reason,
     )
 
 
@@ -166,16 +229,28 @@ def _record(row: Row[Any], history: Sequence[StatusChange] = ()) -> ReferralReco
         status=ReferralStatus(row.status),
         created_at=as_utc(row.created_at),
         updated_at=as_utc(row.updated_at),
+        due_at=None if row.due_at is None else as_utc(row.due_at),
+        new_referral_reason=row.new_referral_reason,
         history=history,
     )
 
 
 async def list_referrals(
-    engine: AsyncEngine, *, status: ReferralStatus | None, limit: int, offset: int
+    engine: AsyncEngine,
+    *,
+    status: ReferralStatus | None,
+    limit: int,
+    offset: int,
+    overdue: bool = False,
 ) -> list[ReferralRecord]:
     query = _summary_query().order_by(referrals.c.created_at.desc(), referrals.c.id)
     if status is not None:
         query = query.where(referrals.c.status == status)
+    if overdue:
+        query = query.where(
+            referrals.c.due_at < datetime.now(UTC),
+            referrals.c.status.in_(sorted(AWAITING_FIRST_REACTION)),
+        )
     async with engine.connect() as conn:
         rows = (await conn.execute(query.limit(limit).offset(offset))).all()
     return [_record(row) for row in rows]

@@ -5,25 +5,32 @@ from __future__ import annotations
 from fastapi import FastAPI
 from silta_messaging.consumer import dispatch
 from silta_messaging.topology import KELA_EXCHANGE, ConsumerQueue
+from silta_schemas.codes import MessageKind
+from silta_schemas.envelope import ALL_COUNTIES
+from silta_schemas.parties import county_organisation
 from silta_service.app import create_app
 from silta_service.db import create_engine
+from silta_service.directory import KELA_DIRECTORY_KEY, directory_receiver, directory_router
 from silta_service.runtime import BusWiring, Runtime
 from silta_service.settings import ServiceSettings
 from silta_service.stats import stats_router
 
 from municipality_side.api import referrals
+from municipality_side.db import tables
 from municipality_side.db.tables import messaging, status_history
 from municipality_side.db.tables import referrals as referrals_table
 from municipality_side.service import REFERRAL_KINDS, referral_receiver
 from municipality_side.settings import MunicipalitySettings
 
-RELAY_LOCK_KEY = 0x5117A_02
-
 
 def build_app(settings: ServiceSettings | None = None) -> FastAPI:
     config = settings if isinstance(settings, MunicipalitySettings) else MunicipalitySettings()
     counties = config.served_counties
-    receive_referrals = referral_receiver(counties)
+    own_part = frozenset(county_organisation(code) for code in counties)
+    receive_directory = directory_receiver(
+        tables.directory_entries, recipient=ALL_COUNTIES, own=own_part
+    )
+    receive_referrals = referral_receiver(config)
 
     def runtime() -> Runtime:
         wiring = BusWiring(
@@ -31,14 +38,19 @@ def build_app(settings: ServiceSettings | None = None) -> FastAPI:
             queue=ConsumerQueue(
                 name=config.queue_name,
                 exchange=KELA_EXCHANGE,
-                binding_keys=tuple(f"*.{code}" for code in sorted(counties)),
+                binding_keys=(
+                    *(f"*.{code}" for code in sorted(counties)),
+                    KELA_DIRECTORY_KEY,  # Kela's part of the contact directory
+                ),
                 delivery_limit=config.delivery_limit,
             ),
             handler=dispatch(
-                {kind: receive_referrals for kind in REFERRAL_KINDS},
+                {
+                    **{kind: receive_referrals for kind in REFERRAL_KINDS},
+                    MessageKind.DIRECTORY_UPDATE: receive_directory,
+                },
                 unhandled_rule="kind.not_for_county",
             ),
-            relay_lock_key=RELAY_LOCK_KEY,
         )
         return Runtime(config, create_engine(config.database_url), messaging, wiring)
 
@@ -51,6 +63,7 @@ def build_app(settings: ServiceSettings | None = None) -> FastAPI:
         runtime_factory=runtime,
         routers=[
             referrals.router,
+            directory_router(tables.directory_entries, messaging.outbox, editable=own_part),
             stats_router(referrals_table, status_history, "received_at", counties=counties),
         ],
     )

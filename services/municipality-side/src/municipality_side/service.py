@@ -15,18 +15,20 @@ from uuid import UUID
 from silta_messaging.consumer import BatchHandler, Incoming, Rejection
 from silta_messaging.outbox import OutboxEntry, add_to_outbox
 from silta_messaging.topology import COUNTY_EXCHANGE, routing_key
-from silta_schemas.codes import MessageKind
+from silta_schemas.codes import MessageKind, Urgency
 from silta_schemas.envelope import seal
 from silta_schemas.parties import KELA, county_code_of, county_organisation
 from silta_schemas.referrals import NoticeOfBasicAmountReduction, NoticeOfNeed
 from silta_schemas.status import ReferralStatus, StatusUpdate
 from silta_service.db import as_utc
+from silta_service.deadlines import AWAITING_FIRST_REACTION, due_at
 from silta_service.tracking import StatusChange, load_history
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from municipality_side.db.tables import messaging, referrals, status_history
 from municipality_side.domain.referrals import delivered, next_change
+from municipality_side.settings import MunicipalitySettings
 
 REFERRAL_PAYLOADS = (NoticeOfNeed, NoticeOfBasicAmountReduction)
 REFERRAL_KINDS = (MessageKind.NOTICE_OF_NEED, MessageKind.BASIC_AMOUNT_REDUCTION)
@@ -45,6 +47,7 @@ class ReferralRecord:
     urgency: str | None
     received_at: datetime
     updated_at: datetime
+    due_at: datetime | None = None
     payload: Mapping[str, Any] | None = None
     history: Sequence[StatusChange] = ()
 
@@ -55,8 +58,9 @@ def _acknowledge(referral_id: UUID, county_code: str, change: StatusChange) -> O
     return OutboxEntry(envelope, COUNTY_EXCHANGE, routing_key(ack.kind, county_code))
 
 
-def referral_receiver(counties: frozenset[str]) -> BatchHandler:
-    """The bus handler for referrals addressed to ``counties``."""
+def referral_receiver(settings: MunicipalitySettings) -> BatchHandler:
+    """The bus handler for referrals addressed to the counties ``settings`` serves."""
+    counties = settings.served_counties
 
     async def receive(
         conn: AsyncConnection, messages: Sequence[Incoming]
@@ -75,6 +79,7 @@ def referral_receiver(counties: frozenset[str]) -> BatchHandler:
                     "referral.duplicate_id", "another message in this batch has the referral's id"
                 )
             else:
+                assert envelope.referral_id is not None  # the envelope requires it for referrals
                 candidates[envelope.referral_id] = message
         if not candidates:
             return rejections
@@ -111,6 +116,13 @@ def referral_receiver(counties: frozenset[str]) -> BatchHandler:
                     "message_id": str(envelope.message_id),
                     "received_at": now,
                     "updated_at": now,
+                    "due_at": due_at(
+                        envelope.kind,
+                        getattr(payload, "urgency", None) == Urgency.URGENT,
+                        now,
+                        settings.deadline_working_days,
+                        settings.urgent_deadline_working_days,
+                    ),
                 }
             )
             history.append(change.row(referral_id))
@@ -179,6 +191,7 @@ _SUMMARY = (
     referrals.c.urgency,
     referrals.c.received_at,
     referrals.c.updated_at,
+    referrals.c.due_at,
 )
 
 
@@ -191,6 +204,7 @@ def _record(row: Any, **details: Any) -> ReferralRecord:
         urgency=row.urgency,
         received_at=as_utc(row.received_at),
         updated_at=as_utc(row.updated_at),
+        due_at=None if row.due_at is None else as_utc(row.due_at),
         **details,
     )
 
@@ -214,6 +228,7 @@ async def list_inbox(
     status: ReferralStatus | None,
     limit: int,
     offset: int,
+    overdue: bool = False,
 ) -> list[ReferralRecord]:
     query = (
         select(*_SUMMARY)
@@ -222,6 +237,11 @@ async def list_inbox(
     )
     if status is not None:
         query = query.where(referrals.c.status == status)
+    if overdue:
+        query = query.where(
+            referrals.c.due_at < datetime.now(UTC),
+            referrals.c.status.in_(sorted(AWAITING_FIRST_REACTION)),
+        )
     async with engine.connect() as conn:
         rows = (await conn.execute(query.limit(limit).offset(offset))).all()
     return [_record(row) for row in rows]

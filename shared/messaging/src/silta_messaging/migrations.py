@@ -6,7 +6,15 @@ from typing import Any
 
 from sqlalchemy import column
 
-from silta_messaging.tables import INBOX, OUTBOX, PENDING_INDEX, inbox_columns, outbox_columns
+from silta_messaging.tables import (
+    INBOX,
+    OUTBOX,
+    PENDING_INDEX,
+    RELAY_LEASE,
+    inbox_columns,
+    outbox_columns,
+    relay_lease_columns,
+)
 
 
 def create_messaging_tables(op: Any) -> None:
@@ -14,6 +22,10 @@ def create_messaging_tables(op: Any) -> None:
     pending = column("published_at").is_(None)
     op.create_index(PENDING_INDEX, OUTBOX, ["id"], postgresql_where=pending, sqlite_where=pending)
     op.create_table(INBOX, *inbox_columns())
+
+
+def create_relay_lease(op: Any) -> None:
+    op.create_table(RELAY_LEASE, *relay_lease_columns())
 
 
 def drop_messaging_tables(op: Any) -> None:

@@ -1,9 +1,13 @@
-"""The outbox relay: claims unpublished rows in order, publishes them with confirms, marks them.
+"""The outbox relay: publishes unpublished rows in order, in batches, with confirms.
 
-One relay publishes at a time per database (a PostgreSQL advisory lock, or SQLite's single
-writer), holding its claim while the batch's confirms are in flight, so two replicas of a
-service neither double-publish nor reorder. It is woken in-process the moment a transaction
-that wrote to the outbox commits, and polls as the fallback.
+Only the holder of the relay lease publishes (a row in ``silta_relay_lease``, renewed on
+every pass), so two replicas of a service neither double-publish nor reorder; if the holder
+dies, another replica takes over when the lease expires and republishes from the oldest
+unconfirmed row (the receivers' inbox absorbs a repeat). The database is never locked
+while confirms are awaited: a pass reads a batch in one short transaction, publishes it
+with every confirm in flight, and marks what was confirmed in another. The relay is woken
+in-process the moment a transaction that wrote to the outbox commits, and polls as the
+fallback.
 """
 
 from __future__ import annotations
@@ -11,13 +15,15 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import uuid
 from datetime import UTC, datetime, timedelta
 
 import aio_pika
-from sqlalchemy import Table, bindparam, func, select, update
-from sqlalchemy.ext.asyncio import AsyncEngine
+from sqlalchemy import Table, bindparam, exc, select, update
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from silta_messaging.broker import Broker, Outgoing
+from silta_messaging.tables import MessagingTables
 
 log = logging.getLogger(__name__)
 
@@ -33,21 +39,24 @@ class OutboxRelay:
     def __init__(
         self,
         engine: AsyncEngine,
-        outbox: Table,
+        tables: MessagingTables,
         broker: Broker,
         *,
-        lock_key: int,
+        name: str = "outbox",
         batch_size: int = 500,
         idle_poll_seconds: float = 1.0,
+        lease_seconds: float = 30.0,
     ) -> None:
         self._engine = engine
-        self._outbox = outbox
+        self._outbox: Table = tables.outbox
+        self._lease: Table = tables.relay_lease
         self._broker = broker
-        self._lock_key = lock_key
+        self._name = name
+        self._holder = f"{uuid.uuid4().hex[:12]}"
         self._batch_size = batch_size
         self._idle_poll = idle_poll_seconds
+        self._lease_time = timedelta(seconds=lease_seconds)
         self._wake = asyncio.Event()
-        self._postgres = engine.dialect.name == "postgresql"
 
     def wake(self) -> None:
         """Call after committing outbox rows: the relay publishes them now."""
@@ -75,55 +84,55 @@ class OutboxRelay:
         outbox = self._outbox
         now = datetime.now(UTC)
         async with self._engine.begin() as conn:
-            if self._postgres:
-                locked = await conn.scalar(select(func.pg_try_advisory_xact_lock(self._lock_key)))
-                if not locked:
-                    return 0  # another replica is publishing; it keeps the order
-            claim = (
-                select(
-                    outbox.c.id,
-                    outbox.c.message_id,
-                    outbox.c.kind,
-                    outbox.c.exchange,
-                    outbox.c.routing_key,
-                    outbox.c.body,
-                    outbox.c.attempts,
-                )
-                .where(outbox.c.published_at.is_(None), outbox.c.next_attempt_at <= now)
-                .order_by(outbox.c.id)
-                .limit(self._batch_size)
-            )
-            if self._postgres:
-                claim = claim.with_for_update(skip_locked=True)
-            rows = (await conn.execute(claim)).all()
-            if not rows:
-                return 0
-            results = await self._broker.publish_many(
-                [
-                    Outgoing(
-                        exchange=row.exchange,
-                        routing_key=row.routing_key,
-                        body=row.body,
-                        message_id=row.message_id,
-                        kind=row.kind,
+            if not await self._hold_lease(conn, now):
+                return 0  # another replica publishes; it keeps the order
+            rows = (
+                await conn.execute(
+                    select(
+                        outbox.c.id,
+                        outbox.c.message_id,
+                        outbox.c.kind,
+                        outbox.c.exchange,
+                        outbox.c.routing_key,
+                        outbox.c.body,
+                        outbox.c.attempts,
                     )
-                    for row in rows
-                ]
-            )
-            confirmed = [row.id for row, error in zip(rows, results, strict=True) if error is None]
-            refused = [
-                {
-                    "row_id": row.id,
-                    "attempts": row.attempts + 1,
-                    "next_attempt_at": now + retry_delay(row.attempts + 1),
-                    "last_error": f"{type(error).__name__}: {error}"[:500],
-                }
-                for row, error in zip(rows, results, strict=True)
-                if isinstance(error, aio_pika.exceptions.DeliveryError)
+                    .where(outbox.c.published_at.is_(None), outbox.c.next_attempt_at <= now)
+                    .order_by(outbox.c.id)
+                    .limit(self._batch_size)
+                )
+            ).all()
+        if not rows:
+            return 0
+        results = await self._broker.publish_many(
+            [
+                Outgoing(
+                    exchange=row.exchange,
+                    routing_key=row.routing_key,
+                    body=row.body,
+                    message_id=row.message_id,
+                    kind=row.kind,
+                )
+                for row in rows
             ]
+        )
+        confirmed = [row.id for row, error in zip(rows, results, strict=True) if error is None]
+        refused = [
+            {
+                "row_id": row.id,
+                "attempts": row.attempts + 1,
+                "next_attempt_at": now + retry_delay(row.attempts + 1),
+                "last_error": f"{type(error).__name__}: {error}"[:500],
+            }
+            for row, error in zip(rows, results, strict=True)
+            if isinstance(error, aio_pika.exceptions.DeliveryError)
+        ]
+        async with self._engine.begin() as conn:
             if confirmed:
                 await conn.execute(
-                    update(outbox).where(outbox.c.id.in_(confirmed)).values(published_at=now)
+                    update(outbox)
+                    .where(outbox.c.id.in_(confirmed))
+                    .values(published_at=datetime.now(UTC))
                 )
             if refused:
                 # Returned (unroutable) or nacked: never marked published; retried later.
@@ -138,6 +147,33 @@ class OutboxRelay:
                     ),
                     refused,
                 )
-            if len(confirmed) + len(refused) < len(rows):
-                log.warning("broker connection trouble: %d messages wait for it", len(rows))
+        if len(confirmed) + len(refused) < len(rows):
+            log.warning("broker connection trouble: %d messages wait for it", len(rows))
         return len(confirmed)
+
+    async def _hold_lease(self, conn: AsyncConnection, now: datetime) -> bool:
+        """Take or renew the relay lease; True while this relay holds it."""
+        lease = self._lease
+        renewed = await conn.execute(
+            update(lease)
+            .where(
+                lease.c.name == self._name,
+                (lease.c.holder == self._holder) | (lease.c.expires_at < now),
+            )
+            .values(holder=self._holder, expires_at=now + self._lease_time)
+        )
+        if renewed.rowcount == 1:
+            return True
+        exists = await conn.scalar(select(lease.c.name).where(lease.c.name == self._name))
+        if exists is not None:
+            return False
+        try:
+            async with conn.begin_nested():
+                await conn.execute(
+                    lease.insert().values(
+                        name=self._name, holder=self._holder, expires_at=now + self._lease_time
+                    )
+                )
+        except exc.IntegrityError:
+            return False  # another replica created it first
+        return True

@@ -49,8 +49,17 @@ def inbox_columns() -> list[Column[object]]:
     ]
 
 
+def relay_lease_columns() -> list[Column[object]]:
+    return [
+        Column("name", String(100), primary_key=True),
+        Column("holder", String(100), nullable=False),
+        Column("expires_at", DateTime(timezone=True), nullable=False),
+    ]
+
+
 OUTBOX = "silta_outbox"
 INBOX = "silta_inbox"
+RELAY_LEASE = "silta_relay_lease"
 PENDING_INDEX = "ix_silta_outbox_pending"
 
 
@@ -58,6 +67,7 @@ PENDING_INDEX = "ix_silta_outbox_pending"
 class MessagingTables:
     outbox: Table
     inbox: Table
+    relay_lease: Table
 
 
 def add_messaging_tables(metadata: MetaData) -> MessagingTables:
@@ -67,4 +77,5 @@ def add_messaging_tables(metadata: MetaData) -> MessagingTables:
     pending = outbox.c.published_at.is_(None)
     Index(PENDING_INDEX, outbox.c.id, postgresql_where=pending, sqlite_where=pending)
     inbox = Table(INBOX, metadata, *inbox_columns())
-    return MessagingTables(outbox=outbox, inbox=inbox)
+    lease = Table(RELAY_LEASE, metadata, *relay_lease_columns())
+    return MessagingTables(outbox=outbox, inbox=inbox, relay_lease=lease)

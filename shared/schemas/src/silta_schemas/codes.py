@@ -20,6 +20,8 @@ class MessageKind(StrEnum):
     """Sosiaalityön lausunto on a client's basic social assistance."""
     RESPONSIBLE_WORKER = "responsible_worker"
     """Vastuutyöntekijä of a shared client, when named or changed."""
+    DIRECTORY_UPDATE = "directory_update"
+    """Either way: changes to the sender's part of the contact directory (work contacts only)."""
 
 
 class SupportNeed(IntEnum):

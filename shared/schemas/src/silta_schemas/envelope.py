@@ -6,13 +6,14 @@ validation. `MessageRejected.detail` names fields and rule ids only, never value
 
 import json
 from datetime import UTC, datetime
-from typing import Any, Final, NamedTuple
+from typing import Annotated, Any, Final, NamedTuple
 from uuid import UUID, uuid4
 
 from pydantic import AwareDatetime, BaseModel, Field, ValidationError
 
 from silta_schemas._base import Contract
 from silta_schemas.codes import MessageKind
+from silta_schemas.directory import DirectoryUpdate
 from silta_schemas.identity import redact_identity_codes
 from silta_schemas.lifecycle import Actor, may_set
 from silta_schemas.parties import KELA, OrganisationId, county_organisation
@@ -21,6 +22,7 @@ from silta_schemas.referrals import NoticeOfBasicAmountReduction, NoticeOfNeed
 from silta_schemas.status import StatusAcknowledgement
 
 __all__ = [
+    "ALL_COUNTIES",
     "PAYLOAD_MODELS",
     "SCHEMA_VERSION",
     "SENDER_SIDE",
@@ -28,6 +30,7 @@ __all__ = [
     "Message",
     "MessageRejected",
     "Purpose",
+    "Recipient",
     "open_message",
     "purpose_and_legal_basis",
     "seal",
@@ -40,19 +43,41 @@ PAYLOAD_MODELS: Final[dict[MessageKind, type[BaseModel]]] = {
     MessageKind.NOTICE_OF_NEED: NoticeOfNeed,
     MessageKind.BASIC_AMOUNT_REDUCTION: NoticeOfBasicAmountReduction,
     MessageKind.STATUS_ACKNOWLEDGEMENT: StatusAcknowledgement,
+    MessageKind.DIRECTORY_UPDATE: DirectoryUpdate,
 }
 """Kinds this schema version can carry, and their payload models."""
 
-SENDER_SIDE: Final[dict[MessageKind, Actor]] = {
-    MessageKind.NOTICE_OF_NEED: Actor.KELA,
-    MessageKind.BASIC_AMOUNT_REDUCTION: Actor.KELA,
-    MessageKind.APPLICATION_TRANSFER: Actor.KELA,
-    MessageKind.CANCELLATION: Actor.KELA,
-    MessageKind.STATUS_ACKNOWLEDGEMENT: Actor.COUNTY,
-    MessageKind.STATEMENT: Actor.COUNTY,
-    MessageKind.RESPONSIBLE_WORKER: Actor.COUNTY,
+_KELA: Final = frozenset({Actor.KELA})
+_COUNTY: Final = frozenset({Actor.COUNTY})
+
+SENDER_SIDE: Final[dict[MessageKind, frozenset[Actor]]] = {
+    MessageKind.NOTICE_OF_NEED: _KELA,
+    MessageKind.BASIC_AMOUNT_REDUCTION: _KELA,
+    MessageKind.APPLICATION_TRANSFER: _KELA,
+    MessageKind.CANCELLATION: _KELA,
+    MessageKind.STATUS_ACKNOWLEDGEMENT: _COUNTY,
+    MessageKind.STATEMENT: _COUNTY,
+    MessageKind.RESPONSIBLE_WORKER: _COUNTY,
+    MessageKind.DIRECTORY_UPDATE: _KELA | _COUNTY,
 }
-"""Which side sends each kind."""
+"""Which sides may send each kind."""
+
+REFERRAL_FREE_KINDS: Final = frozenset({MessageKind.DIRECTORY_UPDATE})
+"""Kinds that belong to no referral: their envelope's `referral_id` is null; every other
+kind's is required."""
+
+ALL_COUNTIES: Final = "counties"
+"""Recipient of what Kela sends to every county at once (its directory updates)."""
+
+Recipient = Annotated[
+    str,
+    Field(
+        pattern=r"^(kela|counties|county-(0[1-9]|1[0-9]|2[01]|90))$",
+        description="`kela`, `county-NN`, or `counties` for every county (Kela's directory "
+        "updates).",
+        examples=["county-11", "kela", "counties"],
+    ),
+]
 
 
 class MessageRejected(Exception):
@@ -71,8 +96,11 @@ class Envelope(Contract):
     kind: MessageKind = Field(description="The payload's kind.")
     schema_version: str = Field(max_length=16, description="Contract version, currently 1.")
     sender: OrganisationId = Field(description="Sending organisation.")
-    recipient: OrganisationId = Field(description="Receiving organisation.")
-    referral_id: UUID = Field(description="The referral the message belongs to.")
+    recipient: Recipient = Field(description="Receiving organisation, or `counties`.")
+    referral_id: UUID | None = Field(
+        description="The referral the message belongs to; null (and only null) for a kind that "
+        "belongs to no referral (a directory update)."
+    )
     created_at: AwareDatetime = Field(description="When the message was sealed.")
     purpose: Purpose = Field(description="Why the data is sent.")
     legal_basis: str = Field(min_length=1, max_length=200, description="Law it is sent under.")
@@ -153,10 +181,22 @@ def _check_parties(envelope: Envelope, payload: BaseModel) -> None:
     """Sender, recipient and payload must agree on who talks to whom."""
     kind = envelope.kind
     side = Actor.KELA if envelope.sender == KELA else Actor.COUNTY
-    if side != SENDER_SIDE[kind]:
+    if side not in SENDER_SIDE[kind]:
+        senders = " or ".join(sorted(actor.value for actor in SENDER_SIDE[kind]))
+        raise MessageRejected("envelope.sender_not_allowed", f"{kind.value} is sent by {senders}")
+    if kind in REFERRAL_FREE_KINDS:
+        if envelope.referral_id is not None:
+            raise MessageRejected(
+                "envelope.referral_id_not_allowed",
+                f"{kind.value} belongs to no referral: referral_id must be null",
+            )
+    elif envelope.referral_id is None:
         raise MessageRejected(
-            "envelope.sender_not_allowed", f"{kind.value} is sent by {SENDER_SIDE[kind].value}"
+            "envelope.referral_id_required", f"{kind.value} belongs to a referral: referral_id"
         )
+    if isinstance(payload, DirectoryUpdate):
+        _check_directory_update(envelope, payload)
+        return
     if isinstance(payload, NoticeOfNeed | NoticeOfBasicAmountReduction):
         if envelope.recipient != county_organisation(payload.county_code):
             raise MessageRejected(
@@ -180,12 +220,26 @@ def _check_parties(envelope: Envelope, payload: BaseModel) -> None:
             )
 
 
+def _check_directory_update(envelope: Envelope, payload: DirectoryUpdate) -> None:
+    """Kela's part goes to every county, a county's part to Kela; each sends only its own."""
+    expected = ALL_COUNTIES if envelope.sender == KELA else KELA
+    if envelope.recipient != expected:
+        raise MessageRejected(
+            "envelope.wrong_recipient", f"a directory update from this sender goes to {expected}"
+        )
+    if any(entry.organisation != envelope.sender for entry in payload.entries):
+        raise MessageRejected(
+            "directory.wrong_owner",
+            "every entry must belong to the sender: each side maintains only its own part",
+        )
+
+
 def seal(
     payload: BaseModel,
     *,
     sender: str,
     recipient: str,
-    referral_id: UUID,
+    referral_id: UUID | None = None,
     message_id: UUID | None = None,
     created_at: datetime | None = None,
 ) -> Envelope:

@@ -41,6 +41,7 @@ NOTICE_OF_NEED_EXAMPLE: Final[dict[str, Any]] = {
     },
     "kela_contact": _KELA_CONTACT,
     "urgency": "normal",
+    "new_referral_reason": None,
 }
 
 BASIC_AMOUNT_REDUCTION_EXAMPLE: Final[dict[str, Any]] = {
@@ -57,6 +58,7 @@ BASIC_AMOUNT_REDUCTION_EXAMPLE: Final[dict[str, Any]] = {
     "period_start": "2026-03-01",
     "period_end": "2026-04-30",
     "kela_contact": _KELA_CONTACT,
+    "new_referral_reason": None,
 }
 
 STATUS_UPDATE_EXAMPLES: Final[dict[str, dict[str, Any]]] = {
@@ -92,3 +94,37 @@ STATUS_ACKNOWLEDGEMENT_EXAMPLE: Final[dict[str, Any]] = {
     "changed_at": "2026-03-04T13:30:00+02:00",
     "changed_by": "county-11",
 }
+
+DIRECTORY_ENTRY_REQUEST_EXAMPLE: Final[dict[str, Any]] = {
+    "organisation": "kela",
+    "county_code": "11",
+    "unit": "Kela, kuntayhteistyö, Kaakkois-Suomi",
+    "person_name": "Maija Meikäläinen",
+    "role": "kuntayhteyshenkilö (municipal-cooperation contact)",
+    "channels": [
+        {"type": "phone", "value": "+358 20 634 0000", "note": "Mon-Thu 9-12"},
+        {"type": "secure_email", "value": "kuntayhteistyo@example.fi", "note": None},
+    ],
+    "hours": "Mon-Fri 8-16",
+    "services": ["municipal_cooperation"],
+    "topics": ["basic social assistance", "basic amount reduction"],
+    "description": (
+        "Social workers in Etelä-Karjala reach Kela's municipal cooperation here, e.g. to give "
+        "a statement on an application or to ask about a client's unclear situation."
+    ),
+}
+"""The body of `PUT /v1/directory/entries/{entry_id}` on Kela's side."""
+
+DIRECTORY_UPDATE_EXAMPLE: Final[dict[str, Any]] = {
+    "kind": "directory_update",
+    "entries": [
+        {
+            **DIRECTORY_ENTRY_REQUEST_EXAMPLE,
+            "entry_id": "7c1d2e3f-4a5b-4c6d-8e9f-0a1b2c3d4e5f",
+            "updated_at": "2026-03-02T12:00:00+02:00",
+        }
+    ],
+    "removed": ["2f4e6a8c-1b3d-4f5a-9c7e-8d6b4a2c0e1f"],
+    "changed_at": "2026-03-02T12:00:00+02:00",
+}
+"""Kela tells the counties of a changed entry and a removed one."""

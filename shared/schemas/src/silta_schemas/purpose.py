@@ -6,6 +6,7 @@ from typing import Final
 from pydantic import BaseModel
 
 from silta_schemas.codes import LegalExceptionGround
+from silta_schemas.directory import DirectoryUpdate
 from silta_schemas.referrals import ConsentBasis, NoticeOfBasicAmountReduction, NoticeOfNeed
 from silta_schemas.status import StatusAcknowledgement
 
@@ -20,6 +21,7 @@ class Purpose(StrEnum):
     REFERRAL_STATUS_FEEDBACK = "referral_status_feedback"
     SOCIAL_WORK_STATEMENT = "social_work_statement"
     RESPONSIBLE_WORKER_NOTICE = "responsible_worker_notice"
+    COOPERATION_DIRECTORY = "cooperation_directory"
 
 
 SWA_35_CONSENT: Final = "Social Welfare Act 1301/2014 §35 (consent)"
@@ -27,6 +29,10 @@ SWA_35: Final = "Social Welfare Act 1301/2014 §35"
 CWA_25: Final = "Child Welfare Act 417/2007 §25"
 ASA_10: Final = "Act on Social Assistance 1412/1997 §10"
 STATUS_FEEDBACK: Final = "Social Welfare Act 1301/2014 §35; Act on Social Assistance 1412/1997 §18"
+COOPERATION: Final = (
+    "Social Welfare Act 1301/2014 §41; Act on Social Assistance 1412/1997 §14a: the authorities' "
+    "duty to cooperate (work contact data, no client data)"
+)
 
 
 def purpose_and_legal_basis(payload: BaseModel) -> tuple[Purpose, str]:
@@ -41,4 +47,6 @@ def purpose_and_legal_basis(payload: BaseModel) -> tuple[Purpose, str]:
         return Purpose.BASIC_AMOUNT_REDUCTION_NOTICE, ASA_10
     if isinstance(payload, StatusAcknowledgement):
         return Purpose.REFERRAL_STATUS_FEEDBACK, STATUS_FEEDBACK
+    if isinstance(payload, DirectoryUpdate):
+        return Purpose.COOPERATION_DIRECTORY, COOPERATION
     raise TypeError(f"no purpose is defined for {type(payload).__name__}")

@@ -143,6 +143,14 @@ class NoticeOfNeed(Contract):
     basis: Basis
     kela_contact: KelaContact = Field(description="Whom at Kela the county can contact.")
     urgency: Urgency = Field(default=Urgency.NORMAL, description="How soon to act.")
+    new_referral_reason: ShortText | None = Field(
+        default=None,
+        repr=False,
+        description=(
+            "Why a new referral is needed although the client already has an open one of "
+            "this kind at the county; without it such a referral is not created (duplicates)."
+        ),
+    )
 
     _routes = field_validator("client")(_check_routes)
 
@@ -230,6 +238,14 @@ class NoticeOfBasicAmountReduction(Contract):
     period_start: date = Field(description="First day of the reduction.")
     period_end: date = Field(description="Last day of the reduction.")
     kela_contact: KelaContact = Field(description="Whom at Kela the county can contact.")
+    new_referral_reason: ShortText | None = Field(
+        default=None,
+        repr=False,
+        description=(
+            "Why a new referral is needed although the client already has an open one of "
+            "this kind at the county; without it such a referral is not created (duplicates)."
+        ),
+    )
 
     @model_validator(mode="before")
     @classmethod

@@ -19,12 +19,11 @@ from silta_service.settings import ServiceSettings
 
 @dataclass(frozen=True)
 class BusWiring:
-    """What a service plugs into the runtime: its queue, its handler, its outbox lock."""
+    """What a service plugs into the runtime: its name, its queue, its handler."""
 
     name: str
     queue: ConsumerQueue
     handler: BatchHandler
-    relay_lock_key: int
 
 
 class Runtime:
@@ -40,9 +39,8 @@ class Runtime:
         self.broker = Broker(settings.amqp_url, name=wiring.name)
         self.relay = OutboxRelay(
             engine,
-            tables.outbox,
+            tables,
             self.broker,
-            lock_key=wiring.relay_lock_key,
             batch_size=settings.relay_batch_size,
             idle_poll_seconds=settings.relay_poll_seconds,
         )

@@ -48,6 +48,10 @@ class ReferralSummaryBase(BaseModel):
         description="Wellbeing services county it was routed to (`01`–`21`, Helsinki `90`)."
     )
     updated_at: datetime = Field(description="When its status last changed.")
+    due_at: datetime | None = Field(
+        description="When the county's first reaction is due (working days, Finnish holidays)."
+    )
+    overdue: bool = Field(description="Past `due_at` without the county's first reaction.")
 
 
 @dataclass(frozen=True)
@@ -55,6 +59,7 @@ class ListQuery:
     status: ReferralStatus | None
     limit: int
     offset: int
+    overdue: bool
 
 
 async def list_query(
@@ -63,8 +68,15 @@ async def list_query(
     ] = None,
     limit: Annotated[int, Query(ge=1, le=500, description="Page size.")] = 100,
     offset: Annotated[int, Query(ge=0, description="Items to skip.")] = 0,
+    overdue: Annotated[
+        bool,
+        Query(
+            description="Only referrals past their deadline that the county has not yet "
+            "reacted to (still `sent` or `delivered`)."
+        ),
+    ] = False,
 ) -> ListQuery:
-    return ListQuery(status, limit, offset)
+    return ListQuery(status, limit, offset, overdue)
 
 
 ListQueryDep = Annotated[ListQuery, Depends(list_query)]

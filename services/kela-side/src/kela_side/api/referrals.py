@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Annotated, Any
 from uuid import UUID
 
@@ -10,11 +10,13 @@ from fastapi import APIRouter, Body, Header, Response
 from pydantic import BaseModel, Field
 from silta_schemas import examples
 from silta_schemas.referrals import ReferralRequest
-from silta_service.problems import ProblemError, problem_responses
+from silta_service.deadlines import is_overdue
+from silta_service.problems import FieldError, ProblemError, problem_responses
 from silta_service.views import ListQueryDep, ReferralSummaryBase, RuntimeDep, StatusChangeView
 
 from kela_side import service
 from kela_side.service import ReferralRecord
+from kela_side.settings import KelaSettings
 
 router = APIRouter(prefix="/v1/referrals", tags=["referrals"])
 
@@ -25,6 +27,9 @@ class ReferralSummary(ReferralSummaryBase):
 
 
 class ReferralView(ReferralSummary):
+    new_referral_reason: str | None = Field(
+        description="Why this referral was sent although another one was open (duplicates)."
+    )
     history: list[StatusChangeView] = Field(description="Every status change, oldest first.")
 
 
@@ -41,6 +46,8 @@ def _summary(record: ReferralRecord) -> dict[str, Any]:
         "recipient": record.recipient,
         "created_at": record.created_at,
         "updated_at": record.updated_at,
+        "due_at": record.due_at,
+        "overdue": is_overdue(record.status, record.due_at, datetime.now(UTC)),
     }
 
 
@@ -48,7 +55,9 @@ def _view(record: ReferralRecord) -> ReferralView:
     history = [
         StatusChangeView.model_validate(change, from_attributes=True) for change in record.history
     ]
-    return ReferralView(**_summary(record), history=history)
+    return ReferralView(
+        **_summary(record), new_referral_reason=record.new_referral_reason, history=history
+    )
 
 
 _EXAMPLES = {
@@ -71,14 +80,17 @@ _EXAMPLES = {
     description=(
         "Validates the referral against the shared schema, stores it with its outbox message in "
         "one transaction and answers `201` with status `sent`, also while the broker is down. "
-        "With an `Idempotency-Key`, repeating the request returns the same referral (`200`)."
+        "With an `Idempotency-Key`, repeating the request returns the same referral (`200`). "
+        "A notice about a client who already has an open referral of the same kind at the "
+        "same county is not created: `409` names the existing referral and its status, "
+        "unless `new_referral_reason` says why another is needed (the reason is recorded)."
     ),
     responses={
         200: {
             "model": ReferralView,
             "description": "Replay of an earlier request with the same Idempotency-Key",
         },
-        **problem_responses(422),
+        **problem_responses(409, 422),
     },
 )
 async def create_referral(
@@ -95,8 +107,36 @@ async def create_referral(
         ),
     ] = None,
 ) -> ReferralView:
+    settings = runtime.settings
+    assert isinstance(settings, KelaSettings)
     try:
-        record, created = await service.submit_referral(runtime.engine, referral, idempotency_key)
+        record, created = await service.submit_referral(
+            runtime.engine, settings, referral, idempotency_key
+        )
+    except service.DuplicateReferral as duplicate:
+        href = f"/v1/referrals/{duplicate.existing_id}"
+        raise ProblemError(
+            409,
+            "duplicate-referral",
+            "The client already has an open referral",
+            f"the client already has an open {referral.kind} at county {referral.county_code}: "
+            f"{href} ({duplicate.existing_status}); give new_referral_reason to send another",
+            [
+                FieldError(
+                    field="new_referral_reason",
+                    rule="referral.duplicate_open",
+                    message="required when the client already has an open referral of this "
+                    "kind at this county",
+                )
+            ],
+            extra={
+                "existing_referral": {
+                    "id": str(duplicate.existing_id),
+                    "status": duplicate.existing_status,
+                    "href": href,
+                }
+            },
+        ) from None
     except service.IdempotencyKeyReused:
         raise ProblemError(
             422,
@@ -133,6 +173,10 @@ async def read_referral(runtime: RuntimeDep, referral_id: UUID) -> ReferralView:
 )
 async def list_referrals(runtime: RuntimeDep, query: ListQueryDep) -> ReferralPage:
     records = await service.list_referrals(
-        runtime.engine, status=query.status, limit=query.limit, offset=query.offset
+        runtime.engine,
+        status=query.status,
+        limit=query.limit,
+        offset=query.offset,
+        overdue=query.overdue,
     )
     return ReferralPage(items=[ReferralSummary(**_summary(record)) for record in records])

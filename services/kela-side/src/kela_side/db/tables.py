@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 from silta_messaging.tables import add_messaging_tables
+from silta_schemas.lifecycle import is_open
+from silta_schemas.status import ReferralStatus
+from silta_service.directory import add_directory_entries
 from silta_service.tracking import add_status_history
 from sqlalchemy import (
     JSON,
@@ -13,10 +16,28 @@ from sqlalchemy import (
     MetaData,
     String,
     Table,
+    Text,
+    text,
 )
+
+OPEN_STATUSES = sorted(s.value for s in ReferralStatus if is_open(s))
 
 metadata = MetaData()
 messaging = add_messaging_tables(metadata)
+
+# One open referral per client, kind and county, unless the sender gave a reason for another.
+_open_without_reason = text(
+    f"status IN ({', '.join(repr(s) for s in OPEN_STATUSES)}) AND new_referral_reason IS NULL"
+)
+OPEN_PER_CLIENT = Index(
+    "uq_referrals_open_per_client",
+    "client_key",
+    "kind",
+    "county_code",
+    unique=True,
+    sqlite_where=_open_without_reason,
+    postgresql_where=_open_without_reason,
+)
 
 referrals = Table(
     "referrals",
@@ -29,11 +50,17 @@ referrals = Table(
     Column("status_sequence", Integer, nullable=False),
     Column("payload", JSON, nullable=False),
     Column("idempotency_key", String(200), nullable=True, unique=True),
+    Column("client_key", String(64), nullable=True),
+    Column("new_referral_reason", Text, nullable=True),
+    Column("due_at", DateTime(timezone=True), nullable=True),
     Column("request_hash", String(64), nullable=True),
     Column("created_at", DateTime(timezone=True), nullable=False),
     Column("updated_at", DateTime(timezone=True), nullable=False),
     Index("ix_referrals_status_created", "status", "created_at"),
     Index("ix_referrals_created", "created_at"),
+    Index("ix_referrals_due", "due_at"),
+    OPEN_PER_CLIENT,
 )
 
 status_history = add_status_history(metadata)
+directory_entries = add_directory_entries(metadata)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Annotated, Any
 from uuid import UUID
 
@@ -13,6 +13,7 @@ from silta_schemas import examples
 from silta_schemas.lifecycle import TransitionNotAllowed, allowed_next
 from silta_schemas.referrals import ReferralRequest
 from silta_schemas.status import StatusUpdate
+from silta_service.deadlines import is_overdue
 from silta_service.problems import FieldError, ProblemError, problem_responses
 from silta_service.views import ListQueryDep, ReferralSummaryBase, RuntimeDep, StatusChangeView
 
@@ -45,6 +46,8 @@ def _item(record: service.ReferralRecord) -> dict[str, Any]:
         "urgency": record.urgency,
         "received_at": record.received_at,
         "updated_at": record.updated_at,
+        "due_at": record.due_at,
+        "overdue": is_overdue(record.status, record.due_at, datetime.now(UTC)),
     }
 
 
@@ -75,6 +78,7 @@ async def list_inbox(runtime: RuntimeDep, query: ListQueryDep) -> Inbox:
         status=query.status,
         limit=query.limit,
         offset=query.offset,
+        overdue=query.overdue,
     )
     return Inbox(items=[InboxItem(**_item(record)) for record in records])
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from silta_messaging.tables import add_messaging_tables
+from silta_service.directory import add_directory_entries
 from silta_service.tracking import add_status_history
 from sqlalchemy import JSON, Column, DateTime, Index, Integer, MetaData, String, Table
 
@@ -23,7 +24,10 @@ referrals = Table(
     Column("message_id", String(36), nullable=False),
     Column("received_at", DateTime(timezone=True), nullable=False),
     Column("updated_at", DateTime(timezone=True), nullable=False),
+    Column("due_at", DateTime(timezone=True), nullable=True),
     Index("ix_referrals_county_status", "county_code", "status", "received_at"),
+    Index("ix_referrals_due", "due_at"),
 )
 
 status_history = add_status_history(metadata)
+directory_entries = add_directory_entries(metadata)

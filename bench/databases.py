@@ -1,0 +1,190 @@
+"""The services' databases for one run, and read-only probes of Kela's referral statuses."""
+
+from __future__ import annotations
+
+import asyncio
+import importlib
+import secrets
+import sqlite3
+from collections.abc import AsyncIterator, Sequence
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any, Protocol
+
+# asyncpg ships no type information; it is used through a few calls only.
+asyncpg: Any = importlib.import_module("asyncpg")
+
+POSTGRES_ADMIN_DSN = "postgresql://postgres@127.0.0.1:5432/test"
+
+_COUNT_DELIVERED = "SELECT count(*) FROM referrals WHERE status = 'delivered'"
+_DELIVERED_CHANGES = (
+    "SELECT referral_id, changed_at FROM referral_status_history WHERE status = 'delivered'"
+)
+
+
+@dataclass(frozen=True)
+class ServiceDatabases:
+    kind: str
+    kela_url: str
+    """SQLAlchemy URL for the Kela side."""
+    municipality_url: str
+
+
+class DeliveryProbe(Protocol):
+    """Reads the Kela side's database while the services run."""
+
+    async def delivered_count(self) -> int: ...
+
+    async def delivered_among(self, ids: Sequence[str]) -> set[str]: ...
+
+    async def municipality_stored_at(self) -> dict[str, float]:
+        """Referral id → epoch seconds of its ``delivered`` change (the county's clock)."""
+        ...
+
+    async def close(self) -> None: ...
+
+
+def _epoch(value: datetime | str) -> float:
+    moment = datetime.fromisoformat(value) if isinstance(value, str) else value
+    if moment.tzinfo is None:  # SQLite keeps what Silta stores: UTC, without the offset
+        moment = moment.replace(tzinfo=UTC)
+    return moment.timestamp()
+
+
+class SqliteProbe:
+    """A read-only ``sqlite3`` connection, used from a worker thread (WAL: never blocks)."""
+
+    def __init__(self, path: Path) -> None:
+        self._path = path
+        self._conn: sqlite3.Connection | None = None
+        self._lock = asyncio.Lock()
+
+    def _connection(self) -> sqlite3.Connection:
+        if self._conn is None:
+            self._conn = sqlite3.connect(
+                f"file:{self._path}?mode=ro", uri=True, timeout=10, check_same_thread=False
+            )
+        return self._conn
+
+    async def _query(self, sql: str, params: Sequence[str] = ()) -> list[tuple[Any, ...]]:
+        def run() -> list[tuple[Any, ...]]:
+            return self._connection().execute(sql, tuple(params)).fetchall()
+
+        async with self._lock:
+            return await asyncio.to_thread(run)
+
+    async def delivered_count(self) -> int:
+        rows = await self._query(_COUNT_DELIVERED)
+        return int(rows[0][0])
+
+    async def delivered_among(self, ids: Sequence[str]) -> set[str]:
+        found: set[str] = set()
+        for start in range(0, len(ids), 500):  # SQLite's bound-parameter limit
+            chunk = ids[start : start + 500]
+            marks = ",".join("?" * len(chunk))
+            rows = await self._query(
+                f"SELECT id FROM referrals WHERE status = 'delivered' AND id IN ({marks})",  # noqa: S608
+                chunk,
+            )
+            found.update(str(row[0]) for row in rows)
+        return found
+
+    async def municipality_stored_at(self) -> dict[str, float]:
+        return {str(row[0]): _epoch(row[1]) for row in await self._query(_DELIVERED_CHANGES)}
+
+    async def close(self) -> None:
+        async with self._lock:
+            if self._conn is not None:
+                self._conn.close()
+                self._conn = None
+
+
+class PostgresProbe:
+    def __init__(self, dsn: str) -> None:
+        self._dsn = dsn
+        self._conn: Any = None
+        self._lock = asyncio.Lock()
+
+    async def _connection(self) -> Any:
+        if self._conn is None:
+            self._conn = await asyncpg.connect(self._dsn)
+        return self._conn
+
+    async def delivered_count(self) -> int:
+        async with self._lock:
+            conn = await self._connection()
+            return int(await conn.fetchval(_COUNT_DELIVERED))
+
+    async def delivered_among(self, ids: Sequence[str]) -> set[str]:
+        async with self._lock:
+            conn = await self._connection()
+            rows = await conn.fetch(
+                "SELECT id FROM referrals WHERE status = 'delivered' AND id = ANY($1::text[])",
+                list(ids),
+            )
+        return {str(row[0]) for row in rows}
+
+    async def municipality_stored_at(self) -> dict[str, float]:
+        async with self._lock:
+            conn = await self._connection()
+            rows = await conn.fetch(_DELIVERED_CHANGES)
+        return {str(row[0]): _epoch(row[1]) for row in rows}
+
+    async def close(self) -> None:
+        async with self._lock:
+            if self._conn is not None:
+                await self._conn.close()
+                self._conn = None
+
+
+@asynccontextmanager
+async def sqlite_databases(directory: Path) -> AsyncIterator[tuple[ServiceDatabases, Path]]:
+    """Two SQLite files in ``directory`` (the caller removes it); yields them and Kela's path."""
+    kela = directory / "kela-side.db"
+    municipality = directory / "municipality-side.db"
+    yield (
+        ServiceDatabases(
+            kind="sqlite",
+            kela_url=f"sqlite+aiosqlite:///{kela.resolve()}",
+            municipality_url=f"sqlite+aiosqlite:///{municipality.resolve()}",
+        ),
+        kela,
+    )
+
+
+@asynccontextmanager
+async def postgres_databases(
+    admin_dsn: str = POSTGRES_ADMIN_DSN,
+) -> AsyncIterator[tuple[ServiceDatabases, str]]:
+    """Two fresh PostgreSQL databases, dropped afterwards; yields them and Kela's asyncpg DSN."""
+    stem = f"silta_bench_{secrets.token_hex(4)}"
+    names = (f"{stem}_kela", f"{stem}_municipality")
+    created: list[str] = []
+    base = admin_dsn.rsplit("/", 1)[0]
+    try:
+        admin = await asyncpg.connect(admin_dsn)
+        try:
+            for name in names:
+                await admin.execute(f'CREATE DATABASE "{name}"')
+                created.append(name)
+        finally:
+            await admin.close()
+        sqlalchemy_base = base.replace("postgresql://", "postgresql+asyncpg://", 1)
+        yield (
+            ServiceDatabases(
+                kind="postgresql",
+                kela_url=f"{sqlalchemy_base}/{names[0]}",
+                municipality_url=f"{sqlalchemy_base}/{names[1]}",
+            ),
+            f"{base}/{names[0]}",
+        )
+    finally:
+        if created:
+            admin = await asyncpg.connect(admin_dsn)
+            try:
+                for name in created:
+                    await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+            finally:
+                await admin.close()

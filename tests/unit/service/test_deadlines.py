@@ -1,0 +1,80 @@
+"""Working-day deadlines with Finnish public holidays."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, timedelta
+
+import pytest
+from silta_schemas.status import ReferralStatus
+from silta_service.deadlines import FINLAND, add_working_days, due_at, is_overdue, is_working_day
+
+
+@pytest.mark.parametrize(
+    ("day", "working"),
+    [
+        (date(2026, 3, 2), True),  # a Monday
+        (date(2026, 3, 7), False),  # Saturday
+        (date(2026, 3, 8), False),  # Sunday
+        (date(2026, 4, 3), False),  # Good Friday
+        (date(2026, 4, 6), False),  # Easter Monday
+        (date(2026, 5, 14), False),  # Ascension Day
+        (date(2026, 6, 19), False),  # Midsummer Eve
+        (date(2026, 12, 24), False),  # Christmas Eve
+        (date(2026, 12, 7), True),  # Monday after Independence Day (a Sunday)
+        (date(2027, 1, 6), False),  # Epiphany, another year
+    ],
+)
+def test_working_days_follow_the_finnish_calendar(day: date, working: bool) -> None:
+    assert is_working_day(day) is working
+
+
+@pytest.mark.parametrize(
+    ("start", "days", "due_day"),
+    [
+        (datetime(2026, 3, 2, 10, 0, tzinfo=FINLAND), 7, date(2026, 3, 11)),  # plain weeks
+        (datetime(2026, 3, 6, 16, 0, tzinfo=FINLAND), 1, date(2026, 3, 9)),  # over a weekend
+        (datetime(2026, 4, 1, 9, 0, tzinfo=FINLAND), 2, date(2026, 4, 7)),  # over Easter
+        (datetime(2026, 12, 22, 9, 0, tzinfo=FINLAND), 3, date(2026, 12, 29)),  # Christmas
+        (datetime(2026, 6, 18, 9, 0, tzinfo=FINLAND), 1, date(2026, 6, 22)),  # Midsummer
+        (datetime(2026, 3, 2, 10, 0, tzinfo=FINLAND), 0, date(2026, 3, 2)),  # same day
+    ],
+)
+def test_a_deadline_is_the_end_of_the_nth_working_day(
+    start: datetime, days: int, due_day: date
+) -> None:
+    due = add_working_days(start, days)
+    assert due.astimezone(FINLAND).date() == due_day
+    assert (due + timedelta(microseconds=1)).astimezone(FINLAND).date() == due_day + timedelta(1)
+
+
+def test_the_day_counts_in_finnish_time_not_utc() -> None:
+    late_thursday_utc = datetime(2026, 3, 5, 22, 30, tzinfo=UTC)  # already Friday in Finland
+    # counted from Friday: Monday; counted (wrongly) from Thursday it would be Friday
+    assert add_working_days(late_thursday_utc, 1).astimezone(FINLAND).date() == date(2026, 3, 9)
+
+
+def test_deadline_per_kind_and_urgency_come_from_configuration() -> None:
+    start = datetime(2026, 3, 2, 10, 0, tzinfo=FINLAND)
+    days = {"notice_of_need": 7}
+    assert due_at("notice_of_need", False, start, days, 1) == add_working_days(start, 7)
+    assert due_at("notice_of_need", True, start, days, 1) == add_working_days(start, 1)
+    assert due_at("statement", False, start, days, 1) is None
+
+
+@pytest.mark.parametrize(
+    ("status", "overdue"),
+    [
+        (ReferralStatus.SENT, True),
+        (ReferralStatus.DELIVERED, True),
+        (ReferralStatus.ACCEPTED, False),
+        (ReferralStatus.REJECTED, False),
+        (ReferralStatus.COMPLETED, False),
+    ],
+)
+def test_overdue_only_while_the_county_has_not_reacted(
+    status: ReferralStatus, overdue: bool
+) -> None:
+    now = datetime(2026, 3, 20, tzinfo=UTC)
+    assert is_overdue(status, now - timedelta(seconds=1), now) is overdue
+    assert is_overdue(status, now + timedelta(seconds=1), now) is False
+    assert is_overdue(status, None, now) is False
