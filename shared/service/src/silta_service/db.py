@@ -16,12 +16,7 @@ def create_engine(url: str, **kwargs: Any) -> AsyncEngine:
 
 
 def _sqlite_engine(url: str, **kwargs: Any) -> AsyncEngine:
-    # One connection: SQLite has one writer anyway, and waiting for it in an asyncio queue
-    # is FIFO and immediate, where pooled connections would poll SQLite's busy handler
-    # (which sleeps up to 100 ms a try) and starve under load.
-    engine = create_async_engine(
-        url, connect_args={"timeout": 30}, pool_size=1, max_overflow=0, pool_timeout=60, **kwargs
-    )
+    engine = create_async_engine(url, connect_args={"timeout": 30}, **kwargs)
 
     @event.listens_for(engine.sync_engine, "connect")
     def _configure(dbapi_connection: Any, _record: Any) -> None:
