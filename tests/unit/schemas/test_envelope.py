@@ -7,8 +7,10 @@ from uuid import UUID
 import pytest
 from pydantic import BaseModel
 from silta_schemas import (
+    CANCELLATION_EXAMPLE,
     PAYLOAD_MODELS,
     SCHEMA_VERSION,
+    Cancellation,
     MessageKind,
     MessageRejected,
     NoticeOfBasicAmountReduction,
@@ -191,7 +193,7 @@ def test_unsupported_schema_version(notice_envelope: Body, version: object) -> N
     assert rejected(notice_envelope).rule == "envelope.schema_version"
 
 
-@pytest.mark.parametrize("kind", ["cancellation", "statement", "bogus"])
+@pytest.mark.parametrize("kind", ["referral", "bogus"])
 def test_unknown_kind(notice_envelope: Body, kind: str) -> None:
     notice_envelope["kind"] = kind
     error = rejected(notice_envelope)
@@ -318,12 +320,42 @@ def test_parties(request: pytest.FixtureRequest, fixture: str, changes: Body, ru
     assert rejected(envelope).rule == rule
 
 
-@pytest.mark.parametrize("status", ["sent", "cancelled"])
-def test_county_cannot_acknowledge_kela_statuses(ack_envelope: Body, status: str) -> None:
-    reason = "Sent in error." if status == "cancelled" else None
-    ack_envelope["payload"] |= {"status": status, "event": None, "reason": reason}
+def test_county_cannot_acknowledge_kela_statuses(ack_envelope: Body) -> None:
+    ack_envelope["payload"] |= {"status": "sent", "event": None, "reason": None}
     error = rejected(ack_envelope)
     assert error.rule == "envelope.sender_not_allowed"
+
+
+def test_county_reports_kelas_cancellation_as_kelas_change(ack_envelope: Body) -> None:
+    cancelled = {"status": "cancelled", "event": None, "reason": "Sent in error."}
+    ack_envelope["payload"] |= cancelled | {"changed_by": "kela"}
+    assert open_message(json.dumps(ack_envelope).encode()).payload.status == "cancelled"
+
+
+def test_county_cannot_cancel_in_its_own_name(ack_envelope: Body) -> None:
+    ack_envelope["payload"] |= {"status": "cancelled", "event": None, "reason": "Not ours."}
+    error = rejected(ack_envelope)
+    assert error.rule == "payload.invalid"
+    assert "status.changed_by" in error.detail
+
+
+def test_cancellation_goes_to_a_county(notice_envelope: Body) -> None:
+    notice_envelope |= {
+        "kind": "cancellation",
+        "purpose": "referral_cancellation",
+        "legal_basis": purpose_and_legal_basis(Cancellation.model_validate(CANCELLATION_EXAMPLE))[
+            1
+        ],
+        "payload": CANCELLATION_EXAMPLE,
+    }
+    assert open_message(json.dumps(notice_envelope).encode()).payload.kind == "cancellation"
+    for changes, rule in [
+        ({"recipient": "kela"}, "envelope.wrong_recipient"),
+        ({"recipient": "counties"}, "envelope.wrong_recipient"),
+        ({"sender": "county-11", "recipient": "county-05"}, "envelope.sender_not_allowed"),
+        ({"referral_id": None}, "envelope.referral_id_required"),
+    ]:
+        assert rejected(notice_envelope | changes).rule == rule
 
 
 # --- sealing checks the same rules ----------------------------------------------------------
@@ -388,6 +420,8 @@ def test_payload_models_so_far() -> None:
     assert set(PAYLOAD_MODELS) == {
         MessageKind.NOTICE_OF_NEED,
         MessageKind.BASIC_AMOUNT_REDUCTION,
+        MessageKind.APPLICATION_TRANSFER,
+        MessageKind.CANCELLATION,
         MessageKind.STATUS_ACKNOWLEDGEMENT,
         MessageKind.DIRECTORY_UPDATE,
     }

@@ -6,10 +6,16 @@ import pytest
 import silta_schemas
 from pydantic import BaseModel
 from silta_schemas import (
+    APPLICATION_TRANSFER_EXAMPLE,
     BASIC_AMOUNT_REDUCTION_EXAMPLE,
+    CANCELLATION_EXAMPLE,
+    CANCELLATION_REQUEST_EXAMPLE,
     NOTICE_OF_NEED_EXAMPLE,
     STATUS_ACKNOWLEDGEMENT_EXAMPLE,
     STATUS_UPDATE_EXAMPLES,
+    ApplicationTransfer,
+    Cancellation,
+    CancellationRequest,
     NoticeOfBasicAmountReduction,
     NoticeOfNeed,
     StatusAcknowledgement,
@@ -23,6 +29,9 @@ EXAMPLES = Path(__file__).resolve().parents[3] / "examples"
 CASES: list[tuple[str, dict[str, Any], type[BaseModel]]] = [
     ("notice_of_need.json", NOTICE_OF_NEED_EXAMPLE, NoticeOfNeed),
     ("basic_amount_reduction.json", BASIC_AMOUNT_REDUCTION_EXAMPLE, NoticeOfBasicAmountReduction),
+    ("application_transfer.json", APPLICATION_TRANSFER_EXAMPLE, ApplicationTransfer),
+    ("cancellation.json", CANCELLATION_EXAMPLE, Cancellation),
+    ("cancellation_request.json", CANCELLATION_REQUEST_EXAMPLE, CancellationRequest),
     ("status_acknowledgement.json", STATUS_ACKNOWLEDGEMENT_EXAMPLE, StatusAcknowledgement),
     *[(f"status_update_{k}.json", v, StatusUpdate) for k, v in STATUS_UPDATE_EXAMPLES.items()],
 ]
@@ -41,7 +50,8 @@ def test_file_equals_constant_and_validates(
 def test_status_update_files_cover_every_example() -> None:
     names = {p.name for p in EXAMPLES.glob("status_update_*.json")}
     assert names == {
-        f"status_update_{k}.json" for k in ("accepted", "in_progress", "completed", "rejected")
+        f"status_update_{k}.json"
+        for k in ("accepted", "in_progress", "completed", "rejected", "forwarded")
     }
 
 
@@ -54,7 +64,9 @@ def test_example_identity_code_is_valid() -> None:
     [
         (NoticeOfNeed, 1),
         (NoticeOfBasicAmountReduction, 1),
-        (StatusUpdate, 4),
+        (ApplicationTransfer, 1),
+        (Cancellation, 1),
+        (StatusUpdate, 5),
         (StatusAcknowledgement, 1),
     ],
 )

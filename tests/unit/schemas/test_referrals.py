@@ -314,7 +314,7 @@ def test_adapter_tells_kinds_apart(notice: Body, reduction: Body) -> None:
     assert isinstance(referral_adapter.validate_python(reduction), NoticeOfBasicAmountReduction)
 
 
-@pytest.mark.parametrize("kind", ["application_transfer", "status_acknowledgement", None])
+@pytest.mark.parametrize("kind", ["cancellation", "status_acknowledgement", None])
 def test_adapter_rejects_other_kinds(notice: Body, kind: str | None) -> None:
     notice["kind"] = kind
     with pytest.raises(ValidationError) as caught:

@@ -22,6 +22,16 @@ def body(status: str, event: str | None, outcome: str | None, reason: str | None
     return {"status": status, "event": event, "outcome": outcome, "reason": reason}
 
 
+def forwarded(municipality: str | None = "091", county: str | None = "90") -> Body:
+    return {
+        "status": "forwarded",
+        "event": None,
+        "outcome": None,
+        "reason": REASON,
+        "forwarded_to_municipality": municipality,
+    } | ({} if county == "skip" else {"forwarded_to_county": county})
+
+
 @pytest.mark.parametrize("name", sorted(STATUS_UPDATE_EXAMPLES))
 def test_examples_are_valid(name: str) -> None:
     example = STATUS_UPDATE_EXAMPLES[name]
@@ -52,9 +62,28 @@ def test_update_rules(values: tuple[str, str | None, str | None, str | None], ru
     assert_rule(StatusUpdate, body(*values), rule)
 
 
-@pytest.mark.parametrize("status", ["sent", "delivered", "forwarded", "cancelled", "done"])
+@pytest.mark.parametrize("status", ["sent", "delivered", "cancelled", "done"])
 def test_statuses_a_county_cannot_post(status: str) -> None:
     assert_rule(StatusUpdate, body(status, None, None, REASON), "literal_error", ("status",))
+
+
+def test_forwarding_names_the_municipality_that_decides_the_county() -> None:
+    update = forwarded(county="skip")
+    assert StatusUpdate.model_validate(update).forwarded_to_municipality == "091"
+
+
+@pytest.mark.parametrize(
+    ("changes", "rule"),
+    [
+        ({"forwarded_to_municipality": None}, "status.forward_target_required"),
+        ({"reason": None}, "status.reason_required"),
+        ({"forwarded_to_municipality": "478"}, "routing.aland"),
+        ({"forwarded_to_municipality": "999"}, "routing.unknown_municipality"),
+        ({"status": "accepted", "reason": None}, "status.forward_target_not_allowed"),
+    ],
+)
+def test_forwarding_rules(changes: Body, rule: str) -> None:
+    assert_rule(StatusUpdate, forwarded(county="skip") | changes, rule)
 
 
 def test_reason_must_not_contain_identity_code() -> None:
@@ -96,9 +125,6 @@ def test_acknowledgement_rules(
     "values",
     [
         ("delivered", None, None, None),
-        ("forwarded", None, None, None),
-        ("forwarded", None, None, REASON),
-        ("cancelled", None, None, REASON),
         ("completed", None, "decided", None),
     ],
 )
@@ -106,6 +132,37 @@ def test_valid_acknowledgements(
     acknowledgement: Body, values: tuple[str, str | None, str | None, str | None]
 ) -> None:
     assert StatusAcknowledgement.model_validate(acknowledgement | body(*values))
+
+
+def test_forwarded_acknowledgement_names_county_and_municipality(acknowledgement: Body) -> None:
+    ack = StatusAcknowledgement.model_validate(acknowledgement | forwarded())
+    assert (ack.forwarded_to_county, ack.forwarded_to_municipality) == ("90", "091")
+
+
+@pytest.mark.parametrize(
+    ("changes", "rule"),
+    [
+        (forwarded(county="11"), "status.forward_target_mismatch"),
+        (forwarded(county=None), "status.forward_target_mismatch"),
+        (forwarded(municipality=None, county=None), "status.forward_target_required"),
+        (forwarded() | {"reason": None}, "status.reason_required"),
+        (
+            body("accepted", None, None, None) | {"forwarded_to_county": "90"},
+            "status.forward_target_mismatch",
+        ),
+    ],
+)
+def test_forwarded_acknowledgement_rules(acknowledgement: Body, changes: Body, rule: str) -> None:
+    assert_rule(StatusAcknowledgement, acknowledgement | changes, rule)
+
+
+def test_cancelled_acknowledgement_is_kelas_change(acknowledgement: Body) -> None:
+    cancelled = body("cancelled", None, None, REASON)
+    ack = StatusAcknowledgement.model_validate(acknowledgement | cancelled | {"changed_by": "kela"})
+    assert ack.changed_by == "kela"
+    assert_rule(StatusAcknowledgement, acknowledgement | cancelled, "status.changed_by")
+    kela_accepting = body("accepted", None, None, None) | {"changed_by": "kela"}
+    assert_rule(StatusAcknowledgement, acknowledgement | kela_accepting, "status.changed_by")
 
 
 @pytest.mark.parametrize(

@@ -6,9 +6,12 @@ contain personal data.
 """
 
 from silta_schemas._base import Contract
+from silta_schemas.cancellation import Cancellation, CancellationRequest
 from silta_schemas.codes import (
+    AssistanceType,
     ConsentMethod,
     ConsentScope,
+    ExpenseCategory,
     LegalExceptionGround,
     MessageKind,
     SupportNeed,
@@ -38,7 +41,10 @@ from silta_schemas.envelope import (
     seal,
 )
 from silta_schemas.examples import (
+    APPLICATION_TRANSFER_EXAMPLE,
     BASIC_AMOUNT_REDUCTION_EXAMPLE,
+    CANCELLATION_EXAMPLE,
+    CANCELLATION_REQUEST_EXAMPLE,
     DIRECTORY_ENTRY_REQUEST_EXAMPLE,
     DIRECTORY_UPDATE_EXAMPLE,
     NOTICE_OF_NEED_EXAMPLE,
@@ -75,9 +81,13 @@ from silta_schemas.parties import (
 )
 from silta_schemas.purpose import Purpose, purpose_and_legal_basis
 from silta_schemas.referrals import (
+    ApplicantRequest,
+    ApplicationTransfer,
     Basis,
     Client,
     ConsentBasis,
+    ForwardedFrom,
+    KelaDecision,
     LegalExceptionBasis,
     NoticeOfBasicAmountReduction,
     NoticeOfNeed,
@@ -102,7 +112,10 @@ from silta_schemas.text import FreeText, ShortText
 
 __all__ = [
     "ALL_COUNTIES",
+    "APPLICATION_TRANSFER_EXAMPLE",
     "BASIC_AMOUNT_REDUCTION_EXAMPLE",
+    "CANCELLATION_EXAMPLE",
+    "CANCELLATION_REQUEST_EXAMPLE",
     "COUNTY_CODES",
     "COUNTY_NAMES",
     "DIRECTORY_ENTRY_REQUEST_EXAMPLE",
@@ -118,7 +131,12 @@ __all__ = [
     "STATUS_UPDATE_EXAMPLES",
     "TERMINAL_STATUSES",
     "Actor",
+    "ApplicantRequest",
+    "ApplicationTransfer",
+    "AssistanceType",
     "Basis",
+    "Cancellation",
+    "CancellationRequest",
     "ChannelType",
     "Client",
     "ClientAddress",
@@ -133,9 +151,12 @@ __all__ = [
     "DirectoryEntryRequest",
     "DirectoryUpdate",
     "Envelope",
+    "ExpenseCategory",
+    "ForwardedFrom",
     "FreeText",
     "IdentityCode",
     "KelaContact",
+    "KelaDecision",
     "KelaService",
     "KelaServiceDescription",
     "LegalExceptionBasis",

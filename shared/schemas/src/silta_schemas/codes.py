@@ -89,3 +89,30 @@ class ConsentScope(StrEnum):
     NOTICE_OF_NEED = "notice_of_need"
     CONTACT_DETAILS = "contact_details"
     INFORMATION_EXCHANGE = "information_exchange"
+
+
+class AssistanceType(StrEnum):
+    """What the county decides on a transferred application (Act on Social Assistance §14)."""
+
+    SUPPLEMENTARY = "supplementary"
+    """Täydentävä toimeentulotuki."""
+    PREVENTIVE = "preventive"
+    """Ehkäisevä toimeentulotuki."""
+
+
+class ExpenseCategory(StrEnum):
+    """Expenses in a transferred application that basic assistance does not cover.
+
+    Supplementary assistance covers special expenses (ASA 1412/1997 §7c), preventive
+    assistance e.g. rent arrears before eviction (§13); `other` needs a description.
+    """
+
+    HOUSING_COSTS = "housing_costs"
+    RENT_DEPOSIT = "rent_deposit"
+    MOVING_COSTS = "moving_costs"
+    HOUSEHOLD_EQUIPMENT = "household_equipment"
+    HEALTH_CARE_COSTS = "health_care_costs"
+    CHILDRENS_HOBBIES = "childrens_hobbies"
+    FUNERAL_COSTS = "funeral_costs"
+    RENT_ARREARS = "rent_arrears"
+    OTHER = "other"

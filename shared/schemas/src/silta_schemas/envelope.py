@@ -12,14 +12,19 @@ from uuid import UUID, uuid4
 from pydantic import AwareDatetime, BaseModel, Field, ValidationError
 
 from silta_schemas._base import Contract
+from silta_schemas.cancellation import Cancellation
 from silta_schemas.codes import MessageKind
 from silta_schemas.directory import DirectoryUpdate
 from silta_schemas.identity import redact_identity_codes
 from silta_schemas.lifecycle import Actor, may_set
 from silta_schemas.parties import KELA, OrganisationId, county_organisation
 from silta_schemas.purpose import Purpose, purpose_and_legal_basis
-from silta_schemas.referrals import NoticeOfBasicAmountReduction, NoticeOfNeed
-from silta_schemas.status import StatusAcknowledgement
+from silta_schemas.referrals import (
+    ApplicationTransfer,
+    NoticeOfBasicAmountReduction,
+    NoticeOfNeed,
+)
+from silta_schemas.status import ReferralStatus, StatusAcknowledgement
 
 __all__ = [
     "ALL_COUNTIES",
@@ -42,6 +47,8 @@ MAX_DETAIL: Final = 2000
 PAYLOAD_MODELS: Final[dict[MessageKind, type[BaseModel]]] = {
     MessageKind.NOTICE_OF_NEED: NoticeOfNeed,
     MessageKind.BASIC_AMOUNT_REDUCTION: NoticeOfBasicAmountReduction,
+    MessageKind.APPLICATION_TRANSFER: ApplicationTransfer,
+    MessageKind.CANCELLATION: Cancellation,
     MessageKind.STATUS_ACKNOWLEDGEMENT: StatusAcknowledgement,
     MessageKind.DIRECTORY_UPDATE: DirectoryUpdate,
 }
@@ -197,15 +204,32 @@ def _check_parties(envelope: Envelope, payload: BaseModel) -> None:
     if isinstance(payload, DirectoryUpdate):
         _check_directory_update(envelope, payload)
         return
-    if isinstance(payload, NoticeOfNeed | NoticeOfBasicAmountReduction):
+    if isinstance(payload, NoticeOfNeed | NoticeOfBasicAmountReduction | ApplicationTransfer):
         if envelope.recipient != county_organisation(payload.county_code):
             raise MessageRejected(
                 "envelope.wrong_recipient",
                 "recipient must be the county the client's municipality of residence routes to",
             )
+    elif isinstance(payload, Cancellation):
+        if envelope.recipient in (KELA, ALL_COUNTIES):
+            raise MessageRejected(
+                "envelope.wrong_recipient",
+                "a cancellation goes to the county that holds the referral",
+            )
     elif envelope.recipient != KELA:
         raise MessageRejected("envelope.wrong_recipient", f"{kind.value} is sent to kela")
     if isinstance(payload, StatusAcknowledgement):
+        _check_acknowledgement(envelope, payload)
+
+
+def _check_acknowledgement(envelope: Envelope, payload: StatusAcknowledgement) -> None:
+    """A county reports its own changes, and Kela's cancellations once it has applied them."""
+    if payload.status == ReferralStatus.CANCELLED:
+        if payload.changed_by != KELA:
+            raise MessageRejected(
+                "envelope.sender_not_allowed", "only Kela cancels: payload.changed_by is kela"
+            )
+    else:
         if payload.changed_by != envelope.sender:
             raise MessageRejected(
                 "envelope.sender_not_allowed", "payload.changed_by must be the sender"
@@ -214,10 +238,10 @@ def _check_parties(envelope: Envelope, payload: BaseModel) -> None:
             raise MessageRejected(
                 "envelope.sender_not_allowed", f"a county may not set {payload.status.value}"
             )
-        if payload.referral_id != envelope.referral_id:
-            raise MessageRejected(
-                "payload.referral_mismatch", "payload.referral_id must equal envelope referral_id"
-            )
+    if payload.referral_id != envelope.referral_id:
+        raise MessageRejected(
+            "payload.referral_mismatch", "payload.referral_id must equal envelope referral_id"
+        )
 
 
 def _check_directory_update(envelope: Envelope, payload: DirectoryUpdate) -> None:

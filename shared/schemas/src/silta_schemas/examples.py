@@ -42,6 +42,7 @@ NOTICE_OF_NEED_EXAMPLE: Final[dict[str, Any]] = {
     "kela_contact": _KELA_CONTACT,
     "urgency": "normal",
     "new_referral_reason": None,
+    "forwarded_from": None,
 }
 
 BASIC_AMOUNT_REDUCTION_EXAMPLE: Final[dict[str, Any]] = {
@@ -59,27 +60,76 @@ BASIC_AMOUNT_REDUCTION_EXAMPLE: Final[dict[str, Any]] = {
     "period_end": "2026-04-30",
     "kela_contact": _KELA_CONTACT,
     "new_referral_reason": None,
+    "forwarded_from": None,
+}
+
+APPLICATION_TRANSFER_EXAMPLE: Final[dict[str, Any]] = {
+    "kind": "application_transfer",
+    "made_at": "2026-03-03T09:00:00+02:00",
+    "client": {
+        "identity_code": EXAMPLE_IDENTITY_CODE,
+        "municipality_code": "405",
+        "address_non_disclosure": False,
+        "contact": None,
+    },
+    "applicant_request": {"requested_at": "2026-02-26T14:20:00+02:00", "method": "electronic"},
+    "application_received_on": "2026-02-26",
+    "kela_decision": {"reference": "TO-2026-0412345", "decided_on": "2026-03-03"},
+    "assistance_sought": ["supplementary"],
+    "expense_categories": ["moving_costs", "household_equipment"],
+    "expense_description": None,
+    "kela_contact": _KELA_CONTACT,
+    "urgency": "normal",
+    "new_referral_reason": None,
+    "forwarded_from": None,
+}
+
+CANCELLATION_REQUEST_EXAMPLE: Final[dict[str, Any]] = {
+    "reason": "Sent in error: the notice was meant for another client's case.",
+}
+"""The body of `POST /v1/referrals/{id}/cancel` on Kela's side."""
+
+CANCELLATION_EXAMPLE: Final[dict[str, Any]] = {
+    "kind": "cancellation",
+    "cancelled_at": "2026-03-02T11:00:00+02:00",
+    "reason": "Sent in error: the notice was meant for another client's case.",
 }
 
 STATUS_UPDATE_EXAMPLES: Final[dict[str, dict[str, Any]]] = {
-    "accepted": {"status": "accepted", "event": None, "outcome": None, "reason": None},
+    "accepted": {
+        "status": "accepted",
+        "event": None,
+        "outcome": None,
+        "reason": None,
+        "forwarded_to_municipality": None,
+    },
     "in_progress": {
         "status": "in_progress",
         "event": "client_reached",
         "outcome": None,
         "reason": None,
+        "forwarded_to_municipality": None,
     },
     "completed": {
         "status": "completed",
         "event": None,
         "outcome": "client_relationship_started",
         "reason": None,
+        "forwarded_to_municipality": None,
     },
     "rejected": {
         "status": "rejected",
         "event": None,
         "outcome": None,
         "reason": "The client already has a referral open at this unit.",
+        "forwarded_to_municipality": None,
+    },
+    "forwarded": {
+        "status": "forwarded",
+        "event": None,
+        "outcome": None,
+        "reason": "The client moved to Helsinki before the notice was made.",
+        "forwarded_to_municipality": "091",
     },
 }
 
@@ -91,6 +141,8 @@ STATUS_ACKNOWLEDGEMENT_EXAMPLE: Final[dict[str, Any]] = {
     "event": "client_reached",
     "outcome": None,
     "reason": None,
+    "forwarded_to_county": None,
+    "forwarded_to_municipality": None,
     "changed_at": "2026-03-04T13:30:00+02:00",
     "changed_by": "county-11",
 }

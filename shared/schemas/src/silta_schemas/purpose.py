@@ -5,9 +5,15 @@ from typing import Final
 
 from pydantic import BaseModel
 
+from silta_schemas.cancellation import Cancellation
 from silta_schemas.codes import LegalExceptionGround
 from silta_schemas.directory import DirectoryUpdate
-from silta_schemas.referrals import ConsentBasis, NoticeOfBasicAmountReduction, NoticeOfNeed
+from silta_schemas.referrals import (
+    ApplicationTransfer,
+    ConsentBasis,
+    NoticeOfBasicAmountReduction,
+    NoticeOfNeed,
+)
 from silta_schemas.status import StatusAcknowledgement
 
 
@@ -28,6 +34,11 @@ SWA_35_CONSENT: Final = "Social Welfare Act 1301/2014 §35 (consent)"
 SWA_35: Final = "Social Welfare Act 1301/2014 §35"
 CWA_25: Final = "Child Welfare Act 417/2007 §25"
 ASA_10: Final = "Act on Social Assistance 1412/1997 §10"
+ASA_14: Final = "Act on Social Assistance 1412/1997 §14 (at the applicant's request)"
+CANCELLATION: Final = (
+    "Social Welfare Act 1301/2014 §35; Act on Social Assistance 1412/1997 §§10, 14: "
+    "withdrawing a referral sent in error (GDPR Art. 5(1)(d))"
+)
 STATUS_FEEDBACK: Final = "Social Welfare Act 1301/2014 §35; Act on Social Assistance 1412/1997 §18"
 COOPERATION: Final = (
     "Social Welfare Act 1301/2014 §41; Act on Social Assistance 1412/1997 §14a: the authorities' "
@@ -45,6 +56,10 @@ def purpose_and_legal_basis(payload: BaseModel) -> tuple[Purpose, str]:
         return Purpose.SOCIAL_WELFARE_REFERRAL, SWA_35
     if isinstance(payload, NoticeOfBasicAmountReduction):
         return Purpose.BASIC_AMOUNT_REDUCTION_NOTICE, ASA_10
+    if isinstance(payload, ApplicationTransfer):
+        return Purpose.APPLICATION_TRANSFER, ASA_14
+    if isinstance(payload, Cancellation):
+        return Purpose.REFERRAL_CANCELLATION, CANCELLATION
     if isinstance(payload, StatusAcknowledgement):
         return Purpose.REFERRAL_STATUS_FEEDBACK, STATUS_FEEDBACK
     if isinstance(payload, DirectoryUpdate):

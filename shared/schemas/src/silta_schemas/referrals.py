@@ -1,11 +1,13 @@
 """Kela → county referral requests: the HTTP body of Kela's API and the bus payload alike.
 
-A new kind (application transfer, cancellation) is one more model with a `kind` literal,
-added to `ReferralRequest` and to `envelope.PAYLOAD_MODELS`.
+A new referral kind is one more model with a `kind` literal, added to `ReferralRequest`
+and to `envelope.PAYLOAD_MODELS`.
 """
 
 from datetime import date, datetime
+from enum import StrEnum
 from typing import Annotated, Any, Literal, Self
+from uuid import UUID
 
 from pydantic import (
     AwareDatetime,
@@ -20,16 +22,22 @@ from pydantic_core import PydanticCustomError
 
 from silta_schemas._base import Contract
 from silta_schemas.codes import (
+    AssistanceType,
     ConsentMethod,
     ConsentScope,
+    ExpenseCategory,
     LegalExceptionGround,
     SupportNeed,
     TriggerSituation,
     Urgency,
 )
-from silta_schemas.examples import BASIC_AMOUNT_REDUCTION_EXAMPLE, NOTICE_OF_NEED_EXAMPLE
+from silta_schemas.examples import (
+    APPLICATION_TRANSFER_EXAMPLE,
+    BASIC_AMOUNT_REDUCTION_EXAMPLE,
+    NOTICE_OF_NEED_EXAMPLE,
+)
 from silta_schemas.identity import IdentityCode
-from silta_schemas.parties import ClientContact, KelaContact
+from silta_schemas.parties import ClientContact, CountyCode, KelaContact
 from silta_schemas.routing import MunicipalityCode, RoutingError, county_for_municipality
 from silta_schemas.text import FreeText, ShortText
 
@@ -108,6 +116,35 @@ Basis = Annotated[
 ]
 
 
+class ForwardedFrom(Contract):
+    """Where a forwarded referral comes from: the county that answered "not ours"."""
+
+    referral_id: UUID = Field(description="The referral as it was sent to that county.")
+    county_code: CountyCode = Field(description="The county that forwarded it.")
+    reason: ShortText = Field(description="Why that county forwarded it.")
+
+
+NewReferralReason = Annotated[
+    ShortText | None,
+    Field(
+        default=None,
+        repr=False,
+        description=(
+            "Why a new referral is needed although the client already has an open one of "
+            "this kind at the county; without it such a referral is not created (duplicates)."
+        ),
+    ),
+]
+Forwarding = Annotated[
+    ForwardedFrom | None,
+    Field(
+        default=None,
+        description="Set by Kela's side only, when it re-sends a referral that a county "
+        "forwarded to the right county; never in a request to Kela's API.",
+    ),
+]
+
+
 def _check_routes(client: Client, info: ValidationInfo) -> Client:
     """The municipality of residence must map to a county on the day the notice was made."""
     made_at = info.data.get("made_at")
@@ -143,14 +180,8 @@ class NoticeOfNeed(Contract):
     basis: Basis
     kela_contact: KelaContact = Field(description="Whom at Kela the county can contact.")
     urgency: Urgency = Field(default=Urgency.NORMAL, description="How soon to act.")
-    new_referral_reason: ShortText | None = Field(
-        default=None,
-        repr=False,
-        description=(
-            "Why a new referral is needed although the client already has an open one of "
-            "this kind at the county; without it such a referral is not created (duplicates)."
-        ),
-    )
+    new_referral_reason: NewReferralReason
+    forwarded_from: Forwarding
 
     _routes = field_validator("client")(_check_routes)
 
@@ -238,14 +269,8 @@ class NoticeOfBasicAmountReduction(Contract):
     period_start: date = Field(description="First day of the reduction.")
     period_end: date = Field(description="Last day of the reduction.")
     kela_contact: KelaContact = Field(description="Whom at Kela the county can contact.")
-    new_referral_reason: ShortText | None = Field(
-        default=None,
-        repr=False,
-        description=(
-            "Why a new referral is needed although the client already has an open one of "
-            "this kind at the county; without it such a referral is not created (duplicates)."
-        ),
-    )
+    new_referral_reason: NewReferralReason
+    forwarded_from: Forwarding
 
     @model_validator(mode="before")
     @classmethod
@@ -263,13 +288,7 @@ class NoticeOfBasicAmountReduction(Contract):
     @field_validator("client")
     @classmethod
     def _no_contact(cls, client: Client) -> Client:
-        if client.contact is not None:
-            raise PydanticCustomError(
-                "client.contact_not_covered",
-                "client.contact must be left out: a notice of basic amount reduction has no "
-                "consent to cover contact details (data minimisation)",
-            )
-        return client
+        return _without_contact(client, "a notice of basic amount reduction")
 
     @field_validator("period_end")
     @classmethod
@@ -285,8 +304,133 @@ class NoticeOfBasicAmountReduction(Contract):
         return county_for_municipality(self.client.municipality_code, self.made_at.date())
 
 
+def _without_contact(client: Client, what: str) -> Client:
+    if client.contact is not None:
+        raise PydanticCustomError(
+            "client.contact_not_covered",
+            f"client.contact must be left out: {what} has no consent to cover contact "
+            "details (data minimisation)",
+        )
+    return client
+
+
+class ApplicantRequest(Contract):
+    """The applicant's request that Kela transfer the application (ASA §14)."""
+
+    requested_at: AwareDatetime = Field(description="When the applicant asked for the transfer.")
+    method: ConsentMethod = Field(description="How the applicant asked.")
+
+
+class KelaDecision(Contract):
+    """Kela's own decision on basic assistance that the transferred application belongs to."""
+
+    reference: str = Field(
+        pattern=r"^[A-Za-z0-9][A-Za-z0-9/-]{2,39}$",
+        description="Kela's reference (diaarinumero) of the decision.",
+        examples=["TO-2026-0412345"],
+    )
+    decided_on: date = Field(description="Date of Kela's decision.")
+
+
+class ApplicationTransfer(Contract):
+    """Transfer of an application (hakemuksen siirto), Act on Social Assistance 1412/1997 §14.
+
+    At the applicant's request Kela forwards the part of an application that basic assistance
+    does not cover to the county, which decides on supplementary or preventive assistance
+    within its deadline (default 7 working days, configurable). No consent, no contact details:
+    only what the county needs to take up the application.
+    """
+
+    model_config = ConfigDict(json_schema_extra={"examples": [APPLICATION_TRANSFER_EXAMPLE]})
+
+    kind: Literal["application_transfer"] = Field(description="Message kind discriminator.")
+    made_at: AwareDatetime = Field(description="When Kela made the transfer.")
+    client: Client = Field(description="The applicant.")
+    applicant_request: ApplicantRequest = Field(description="The applicant's request recorded.")
+    application_received_on: date = Field(description="When Kela received the application.")
+    kela_decision: KelaDecision = Field(description="Kela's decision on basic assistance.")
+    assistance_sought: tuple[AssistanceType, ...] = Field(
+        min_length=1, description="What the county is to decide on: supplementary, preventive."
+    )
+    expense_categories: tuple[ExpenseCategory, ...] = Field(
+        min_length=1, description="The expenses basic assistance does not cover."
+    )
+    expense_description: ShortText | None = Field(
+        default=None,
+        validate_default=True,
+        repr=False,
+        description="What the other expenses are; required when expense_categories has other.",
+    )
+    kela_contact: KelaContact = Field(description="Whom at Kela the county can contact.")
+    urgency: Urgency = Field(
+        default=Urgency.NORMAL, description="Urgent shortens the county's decision deadline."
+    )
+    new_referral_reason: NewReferralReason
+    forwarded_from: Forwarding
+
+    _routes = field_validator("client")(_check_routes)
+
+    @field_validator("client")
+    @classmethod
+    def _no_contact(cls, client: Client) -> Client:
+        return _without_contact(client, "an application transfer")
+
+    @field_validator("applicant_request")
+    @classmethod
+    def _requested_before_transfer(
+        cls, request: ApplicantRequest, info: ValidationInfo
+    ) -> ApplicantRequest:
+        made_at = info.data.get("made_at")
+        if isinstance(made_at, datetime) and request.requested_at > made_at:
+            raise PydanticCustomError(
+                "transfer.request_after_transfer",
+                "applicant_request.requested_at is after made_at: Kela transfers an "
+                "application only at the applicant's request (ASA 1412/1997 §14)",
+            )
+        return request
+
+    @field_validator("assistance_sought", "expense_categories")
+    @classmethod
+    def _no_duplicates(cls, values: tuple[StrEnum, ...], info: ValidationInfo) -> Any:
+        if len(set(values)) != len(values):
+            raise PydanticCustomError(
+                f"{info.field_name}.duplicate", f"{info.field_name} lists a value more than once"
+            )
+        return values
+
+    @field_validator("expense_description")
+    @classmethod
+    def _describe_other(cls, value: str | None, info: ValidationInfo) -> str | None:
+        if value is None and ExpenseCategory.OTHER in info.data.get("expense_categories", ()):
+            raise PydanticCustomError(
+                "expense_description.required",
+                "expense_description is required when expense_categories includes other",
+            )
+        return value
+
+    @model_validator(mode="after")
+    def _dates_in_order(self) -> Self:
+        if self.kela_decision.decided_on < self.application_received_on:
+            raise PydanticCustomError(
+                "transfer.decision_before_application",
+                "kela_decision.decided_on is before application_received_on",
+            )
+        if self.kela_decision.decided_on > self.made_at.date():
+            raise PydanticCustomError(
+                "transfer.decision_after_transfer",
+                "kela_decision.decided_on is after made_at: the transfer carries the reference "
+                "of a decision Kela has made",
+            )
+        return self
+
+    @property
+    def county_code(self) -> str:
+        """The county the client's municipality of residence routes to."""
+        return county_for_municipality(self.client.municipality_code, self.made_at.date())
+
+
 ReferralRequest = Annotated[
-    NoticeOfNeed | NoticeOfBasicAmountReduction,
+    NoticeOfNeed | NoticeOfBasicAmountReduction | ApplicationTransfer,
     Field(discriminator="kind"),
 ]
 """Any Kela → county referral request, told apart by `kind`."""

@@ -1,5 +1,6 @@
 """Status of a referral as the county reports it: status only, never case content."""
 
+from datetime import date
 from enum import StrEnum
 from typing import Literal, Self
 from uuid import UUID
@@ -9,7 +10,8 @@ from pydantic_core import PydanticCustomError
 
 from silta_schemas._base import Contract
 from silta_schemas.examples import STATUS_ACKNOWLEDGEMENT_EXAMPLE, STATUS_UPDATE_EXAMPLES
-from silta_schemas.parties import OrganisationId
+from silta_schemas.parties import KELA, CountyCode, OrganisationId
+from silta_schemas.routing import MunicipalityCode, RoutingError, county_for_municipality
 from silta_schemas.text import FreeText
 
 
@@ -46,9 +48,11 @@ class Outcome(StrEnum):
     DECIDED = "decided"
 
 
-REASON_REQUIRED = frozenset({ReferralStatus.REJECTED, ReferralStatus.CANCELLED})
-"""Statuses that need a reason (as in FHIR Task: rejected, cancelled)."""
-REASON_ALLOWED = REASON_REQUIRED | {ReferralStatus.FORWARDED}
+REASON_REQUIRED = frozenset(
+    {ReferralStatus.REJECTED, ReferralStatus.CANCELLED, ReferralStatus.FORWARDED}
+)
+"""Statuses that need a reason (as in FHIR Task: rejected, cancelled; and forwarded)."""
+REASON_ALLOWED = REASON_REQUIRED
 
 
 def check_status_details(
@@ -88,6 +92,34 @@ def check_status_details(
         )
 
 
+def check_forwarding(status: ReferralStatus, municipality_code: str | None, on: date) -> str | None:
+    """The county a forwarded referral goes to; only `forwarded` names a municipality.
+
+    The municipality is the one thing forwarding needs: the client's municipality of
+    residence as the forwarding county knows it, which decides the right county.
+    """
+    forwarded = status == ReferralStatus.FORWARDED
+    if forwarded and municipality_code is None:
+        raise PydanticCustomError(
+            "status.forward_target_required",
+            "forwarded_to_municipality is required when status is forwarded: it decides "
+            "the county the referral goes on to",
+        )
+    if not forwarded and municipality_code is not None:
+        raise PydanticCustomError(
+            "status.forward_target_not_allowed",
+            "forwarded_to_municipality is allowed only when status is forwarded",
+        )
+    if municipality_code is None:
+        return None
+    try:
+        return county_for_municipality(municipality_code, on)
+    except RoutingError as error:
+        raise PydanticCustomError(
+            error.rule, f"forwarded_to_municipality: {error.message}"
+        ) from None
+
+
 class StatusUpdate(Contract):
     """What a county's client information system posts to change a referral's status."""
 
@@ -98,6 +130,7 @@ class StatusUpdate(Contract):
         ReferralStatus.IN_PROGRESS,
         ReferralStatus.COMPLETED,
         ReferralStatus.REJECTED,
+        ReferralStatus.FORWARDED,
     ] = Field(description="The new status.")
     event: ProgressEvent | None = Field(
         default=None, description="What happened; required iff status is in_progress."
@@ -106,12 +139,19 @@ class StatusUpdate(Contract):
         default=None, description="How it ended; required iff status is completed."
     )
     reason: FreeText | None = Field(
-        default=None, description="Why; required when status is rejected."
+        default=None, description="Why; required when status is rejected or forwarded."
+    )
+    forwarded_to_municipality: MunicipalityCode | None = Field(
+        default=None,
+        description='Forwarding ("not ours"): the client\'s municipality of residence as the '
+        "county knows it; it decides the county the referral goes on to. Only with forwarded.",
     )
 
     @model_validator(mode="after")
     def _details(self) -> Self:
         check_status_details(self.status, self.event, self.outcome, self.reason)
+        # Routing uses today's classification; the county side checks it again when applying.
+        check_forwarding(self.status, self.forwarded_to_municipality, date.today())
         return self
 
 
@@ -133,12 +173,36 @@ class StatusAcknowledgement(Contract):
         default=None, description="How it ended; required iff status is completed."
     )
     reason: FreeText | None = Field(
-        default=None, description="Why; required when status is rejected or cancelled."
+        default=None, description="Why; required when status is rejected, forwarded or cancelled."
+    )
+    forwarded_to_county: CountyCode | None = Field(
+        default=None, description="Where a forwarded referral goes on to; only with forwarded."
+    )
+    forwarded_to_municipality: MunicipalityCode | None = Field(
+        default=None,
+        description="The municipality of residence that decides forwarded_to_county; only "
+        "with forwarded.",
     )
     changed_at: AwareDatetime = Field(description="When the status changed.")
-    changed_by: OrganisationId = Field(description="The organisation that changed it.")
+    changed_by: OrganisationId = Field(
+        description="The organisation that changed it: the county, or `kela` for a "
+        "cancellation the county has applied."
+    )
 
     @model_validator(mode="after")
     def _details(self) -> Self:
         check_status_details(self.status, self.event, self.outcome, self.reason)
+        county = check_forwarding(
+            self.status, self.forwarded_to_municipality, self.changed_at.date()
+        )
+        if county != self.forwarded_to_county:
+            raise PydanticCustomError(
+                "status.forward_target_mismatch",
+                "forwarded_to_county must be the county forwarded_to_municipality routes to",
+            )
+        if (self.status == ReferralStatus.CANCELLED) != (self.changed_by == KELA):
+            raise PydanticCustomError(
+                "status.changed_by",
+                "only Kela cancels: changed_by is kela exactly when status is cancelled",
+            )
         return self
