@@ -65,6 +65,8 @@ async def test_a_delivered_notice_is_stored_and_acknowledged_automatically(
         "event",
         "outcome",
         "reason",
+        "forwarded_to_county",
+        "forwarded_to_municipality",
         "changed_at",
         "changed_by",
     }  # status only: never the content of the case

@@ -121,7 +121,8 @@ def test_forwarded_from_names_the_forwarding_county(transfer: Body) -> None:
         "reason": "The client moved to Kuopio.",
     }
     model = ApplicationTransfer.model_validate(transfer)
-    assert model.forwarded_from is not None and model.forwarded_from.county_code == "90"
+    assert model.forwarded_from is not None
+    assert model.forwarded_from.county_code == "90"
     transfer["forwarded_from"]["county_code"] = "22"
     assert_rule(
         ApplicationTransfer, transfer, "string_pattern_mismatch", ("forwarded_from", "county_code")

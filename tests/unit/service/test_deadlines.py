@@ -7,6 +7,7 @@ from datetime import UTC, date, datetime, timedelta
 import pytest
 from silta_schemas.status import ReferralStatus
 from silta_service.deadlines import FINLAND, add_working_days, due_at, is_overdue, is_working_day
+from silta_service.settings import ServiceSettings
 
 
 @pytest.mark.parametrize(
@@ -75,6 +76,33 @@ def test_overdue_only_while_the_county_has_not_reacted(
     status: ReferralStatus, overdue: bool
 ) -> None:
     now = datetime(2026, 3, 20, tzinfo=UTC)
-    assert is_overdue(status, now - timedelta(seconds=1), now) is overdue
-    assert is_overdue(status, now + timedelta(seconds=1), now) is False
-    assert is_overdue(status, None, now) is False
+    assert is_overdue("notice_of_need", status, now - timedelta(seconds=1), now) is overdue
+    assert is_overdue("notice_of_need", status, now + timedelta(seconds=1), now) is False
+    assert is_overdue("notice_of_need", status, None, now) is False
+
+
+@pytest.mark.parametrize(
+    ("status", "overdue"),
+    [
+        (ReferralStatus.DELIVERED, True),
+        (ReferralStatus.ACCEPTED, True),
+        (ReferralStatus.IN_PROGRESS, True),
+        (ReferralStatus.COMPLETED, False),
+        (ReferralStatus.FORWARDED, False),
+        (ReferralStatus.CANCELLED, False),
+    ],
+)
+def test_a_transfer_is_overdue_until_the_county_has_decided(
+    status: ReferralStatus, overdue: bool
+) -> None:
+    now = datetime(2026, 3, 20, tzinfo=UTC)
+    assert is_overdue("application_transfer", status, now - timedelta(seconds=1), now) is overdue
+
+
+def test_transfer_deadline_defaults_to_seven_working_days() -> None:
+    days = ServiceSettings(database_url="sqlite+aiosqlite://", port=1).deadline_working_days
+    start = datetime(2026, 4, 1, 10, 0, tzinfo=FINLAND)  # Wednesday before Easter 2026
+    due = due_at("application_transfer", False, start, days, 1)
+    # Thu 2, (Good Friday 3), (Easter Monday 6), Tue 7 .. Fri 10 = 5, Mon 13, Tue 14 = 7
+    assert due is not None
+    assert due.astimezone(FINLAND).date() == date(2026, 4, 14)

@@ -18,7 +18,7 @@ from kela_side.api import referrals
 from kela_side.db import tables
 from kela_side.db.tables import messaging, status_history
 from kela_side.db.tables import referrals as referrals_table
-from kela_side.service import apply_acknowledgements
+from kela_side.service import acknowledgement_handler
 from kela_side.settings import KelaSettings
 
 KELA_PART = frozenset({KELA})
@@ -39,7 +39,7 @@ def build_app(settings: ServiceSettings | None = None) -> FastAPI:
             ),
             handler=dispatch(
                 {
-                    MessageKind.STATUS_ACKNOWLEDGEMENT: apply_acknowledgements,
+                    MessageKind.STATUS_ACKNOWLEDGEMENT: acknowledgement_handler(config),
                     MessageKind.DIRECTORY_UPDATE: directory_receiver(
                         tables.directory_entries, recipient=KELA, own=KELA_PART
                     ),
@@ -52,9 +52,10 @@ def build_app(settings: ServiceSettings | None = None) -> FastAPI:
     return create_app(
         title="Silta: Kela side",
         description=(
-            "Kela's case systems send notices of need for social work and notices of basic "
-            "amount reduction to the client's wellbeing services county, and follow each "
-            "referral's status as the county acknowledges it."
+            "Kela's case systems send notices of need for social work, notices of basic "
+            "amount reduction and transferred applications to the client's wellbeing services "
+            "county, cancel what was sent in error, and follow each referral's status (and "
+            "where it was forwarded) as the county acknowledges it."
         ),
         runtime_factory=runtime,
         routers=[

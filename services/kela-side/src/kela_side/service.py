@@ -16,16 +16,14 @@ from datetime import UTC, datetime
 from typing import Any
 from uuid import UUID, uuid4
 
-from silta_messaging.consumer import Incoming, Rejection
-from silta_messaging.outbox import OutboxEntry, add_to_outbox
-from silta_messaging.topology import KELA_EXCHANGE, routing_key
+from silta_messaging.consumer import BatchHandler, Incoming, Rejection
+from silta_messaging.outbox import add_to_outbox
 from silta_schemas.codes import Urgency
-from silta_schemas.envelope import seal
 from silta_schemas.parties import KELA, county_organisation
 from silta_schemas.referrals import ReferralRequest
 from silta_schemas.status import ReferralStatus, StatusAcknowledgement
 from silta_service.db import as_utc
-from silta_service.deadlines import AWAITING_FIRST_REACTION, due_at
+from silta_service.deadlines import due_at, overdue_clause
 from silta_service.tracking import StatusChange, load_history
 from sqlalchemy import Row, bindparam, exc, select, tuple_, update
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
@@ -38,6 +36,8 @@ from kela_side.domain.referrals import (
     TrackedReferral,
     decide,
 )
+from kela_side.forwarding import Leg, chain_of, send_onwards
+from kela_side.sending import referral_entry
 from kela_side.settings import KelaSettings
 
 
@@ -70,7 +70,12 @@ class ReferralRecord:
     updated_at: datetime
     due_at: datetime | None = None
     new_referral_reason: str | None = None
+    forwarded_from_id: UUID | None = None
+    forwarded_to_id: UUID | None = None
+    cancelled_at: datetime | None = None
+    cancellation_reason: str | None = None
     history: Sequence[StatusChange] = ()
+    chain: Sequence[Leg] = ()
 
 
 def _fingerprint(request: ReferralRequest) -> str:
@@ -98,7 +103,7 @@ async def submit_referral(
     referral_id = uuid4()
     county_code = request.county_code
     recipient = county_organisation(county_code)
-    envelope = seal(request, sender=KELA, recipient=recipient, referral_id=referral_id)
+    entry = referral_entry(request, referral_id)
     sent = StatusChange(SENT_SEQUENCE, ReferralStatus.SENT, now, KELA)
     key = client_key(request.client.identity_code, settings.client_key_secret.get_secret_value())
     due = due_at(
@@ -131,7 +136,6 @@ async def submit_referral(
                 )
             )
             await conn.execute(status_history.insert().values(sent.row(referral_id)))
-            entry = OutboxEntry(envelope, KELA_EXCHANGE, routing_key(request.kind, county_code))
             await add_to_outbox(conn, messaging.outbox, [entry])
     except exc.IntegrityError:
         # A concurrent request won: the same Idempotency-Key, or the same client's referral.
@@ -203,7 +207,8 @@ async def _load(conn: AsyncConnection, referral_id: UUID) -> ReferralRecord | No
     if row is None:
         return None
     history = await load_history(conn, status_history, referral_id)
-    return _record(row, history)
+    chain = await chain_of(conn, referral_id)
+    return _record(row, history, chain)
 
 
 def _summary_query() -> Any:
@@ -217,10 +222,20 @@ def _summary_query() -> Any:
         referrals.c.updated_at,
         referrals.c.due_at,
         referrals.c.new_referral_reason,
+        referrals.c.forwarded_from_id,
+        referrals.c.forwarded_to_id,
+        referrals.c.cancelled_at,
+        referrals.c.cancellation_reason,
     )
 
 
-def _record(row: Row[Any], history: Sequence[StatusChange] = ()) -> ReferralRecord:
+def _uuid(value: str | None) -> UUID | None:
+    return None if value is None else UUID(value)
+
+
+def _record(
+    row: Row[Any], history: Sequence[StatusChange] = (), chain: Sequence[Leg] = ()
+) -> ReferralRecord:
     return ReferralRecord(
         id=UUID(row.id),
         kind=row.kind,
@@ -231,7 +246,12 @@ def _record(row: Row[Any], history: Sequence[StatusChange] = ()) -> ReferralReco
         updated_at=as_utc(row.updated_at),
         due_at=None if row.due_at is None else as_utc(row.due_at),
         new_referral_reason=row.new_referral_reason,
+        forwarded_from_id=_uuid(row.forwarded_from_id),
+        forwarded_to_id=_uuid(row.forwarded_to_id),
+        cancelled_at=None if row.cancelled_at is None else as_utc(row.cancelled_at),
+        cancellation_reason=row.cancellation_reason,
         history=history,
+        chain=chain,
     )
 
 
@@ -247,19 +267,28 @@ async def list_referrals(
     if status is not None:
         query = query.where(referrals.c.status == status)
     if overdue:
-        query = query.where(
-            referrals.c.due_at < datetime.now(UTC),
-            referrals.c.status.in_(sorted(AWAITING_FIRST_REACTION)),
-        )
+        query = query.where(overdue_clause(referrals, datetime.now(UTC)))
     async with engine.connect() as conn:
         rows = (await conn.execute(query.limit(limit).offset(offset))).all()
     return [_record(row) for row in rows]
 
 
+def acknowledgement_handler(settings: KelaSettings) -> BatchHandler:
+    """The bus handler for status acknowledgements."""
+
+    async def handle(
+        conn: AsyncConnection, messages: Sequence[Incoming]
+    ) -> Mapping[UUID, Rejection]:
+        return await apply_acknowledgements(conn, messages, settings)
+
+    return handle
+
+
 async def apply_acknowledgements(
-    conn: AsyncConnection, messages: Sequence[Incoming]
+    conn: AsyncConnection, messages: Sequence[Incoming], settings: KelaSettings
 ) -> Mapping[UUID, Rejection]:
-    """The bus handler: record a batch of status acknowledgements in three statements."""
+    """Record a batch of status acknowledgements in a few statements; send forwarded
+    referrals on to the right county."""
     rejections: dict[UUID, Rejection] = {}
     acks: list[tuple[Incoming, StatusAcknowledgement]] = []
     for message in messages:
@@ -297,6 +326,7 @@ async def apply_acknowledgements(
     }
     history_rows: list[dict[str, Any]] = []
     advanced: dict[str, StatusAcknowledgement] = {}
+    forwards: list[StatusAcknowledgement] = []
     by_referral: dict[str, list[tuple[Incoming, StatusAcknowledgement]]] = defaultdict(list)
     for message, ack in acks:
         by_referral[str(ack.referral_id)].append((message, ack))
@@ -319,6 +349,8 @@ async def apply_acknowledgements(
             if decision is Decision.ADVANCE:
                 referral = TrackedReferral(referral.recipient, ack.status, ack.sequence)
                 advanced[referral_id] = ack
+                if ack.status == ReferralStatus.FORWARDED:
+                    forwards.append(ack)
     if history_rows:
         await conn.execute(status_history.insert(), history_rows)
     if advanced:
@@ -340,4 +372,6 @@ async def apply_acknowledgements(
                 for referral_id, ack in advanced.items()
             ],
         )
+    if forwards:
+        await send_onwards(conn, settings, forwards)
     return rejections

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from fastapi import FastAPI
 from silta_messaging.consumer import dispatch
-from silta_messaging.topology import KELA_EXCHANGE, ConsumerQueue
+from silta_messaging.topology import CHILD_WELFARE, KELA_EXCHANGE, ConsumerQueue
 from silta_schemas.codes import MessageKind
 from silta_schemas.envelope import ALL_COUNTIES
 from silta_schemas.parties import county_organisation
@@ -19,7 +19,11 @@ from municipality_side.api import referrals
 from municipality_side.db import tables
 from municipality_side.db.tables import messaging, status_history
 from municipality_side.db.tables import referrals as referrals_table
-from municipality_side.service import REFERRAL_KINDS, referral_receiver
+from municipality_side.service import (
+    REFERRAL_KINDS,
+    cancellation_receiver,
+    referral_receiver,
+)
 from municipality_side.settings import MunicipalitySettings
 
 
@@ -31,6 +35,7 @@ def build_app(settings: ServiceSettings | None = None) -> FastAPI:
         tables.directory_entries, recipient=ALL_COUNTIES, own=own_part
     )
     receive_referrals = referral_receiver(config)
+    receive_cancellations = cancellation_receiver(config)
 
     def runtime() -> Runtime:
         wiring = BusWiring(
@@ -44,9 +49,19 @@ def build_app(settings: ServiceSettings | None = None) -> FastAPI:
                 ),
                 delivery_limit=config.delivery_limit,
             ),
+            more_queues=(
+                ConsumerQueue(
+                    name=config.child_welfare_queue_name,
+                    exchange=KELA_EXCHANGE,
+                    # child-welfare notices, and the cancellations that follow them
+                    binding_keys=tuple(f"*.{code}.{CHILD_WELFARE}" for code in sorted(counties)),
+                    delivery_limit=config.delivery_limit,
+                ),
+            ),
             handler=dispatch(
                 {
                     **{kind: receive_referrals for kind in REFERRAL_KINDS},
+                    MessageKind.CANCELLATION: receive_cancellations,
                     MessageKind.DIRECTORY_UPDATE: receive_directory,
                 },
                 unhandled_rule="kind.not_for_county",

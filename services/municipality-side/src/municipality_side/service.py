@@ -15,23 +15,29 @@ from uuid import UUID
 from silta_messaging.consumer import BatchHandler, Incoming, Rejection
 from silta_messaging.outbox import OutboxEntry, add_to_outbox
 from silta_messaging.topology import COUNTY_EXCHANGE, routing_key
+from silta_schemas.cancellation import Cancellation
 from silta_schemas.codes import MessageKind, Urgency
 from silta_schemas.envelope import seal
+from silta_schemas.lifecycle import TransitionNotAllowed
 from silta_schemas.parties import KELA, county_code_of, county_organisation
-from silta_schemas.referrals import NoticeOfBasicAmountReduction, NoticeOfNeed
+from silta_schemas.referrals import ApplicationTransfer, NoticeOfBasicAmountReduction, NoticeOfNeed
 from silta_schemas.status import ReferralStatus, StatusUpdate
 from silta_service.db import as_utc
-from silta_service.deadlines import AWAITING_FIRST_REACTION, due_at
+from silta_service.deadlines import due_at, overdue_clause
 from silta_service.tracking import StatusChange, load_history
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from municipality_side.db.tables import messaging, referrals, status_history
-from municipality_side.domain.referrals import delivered, next_change
+from municipality_side.domain.referrals import cancelled_by_kela, delivered, next_change
 from municipality_side.settings import MunicipalitySettings
 
-REFERRAL_PAYLOADS = (NoticeOfNeed, NoticeOfBasicAmountReduction)
-REFERRAL_KINDS = (MessageKind.NOTICE_OF_NEED, MessageKind.BASIC_AMOUNT_REDUCTION)
+REFERRAL_PAYLOADS = (NoticeOfNeed, NoticeOfBasicAmountReduction, ApplicationTransfer)
+REFERRAL_KINDS = (
+    MessageKind.NOTICE_OF_NEED,
+    MessageKind.BASIC_AMOUNT_REDUCTION,
+    MessageKind.APPLICATION_TRANSFER,
+)
 
 
 class ReferralNotFound(Exception):
@@ -48,6 +54,7 @@ class ReferralRecord:
     received_at: datetime
     updated_at: datetime
     due_at: datetime | None = None
+    child_welfare: bool = False
     payload: Mapping[str, Any] | None = None
     history: Sequence[StatusChange] = ()
 
@@ -113,6 +120,8 @@ def referral_receiver(settings: MunicipalitySettings) -> BatchHandler:
                     "status_sequence": change.sequence,
                     "urgency": getattr(payload, "urgency", None),
                     "payload": payload.model_dump(mode="json"),
+                    "child_welfare": isinstance(payload, NoticeOfNeed)
+                    and payload.is_child_welfare_notice,
                     "message_id": str(envelope.message_id),
                     "received_at": now,
                     "updated_at": now,
@@ -134,6 +143,65 @@ def referral_receiver(settings: MunicipalitySettings) -> BatchHandler:
         return rejections
 
     return receive
+
+
+def cancellation_receiver(settings: MunicipalitySettings) -> BatchHandler:
+    """The bus handler for Kela's cancellations: the referral is cancelled at once."""
+    counties = settings.served_counties
+
+    async def receive(
+        conn: AsyncConnection, messages: Sequence[Incoming]
+    ) -> Mapping[UUID, Rejection]:
+        rejections: dict[UUID, Rejection] = {}
+        for message in messages:
+            envelope = message.envelope
+            payload = message.payload
+            assert isinstance(payload, Cancellation)
+            assert envelope.referral_id is not None  # the envelope requires it
+            row = (
+                await conn.execute(
+                    select(
+                        referrals.c.county_code, referrals.c.status, referrals.c.status_sequence
+                    ).where(referrals.c.id == str(envelope.referral_id))
+                )
+            ).first()
+            if row is None or row.county_code not in counties:
+                rejections[envelope.message_id] = Rejection(
+                    "referral.unknown", "no such referral at the counties this side serves"
+                )
+                continue
+            if county_organisation(row.county_code) != envelope.recipient:
+                rejections[envelope.message_id] = Rejection(
+                    "envelope.wrong_recipient", "the referral is held by another county"
+                )
+                continue
+            try:
+                change = cancelled_by_kela(
+                    ReferralStatus(row.status),
+                    row.status_sequence,
+                    payload.reason,
+                    datetime.now(UTC),
+                )
+            except TransitionNotAllowed as error:
+                rejections[envelope.message_id] = Rejection(error.rule, error.message)
+                continue
+            await _record_change(conn, envelope.referral_id, row.county_code, change)
+        return rejections
+
+    return receive
+
+
+async def _record_change(
+    conn: AsyncConnection, referral_id: UUID, county_code: str, change: StatusChange
+) -> None:
+    """A status change: the referral, its history and Kela's acknowledgement, together."""
+    await conn.execute(
+        update(referrals)
+        .where(referrals.c.id == str(referral_id))
+        .values(status=change.status, status_sequence=change.sequence, updated_at=change.changed_at)
+    )
+    await conn.execute(status_history.insert().values(change.row(referral_id)))
+    await add_to_outbox(conn, messaging.outbox, [_acknowledge(referral_id, county_code, change)])
 
 
 async def change_status(
@@ -164,15 +232,7 @@ async def change_status(
             county=county_organisation(row.county_code),
             now=now,
         )
-        await conn.execute(
-            update(referrals)
-            .where(referrals.c.id == str(referral_id))
-            .values(status=new.status, status_sequence=new.sequence, updated_at=now)
-        )
-        await conn.execute(status_history.insert().values(new.row(referral_id)))
-        await add_to_outbox(
-            conn, messaging.outbox, [_acknowledge(referral_id, row.county_code, new)]
-        )
+        await _record_change(conn, referral_id, row.county_code, new)
         record = await _load(conn, referral_id)
     assert record is not None
     return record
@@ -192,6 +252,7 @@ _SUMMARY = (
     referrals.c.received_at,
     referrals.c.updated_at,
     referrals.c.due_at,
+    referrals.c.child_welfare,
 )
 
 
@@ -205,6 +266,7 @@ def _record(row: Any, **details: Any) -> ReferralRecord:
         received_at=as_utc(row.received_at),
         updated_at=as_utc(row.updated_at),
         due_at=None if row.due_at is None else as_utc(row.due_at),
+        child_welfare=bool(row.child_welfare),
         **details,
     )
 
@@ -229,6 +291,7 @@ async def list_inbox(
     limit: int,
     offset: int,
     overdue: bool = False,
+    child_welfare: bool | None = None,
 ) -> list[ReferralRecord]:
     query = (
         select(*_SUMMARY)
@@ -238,10 +301,9 @@ async def list_inbox(
     if status is not None:
         query = query.where(referrals.c.status == status)
     if overdue:
-        query = query.where(
-            referrals.c.due_at < datetime.now(UTC),
-            referrals.c.status.in_(sorted(AWAITING_FIRST_REACTION)),
-        )
+        query = query.where(overdue_clause(referrals, datetime.now(UTC)))
+    if child_welfare is not None:
+        query = query.where(referrals.c.child_welfare.is_(child_welfare))
     async with engine.connect() as conn:
         rows = (await conn.execute(query.limit(limit).offset(offset))).all()
     return [_record(row) for row in rows]

@@ -19,6 +19,11 @@ class MunicipalitySettings(ServiceSettings):
     queue_name: str = Field(
         "silta.municipality-side.inbox", description="This deployment's inbound queue."
     )
+    child_welfare_queue_name: str = Field(
+        "silta.municipality-side.child-welfare",
+        description="The inbound queue of child-welfare notices (Child Welfare Act §25), "
+        "kept apart from the general one.",
+    )
 
     @property
     def served_counties(self) -> frozenset[str]:

@@ -25,9 +25,19 @@ ORIGINAL_ROUTING_KEY_HEADER = "x-silta-original-routing-key"
 PARKED_BY_HEADER = "x-silta-parked-by"
 
 
-def routing_key(kind: str, county_code: str) -> str:
-    """The routing key of a message of ``kind`` to or from ``county_code``."""
-    return f"{kind}.{county_code}"
+CHILD_WELFARE = "child_welfare"
+"""Last word of a child-welfare notice's routing key: it goes to the county's child-welfare
+queue, never to the general one (Child Welfare Act 417/2007 §25)."""
+
+
+def routing_key(kind: str, county_code: str, *, child_welfare: bool = False) -> str:
+    """The routing key of a message of ``kind`` to or from ``county_code``.
+
+    ``{kind}.{county}``; a child-welfare notice gets a third word, so that ``*.{county}``
+    bindings (the general queue) never match it.
+    """
+    key = f"{kind}.{county_code}"
+    return f"{key}.{CHILD_WELFARE}" if child_welfare else key
 
 
 def parking_queue_name(queue_name: str) -> str:

@@ -121,7 +121,7 @@ class ForwardedFrom(Contract):
 
     referral_id: UUID = Field(description="The referral as it was sent to that county.")
     county_code: CountyCode = Field(description="The county that forwarded it.")
-    reason: ShortText = Field(description="Why that county forwarded it.")
+    reason: FreeText = Field(repr=False, description="Why that county forwarded it.")
 
 
 NewReferralReason = Annotated[

@@ -16,12 +16,42 @@ from functools import lru_cache
 from zoneinfo import ZoneInfo
 
 import holidays
+from silta_schemas.codes import MessageKind
+from silta_schemas.lifecycle import is_open
 from silta_schemas.status import ReferralStatus
+from sqlalchemy import ColumnElement, Table, and_, or_
 
 FINLAND = ZoneInfo("Europe/Helsinki")
 
 AWAITING_FIRST_REACTION = frozenset({ReferralStatus.SENT, ReferralStatus.DELIVERED})
 """While a referral is in these, the county has not yet reacted to it: the deadline runs."""
+AWAITING_DECISION = frozenset(status for status in ReferralStatus if is_open(status))
+"""An application transfer's deadline is for the county's decision (ASA 1412/1997 §14):
+it runs until the transfer is completed, whatever the county did first."""
+DECISION_KINDS = frozenset({MessageKind.APPLICATION_TRANSFER})
+
+
+def awaiting(kind: str) -> frozenset[ReferralStatus]:
+    """The statuses in which a referral of ``kind`` is still waiting for what is due."""
+    return AWAITING_DECISION if kind in DECISION_KINDS else AWAITING_FIRST_REACTION
+
+
+def overdue_clause(table: Table, now: datetime) -> ColumnElement[bool]:
+    """SQL for `is_overdue`, on a table with ``kind``, ``status`` and ``due_at``."""
+    decision_kinds = sorted(DECISION_KINDS)
+    return and_(
+        table.c.due_at < now,
+        or_(
+            and_(
+                table.c.kind.in_(decision_kinds),
+                table.c.status.in_(sorted(AWAITING_DECISION)),
+            ),
+            and_(
+                table.c.kind.not_in(decision_kinds),
+                table.c.status.in_(sorted(AWAITING_FIRST_REACTION)),
+            ),
+        ),
+    )
 
 
 @lru_cache(maxsize=32)
@@ -57,6 +87,6 @@ def due_at(
     return None if days is None else add_working_days(start, days)
 
 
-def is_overdue(status: ReferralStatus, due: datetime | None, now: datetime) -> bool:
-    """Past its deadline while the county has not yet reacted."""
-    return due is not None and due < now and status in AWAITING_FIRST_REACTION
+def is_overdue(kind: str, status: ReferralStatus, due: datetime | None, now: datetime) -> bool:
+    """Past its deadline while the county has not yet done what is due."""
+    return due is not None and due < now and status in awaiting(kind)

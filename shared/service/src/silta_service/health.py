@@ -39,7 +39,7 @@ async def readyz(request: Request) -> Readiness | JSONResponse:
     checks = {
         "database": "up" if await runtime.database_ready() else "down",
         "broker": "up" if runtime.broker.ready else "down",
-        "consumer": "up" if runtime.consumer.subscribed else "down",
+        "consumer": "up" if runtime.consuming else "down",
     }
     if all(state == "up" for state in checks.values()):
         return Readiness(status="ready", checks=checks)

@@ -19,11 +19,16 @@ from silta_service.settings import ServiceSettings
 
 @dataclass(frozen=True)
 class BusWiring:
-    """What a service plugs into the runtime: its name, its queue, its handler."""
+    """What a service plugs into the runtime: its name, its queue, its handler.
+
+    ``more_queues`` are read by consumers of their own with the same handler (the county
+    side's child-welfare queue).
+    """
 
     name: str
     queue: ConsumerQueue
     handler: BatchHandler
+    more_queues: tuple[ConsumerQueue, ...] = ()
 
 
 class Runtime:
@@ -44,25 +49,36 @@ class Runtime:
             batch_size=settings.relay_batch_size,
             idle_poll_seconds=settings.relay_poll_seconds,
         )
-        self.consumer = BatchConsumer(
-            broker=self.broker,
-            engine=engine,
-            inbox=tables.inbox,
-            queue=wiring.queue,
-            handler=wiring.handler,
-            after_commit=self.relay.wake,
-            prefetch=settings.consumer_prefetch,
-            batch_max=settings.consumer_batch_size,
-        )
+        self.consumers = [
+            BatchConsumer(
+                broker=self.broker,
+                engine=engine,
+                inbox=tables.inbox,
+                queue=queue,
+                handler=wiring.handler,
+                after_commit=self.relay.wake,
+                prefetch=settings.consumer_prefetch,
+                batch_max=settings.consumer_batch_size,
+            )
+            for queue in (wiring.queue, *wiring.more_queues)
+        ]
+        self.consumer = self.consumers[0]
         self._relay_task: asyncio.Task[None] | None = None
 
     async def start(self) -> None:
         await self.broker.start()
         self._relay_task = asyncio.create_task(self.relay.run(), name="outbox-relay")
-        await self.consumer.start()
+        for consumer in self.consumers:
+            await consumer.start()
+
+    @property
+    def consuming(self) -> bool:
+        """Every queue of this service has a live consumer."""
+        return all(consumer.subscribed for consumer in self.consumers)
 
     async def stop(self) -> None:
-        await self.consumer.stop()
+        for consumer in self.consumers:
+            await consumer.stop()
         if self._relay_task is not None:
             self._relay_task.cancel()
             with contextlib.suppress(asyncio.CancelledError):

@@ -26,8 +26,13 @@ class ServiceSettings(BaseSettings):
         5, ge=1, description="Failed deliveries before the broker parks a message."
     )
     deadline_working_days: dict[str, int] = Field(
-        default_factory=lambda: {"notice_of_need": 7, "basic_amount_reduction": 7},
-        description="Working days the county has to react, per referral kind (JSON object).",
+        default_factory=lambda: {
+            "notice_of_need": 7,
+            "basic_amount_reduction": 7,
+            "application_transfer": 7,
+        },
+        description="Working days the county has to react, per referral kind (JSON object); "
+        "for an application transfer, to decide (ASA 1412/1997 §14).",
     )
     urgent_deadline_working_days: int = Field(
         1, ge=0, description="Working days for a referral marked urgent."

@@ -41,6 +41,8 @@ class StatusChange:
     event: str | None = None
     outcome: str | None = None
     reason: str | None = None
+    forwarded_to_county: str | None = None
+    forwarded_to_municipality: str | None = None
 
     @classmethod
     def from_acknowledgement(cls, ack: StatusAcknowledgement) -> StatusChange:
@@ -52,6 +54,8 @@ class StatusChange:
             event=ack.event,
             outcome=ack.outcome,
             reason=ack.reason,
+            forwarded_to_county=ack.forwarded_to_county,
+            forwarded_to_municipality=ack.forwarded_to_municipality,
         )
 
     def acknowledgement(self, referral_id: UUID) -> StatusAcknowledgement:
@@ -64,6 +68,8 @@ class StatusChange:
             event=self.event,
             outcome=self.outcome,
             reason=self.reason,
+            forwarded_to_county=self.forwarded_to_county,
+            forwarded_to_municipality=self.forwarded_to_municipality,
             changed_at=self.changed_at,
             changed_by=self.changed_by,
         )
@@ -76,12 +82,14 @@ class StatusChange:
             "event": self.event,
             "outcome": self.outcome,
             "reason": self.reason,
+            "forwarded_to_county": self.forwarded_to_county,
+            "forwarded_to_municipality": self.forwarded_to_municipality,
             "changed_at": self.changed_at,
             "changed_by": self.changed_by,
         }
 
 
-def history_columns() -> list[Any]:
+def history_columns(*, forwarding: bool = True) -> list[Any]:
     return [
         Column("id", BigInteger().with_variant(Integer(), "sqlite"), primary_key=True),
         Column("referral_id", String(36), ForeignKey("referrals.id"), nullable=False),
@@ -92,8 +100,23 @@ def history_columns() -> list[Any]:
         Column("reason", Text, nullable=True),
         Column("changed_at", DateTime(timezone=True), nullable=False),
         Column("changed_by", String(20), nullable=False),
+        *(forwarding_columns() if forwarding else []),
         UniqueConstraint("referral_id", "sequence", name="uq_history_referral_sequence"),
     ]
+
+
+def forwarding_columns() -> list[Column[str]]:
+    """Where a forwarded referral went (migration 0004 adds them to existing databases)."""
+    return [
+        Column("forwarded_to_county", String(2), nullable=True),
+        Column("forwarded_to_municipality", String(3), nullable=True),
+    ]
+
+
+def add_forwarding_columns(op: Any) -> None:
+    """For the migration that adds forwarding to an existing history table."""
+    for column in forwarding_columns():
+        op.add_column(HISTORY, column)
 
 
 def add_status_history(metadata: MetaData) -> Table:
@@ -101,8 +124,9 @@ def add_status_history(metadata: MetaData) -> Table:
 
 
 def create_status_history(op: Any) -> None:
-    """For a service's first Alembic migration."""
-    op.create_table(HISTORY, *history_columns())
+    """For a service's first Alembic migration: the table as it was then (0004 adds
+    forwarding)."""
+    op.create_table(HISTORY, *history_columns(forwarding=False))
 
 
 async def load_history(
@@ -122,6 +146,8 @@ async def load_history(
             event=row.event,
             outcome=row.outcome,
             reason=row.reason,
+            forwarded_to_county=row.forwarded_to_county,
+            forwarded_to_municipality=row.forwarded_to_municipality,
         )
         for row in rows
     ]

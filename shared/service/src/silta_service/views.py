@@ -25,6 +25,9 @@ class StatusChangeView(BaseModel):
     event: str | None = Field(None, description="With `in_progress`: what happened.")
     outcome: str | None = Field(None, description="With `completed`: how it ended.")
     reason: str | None = Field(None, description="Why, where the status requires a reason.")
+    forwarded_to_county: str | None = Field(
+        None, description="With `forwarded`: the county the referral went on to."
+    )
     changed_at: datetime = Field(description="When the change was made.")
     changed_by: str = Field(description="Organisation that made it: `kela` or `county-NN`.")
 
@@ -49,9 +52,13 @@ class ReferralSummaryBase(BaseModel):
     )
     updated_at: datetime = Field(description="When its status last changed.")
     due_at: datetime | None = Field(
-        description="When the county's first reaction is due (working days, Finnish holidays)."
+        description="When the county's first reaction is due (working days, Finnish holidays); "
+        "for an application transfer, its decision."
     )
-    overdue: bool = Field(description="Past `due_at` without the county's first reaction.")
+    overdue: bool = Field(
+        description="Past `due_at` without the county's first reaction (for an application "
+        "transfer: without its decision)."
+    )
 
 
 @dataclass(frozen=True)
@@ -72,7 +79,8 @@ async def list_query(
         bool,
         Query(
             description="Only referrals past their deadline that the county has not yet "
-            "reacted to (still `sent` or `delivered`)."
+            "reacted to (still `sent` or `delivered`), and application transfers past their "
+            "decision deadline and not yet decided."
         ),
     ] = False,
 ) -> ListQuery:

@@ -9,12 +9,15 @@ from uuid import UUID
 from fastapi import APIRouter, Body, Header, Response
 from pydantic import BaseModel, Field
 from silta_schemas import examples
+from silta_schemas.cancellation import CancellationRequest
+from silta_schemas.lifecycle import TransitionNotAllowed
 from silta_schemas.referrals import ReferralRequest
+from silta_schemas.status import ReferralStatus
 from silta_service.deadlines import is_overdue
 from silta_service.problems import FieldError, ProblemError, problem_responses
 from silta_service.views import ListQueryDep, ReferralSummaryBase, RuntimeDep, StatusChangeView
 
-from kela_side import service
+from kela_side import cancellation, service
 from kela_side.service import ReferralRecord
 from kela_side.settings import KelaSettings
 
@@ -26,9 +29,36 @@ class ReferralSummary(ReferralSummaryBase):
     created_at: datetime = Field(description="When Kela's side stored it.")
 
 
+class LegView(BaseModel):
+    """One county's part of a referral that was forwarded on."""
+
+    referral_id: UUID = Field(description="The referral as sent to this county.")
+    county_code: str = Field(description="The county.")
+    status: ReferralStatus = Field(description="Its status there (`forwarded` if it went on).")
+
+
+class CancellationView(BaseModel):
+    cancelled_at: datetime = Field(description="When Kela cancelled the referral.")
+    reason: str = Field(description="Why.")
+
+
 class ReferralView(ReferralSummary):
     new_referral_reason: str | None = Field(
         description="Why this referral was sent although another one was open (duplicates)."
+    )
+    forwarded_from: UUID | None = Field(
+        description="The referral a county forwarded, of which this is the next leg."
+    )
+    forwarded_to: UUID | None = Field(
+        description="The next leg, when the county forwarded this referral to another county."
+    )
+    chain: list[LegView] = Field(
+        description="Every county the referral has been sent to, in order: one item unless "
+        "a county forwarded it."
+    )
+    final_county_code: str = Field(description="The county the referral is now with.")
+    cancellation: CancellationView | None = Field(
+        description="Kela's cancellation, if it cancelled the referral."
     )
     history: list[StatusChangeView] = Field(description="Every status change, oldest first.")
 
@@ -47,7 +77,7 @@ def _summary(record: ReferralRecord) -> dict[str, Any]:
         "created_at": record.created_at,
         "updated_at": record.updated_at,
         "due_at": record.due_at,
-        "overdue": is_overdue(record.status, record.due_at, datetime.now(UTC)),
+        "overdue": is_overdue(record.kind, record.status, record.due_at, datetime.now(UTC)),
     }
 
 
@@ -55,8 +85,24 @@ def _view(record: ReferralRecord) -> ReferralView:
     history = [
         StatusChangeView.model_validate(change, from_attributes=True) for change in record.history
     ]
+    chain = [
+        LegView(referral_id=leg.referral_id, county_code=leg.county_code, status=leg.status)
+        for leg in record.chain
+    ] or [LegView(referral_id=record.id, county_code=record.county_code, status=record.status)]
+    cancellation = None
+    if record.cancelled_at is not None and record.cancellation_reason is not None:
+        cancellation = CancellationView(
+            cancelled_at=record.cancelled_at, reason=record.cancellation_reason
+        )
     return ReferralView(
-        **_summary(record), new_referral_reason=record.new_referral_reason, history=history
+        **_summary(record),
+        new_referral_reason=record.new_referral_reason,
+        forwarded_from=record.forwarded_from_id,
+        forwarded_to=record.forwarded_to_id,
+        chain=chain,
+        final_county_code=chain[-1].county_code,
+        cancellation=cancellation,
+        history=history,
     )
 
 
@@ -68,6 +114,10 @@ _EXAMPLES = {
     "basic_amount_reduction": {
         "summary": "Notice of basic amount reduction",
         "value": examples.BASIC_AMOUNT_REDUCTION_EXAMPLE,
+    },
+    "application_transfer": {
+        "summary": "Transfer of an application (ASA §14)",
+        "value": examples.APPLICATION_TRANSFER_EXAMPLE,
     },
 }
 
@@ -109,6 +159,19 @@ async def create_referral(
 ) -> ReferralView:
     settings = runtime.settings
     assert isinstance(settings, KelaSettings)
+    if referral.forwarded_from is not None:
+        message = "forwarded_from is set by Kela's side when a county forwards a referral"
+        raise ProblemError(
+            422,
+            "validation",
+            "The request does not satisfy the schema",
+            message,
+            [
+                FieldError(
+                    field="forwarded_from", rule="forwarded_from.not_allowed", message=message
+                )
+            ],
+        )
     try:
         record, created = await service.submit_referral(
             runtime.engine, settings, referral, idempotency_key
@@ -180,3 +243,42 @@ async def list_referrals(runtime: RuntimeDep, query: ListQueryDep) -> ReferralPa
         overdue=query.overdue,
     )
     return ReferralPage(items=[ReferralSummary(**_summary(record)) for record in records])
+
+
+@router.post(
+    "/{referral_id}/cancel",
+    response_model=ReferralView,
+    summary="Cancel a referral sent in error; the county sees it as soon as it arrives",
+    description=(
+        "Kela cancels a referral that is still open (`sent`, `delivered`, `accepted` or "
+        "`in_progress`), with a reason. Its status becomes `cancelled` at once; the county "
+        "applies the cancellation and reports it back, which adds it to the history. A "
+        "referral that is already final gets `409` naming the rule."
+    ),
+    responses=problem_responses(404, 409, 422),
+)
+async def cancel_referral(
+    runtime: RuntimeDep,
+    referral_id: UUID,
+    request: Annotated[
+        CancellationRequest,
+        Body(openapi_examples={"cancel": {"value": examples.CANCELLATION_REQUEST_EXAMPLE}}),
+    ],
+) -> ReferralView:
+    try:
+        await cancellation.cancel_referral(runtime.engine, referral_id, request)
+    except cancellation.ReferralNotFound:
+        raise ProblemError(404, "not-found", "Not found", "no such referral") from None
+    except TransitionNotAllowed as error:
+        raise ProblemError(
+            409,
+            "transition-not-allowed",
+            "Status change not allowed",
+            str(error),
+            [FieldError(field="status", rule=error.rule, message=str(error))],
+            extra={"current_status": error.current},
+        ) from None
+    runtime.relay.wake()
+    record = await service.get_referral(runtime.engine, referral_id)
+    assert record is not None
+    return _view(record)

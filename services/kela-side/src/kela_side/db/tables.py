@@ -25,9 +25,11 @@ OPEN_STATUSES = sorted(s.value for s in ReferralStatus if is_open(s))
 metadata = MetaData()
 messaging = add_messaging_tables(metadata)
 
-# One open referral per client, kind and county, unless the sender gave a reason for another.
+# One open referral per client, kind and county, unless the sender gave a reason for another
+# or the referral was forwarded there by another county (it may meet one already open).
 _open_without_reason = text(
-    f"status IN ({', '.join(repr(s) for s in OPEN_STATUSES)}) AND new_referral_reason IS NULL"
+    f"status IN ({', '.join(repr(s) for s in OPEN_STATUSES)}) AND new_referral_reason IS NULL "
+    "AND forwarded_from_id IS NULL"
 )
 OPEN_PER_CLIENT = Index(
     "uq_referrals_open_per_client",
@@ -54,6 +56,10 @@ referrals = Table(
     Column("new_referral_reason", Text, nullable=True),
     Column("due_at", DateTime(timezone=True), nullable=True),
     Column("request_hash", String(64), nullable=True),
+    Column("forwarded_from_id", String(36), nullable=True),
+    Column("forwarded_to_id", String(36), nullable=True),
+    Column("cancelled_at", DateTime(timezone=True), nullable=True),
+    Column("cancellation_reason", Text, nullable=True),
     Column("created_at", DateTime(timezone=True), nullable=False),
     Column("updated_at", DateTime(timezone=True), nullable=False),
     Index("ix_referrals_status_created", "status", "created_at"),

@@ -7,10 +7,13 @@ decides whether one advances the current status or only fills in the history.
 
 from __future__ import annotations
 
+import copy
 import enum
 from dataclasses import dataclass
+from typing import Any
 
 from silta_schemas.lifecycle import Actor, TransitionNotAllowed, check_transition, may_set
+from silta_schemas.parties import KELA
 from silta_schemas.status import ReferralStatus, StatusAcknowledgement
 
 SENT_SEQUENCE = 0
@@ -46,9 +49,19 @@ def decide(referral: TrackedReferral, ack: StatusAcknowledgement, sender: str) -
             "acknowledgement.wrong_sender",
             "only the county the referral was sent to may acknowledge it",
         )
-    if ack.changed_by != sender:
+    kelas_cancellation = ack.status == ReferralStatus.CANCELLED
+    if ack.changed_by != (KELA if kelas_cancellation else sender):
         raise AcknowledgementRejected(
-            "acknowledgement.changed_by_mismatch", "changed_by must be the sending organisation"
+            "acknowledgement.changed_by_mismatch",
+            "changed_by must be the sending organisation (kela for a cancellation)",
+        )
+    if referral.status == ReferralStatus.CANCELLED:
+        # Kela cancelled it: what the county did before it learnt that is history only.
+        return Decision.HISTORY_ONLY
+    if kelas_cancellation:
+        raise AcknowledgementRejected(
+            "acknowledgement.not_cancelled_here",
+            "the county reports a cancellation that Kela's side has not made",
         )
     if ack.sequence <= referral.status_sequence:
         return Decision.HISTORY_ONLY
@@ -64,3 +77,23 @@ def decide(referral: TrackedReferral, ack: StatusAcknowledgement, sender: str) -
     except TransitionNotAllowed as error:
         raise AcknowledgementRejected(error.rule, str(error)) from error
     return Decision.ADVANCE
+
+
+def forwarded_payload(
+    payload: dict[str, Any], ack: StatusAcknowledgement, from_county: str
+) -> dict[str, Any]:
+    """The referral as Kela re-sends it to the county ``ack`` forwarded it to.
+
+    Only the municipality of residence changes (the forwarding county knows it better), and
+    the referral says where it comes from; the receiving county decides the rest anew.
+    """
+    assert ack.forwarded_to_municipality is not None
+    assert ack.reason is not None
+    forwarded = copy.deepcopy(payload)
+    forwarded["client"]["municipality_code"] = ack.forwarded_to_municipality
+    forwarded["forwarded_from"] = {
+        "referral_id": str(ack.referral_id),
+        "county_code": from_county,
+        "reason": ack.reason,
+    }
+    return forwarded

@@ -6,7 +6,7 @@ from datetime import UTC, datetime
 from typing import Annotated, Any
 from uuid import UUID
 
-from fastapi import APIRouter, Body
+from fastapi import APIRouter, Body, Query
 from pydantic import BaseModel, Field
 from pydantic_core import PydanticCustomError
 from silta_schemas import examples
@@ -24,7 +24,13 @@ router = APIRouter(prefix="/v1/referrals", tags=["referrals"])
 
 
 class InboxItem(ReferralSummaryBase):
-    urgency: str | None = Field(description="`urgent` or `normal` for a notice of need.")
+    urgency: str | None = Field(
+        description="`urgent` or `normal` for a notice of need or an application transfer."
+    )
+    child_welfare: bool = Field(
+        description="A child-welfare notice (Child Welfare Act 417/2007 §25): it arrived on "
+        "the child-welfare queue."
+    )
     received_at: datetime = Field(description="When this side stored it (status `delivered`).")
 
 
@@ -47,7 +53,8 @@ def _item(record: service.ReferralRecord) -> dict[str, Any]:
         "received_at": record.received_at,
         "updated_at": record.updated_at,
         "due_at": record.due_at,
-        "overdue": is_overdue(record.status, record.due_at, datetime.now(UTC)),
+        "child_welfare": record.child_welfare,
+        "overdue": is_overdue(record.kind, record.status, record.due_at, datetime.now(UTC)),
     }
 
 
@@ -71,7 +78,14 @@ def _served(runtime: RuntimeDep) -> frozenset[str]:
     summary="The inbox: referrals received for the counties served, newest first",
     responses=problem_responses(422),
 )
-async def list_inbox(runtime: RuntimeDep, query: ListQueryDep) -> Inbox:
+async def list_inbox(
+    runtime: RuntimeDep,
+    query: ListQueryDep,
+    child_welfare: Annotated[
+        bool | None,
+        Query(description="Only child-welfare notices (true), or only the others (false)."),
+    ] = None,
+) -> Inbox:
     records = await service.list_inbox(
         runtime.engine,
         counties=_served(runtime),
@@ -79,6 +93,7 @@ async def list_inbox(runtime: RuntimeDep, query: ListQueryDep) -> Inbox:
         limit=query.limit,
         offset=query.offset,
         overdue=query.overdue,
+        child_welfare=child_welfare,
     )
     return Inbox(items=[InboxItem(**_item(record)) for record in records])
 
@@ -112,8 +127,10 @@ _STATUS_EXAMPLES = {
     summary="Change a referral's status; Kela is told at once",
     description=(
         "Checked against the referral lifecycle: accepted → in_progress (with what happened) → "
-        "completed (with an outcome), or rejected (with a reason). A transition the lifecycle "
-        "does not allow gets `409` naming the rule."
+        'completed (with an outcome), or rejected (with a reason), or forwarded ("not ours": '
+        "with a reason and the client's municipality of residence, which decides the county "
+        "Kela re-sends it to). A transition the lifecycle does not allow gets `409` naming "
+        "the rule."
     ),
     responses=problem_responses(404, 409, 422),
 )
@@ -135,7 +152,10 @@ async def post_status(
             extra={"current_status": error.current, "allowed": sorted(allowed_next(error.current))},
         ) from None
     except PydanticCustomError as error:
-        rule = FieldError(field="outcome", rule=error.type, message=error.message())
+        field = (
+            "outcome" if error.type.startswith("status.outcome") else "forwarded_to_municipality"
+        )
+        rule = FieldError(field=field, rule=error.type, message=error.message())
         raise ProblemError(
             422, "validation", "The request does not satisfy the schema", error.message(), [rule]
         ) from None

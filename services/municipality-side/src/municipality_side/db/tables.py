@@ -5,7 +5,18 @@ from __future__ import annotations
 from silta_messaging.tables import add_messaging_tables
 from silta_service.directory import add_directory_entries
 from silta_service.tracking import add_status_history
-from sqlalchemy import JSON, Column, DateTime, Index, Integer, MetaData, String, Table
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    Column,
+    DateTime,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    false,
+)
 
 metadata = MetaData()
 messaging = add_messaging_tables(metadata)
@@ -25,6 +36,7 @@ referrals = Table(
     Column("received_at", DateTime(timezone=True), nullable=False),
     Column("updated_at", DateTime(timezone=True), nullable=False),
     Column("due_at", DateTime(timezone=True), nullable=True),
+    Column("child_welfare", Boolean, nullable=False, server_default=false()),
     Index("ix_referrals_county_status", "county_code", "status", "received_at"),
     Index("ix_referrals_due", "due_at"),
 )

@@ -5,7 +5,12 @@ Revision ID: 0002
 
 import sqlalchemy as sa
 from alembic import op
-from kela_side.db.tables import OPEN_PER_CLIENT
+
+OPEN_PER_CLIENT = "uq_referrals_open_per_client"
+# As it was at this revision; 0004 narrows it further (forwarded referrals).
+WHERE = sa.text(
+    "status IN ('accepted', 'delivered', 'in_progress', 'sent') AND new_referral_reason IS NULL"
+)
 
 revision = "0002"
 down_revision = "0001"
@@ -19,19 +24,18 @@ def upgrade() -> None:
         batch.add_column(sa.Column("new_referral_reason", sa.Text, nullable=True))
         batch.add_column(sa.Column("due_at", sa.DateTime(timezone=True), nullable=True))
     op.create_index("ix_referrals_due", "referrals", ["due_at"])
-    where = OPEN_PER_CLIENT.dialect_options["postgresql"]["where"]
     op.create_index(
-        OPEN_PER_CLIENT.name,
+        OPEN_PER_CLIENT,
         "referrals",
         ["client_key", "kind", "county_code"],
         unique=True,
-        sqlite_where=where,
-        postgresql_where=where,
+        sqlite_where=WHERE,
+        postgresql_where=WHERE,
     )
 
 
 def downgrade() -> None:
-    op.drop_index(OPEN_PER_CLIENT.name, table_name="referrals")
+    op.drop_index(OPEN_PER_CLIENT, table_name="referrals")
     op.drop_index("ix_referrals_due", table_name="referrals")
     with op.batch_alter_table("referrals") as batch:
         batch.drop_column("due_at")

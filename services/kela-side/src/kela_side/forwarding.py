@@ -1,0 +1,148 @@
+"""A county answered "not ours": Kela's side re-sends the referral to the right county.
+
+The forwarded referral is a new leg with its own id, linked both ways to the one before it,
+so each county numbers its own acknowledgements and Kela sees the whole chain.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from uuid import UUID, uuid4
+
+from pydantic import ValidationError
+from silta_messaging.outbox import add_to_outbox
+from silta_schemas.codes import Urgency
+from silta_schemas.envelope import describe_errors
+from silta_schemas.parties import KELA, county_organisation
+from silta_schemas.referrals import referral_adapter
+from silta_schemas.status import ReferralStatus, StatusAcknowledgement
+from silta_service.deadlines import due_at
+from silta_service.tracking import StatusChange
+from sqlalchemy import select, update
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from kela_side.db.tables import messaging, referrals, status_history
+from kela_side.domain.referrals import SENT_SEQUENCE, forwarded_payload
+from kela_side.sending import referral_entry
+from kela_side.settings import KelaSettings
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Leg:
+    """One county's part of a (possibly forwarded) referral."""
+
+    referral_id: UUID
+    county_code: str
+    status: ReferralStatus
+
+
+async def send_onwards(
+    conn: AsyncConnection, settings: KelaSettings, forwards: Sequence[StatusAcknowledgement]
+) -> None:
+    """Create and send the next leg of each forwarded referral, in the caller's transaction."""
+    ids = [str(ack.referral_id) for ack in forwards]
+    rows = {
+        row.id: row
+        for row in await conn.execute(
+            select(
+                referrals.c.id,
+                referrals.c.kind,
+                referrals.c.county_code,
+                referrals.c.payload,
+                referrals.c.client_key,
+                referrals.c.new_referral_reason,
+            ).where(referrals.c.id.in_(ids), referrals.c.forwarded_to_id.is_(None))
+        )
+    }
+    now = datetime.now(UTC)
+    for ack in forwards:
+        row = rows.get(str(ack.referral_id))
+        if row is None:
+            continue  # already sent onwards (a repeated acknowledgement)
+        try:
+            request = referral_adapter.validate_python(
+                forwarded_payload(row.payload, ack, row.county_code)
+            )
+        except ValidationError as error:
+            log.error(
+                "forwarded referral %s cannot be re-sent: %s",
+                ack.referral_id,
+                describe_errors(error),
+            )
+            continue
+        leg_id = uuid4()
+        county_code = request.county_code
+        sent = StatusChange(SENT_SEQUENCE, ReferralStatus.SENT, now, KELA)
+        await conn.execute(
+            referrals.insert().values(
+                id=str(leg_id),
+                kind=request.kind,
+                county_code=county_code,
+                recipient=county_organisation(county_code),
+                status=ReferralStatus.SENT,
+                status_sequence=SENT_SEQUENCE,
+                payload=request.model_dump(mode="json"),
+                client_key=row.client_key,
+                new_referral_reason=row.new_referral_reason,
+                forwarded_from_id=row.id,
+                due_at=due_at(
+                    request.kind,
+                    getattr(request, "urgency", None) == Urgency.URGENT,
+                    now,
+                    settings.deadline_working_days,
+                    settings.urgent_deadline_working_days,
+                ),
+                created_at=now,
+                updated_at=now,
+            )
+        )
+        await conn.execute(status_history.insert().values(sent.row(leg_id)))
+        await add_to_outbox(conn, messaging.outbox, [referral_entry(request, leg_id)])
+        await conn.execute(
+            update(referrals).where(referrals.c.id == row.id).values(forwarded_to_id=str(leg_id))
+        )
+        log.info(
+            "referral %s forwarded by county %s: sent on as %s", row.id, row.county_code, leg_id
+        )
+
+
+async def chain_of(conn: AsyncConnection, referral_id: UUID) -> list[Leg]:
+    """Every leg of the referral ``referral_id`` belongs to, first county first."""
+    columns = (
+        referrals.c.id,
+        referrals.c.county_code,
+        referrals.c.status,
+        referrals.c.forwarded_from_id,
+        referrals.c.forwarded_to_id,
+    )
+    by_id = {}
+    current = str(referral_id)
+    while current not in by_id:  # back to the first leg
+        row = (await conn.execute(select(*columns).where(referrals.c.id == current))).first()
+        if row is None:
+            return []
+        by_id[current] = row
+        if row.forwarded_from_id is None:
+            break
+        current = row.forwarded_from_id
+    legs = []
+    seen: set[str] = set()
+    row = by_id[current]
+    while row is not None and row.id not in seen:  # forwards to the last
+        seen.add(row.id)
+        legs.append(Leg(UUID(row.id), row.county_code, ReferralStatus(row.status)))
+        nxt = row.forwarded_to_id
+        row = (
+            None
+            if nxt is None
+            else (
+                by_id.get(nxt)
+                or (await conn.execute(select(*columns).where(referrals.c.id == nxt))).first()
+            )
+        )
+    return legs
