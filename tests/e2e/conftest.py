@@ -441,6 +441,7 @@ async def running_silta(
             "DATABASE_URL": municipality_database_url,
             "AMQP_URL": amqp_url,
             "QUEUE_NAME": f"e2e-{run}.municipality-side.inbox",
+            "CHILD_WELFARE_QUEUE_NAME": f"e2e-{run}.municipality-side.child-welfare",
             "ACCESS_LOG": "true",
             "COUNTIES": counties,
             "LOG_LEVEL": log_level,
@@ -468,7 +469,11 @@ async def running_silta(
             # Shown by pytest only when the test fails.
             print(f"--- {process.name} ({process.log_path}), last lines ---")
             print(process.log_tail())
-        queues = [kela.queue_name, municipality.queue_name]
+        queues = [
+            kela.queue_name,
+            municipality.queue_name,
+            municipality.settings["CHILD_WELFARE_QUEUE_NAME"],
+        ]
         await bus.delete_queues([*queues, *(f"{name}.parked" for name in queues)])
         await connection.close()
 

@@ -58,12 +58,14 @@ async def municipality(database_url: str, amqp_url: str) -> AsyncIterator[httpx.
         amqp_url=amqp_url,
         counties="11,90",
         queue_name=f"test.municipality.{uuid.uuid4().hex[:8]}",
+        child_welfare_queue_name=f"test.municipality-cw.{uuid.uuid4().hex[:8]}",
         relay_poll_seconds=0.2,
     )
     async with serving(build_municipality(settings)) as client:
+        client.headers["x-test-queue"] = settings.queue_name  # for tests that read parking
         await eventually(lambda: _ready(client))
         yield client
-    await delete_queues(amqp_url, settings.queue_name)
+    await delete_queues(amqp_url, settings.queue_name, settings.child_welfare_queue_name)
 
 
 async def _ready(client: httpx.AsyncClient) -> bool:

@@ -19,7 +19,9 @@ from silta_schemas.referrals import referral_adapter
 from tests.integration.conftest import body, eventually, tap
 
 
-async def deliver(bus: AbstractChannel, request: dict[str, Any] | None = None) -> UUID:
+async def deliver(
+    bus: AbstractChannel, request: dict[str, Any] | None = None, routing_key: str | None = None
+) -> UUID:
     """Publish a notice as Kela's side would; return the referral id."""
     referral = referral_adapter.validate_python(request or examples.NOTICE_OF_NEED_EXAMPLE)
     referral_id = uuid.uuid4()
@@ -29,7 +31,7 @@ async def deliver(bus: AbstractChannel, request: dict[str, Any] | None = None) -
     exchange = await bus.get_exchange(KELA_EXCHANGE)
     await exchange.publish(
         aio_pika.Message(envelope.to_bytes(), delivery_mode=aio_pika.DeliveryMode.PERSISTENT),
-        routing_key=f"{referral.kind}.{referral.county_code}",
+        routing_key=routing_key or f"{referral.kind}.{referral.county_code}",
     )
     return referral_id
 
@@ -121,8 +123,8 @@ async def test_the_lifecycle_is_enforced_and_every_change_reaches_kela(
 @pytest.mark.parametrize(
     ("update", "field", "rule"),
     [
-        ({"status": "in_progress"}, "body", "status.event_required"),
-        ({"status": "rejected"}, "body", "status.reason_required"),
+        ({"status": "in_progress"}, "event", "status.event_required"),
+        ({"status": "rejected"}, "reason", "status.reason_required"),
         ({"status": "sent"}, "status", "literal_error"),
         ({"status": "accepted", "note": "x"}, "note", "extra_forbidden"),
     ],

@@ -61,7 +61,9 @@ class ReferralRecord:
 
 def _acknowledge(referral_id: UUID, county_code: str, change: StatusChange) -> OutboxEntry:
     ack = change.acknowledgement(referral_id)
-    envelope = seal(ack, sender=change.changed_by, recipient=KELA, referral_id=referral_id)
+    # The county reports every change, its own and Kela's cancellation it has applied.
+    county = county_organisation(county_code)
+    envelope = seal(ack, sender=county, recipient=KELA, referral_id=referral_id)
     return OutboxEntry(envelope, COUNTY_EXCHANGE, routing_key(ack.kind, county_code))
 
 

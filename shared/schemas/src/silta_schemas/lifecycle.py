@@ -155,4 +155,5 @@ def check_outcome_for_kind(kind: MessageKind, outcome: Outcome | None) -> None:
             "status.outcome_not_for_kind",
             "outcome decided is only for an application transfer (Act on Social Assistance "
             "1412/1997 §14)",
+            {"field": "outcome"},
         )

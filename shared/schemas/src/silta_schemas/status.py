@@ -66,29 +66,40 @@ def check_status_details(
     completed = status == ReferralStatus.COMPLETED
     if in_progress and event is None:
         raise PydanticCustomError(
-            "status.event_required", "event is required when status is in_progress"
+            "status.event_required",
+            "event is required when status is in_progress",
+            {"field": "event"},
         )
     if not in_progress and event is not None:
         raise PydanticCustomError(
-            "status.event_not_allowed", "event is allowed only when status is in_progress"
+            "status.event_not_allowed",
+            "event is allowed only when status is in_progress",
+            {"field": "event"},
         )
     if completed and outcome is None:
         raise PydanticCustomError(
-            "status.outcome_required", "outcome is required when status is completed"
+            "status.outcome_required",
+            "outcome is required when status is completed",
+            {"field": "outcome"},
         )
     if not completed and outcome is not None:
         raise PydanticCustomError(
-            "status.outcome_not_allowed", "outcome is allowed only when status is completed"
+            "status.outcome_not_allowed",
+            "outcome is allowed only when status is completed",
+            {"field": "outcome"},
         )
     if status in REASON_REQUIRED and reason is None:
         raise PydanticCustomError(
-            "status.reason_required", f"reason is required when status is {status.value}"
+            "status.reason_required",
+            f"reason is required when status is {status.value}",
+            {"field": "reason"},
         )
     if status not in REASON_ALLOWED and reason is not None:
         raise PydanticCustomError(
             "status.reason_not_allowed",
             "reason is allowed only when status is rejected, cancelled or forwarded: "
             "status messages carry no case content",
+            {"field": "reason"},
         )
 
 
@@ -104,11 +115,13 @@ def check_forwarding(status: ReferralStatus, municipality_code: str | None, on: 
             "status.forward_target_required",
             "forwarded_to_municipality is required when status is forwarded: it decides "
             "the county the referral goes on to",
+            {"field": "forwarded_to_municipality"},
         )
     if not forwarded and municipality_code is not None:
         raise PydanticCustomError(
             "status.forward_target_not_allowed",
             "forwarded_to_municipality is allowed only when status is forwarded",
+            {"field": "forwarded_to_municipality"},
         )
     if municipality_code is None:
         return None
@@ -116,7 +129,9 @@ def check_forwarding(status: ReferralStatus, municipality_code: str | None, on: 
         return county_for_municipality(municipality_code, on)
     except RoutingError as error:
         raise PydanticCustomError(
-            error.rule, f"forwarded_to_municipality: {error.message}"
+            error.rule,
+            f"forwarded_to_municipality: {error.message}",
+            {"field": "forwarded_to_municipality"},
         ) from None
 
 

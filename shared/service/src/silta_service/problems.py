@@ -97,6 +97,9 @@ def field_errors(errors: Sequence[Any]) -> list[FieldError]:
                 location = location[1:]  # the discriminated union's tag is not a field
             if error.get("type") == "json_invalid":
                 location = []  # the position of the syntax error, not a field
+        context = error.get("ctx") or {}
+        if isinstance(context.get("field"), str):
+            location.append(context["field"])  # a rule across fields names the one to fix
         field = ".".join(location) or "body"
         rule = str(error.get("type", "invalid"))
         result.append(FieldError(field=field, rule=rule, message=str(error.get("msg", ""))))

@@ -37,6 +37,7 @@ def next_change(
             "forward.same_county",
             "forwarded_to_municipality belongs to this county: forwarding is for a referral "
             "that belongs to another county",
+            {"field": "forwarded_to_municipality"},
         )
     return StatusChange(
         sequence=sequence + 1,
