@@ -191,7 +191,7 @@ def test_unsupported_schema_version(notice_envelope: Body, version: object) -> N
     assert rejected(notice_envelope).rule == "envelope.schema_version"
 
 
-@pytest.mark.parametrize("kind", ["cancellation", "statement", "bogus"])
+@pytest.mark.parametrize("kind", ["cancellation", "bogus"])
 def test_unknown_kind(notice_envelope: Body, kind: str) -> None:
     notice_envelope["kind"] = kind
     error = rejected(notice_envelope)
@@ -390,6 +390,9 @@ def test_payload_models_so_far() -> None:
         MessageKind.BASIC_AMOUNT_REDUCTION,
         MessageKind.STATUS_ACKNOWLEDGEMENT,
         MessageKind.DIRECTORY_UPDATE,
+        MessageKind.STATEMENT,
+        MessageKind.STATEMENT_RECEIPT,
+        MessageKind.RESPONSIBLE_WORKER,
     }
 
 
