@@ -13,10 +13,12 @@ from silta_schemas.referrals import ReferralRequest
 from silta_service.deadlines import is_overdue
 from silta_service.problems import FieldError, ProblemError, problem_responses
 from silta_service.views import ListQueryDep, ReferralSummaryBase, RuntimeDep, StatusChangeView
+from silta_service.workers import ResponsibleWorkerView
 
 from kela_side import service
 from kela_side.service import ReferralRecord
 from kela_side.settings import KelaSettings
+from kela_side.workers import current_responsible_worker
 
 router = APIRouter(prefix="/v1/referrals", tags=["referrals"])
 
@@ -31,6 +33,10 @@ class ReferralView(ReferralSummary):
         description="Why this referral was sent although another one was open (duplicates)."
     )
     history: list[StatusChangeView] = Field(description="Every status change, oldest first.")
+    responsible_worker: ResponsibleWorkerView | None = Field(
+        default=None,
+        description="The client's responsible worker at the county, as named last, if any.",
+    )
 
 
 class ReferralPage(BaseModel):
@@ -162,7 +168,9 @@ async def read_referral(runtime: RuntimeDep, referral_id: UUID) -> ReferralView:
     record = await service.get_referral(runtime.engine, referral_id)
     if record is None:
         raise ProblemError(404, "not-found", "Not found", "no such referral")
-    return _view(record)
+    view = _view(record)
+    view.responsible_worker = await current_responsible_worker(runtime.engine, referral_id)
+    return view
 
 
 @router.get(
