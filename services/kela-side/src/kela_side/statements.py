@@ -46,12 +46,14 @@ class StatementRecord:
     statement: Mapping[str, Any] = field(repr=False)
 
 
-def _receipt(envelope_sender: str, referral_id: UUID | None, statement_id: UUID) -> OutboxEntry:
+def _receipt(
+    envelope_sender: str, referral_id: UUID | None, statement_id: UUID, received_at: datetime
+) -> OutboxEntry:
     """Kela's receipt, to the county that sent the statement: nothing personal."""
     county = county_code_of(envelope_sender)
     assert county is not None  # the envelope lets only a county send a statement
     receipt = StatementReceipt(
-        kind="statement_receipt", statement_id=statement_id, received_at=datetime.now(UTC)
+        kind="statement_receipt", statement_id=statement_id, received_at=received_at
     )
     envelope = seal(receipt, sender=KELA, recipient=envelope_sender, referral_id=referral_id)
     return OutboxEntry(
@@ -127,7 +129,9 @@ def statement_receiver(settings: KelaSettings) -> BatchHandler:
                         "message_id": str(envelope.message_id),
                     }
                 )
-            receipts.append(_receipt(envelope.sender, envelope.referral_id, statement.statement_id))
+            receipts.append(
+                _receipt(envelope.sender, envelope.referral_id, statement.statement_id, now)
+            )
         if rows:
             await conn.execute(statements.insert(), rows)
         await add_to_outbox(conn, messaging.outbox, receipts)
