@@ -82,6 +82,14 @@ def basic_amount_reduction(**changes: Any) -> dict[str, Any]:
     return body
 
 
+def statement(**changes: Any) -> dict[str, Any]:
+    """The statement request example about a client of its own, ``changes`` applied."""
+    body = copy.deepcopy(examples.STATEMENT_REQUEST_EXAMPLE)
+    body["client"]["identity_code"] = new_identity_code()
+    body.update(changes)
+    return body
+
+
 def wrong_control_character(code: str = IDENTITY_CODE) -> str:
     """``code`` with another (wrong) control character: same shape, invalid checksum."""
     return code[:-1] + ("A" if code[-1] != "A" else "B")
@@ -580,6 +588,9 @@ class Bodies:
 
     def wrong_control_character(self, code: str = IDENTITY_CODE) -> str:
         return wrong_control_character(code)
+
+    def statement(self, **changes: Any) -> dict[str, Any]:
+        return statement(**changes)
 
 
 @pytest.fixture

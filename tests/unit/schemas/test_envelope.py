@@ -424,6 +424,9 @@ def test_payload_models_so_far() -> None:
         MessageKind.CANCELLATION,
         MessageKind.STATUS_ACKNOWLEDGEMENT,
         MessageKind.DIRECTORY_UPDATE,
+        MessageKind.STATEMENT,
+        MessageKind.STATEMENT_RECEIPT,
+        MessageKind.RESPONSIBLE_WORKER,
     }
 
 

@@ -15,11 +15,14 @@ from silta_service.settings import ServiceSettings
 from silta_service.stats import stats_router
 
 from kela_side.api import referrals
+from kela_side.api import statements as statements_api
 from kela_side.db import tables
 from kela_side.db.tables import messaging, status_history
 from kela_side.db.tables import referrals as referrals_table
 from kela_side.service import acknowledgement_handler
 from kela_side.settings import KelaSettings
+from kela_side.statements import statement_receiver
+from kela_side.workers import receive_responsible_workers
 
 KELA_PART = frozenset({KELA})
 """The part of the contact directory this side maintains."""
@@ -43,6 +46,8 @@ def build_app(settings: ServiceSettings | None = None) -> FastAPI:
                     MessageKind.DIRECTORY_UPDATE: directory_receiver(
                         tables.directory_entries, recipient=KELA, own=KELA_PART
                     ),
+                    MessageKind.STATEMENT: statement_receiver(config),
+                    MessageKind.RESPONSIBLE_WORKER: receive_responsible_workers,
                 },
                 unhandled_rule="kind.not_for_kela",
             ),
@@ -60,6 +65,7 @@ def build_app(settings: ServiceSettings | None = None) -> FastAPI:
         runtime_factory=runtime,
         routers=[
             referrals.router,
+            statements_api.router,
             directory_router(tables.directory_entries, messaging.outbox, editable=KELA_PART),
             stats_router(referrals_table, status_history, "created_at"),
         ],

@@ -16,6 +16,8 @@ from silta_service.settings import ServiceSettings
 from silta_service.stats import stats_router
 
 from municipality_side.api import referrals
+from municipality_side.api import statements as statements_api
+from municipality_side.api import workers as workers_api
 from municipality_side.db import tables
 from municipality_side.db.tables import messaging, status_history
 from municipality_side.db.tables import referrals as referrals_table
@@ -25,6 +27,7 @@ from municipality_side.service import (
     referral_receiver,
 )
 from municipality_side.settings import MunicipalitySettings
+from municipality_side.statements import receipt_receiver
 
 
 def build_app(settings: ServiceSettings | None = None) -> FastAPI:
@@ -44,6 +47,7 @@ def build_app(settings: ServiceSettings | None = None) -> FastAPI:
                 name=config.queue_name,
                 exchange=KELA_EXCHANGE,
                 binding_keys=(
+                    # every kind to a county served, Kela's statement receipts included
                     *(f"*.{code}" for code in sorted(counties)),
                     KELA_DIRECTORY_KEY,  # Kela's part of the contact directory
                 ),
@@ -63,6 +67,7 @@ def build_app(settings: ServiceSettings | None = None) -> FastAPI:
                     **{kind: receive_referrals for kind in REFERRAL_KINDS},
                     MessageKind.CANCELLATION: receive_cancellations,
                     MessageKind.DIRECTORY_UPDATE: receive_directory,
+                    MessageKind.STATEMENT_RECEIPT: receipt_receiver(counties),
                 },
                 unhandled_rule="kind.not_for_county",
             ),
@@ -78,6 +83,8 @@ def build_app(settings: ServiceSettings | None = None) -> FastAPI:
         runtime_factory=runtime,
         routers=[
             referrals.router,
+            workers_api.router,
+            statements_api.router,
             directory_router(tables.directory_entries, messaging.outbox, editable=own_part),
             stats_router(referrals_table, status_history, "received_at", counties=counties),
         ],

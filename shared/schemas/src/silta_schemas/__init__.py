@@ -48,6 +48,12 @@ from silta_schemas.examples import (
     DIRECTORY_ENTRY_REQUEST_EXAMPLE,
     DIRECTORY_UPDATE_EXAMPLE,
     NOTICE_OF_NEED_EXAMPLE,
+    RESPONSIBLE_WORKER_EXAMPLE,
+    RESPONSIBLE_WORKER_REQUEST_EXAMPLE,
+    STATEMENT_EXAMPLE,
+    STATEMENT_RECEIPT_EXAMPLE,
+    STATEMENT_REQUEST_EXAMPLE,
+    STATEMENT_SEARCH_EXAMPLE,
     STATUS_ACKNOWLEDGEMENT_EXAMPLE,
     STATUS_UPDATE_EXAMPLES,
 )
@@ -101,6 +107,14 @@ from silta_schemas.routing import (
     RoutingError,
     county_for_municipality,
 )
+from silta_schemas.statements import (
+    Statement,
+    StatementClient,
+    StatementReceipt,
+    StatementRequest,
+    StatementSearch,
+    StatementTopic,
+)
 from silta_schemas.status import (
     Outcome,
     ProgressEvent,
@@ -109,6 +123,12 @@ from silta_schemas.status import (
     StatusUpdate,
 )
 from silta_schemas.text import FreeText, ShortText
+from silta_schemas.workers import (
+    ResponsibleWorker,
+    ResponsibleWorkerChange,
+    ResponsibleWorkerRequest,
+    WorkContact,
+)
 
 __all__ = [
     "ALL_COUNTIES",
@@ -125,8 +145,14 @@ __all__ = [
     "KELA_SERVICE_CATALOGUE",
     "NOTICE_OF_NEED_EXAMPLE",
     "PAYLOAD_MODELS",
+    "RESPONSIBLE_WORKER_EXAMPLE",
+    "RESPONSIBLE_WORKER_REQUEST_EXAMPLE",
     "SCHEMA_VERSION",
     "SENDER_SIDE",
+    "STATEMENT_EXAMPLE",
+    "STATEMENT_RECEIPT_EXAMPLE",
+    "STATEMENT_REQUEST_EXAMPLE",
+    "STATEMENT_SEARCH_EXAMPLE",
     "STATUS_ACKNOWLEDGEMENT_EXAMPLE",
     "STATUS_UPDATE_EXAMPLES",
     "TERMINAL_STATUSES",
@@ -173,14 +199,24 @@ __all__ = [
     "Purpose",
     "ReferralRequest",
     "ReferralStatus",
+    "ResponsibleWorker",
+    "ResponsibleWorkerChange",
+    "ResponsibleWorkerRequest",
     "RoutingError",
     "ShortText",
+    "Statement",
+    "StatementClient",
+    "StatementReceipt",
+    "StatementRequest",
+    "StatementSearch",
+    "StatementTopic",
     "StatusAcknowledgement",
     "StatusUpdate",
     "SupportNeed",
     "TransitionNotAllowed",
     "TriggerSituation",
     "Urgency",
+    "WorkContact",
     "allowed_next",
     "birth_date",
     "check_identity_code",

@@ -20,6 +20,8 @@ class MessageKind(StrEnum):
     """Sosiaalityön lausunto on a client's basic social assistance."""
     RESPONSIBLE_WORKER = "responsible_worker"
     """Vastuutyöntekijä of a shared client, when named or changed."""
+    STATEMENT_RECEIPT = "statement_receipt"
+    """Kela → the sending county: Kela has stored a statement (no personal data)."""
     DIRECTORY_UPDATE = "directory_update"
     """Either way: changes to the sender's part of the contact directory (work contacts only)."""
 

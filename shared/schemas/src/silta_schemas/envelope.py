@@ -24,7 +24,9 @@ from silta_schemas.referrals import (
     NoticeOfBasicAmountReduction,
     NoticeOfNeed,
 )
+from silta_schemas.statements import Statement, StatementReceipt
 from silta_schemas.status import ReferralStatus, StatusAcknowledgement
+from silta_schemas.workers import ResponsibleWorker
 
 __all__ = [
     "ALL_COUNTIES",
@@ -51,6 +53,9 @@ PAYLOAD_MODELS: Final[dict[MessageKind, type[BaseModel]]] = {
     MessageKind.CANCELLATION: Cancellation,
     MessageKind.STATUS_ACKNOWLEDGEMENT: StatusAcknowledgement,
     MessageKind.DIRECTORY_UPDATE: DirectoryUpdate,
+    MessageKind.STATEMENT: Statement,
+    MessageKind.STATEMENT_RECEIPT: StatementReceipt,
+    MessageKind.RESPONSIBLE_WORKER: ResponsibleWorker,
 }
 """Kinds this schema version can carry, and their payload models."""
 
@@ -66,12 +71,17 @@ SENDER_SIDE: Final[dict[MessageKind, frozenset[Actor]]] = {
     MessageKind.STATEMENT: _COUNTY,
     MessageKind.RESPONSIBLE_WORKER: _COUNTY,
     MessageKind.DIRECTORY_UPDATE: _KELA | _COUNTY,
+    MessageKind.STATEMENT_RECEIPT: _KELA,
 }
 """Which sides may send each kind."""
 
 REFERRAL_FREE_KINDS: Final = frozenset({MessageKind.DIRECTORY_UPDATE})
 """Kinds that belong to no referral: their envelope's `referral_id` is null; every other
 kind's is required."""
+
+REFERRAL_OPTIONAL_KINDS: Final = frozenset({MessageKind.STATEMENT, MessageKind.STATEMENT_RECEIPT})
+"""Kinds about a client rather than a referral: `referral_id` names the referral they concern,
+or is null (a statement may come before Kela handles the client's application)."""
 
 ALL_COUNTIES: Final = "counties"
 """Recipient of what Kela sends to every county at once (its directory updates)."""
@@ -197,12 +207,15 @@ def _check_parties(envelope: Envelope, payload: BaseModel) -> None:
                 "envelope.referral_id_not_allowed",
                 f"{kind.value} belongs to no referral: referral_id must be null",
             )
-    elif envelope.referral_id is None:
+    elif envelope.referral_id is None and kind not in REFERRAL_OPTIONAL_KINDS:
         raise MessageRejected(
             "envelope.referral_id_required", f"{kind.value} belongs to a referral: referral_id"
         )
     if isinstance(payload, DirectoryUpdate):
         _check_directory_update(envelope, payload)
+        return
+    if isinstance(payload, StatementReceipt):
+        _check_statement_receipt(envelope)
         return
     if isinstance(payload, NoticeOfNeed | NoticeOfBasicAmountReduction | ApplicationTransfer):
         if envelope.recipient != county_organisation(payload.county_code):
@@ -255,6 +268,14 @@ def _check_directory_update(envelope: Envelope, payload: DirectoryUpdate) -> Non
         raise MessageRejected(
             "directory.wrong_owner",
             "every entry must belong to the sender: each side maintains only its own part",
+        )
+
+
+def _check_statement_receipt(envelope: Envelope) -> None:
+    """Kela's receipt of a statement goes back to the one county that sent the statement."""
+    if not envelope.recipient.startswith("county-"):
+        raise MessageRejected(
+            "envelope.wrong_recipient", "a statement receipt goes to the county that sent it"
         )
 
 

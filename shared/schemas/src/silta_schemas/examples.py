@@ -180,3 +180,61 @@ DIRECTORY_UPDATE_EXAMPLE: Final[dict[str, Any]] = {
     "changed_at": "2026-03-02T12:00:00+02:00",
 }
 """Kela tells the counties of a changed entry and a removed one."""
+
+_COUNTY_WORKER: Final[dict[str, Any]] = {
+    "name": "Sanna Sosiaalityöntekijä",
+    "title": "sosiaalityöntekijä (social worker)",
+    "unit": "Aikuissosiaalityö, Lappeenranta",
+    "phone": "+358 40 123 4567",
+    "email": "aikuissosiaalityo@example.fi",
+}
+
+STATEMENT_REQUEST_EXAMPLE: Final[dict[str, Any]] = {
+    "county_code": "11",
+    "referral_id": None,
+    "made_at": "2026-03-03T14:00:00+02:00",
+    "client": {"identity_code": EXAMPLE_IDENTITY_CODE},
+    "topics": ["move", "decision_period"],
+    "text": (
+        "The client is moving to supported housing on 1 April. We propose a one-month "
+        "decision period until the move, as the housing costs will change."
+    ),
+    "author": _COUNTY_WORKER,
+}
+"""The body of `POST /v1/statements` on the municipality side."""
+
+STATEMENT_EXAMPLE: Final[dict[str, Any]] = {
+    "kind": "statement",
+    "statement_id": "3a9c1f0e-6b2d-4e8f-a1c3-5d7e9f0b2c4a",
+    "made_at": STATEMENT_REQUEST_EXAMPLE["made_at"],
+    "client": STATEMENT_REQUEST_EXAMPLE["client"],
+    "topics": STATEMENT_REQUEST_EXAMPLE["topics"],
+    "text": STATEMENT_REQUEST_EXAMPLE["text"],
+    "author": _COUNTY_WORKER,
+}
+"""A statement of social work on the bus, county → Kela."""
+
+STATEMENT_RECEIPT_EXAMPLE: Final[dict[str, Any]] = {
+    "kind": "statement_receipt",
+    "statement_id": STATEMENT_EXAMPLE["statement_id"],
+    "received_at": "2026-03-03T14:00:02+02:00",
+}
+"""Kela's receipt of a statement on the bus, Kela → the sending county."""
+
+STATEMENT_SEARCH_EXAMPLE: Final[dict[str, Any]] = {"identity_code": EXAMPLE_IDENTITY_CODE}
+"""The body of `POST /v1/statements/search` on Kela's side."""
+
+RESPONSIBLE_WORKER_REQUEST_EXAMPLE: Final[dict[str, Any]] = {
+    "worker": _COUNTY_WORKER,
+    "directory_entry_id": None,
+}
+"""The body of `PUT /v1/referrals/{id}/responsible-worker` on the municipality side."""
+
+RESPONSIBLE_WORKER_EXAMPLE: Final[dict[str, Any]] = {
+    "kind": "responsible_worker",
+    "named_at": "2026-03-04T13:35:00+02:00",
+    "change": "named",
+    "worker": _COUNTY_WORKER,
+    "directory_entry_id": None,
+}
+"""A responsible worker named for a referral, on the bus, county → Kela."""

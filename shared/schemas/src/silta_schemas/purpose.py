@@ -14,7 +14,9 @@ from silta_schemas.referrals import (
     NoticeOfBasicAmountReduction,
     NoticeOfNeed,
 )
+from silta_schemas.statements import Statement, StatementReceipt
 from silta_schemas.status import StatusAcknowledgement
+from silta_schemas.workers import ResponsibleWorker
 
 
 class Purpose(StrEnum):
@@ -44,6 +46,12 @@ COOPERATION: Final = (
     "Social Welfare Act 1301/2014 §41; Act on Social Assistance 1412/1997 §14a: the authorities' "
     "duty to cooperate (work contact data, no client data)"
 )
+ASA_18: Final = "Act on Social Assistance 1412/1997 §18"
+ASA_18_RECEIPT: Final = "Act on Social Assistance 1412/1997 §18 (receipt only, no personal data)"
+RESPONSIBLE_WORKER: Final = (
+    "Social Welfare Act 1301/2014 §41 and §42; Act on Social Assistance 1412/1997 §14a: the "
+    "responsible worker of a shared client (work contact data, no client data)"
+)
 
 
 def purpose_and_legal_basis(payload: BaseModel) -> tuple[Purpose, str]:
@@ -64,4 +72,10 @@ def purpose_and_legal_basis(payload: BaseModel) -> tuple[Purpose, str]:
         return Purpose.REFERRAL_STATUS_FEEDBACK, STATUS_FEEDBACK
     if isinstance(payload, DirectoryUpdate):
         return Purpose.COOPERATION_DIRECTORY, COOPERATION
+    if isinstance(payload, Statement):
+        return Purpose.SOCIAL_WORK_STATEMENT, ASA_18
+    if isinstance(payload, StatementReceipt):
+        return Purpose.SOCIAL_WORK_STATEMENT, ASA_18_RECEIPT
+    if isinstance(payload, ResponsibleWorker):
+        return Purpose.RESPONSIBLE_WORKER_NOTICE, RESPONSIBLE_WORKER
     raise TypeError(f"no purpose is defined for {type(payload).__name__}")

@@ -16,10 +16,12 @@ from silta_schemas.status import ReferralStatus
 from silta_service.deadlines import is_overdue
 from silta_service.problems import FieldError, ProblemError, problem_responses
 from silta_service.views import ListQueryDep, ReferralSummaryBase, RuntimeDep, StatusChangeView
+from silta_service.workers import ResponsibleWorkerView
 
 from kela_side import cancellation, service
 from kela_side.service import ReferralRecord
 from kela_side.settings import KelaSettings
+from kela_side.workers import current_responsible_worker
 
 router = APIRouter(prefix="/v1/referrals", tags=["referrals"])
 
@@ -61,6 +63,10 @@ class ReferralView(ReferralSummary):
         description="Kela's cancellation, if it cancelled the referral."
     )
     history: list[StatusChangeView] = Field(description="Every status change, oldest first.")
+    responsible_worker: ResponsibleWorkerView | None = Field(
+        default=None,
+        description="The client's responsible worker at the county, as named last, if any.",
+    )
 
 
 class ReferralPage(BaseModel):
@@ -225,7 +231,9 @@ async def read_referral(runtime: RuntimeDep, referral_id: UUID) -> ReferralView:
     record = await service.get_referral(runtime.engine, referral_id)
     if record is None:
         raise ProblemError(404, "not-found", "Not found", "no such referral")
-    return _view(record)
+    view = _view(record)
+    view.responsible_worker = await current_responsible_worker(runtime.engine, referral_id)
+    return view
 
 
 @router.get(

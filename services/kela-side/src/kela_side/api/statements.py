@@ -1,0 +1,88 @@
+"""Kela's officers read the counties' statements of social work, per client."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated
+from uuid import UUID
+
+from fastapi import APIRouter, Body, Query
+from pydantic import BaseModel, Field
+from silta_schemas import examples
+from silta_schemas.statements import Statement, StatementSearch
+from silta_service.problems import ProblemError, problem_responses
+from silta_service.views import RuntimeDep
+
+from kela_side import statements as service
+from kela_side.settings import KelaSettings
+
+router = APIRouter(prefix="/v1/statements", tags=["statements"])
+
+
+class StatementView(BaseModel):
+    id: UUID = Field(description="The statement's id, shared by both sides.")
+    county_code: str = Field(description="The county that gave the statement.")
+    sender: str = Field(description="The sending organisation, `county-NN`.")
+    referral_id: UUID | None = Field(description="The referral it concerns, if any.")
+    made_at: datetime = Field(description="When the social worker made it.")
+    received_at: datetime = Field(description="When Kela's side stored it (and sent its receipt).")
+    statement: Statement = Field(description="The statement as the county sent it.")
+
+
+class StatementPage(BaseModel):
+    items: list[StatementView] = Field(description="The client's statements, newest first.")
+
+
+def _view(record: service.StatementRecord) -> StatementView:
+    return StatementView(
+        id=record.id,
+        county_code=record.county_code,
+        sender=record.sender,
+        referral_id=record.referral_id,
+        made_at=record.made_at,
+        received_at=record.received_at,
+        statement=Statement.model_validate(record.statement),
+    )
+
+
+_EXAMPLES = {
+    "client": {"summary": "One client's statements", "value": examples.STATEMENT_SEARCH_EXAMPLE}
+}
+
+
+@router.post(
+    "/search",
+    response_model=StatementPage,
+    summary="One client's statements of social work, newest first",
+    description=(
+        "For the officer deciding the client's application (Act on Social Assistance "
+        "1412/1997 §18). The identity code goes in the body, never in the URL: URLs end up in "
+        "access logs. Statements are found by a keyed hash of the code."
+    ),
+    responses=problem_responses(422),
+)
+async def search_statements(
+    runtime: RuntimeDep,
+    search: Annotated[StatementSearch, Body(openapi_examples=_EXAMPLES)],
+    limit: Annotated[int, Query(ge=1, le=500, description="Page size.")] = 100,
+    offset: Annotated[int, Query(ge=0, description="Items to skip.")] = 0,
+) -> StatementPage:
+    settings = runtime.settings
+    assert isinstance(settings, KelaSettings)
+    records = await service.search_statements(
+        runtime.engine, settings, search.identity_code, limit=limit, offset=offset
+    )
+    return StatementPage(items=[_view(record) for record in records])
+
+
+@router.get(
+    "/{statement_id}",
+    response_model=StatementView,
+    summary="One statement of social work",
+    responses=problem_responses(404, 422),
+)
+async def read_statement(runtime: RuntimeDep, statement_id: UUID) -> StatementView:
+    record = await service.get_statement(runtime.engine, statement_id)
+    if record is None:
+        raise ProblemError(404, "not-found", "Not found", "no such statement")
+    return _view(record)

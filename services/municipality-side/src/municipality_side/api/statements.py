@@ -1,0 +1,169 @@
+"""The counties' statements of social work to Kela: send one, follow Kela's receipt."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Any
+from uuid import UUID
+
+from fastapi import APIRouter, Body, Header, Query, Response
+from pydantic import BaseModel, Field
+from silta_schemas import examples
+from silta_schemas.statements import Statement, StatementRequest, StatementTopic
+from silta_service.problems import FieldError, ProblemError, problem_responses
+from silta_service.views import RuntimeDep
+
+from municipality_side import statements as service
+from municipality_side.domain.statements import Refused
+from municipality_side.settings import MunicipalitySettings
+
+router = APIRouter(prefix="/v1/statements", tags=["statements"])
+
+
+class StatementSummary(BaseModel):
+    """A statement's tracking record: no personal data."""
+
+    id: UUID = Field(description="The statement's id, shared by both sides.")
+    county_code: str = Field(description="The county that gave the statement.")
+    referral_id: UUID | None = Field(description="The referral it concerns, if any.")
+    topics: list[StatementTopic] = Field(description="What the statement is about.")
+    made_at: datetime = Field(description="When the social worker made it.")
+    sent_at: datetime = Field(description="When this side stored it and queued it for Kela.")
+    received_by_kela_at: datetime | None = Field(
+        description="When Kela's side stored it (Kela's receipt); null until the receipt arrives."
+    )
+    received_by_kela: bool = Field(description="Whether Kela has acknowledged receipt.")
+
+
+class StatementView(StatementSummary):
+    statement: Statement = Field(description="The statement as sent to Kela.")
+
+
+class StatementPage(BaseModel):
+    items: list[StatementSummary]
+
+
+def _summary(record: service.StatementRecord) -> dict[str, Any]:
+    return {
+        "id": record.id,
+        "county_code": record.county_code,
+        "referral_id": record.referral_id,
+        "topics": record.topics,
+        "made_at": record.made_at,
+        "sent_at": record.sent_at,
+        "received_by_kela_at": record.received_by_kela_at,
+        "received_by_kela": record.received_by_kela_at is not None,
+    }
+
+
+def _served(runtime: RuntimeDep) -> frozenset[str]:
+    settings = runtime.settings
+    assert isinstance(settings, MunicipalitySettings)
+    return settings.served_counties
+
+
+_EXAMPLES = {
+    "statement": {
+        "summary": "A statement on a move and the decision period",
+        "value": examples.STATEMENT_REQUEST_EXAMPLE,
+    }
+}
+
+
+@router.post(
+    "",
+    status_code=201,
+    response_model=StatementSummary,
+    summary="Send a statement of social work to Kela",
+    description=(
+        "A social worker's statement on a client's basic social assistance (Act on Social "
+        "Assistance 1412/1997 §18), about a client rather than a referral: `referral_id` is "
+        "null, or a referral Kela sent to `county_code`. `county_code` must be one this "
+        "deployment serves. Stored with its outbox message in one transaction (`201`, also "
+        "while the broker is down); Kela acknowledges receipt, shown in `received_by_kela_at`. "
+        "With an `Idempotency-Key`, repeating the request returns the same statement (`200`)."
+    ),
+    responses={
+        200: {
+            "model": StatementSummary,
+            "description": "Replay of an earlier request with the same Idempotency-Key",
+        },
+        **problem_responses(422),
+    },
+)
+async def send_statement(
+    runtime: RuntimeDep,
+    response: Response,
+    statement: Annotated[StatementRequest, Body(openapi_examples=_EXAMPLES)],
+    idempotency_key: Annotated[
+        str | None,
+        Header(
+            alias="Idempotency-Key",
+            min_length=1,
+            max_length=200,
+            description="Client-chosen key: the same key returns the same statement.",
+        ),
+    ] = None,
+) -> StatementSummary:
+    try:
+        record, created = await service.submit_statement(
+            runtime.engine, _served(runtime), statement, idempotency_key
+        )
+    except Refused as refused:
+        raise ProblemError(
+            422,
+            "validation",
+            "The request does not satisfy the schema",
+            refused.message,
+            [FieldError(field=refused.field, rule=refused.rule, message=refused.message)],
+        ) from None
+    except service.IdempotencyKeyReused:
+        raise ProblemError(
+            422,
+            "idempotency-key-reused",
+            "Idempotency-Key reused",
+            "this Idempotency-Key was used with a different request body",
+        ) from None
+    if created:
+        runtime.relay.wake()
+    else:
+        response.status_code = 200
+    response.headers["Location"] = f"/v1/statements/{record.id}"
+    return StatementSummary(**_summary(record))
+
+
+@router.get(
+    "",
+    response_model=StatementPage,
+    summary="Statements sent by the counties served, newest first (no personal data)",
+    responses=problem_responses(422),
+)
+async def list_statements(
+    runtime: RuntimeDep,
+    received_by_kela: Annotated[
+        bool | None, Query(description="Only those Kela has (true) or has not (false) received.")
+    ] = None,
+    limit: Annotated[int, Query(ge=1, le=500, description="Page size.")] = 100,
+    offset: Annotated[int, Query(ge=0, description="Items to skip.")] = 0,
+) -> StatementPage:
+    records = await service.list_statements(
+        runtime.engine,
+        counties=_served(runtime),
+        received_by_kela=received_by_kela,
+        limit=limit,
+        offset=offset,
+    )
+    return StatementPage(items=[StatementSummary(**_summary(record)) for record in records])
+
+
+@router.get(
+    "/{statement_id}",
+    response_model=StatementView,
+    summary="A statement as sent, and whether Kela has acknowledged receipt",
+    responses=problem_responses(404, 422),
+)
+async def read_statement(runtime: RuntimeDep, statement_id: UUID) -> StatementView:
+    record = await service.get_statement(runtime.engine, statement_id)
+    if record is None or record.county_code not in _served(runtime):
+        raise ProblemError(404, "not-found", "Not found", "no such statement")
+    return StatementView(**_summary(record), statement=record.statement)

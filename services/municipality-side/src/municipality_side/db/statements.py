@@ -1,0 +1,27 @@
+"""Municipality side tables for statements of social work and responsible workers."""
+
+from __future__ import annotations
+
+from silta_service.workers import add_responsible_workers
+from sqlalchemy import JSON, Column, DateTime, Index, String, Table
+
+from municipality_side.db.tables import metadata
+
+statements = Table(
+    "statements",
+    metadata,
+    Column("statement_id", String(36), primary_key=True),
+    Column("county_code", String(2), nullable=False),
+    Column("referral_id", String(36), nullable=True),
+    Column("payload", JSON, nullable=False),
+    Column("made_at", DateTime(timezone=True), nullable=False),
+    Column("sent_at", DateTime(timezone=True), nullable=False),
+    Column("received_by_kela_at", DateTime(timezone=True), nullable=True),
+    Column("idempotency_key", String(200), nullable=True, unique=True),
+    Column("request_hash", String(64), nullable=True),
+    Index("ix_statements_county_sent", "county_code", "sent_at"),
+)
+"""Statements this side sent to Kela, and when Kela acknowledged receipt."""
+
+responsible_workers = add_responsible_workers(metadata)
+"""Every naming of a referral's responsible worker."""

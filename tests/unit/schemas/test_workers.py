@@ -1,0 +1,187 @@
+"""The responsible worker (county → Kela, per referral): work contact only, nothing about the
+client; every rule valid and invalid, and the envelope rules."""
+
+import json
+from pathlib import Path
+from typing import Any
+from uuid import UUID
+
+import pytest
+from pydantic import BaseModel
+from silta_schemas import (
+    PAYLOAD_MODELS,
+    RESPONSIBLE_WORKER_EXAMPLE,
+    RESPONSIBLE_WORKER_REQUEST_EXAMPLE,
+    SENDER_SIDE,
+    Actor,
+    MessageKind,
+    MessageRejected,
+    Purpose,
+    ResponsibleWorker,
+    ResponsibleWorkerChange,
+    ResponsibleWorkerRequest,
+    open_message,
+    purpose_and_legal_basis,
+    seal,
+)
+
+from .support import assert_rule, copied
+
+Body = dict[str, Any]
+EXAMPLES = Path(__file__).resolve().parents[3] / "examples"
+REFERRAL = UUID("0b6e5f8a-3f43-4c55-9b51-6f1d2a7c9e10")
+ENTRY = "7c1d2e3f-4a5b-4c6d-8e9f-0a1b2c3d4e5f"
+
+
+@pytest.fixture
+def notice() -> Body:
+    return copied(RESPONSIBLE_WORKER_EXAMPLE)
+
+
+@pytest.fixture
+def worker_request() -> Body:
+    return copied(RESPONSIBLE_WORKER_REQUEST_EXAMPLE)
+
+
+@pytest.mark.parametrize(
+    ("name", "constant", "model"),
+    [
+        ("responsible_worker.json", RESPONSIBLE_WORKER_EXAMPLE, ResponsibleWorker),
+        (
+            "responsible_worker_request.json",
+            RESPONSIBLE_WORKER_REQUEST_EXAMPLE,
+            ResponsibleWorkerRequest,
+        ),
+    ],
+)
+def test_example_file_equals_constant_and_validates(
+    name: str, constant: Body, model: type[BaseModel]
+) -> None:
+    text = (EXAMPLES / name).read_text(encoding="utf-8")
+    assert text == json.dumps(constant, indent=2, ensure_ascii=False) + "\n"
+    assert model.model_validate_json(text).model_dump(mode="json") == constant
+    assert model.model_json_schema()["examples"] == [constant]
+
+
+def test_every_field_is_described() -> None:
+    for model in (ResponsibleWorker, ResponsibleWorkerRequest):
+        for name, info in model.model_fields.items():
+            assert info.description, f"{model.__name__}.{name}"
+
+
+def test_payload_is_work_contact_only() -> None:
+    assert set(ResponsibleWorker.model_fields) == {
+        "kind",
+        "named_at",
+        "change",
+        "worker",
+        "directory_entry_id",
+    }
+    assert {c.value for c in ResponsibleWorkerChange} == {"named", "changed"}
+
+
+@pytest.mark.parametrize(
+    "changes",
+    [
+        {"directory_entry_id": ENTRY},
+        {"change": "changed"},
+        {"worker": RESPONSIBLE_WORKER_EXAMPLE["worker"] | {"phone": None}},
+        {"worker": RESPONSIBLE_WORKER_EXAMPLE["worker"] | {"email": None}},
+    ],
+)
+def test_valid_notice(notice: Body, changes: Body) -> None:
+    ResponsibleWorker.model_validate(notice | changes)
+
+
+@pytest.mark.parametrize("model", [ResponsibleWorker, ResponsibleWorkerRequest])
+def test_worker_must_be_reachable(notice: Body, worker_request: Body, model: type[Any]) -> None:
+    body = notice if model is ResponsibleWorker else worker_request
+    body["worker"] |= {"phone": None, "email": None}
+    assert_rule(model, body, "worker.channel_required")
+
+
+@pytest.mark.parametrize(
+    ("changes", "rule", "loc"),
+    [
+        ({"change": "removed"}, "enum", ("change",)),
+        ({"named_at": "2026-03-04T13:35:00"}, "timezone_aware", ("named_at",)),
+        ({"directory_entry_id": "entry 1"}, "uuid_parsing", ("directory_entry_id",)),
+        ({"kind": "statement"}, "literal_error", ("kind",)),
+        ({"referral_id": str(REFERRAL)}, "extra_forbidden", ("referral_id",)),
+        ({"client": {"identity_code": "131052-308T"}}, "extra_forbidden", ("client",)),
+        ({"reason": "The client moved."}, "extra_forbidden", ("reason",)),
+    ],
+)
+def test_invalid_notice(notice: Body, changes: Body, rule: str, loc: tuple[str, ...]) -> None:
+    assert_rule(ResponsibleWorker, notice | changes, rule, loc)
+
+
+@pytest.mark.parametrize(
+    ("changes", "rule", "loc"),
+    [
+        ({"name": "131052-308T"}, "free_text.identity_code", ("name",)),
+        ({"title": ""}, "string_too_short", ("title",)),
+        ({"phone": "040"}, "string_pattern_mismatch", ("phone",)),
+        ({"email": "sanna@"}, "string_pattern_mismatch", ("email",)),
+        ({"private_phone": "040 123 4567"}, "extra_forbidden", ("private_phone",)),
+    ],
+)
+def test_invalid_worker(
+    worker_request: Body, changes: Body, rule: str, loc: tuple[str, ...]
+) -> None:
+    worker_request["worker"] |= changes
+    assert_rule(ResponsibleWorkerRequest, worker_request, rule, ("worker", *loc))
+
+
+def test_request_has_no_kind_or_time(worker_request: Body) -> None:
+    for field, value in [("kind", "responsible_worker"), ("named_at", "2026-03-04T13:35:00Z")]:
+        assert_rule(
+            ResponsibleWorkerRequest, worker_request | {field: value}, "extra_forbidden", (field,)
+        )
+
+
+# --- the envelope -----------------------------------------------------------------------------
+
+
+def test_kind_sender_and_purpose(notice: Body) -> None:
+    assert PAYLOAD_MODELS[MessageKind.RESPONSIBLE_WORKER] is ResponsibleWorker
+    assert SENDER_SIDE[MessageKind.RESPONSIBLE_WORKER] == {Actor.COUNTY}
+    purpose, legal_basis = purpose_and_legal_basis(ResponsibleWorker.model_validate(notice))
+    assert purpose == Purpose.RESPONSIBLE_WORKER_NOTICE
+    assert "1301/2014" in legal_basis
+
+
+def test_round_trip(notice: Body) -> None:
+    payload = ResponsibleWorker.model_validate(notice)
+    envelope = seal(payload, sender="county-11", recipient="kela", referral_id=REFERRAL)
+    opened = open_message(envelope.to_bytes())
+    assert opened.payload == payload
+    assert opened.envelope.referral_id == REFERRAL
+
+
+@pytest.mark.parametrize(
+    ("changes", "rule"),
+    [
+        ({"referral_id": None}, "envelope.referral_id_required"),
+        ({"sender": "kela", "recipient": "county-11"}, "envelope.sender_not_allowed"),
+        ({"recipient": "county-11"}, "envelope.wrong_recipient"),
+        ({"purpose": "social_work_statement"}, "envelope.purpose_mismatch"),
+    ],
+)
+def test_envelope_rules(notice: Body, changes: Body, rule: str) -> None:
+    envelope = seal(
+        ResponsibleWorker.model_validate(notice),
+        sender="county-11",
+        recipient="kela",
+        referral_id=REFERRAL,
+    )
+    raw = json.loads(envelope.to_bytes()) | changes
+    with pytest.raises(MessageRejected) as caught:
+        open_message(json.dumps(raw).encode())
+    assert caught.value.rule == rule
+
+
+def test_seal_needs_the_referral(notice: Body) -> None:
+    with pytest.raises(MessageRejected) as caught:
+        seal(ResponsibleWorker.model_validate(notice), sender="county-11", recipient="kela")
+    assert caught.value.rule == "envelope.referral_id_required"
