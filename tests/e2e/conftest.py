@@ -82,6 +82,26 @@ def basic_amount_reduction(**changes: Any) -> dict[str, Any]:
     return body
 
 
+def application_transfer(**changes: Any) -> dict[str, Any]:
+    """The application-transfer example about a client of its own, ``changes`` applied."""
+    body = copy.deepcopy(examples.APPLICATION_TRANSFER_EXAMPLE)
+    body["client"]["identity_code"] = new_identity_code()
+    body.update(changes)
+    return body
+
+
+def child_welfare_notice(**changes: Any) -> dict[str, Any]:
+    """A notice of need without consent, because a child's interest requires it (CWA §25)."""
+    return notice_of_need(
+        basis={
+            "type": "legal_exception",
+            "ground": "child_interest",
+            "justification": "A child in the family needs protection; consent cannot wait.",
+        },
+        **changes,
+    )
+
+
 def statement(**changes: Any) -> dict[str, Any]:
     """The statement request example about a client of its own, ``changes`` applied."""
     body = copy.deepcopy(examples.STATEMENT_REQUEST_EXAMPLE)
@@ -591,6 +611,12 @@ class Bodies:
 
     def statement(self, **changes: Any) -> dict[str, Any]:
         return statement(**changes)
+
+    def application_transfer(self, **changes: Any) -> dict[str, Any]:
+        return application_transfer(**changes)
+
+    def child_welfare_notice(self, **changes: Any) -> dict[str, Any]:
+        return child_welfare_notice(**changes)
 
 
 @pytest.fixture

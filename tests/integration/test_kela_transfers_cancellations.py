@@ -17,6 +17,7 @@ from silta_schemas.envelope import seal
 from silta_schemas.status import StatusAcknowledgement
 
 from tests.integration.conftest import body, eventually, tap
+from tests.integration.test_duplicates_and_deadlines import _expire
 from tests.integration.test_kela_side import NOTICE, _get, _status, acknowledge
 
 TRANSFER = examples.APPLICATION_TRANSFER_EXAMPLE
@@ -223,3 +224,26 @@ async def test_a_forwarded_referral_goes_on_to_the_right_county_and_kela_sees_th
     )
     listed = (await kela.get("/v1/referrals")).json()["items"]
     assert sorted(item["county_code"] for item in listed) == ["11", "90"]
+
+
+async def test_a_transfer_stays_overdue_until_the_county_has_decided(
+    kela: httpx.AsyncClient, bus: AbstractChannel
+) -> None:
+    created = (await kela.post("/v1/referrals", json=TRANSFER)).json()
+    await _expire(kela, created["id"])
+    referral_id = UUID(created["id"])
+
+    async def overdue_ids() -> list[str]:
+        listed = (await kela.get("/v1/referrals", params={"overdue": "true"})).json()["items"]
+        return [item["id"] for item in listed]
+
+    await acknowledge(bus, referral_id, 1, "delivered")
+    await acknowledge(bus, referral_id, 2, "accepted")
+    await acknowledge(bus, referral_id, 3, "in_progress", event="client_reached")
+    view = await eventually(lambda: _status(kela, referral_id, "in_progress"))
+    assert view["overdue"] is True  # a notice would no longer be: the county has reacted
+    assert await overdue_ids() == [created["id"]]
+    await acknowledge(bus, referral_id, 4, "completed", outcome="decided")
+    view = await eventually(lambda: _status(kela, referral_id, "completed"))
+    assert view["overdue"] is False
+    assert await overdue_ids() == []
