@@ -612,6 +612,9 @@ class Bodies:
     def statement(self, **changes: Any) -> dict[str, Any]:
         return statement(**changes)
 
+    def new_identity_code(self) -> str:
+        return new_identity_code()
+
     def application_transfer(self, **changes: Any) -> dict[str, Any]:
         return application_transfer(**changes)
 
