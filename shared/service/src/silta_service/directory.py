@@ -54,7 +54,7 @@ from sqlalchemy import (
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from silta_service.db import as_utc
-from silta_service.problems import FieldError, ProblemError, problem_responses
+from silta_service.problems import FieldError, ProblemError, not_found, problem_responses
 from silta_service.views import RuntimeDep
 
 T = TypeVar("T")
@@ -514,7 +514,7 @@ def directory_router(table: Table, outbox: Table, *, editable: frozenset[str]) -
     async def read(runtime: RuntimeDep, entry_id: UUID) -> DirectoryEntry:
         entry = await get_entry(runtime.engine, table, entry_id)
         if entry is None:
-            raise ProblemError(404, "not-found", "Not found", "no such directory entry")
+            raise not_found("directory entry")
         return entry
 
     @router.put(
@@ -575,7 +575,7 @@ def directory_router(table: Table, outbox: Table, *, editable: frozenset[str]) -
         try:
             await remove_own_entry(runtime.engine, table, outbox, entry_id, editable=editable)
         except EntryNotFound:
-            raise ProblemError(404, "not-found", "Not found", "no such directory entry") from None
+            raise not_found("directory entry") from None
         except OwnedElsewhere as error:
             raise _owned_elsewhere(str(error)) from None
         runtime.relay.wake()

@@ -16,6 +16,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 from silta_schemas.codes import MessageKind
+from silta_schemas.lifecycle import TransitionNotAllowed, allowed_next
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 PROBLEM_JSON = "application/problem+json"
@@ -62,6 +63,46 @@ class ProblemError(Exception):
         self.detail = detail
         self.errors = list(errors)
         self.extra = extra or {}
+
+
+VALIDATION_TITLE = "The request does not satisfy the schema"
+
+
+def not_found(what: str) -> ProblemError:
+    """404 for a resource this caller cannot see (or that does not exist: the same answer)."""
+    return ProblemError(404, "not-found", "Not found", f"no such {what}")
+
+
+def rule_broken(field: str, rule: str, message: str) -> ProblemError:
+    """422 for one rule the service layer checks beyond the request schema."""
+    return ProblemError(
+        422,
+        "validation",
+        VALIDATION_TITLE,
+        message,
+        [FieldError(field=field, rule=rule, message=message)],
+    )
+
+
+def idempotency_key_reused() -> ProblemError:
+    return ProblemError(
+        422,
+        "idempotency-key-reused",
+        "Idempotency-Key reused",
+        "this Idempotency-Key was used with a different request body",
+    )
+
+
+def transition_not_allowed(error: TransitionNotAllowed) -> ProblemError:
+    """409 naming the lifecycle rule, the current status and what may follow it."""
+    return ProblemError(
+        409,
+        "transition-not-allowed",
+        "Status change not allowed",
+        str(error),
+        [FieldError(field="status", rule=error.rule, message=str(error))],
+        extra={"current_status": error.current, "allowed": sorted(allowed_next(error.current))},
+    )
 
 
 def problem_response(
@@ -126,9 +167,7 @@ def install_problem_handlers(app: FastAPI) -> None:
     async def _validation(request: Request, error: RequestValidationError) -> JSONResponse:
         errors = field_errors(error.errors())
         detail = "; ".join(f"{e.field}: {e.rule}" for e in errors)
-        return problem_response(
-            request, 422, "validation", "The request does not satisfy the schema", detail, errors
-        )
+        return problem_response(request, 422, "validation", VALIDATION_TITLE, detail, errors)
 
     @app.exception_handler(ProblemError)
     async def _problem(request: Request, error: ProblemError) -> JSONResponse:

@@ -14,7 +14,15 @@ from silta_schemas.lifecycle import TransitionNotAllowed
 from silta_schemas.referrals import ReferralRequest
 from silta_schemas.status import ReferralStatus
 from silta_service.deadlines import is_overdue
-from silta_service.problems import FieldError, ProblemError, problem_responses
+from silta_service.problems import (
+    FieldError,
+    ProblemError,
+    idempotency_key_reused,
+    not_found,
+    problem_responses,
+    rule_broken,
+    transition_not_allowed,
+)
 from silta_service.views import ListQueryDep, ReferralSummaryBase, RuntimeDep, StatusChangeView
 from silta_service.workers import ResponsibleWorkerView
 
@@ -167,17 +175,7 @@ async def create_referral(
     assert isinstance(settings, KelaSettings)
     if referral.forwarded_from is not None:
         message = "forwarded_from is set by Kela's side when a county forwards a referral"
-        raise ProblemError(
-            422,
-            "validation",
-            "The request does not satisfy the schema",
-            message,
-            [
-                FieldError(
-                    field="forwarded_from", rule="forwarded_from.not_allowed", message=message
-                )
-            ],
-        )
+        raise rule_broken("forwarded_from", "forwarded_from.not_allowed", message)
     try:
         record, created = await service.submit_referral(
             runtime.engine, settings, referral, idempotency_key
@@ -207,12 +205,7 @@ async def create_referral(
             },
         ) from None
     except service.IdempotencyKeyReused:
-        raise ProblemError(
-            422,
-            "idempotency-key-reused",
-            "Idempotency-Key reused",
-            "this Idempotency-Key was used with a different request body",
-        ) from None
+        raise idempotency_key_reused() from None
     if created:
         runtime.relay.wake()
     else:
@@ -230,7 +223,7 @@ async def create_referral(
 async def read_referral(runtime: RuntimeDep, referral_id: UUID) -> ReferralView:
     record = await service.get_referral(runtime.engine, referral_id)
     if record is None:
-        raise ProblemError(404, "not-found", "Not found", "no such referral")
+        raise not_found("referral")
     view = _view(record)
     view.responsible_worker = await current_responsible_worker(runtime.engine, referral_id)
     return view
@@ -276,16 +269,9 @@ async def cancel_referral(
     try:
         await cancellation.cancel_referral(runtime.engine, referral_id, request)
     except cancellation.ReferralNotFound:
-        raise ProblemError(404, "not-found", "Not found", "no such referral") from None
+        raise not_found("referral") from None
     except TransitionNotAllowed as error:
-        raise ProblemError(
-            409,
-            "transition-not-allowed",
-            "Status change not allowed",
-            str(error),
-            [FieldError(field="status", rule=error.rule, message=str(error))],
-            extra={"current_status": error.current},
-        ) from None
+        raise transition_not_allowed(error) from None
     runtime.relay.wake()
     record = await service.get_referral(runtime.engine, referral_id)
     assert record is not None

@@ -10,7 +10,10 @@ from fastapi import APIRouter, Body, Query
 from pydantic import BaseModel, Field
 from silta_schemas import examples
 from silta_schemas.statements import Statement, StatementSearch
-from silta_service.problems import ProblemError, problem_responses
+from silta_service.problems import (
+    not_found,
+    problem_responses,
+)
 from silta_service.views import RuntimeDep
 
 from kela_side import statements as service
@@ -84,5 +87,5 @@ async def search_statements(
 async def read_statement(runtime: RuntimeDep, statement_id: UUID) -> StatementView:
     record = await service.get_statement(runtime.engine, statement_id)
     if record is None:
-        raise ProblemError(404, "not-found", "Not found", "no such statement")
+        raise not_found("statement")
     return _view(record)

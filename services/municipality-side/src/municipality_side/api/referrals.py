@@ -10,11 +10,16 @@ from fastapi import APIRouter, Body, Query
 from pydantic import BaseModel, Field
 from pydantic_core import PydanticCustomError
 from silta_schemas import examples
-from silta_schemas.lifecycle import TransitionNotAllowed, allowed_next
+from silta_schemas.lifecycle import TransitionNotAllowed
 from silta_schemas.referrals import ReferralRequest
 from silta_schemas.status import StatusUpdate
 from silta_service.deadlines import is_overdue
-from silta_service.problems import FieldError, ProblemError, problem_responses
+from silta_service.problems import (
+    not_found,
+    problem_responses,
+    rule_broken,
+    transition_not_allowed,
+)
 from silta_service.views import ListQueryDep, ReferralSummaryBase, RuntimeDep, StatusChangeView
 
 from municipality_side import service
@@ -101,7 +106,7 @@ async def list_inbox(
 async def _get(runtime: RuntimeDep, referral_id: UUID) -> service.ReferralRecord:
     record = await service.get_referral(runtime.engine, referral_id)
     if record is None or record.county_code not in _served(runtime):
-        raise ProblemError(404, "not-found", "Not found", "no such referral")
+        raise not_found("referral")
     return record
 
 
@@ -143,23 +148,11 @@ async def post_status(
     try:
         record = await service.change_status(runtime.engine, referral_id, update)
     except TransitionNotAllowed as error:
-        raise ProblemError(
-            409,
-            "transition-not-allowed",
-            "Status change not allowed",
-            str(error),
-            [FieldError(field="status", rule=error.rule, message=str(error))],
-            extra={"current_status": error.current, "allowed": sorted(allowed_next(error.current))},
-        ) from None
+        raise transition_not_allowed(error) from None
     except PydanticCustomError as error:
-        field = (
-            "outcome" if error.type.startswith("status.outcome") else "forwarded_to_municipality"
-        )
-        rule = FieldError(field=field, rule=error.type, message=error.message())
-        raise ProblemError(
-            422, "validation", "The request does not satisfy the schema", error.message(), [rule]
-        ) from None
+        field = str((error.context or {}).get("field", "body"))
+        raise rule_broken(field, error.type, error.message()) from None
     except service.ReferralNotFound:
-        raise ProblemError(404, "not-found", "Not found", "no such referral") from None
+        raise not_found("referral") from None
     runtime.relay.wake()
     return _view(record)

@@ -10,7 +10,12 @@ from fastapi import APIRouter, Body, Header, Query, Response
 from pydantic import BaseModel, Field
 from silta_schemas import examples
 from silta_schemas.statements import Statement, StatementRequest, StatementTopic
-from silta_service.problems import FieldError, ProblemError, problem_responses
+from silta_service.problems import (
+    idempotency_key_reused,
+    not_found,
+    problem_responses,
+    rule_broken,
+)
 from silta_service.views import RuntimeDep
 
 from municipality_side import statements as service
@@ -110,20 +115,9 @@ async def send_statement(
             runtime.engine, _served(runtime), statement, idempotency_key
         )
     except Refused as refused:
-        raise ProblemError(
-            422,
-            "validation",
-            "The request does not satisfy the schema",
-            refused.message,
-            [FieldError(field=refused.field, rule=refused.rule, message=refused.message)],
-        ) from None
+        raise rule_broken(refused.field, refused.rule, refused.message) from None
     except service.IdempotencyKeyReused:
-        raise ProblemError(
-            422,
-            "idempotency-key-reused",
-            "Idempotency-Key reused",
-            "this Idempotency-Key was used with a different request body",
-        ) from None
+        raise idempotency_key_reused() from None
     if created:
         runtime.relay.wake()
     else:
@@ -165,5 +159,5 @@ async def list_statements(
 async def read_statement(runtime: RuntimeDep, statement_id: UUID) -> StatementView:
     record = await service.get_statement(runtime.engine, statement_id)
     if record is None or record.county_code not in _served(runtime):
-        raise ProblemError(404, "not-found", "Not found", "no such statement")
+        raise not_found("statement")
     return StatementView(**_summary(record), statement=record.statement)

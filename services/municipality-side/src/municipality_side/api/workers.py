@@ -9,7 +9,12 @@ from fastapi import APIRouter, Body, Response
 from pydantic import BaseModel, Field
 from silta_schemas import examples
 from silta_schemas.workers import ResponsibleWorkerRequest
-from silta_service.problems import FieldError, ProblemError, problem_responses
+from silta_service.problems import (
+    FieldError,
+    ProblemError,
+    not_found,
+    problem_responses,
+)
 from silta_service.views import RuntimeDep
 from silta_service.workers import NamingView, naming_view
 
@@ -40,7 +45,7 @@ def _served(runtime: RuntimeDep) -> frozenset[str]:
 
 
 def _not_found() -> ProblemError:
-    return ProblemError(404, "not-found", "Not found", "no such referral")
+    return not_found("referral")
 
 
 _EXAMPLES = {
