@@ -211,7 +211,12 @@ async def test_a_pipelined_batch_marks_exactly_the_confirmed_messages(
             )
         ).all()
     assert sorted(left) == [("nobody.home", 1)] * 100
-    numbers = [
-        json.loads((await asyncio.wait_for(received.get(), 10)).body)["n"] for _ in range(200)
-    ]
-    assert numbers == [n for n in range(300) if n % 30 < 20]
+    messages = [await asyncio.wait_for(received.get(), 10) for _ in range(200)]
+    assert [json.loads(m.body)["n"] for m in messages] == [n for n in range(300) if n % 30 < 20]
+    async with engine.connect() as conn:
+        ids = set((await conn.execute(select(tables.outbox.c.message_id))).scalars())
+    for message in messages:  # persistent, and named for the receivers' inbox
+        assert message.delivery_mode == aio_pika.DeliveryMode.PERSISTENT
+        assert message.message_id in ids
+        assert message.type == "test"
+        assert message.content_type == "application/json"

@@ -101,14 +101,14 @@ class Broker:
         if not self._connected.is_set() or self._publisher is None:
             raise ConnectionError("not connected to the broker")
         publisher = self._publisher
-        properties = aio_pika.Message(
-            message.body,
-            message_id=message.message_id,
-            type=message.kind,
+        properties = aiormq.spec.Basic.Properties(  # what aio_pika.Message would build
             content_type="application/json",
             delivery_mode=aio_pika.DeliveryMode.PERSISTENT,
             headers=dict(message.headers),
-        ).properties
+            message_id=message.message_id,
+            message_type=message.kind,
+            priority=0,
+        )
         async with asyncio.timeout(self._publish_timeout):
             if publisher.is_closed:
                 raise aiormq.exceptions.ChannelInvalidStateError("the publisher channel is closed")
