@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import event
+from sqlalchemy import event, make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
 SQLITE_POOL_TIMEOUT_S = 60.0
@@ -33,12 +33,9 @@ def _sqlite_engine(url: str, **kwargs: Any) -> AsyncEngine:
     # IMMEDIATE), so waiting for it in the pool's FIFO queue is immediate and fair, where
     # pooled connections would poll SQLite's busy handler (which sleeps up to 100 ms a try)
     # and starve under load. Nothing may hold a connection while it waits for another.
-    options: dict[str, Any] = {
-        "connect_args": {"timeout": 30},
-        "pool_size": 1,
-        "max_overflow": 0,
-        "pool_timeout": SQLITE_POOL_TIMEOUT_S,
-    }
+    options: dict[str, Any] = {"connect_args": {"timeout": 30}}
+    if make_url(url).database not in (None, "", ":memory:"):  # in memory: one already
+        options.update(pool_size=1, max_overflow=0, pool_timeout=SQLITE_POOL_TIMEOUT_S)
     options.update(kwargs)
     engine = create_async_engine(url, **options)
 

@@ -46,7 +46,9 @@ class GroupCommit(Generic[Item, Result]):
         *,
         max_group: int = DEFAULT_MAX_GROUP,
     ) -> None:
-        self._engine = engine
+        # Weakly: ``per_engine`` keys its groups weakly by engine, which a strong reference
+        # from the value would keep alive for ever.
+        self._engine = weakref.ref(engine)
         self._write = write
         self._max_group = max_group
         self._waiting: list[tuple[Item, asyncio.Future[Result]]] = []
@@ -79,7 +81,10 @@ class GroupCommit(Generic[Item, Result]):
 
     async def _commit(self, group: Sequence[tuple[Item, asyncio.Future[Result]]]) -> None:
         try:
-            async with self._engine.begin() as conn:
+            engine = self._engine()
+            if engine is None:
+                raise RuntimeError("the engine is gone")
+            async with engine.begin() as conn:
                 outcomes = await self._write(conn, [item for item, _ in group])
                 if len(outcomes) != len(group):
                     raise RuntimeError(
