@@ -42,7 +42,7 @@ from bench.databases import (
 from bench.load import Percentiles, crossing, http_clients, request_bodies, run_referrals
 from bench.procstat import CpuMeter, CpuUsage, postgres_pids, rabbitmq_server_pids
 from bench.profiling import ProfileSummary, PySpy, find_py_spy, summarise
-from bench.rabbit import BaselineResult, broker_baseline, temporary_vhost
+from bench.rabbit import BaselineResult, bench_vhost, broker_baseline
 from bench.services import ServiceProcess
 from bench.whatif import PATCHES
 
@@ -654,7 +654,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         silta=SiltaResult(database=args.database),
     )
     try:
-        with temporary_vhost() as (vhost, amqp_url):
+        with bench_vhost() as (vhost, amqp_url):
             result.config["vhost"] = vhost
             _say(f"RabbitMQ virtual host {vhost}")
             _run(run_all(args, vhost, amqp_url, result))

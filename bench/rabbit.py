@@ -1,12 +1,10 @@
-"""The benchmark's own RabbitMQ virtual host, and the raw broker baseline measured in it."""
+"""The benchmark's RabbitMQ virtual host (kept), and the raw broker baseline measured in it."""
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
-import logging
 import os
-import secrets
 import signal
 import subprocess
 import sys
@@ -19,8 +17,6 @@ from pathlib import Path
 from urllib.parse import quote
 
 import aio_pika
-
-log = logging.getLogger(__name__)
 
 AMQP_HOST = "127.0.0.1"
 AMQP_PORT = 5672
@@ -70,26 +66,58 @@ def _rabbitmqctl(*args: str, timeout: float = 120.0) -> None:
             raise subprocess.CalledProcessError(process.returncode, command, output.read())
 
 
-@contextmanager
-def temporary_vhost() -> Iterator[tuple[str, str]]:
-    """Create ``bench-<random>`` with all permissions for guest; yield (name, AMQP URL).
+BENCH_VHOST = os.environ.get("SILTA_BENCH_VHOST", "silta-bench")
+"""The benchmark's virtual host: created once and kept (``SILTA_BENCH_VHOST`` overrides).
 
-    The virtual host is deleted on the way out, whatever happened (with everything in it).
-    """
-    vhost = f"bench-{secrets.token_hex(4)}"
+Creating and deleting virtual hosts full of quorum queues wedges a busy RabbitMQ 3.10, so
+the benchmark never deletes one: it deletes the queues it uses before and after a run.
+"""
+BENCH_QUEUES = (BASELINE_QUEUE, "silta.kela-side.inbox", "silta.municipality-side.inbox")
+
+
+async def _delete_queues(url: str) -> None:
+    connection = await aio_pika.connect(url)
     try:
-        # Inside the try: a timed-out add_vhost may still have created it.
+        for name in BENCH_QUEUES:
+            for queue in (name, f"{name}.parked"):
+                channel = await connection.channel()
+                with contextlib.suppress(aio_pika.exceptions.ChannelClosed):
+                    await channel.queue_delete(queue)  # absent if never declared
+    finally:
+        await connection.close()
+
+
+def _vhost_exists(vhost: str) -> bool:
+    listed = subprocess.run(
+        ["rabbitmqctl", "-q", "list_vhosts"],
+        stdin=subprocess.DEVNULL,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=True,
+    )
+    return vhost in listed.stdout.split()
+
+
+@contextmanager
+def bench_vhost(vhost: str = BENCH_VHOST) -> Iterator[tuple[str, str]]:
+    """Make sure ``vhost`` exists with all permissions for guest; yield (name, AMQP URL).
+
+    The virtual host is kept; the queues the benchmark uses are deleted before the run (a
+    previous run may have been interrupted) and after it.
+    """
+    if not _vhost_exists(vhost):
         _rabbitmqctl("add_vhost", vhost)
-        _rabbitmqctl("set_permissions", "-p", vhost, "guest", ".*", ".*", ".*")
-        yield vhost, f"amqp://guest:guest@{AMQP_HOST}:{AMQP_PORT}/{quote(vhost, safe='')}"
+    _rabbitmqctl("set_permissions", "-p", vhost, "guest", ".*", ".*", ".*")
+    url = f"amqp://guest:guest@{AMQP_HOST}:{AMQP_PORT}/{quote(vhost, safe='')}"
+    asyncio.run(_delete_queues(url))
+    try:
+        yield vhost, url
     finally:
         try:
-            _rabbitmqctl("delete_vhost", vhost)
-        except subprocess.CalledProcessError:
-            pass  # it was never created
-        except (subprocess.SubprocessError, OSError) as error:
-            log.error("could not delete the virtual host %s: %s", vhost, error)
-            print(f"[bench] could not delete RabbitMQ vhost {vhost}: {error}", file=sys.stderr)
+            asyncio.run(_delete_queues(url))
+        except Exception as error:  # the numbers are already taken; say so and go on
+            print(f"[bench] could not delete the bench queues in {vhost}: {error}", file=sys.stderr)
 
 
 @dataclass(frozen=True)

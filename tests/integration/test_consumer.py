@@ -13,12 +13,13 @@ import aio_pika
 import pytest
 from aio_pika.abc import AbstractChannel, AbstractIncomingMessage
 from silta_messaging.broker import Broker
-from silta_messaging.consumer import BatchConsumer, Incoming, Rejection
+from silta_messaging.consumer import BatchConsumer, Incoming, Rejection, _settle_in_order
 from silta_messaging.tables import MessagingTables, add_messaging_tables
 from silta_messaging.topology import (
     COUNTY_EXCHANGE,
     REASON_HEADER,
     ConsumerQueue,
+    declare_consumer_queue,
     parking_queue_name,
 )
 from silta_schemas.envelope import seal
@@ -207,6 +208,86 @@ async def test_a_message_that_keeps_crashing_the_handler_is_parked_by_the_delive
     [parked] = await harness.parked(1)
     assert parked.headers["x-death"][0]["reason"] == "delivery_limit"
     await eventually(lambda: _equals(harness.effects(), 1))
+
+
+async def test_a_batch_with_a_poison_message_parks_it_stores_the_rest_and_acks_them_all(
+    database_url: str, amqp_url: str, bus: AbstractChannel
+) -> None:
+    """Everything waits in the queue before the consumer starts, so it arrives in few batches
+    (each acknowledged with ``multiple`` acks around the parked messages)."""
+    engine = create_engine(database_url)
+    async with engine.begin() as conn:
+        await conn.run_sync(metadata.create_all)
+    name = f"test.consumer.{uuid.uuid4().hex[:8]}"
+    spec = ConsumerQueue(name, COUNTY_EXCHANGE, (f"{name}.#",), delivery_limit=2)
+    queue = await declare_consumer_queue(bus, spec)
+    recorder = Recorder()
+    refused = uuid.uuid4()
+    recorder.reject.add(refused)
+    harness = Harness(engine, recorder, spec, bus)
+    for index in range(9):
+        await harness.publish(acknowledgement(refused if index == 4 else None))
+    await harness.publish(b"\xff not json", message_id="poison")
+    broker = Broker(amqp_url, name="test-consumer")
+    consumer = BatchConsumer(
+        broker=broker, engine=engine, inbox=tables.inbox, queue=spec, handler=recorder
+    )
+    await broker.start()
+    await consumer.start()
+    try:
+        parked = await harness.parked(2)
+        assert sorted(m.headers[REASON_HEADER] for m in parked) == [
+            "message.not_json",
+            "test.rejected",
+        ]
+        await eventually(lambda: _equals(harness.effects(), 8))
+    finally:
+        await consumer.stop()
+        await broker.close()  # anything unacknowledged would now return to the queue
+    assert (await queue.declare()).message_count == 0
+    await engine.dispose()
+    await delete_queues(amqp_url, name)
+
+
+async def test_settling_a_batch_returns_exactly_the_returned_deliveries(
+    amqp_url: str, bus: AbstractChannel
+) -> None:
+    """Runs of acks are settled with ``multiple``; a delivery returned to the queue in the
+    middle of the batch must not be covered by the ack of the run after it."""
+    name = f"test.settle.{uuid.uuid4().hex[:8]}"
+    await bus.declare_queue(name, durable=True, arguments={"x-queue-type": "quorum"})
+    for index in range(6):
+        await bus.default_exchange.publish(
+            aio_pika.Message(str(index).encode(), delivery_mode=aio_pika.DeliveryMode.PERSISTENT),
+            routing_key=name,
+        )
+    connection = await aio_pika.connect(amqp_url)
+    try:
+        channel = await connection.channel()
+        await channel.set_qos(prefetch_count=10)
+        queue = await channel.get_queue(name)
+        deliveries: list[AbstractIncomingMessage] = []
+        arrived = asyncio.Event()
+
+        async def collect(message: AbstractIncomingMessage) -> None:
+            deliveries.append(message)
+            if len(deliveries) == 6:
+                arrived.set()
+
+        tag = await queue.consume(collect)
+        await asyncio.wait_for(arrived.wait(), 10)
+        await queue.cancel(tag)  # nothing requeued may come back to this consumer
+        returned = {id(deliveries[1]), id(deliveries[4])}
+        await _settle_in_order(deliveries, returned)
+        await channel.close()  # anything unsettled returns to the queue now
+        queue = await bus.get_queue(name)
+        left = []
+        while (message := await queue.get(fail=False, no_ack=True)) is not None:
+            left.append(message.body)
+        assert sorted(left) == [b"1", b"4"]
+    finally:
+        await connection.close()
+        await delete_queues(amqp_url, name)
 
 
 async def _equals(value: object, expected: int) -> bool:

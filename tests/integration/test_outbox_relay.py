@@ -183,3 +183,40 @@ async def test_relay_reacts_within_milliseconds_of_a_wake(
 
 async def _zero(db: Db) -> bool:
     return await pending(db) == 0
+
+
+async def test_a_pipelined_batch_marks_exactly_the_confirmed_messages(
+    db: Db, broker: Broker, bus: AbstractChannel
+) -> None:
+    """Publishes of a batch do not wait for each other, yet every message keeps its own
+    confirm: the unroutable ones in the middle of a batch stay pending, the rest go out in
+    order."""
+    exchange = f"test.mixed.{uuid.uuid4().hex[:8]}"
+    await bus.declare_exchange(exchange, aio_pika.ExchangeType.TOPIC, auto_delete=True)
+    received = await tap(bus, exchange, "somebody.home")
+    for start in range(0, 300, 30):
+        await enqueue(db, range(start, start + 20), "somebody.home", exchange)
+        await enqueue(db, range(start + 20, start + 30), "nobody.home", exchange)
+    relay = OutboxRelay(db[0], db[1], broker, batch_size=500)
+
+    assert await relay.relay_once() == 200
+
+    engine, tables = db
+    async with engine.connect() as conn:
+        left = (
+            await conn.execute(
+                select(tables.outbox.c.routing_key, tables.outbox.c.attempts).where(
+                    tables.outbox.c.published_at.is_(None)
+                )
+            )
+        ).all()
+    assert sorted(left) == [("nobody.home", 1)] * 100
+    messages = [await asyncio.wait_for(received.get(), 10) for _ in range(200)]
+    assert [json.loads(m.body)["n"] for m in messages] == [n for n in range(300) if n % 30 < 20]
+    async with engine.connect() as conn:
+        ids = set((await conn.execute(select(tables.outbox.c.message_id))).scalars())
+    for message in messages:  # persistent, and named for the receivers' inbox
+        assert message.delivery_mode == aio_pika.DeliveryMode.PERSISTENT
+        assert message.message_id in ids
+        assert message.type == "test"
+        assert message.content_type == "application/json"

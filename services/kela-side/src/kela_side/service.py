@@ -17,13 +17,13 @@ from typing import Any
 from uuid import UUID, uuid4
 
 from silta_messaging.consumer import BatchHandler, Incoming, Rejection
-from silta_messaging.outbox import add_to_outbox
 from silta_schemas.codes import Urgency
 from silta_schemas.parties import KELA, county_organisation
 from silta_schemas.referrals import ReferralRequest
 from silta_schemas.status import ReferralStatus, StatusAcknowledgement
 from silta_service.db import as_utc
 from silta_service.deadlines import due_at, overdue_clause
+from silta_service.group_commit import per_engine
 from silta_service.tracking import StatusChange, load_history
 from sqlalchemy import Row, bindparam, exc, select, tuple_, update
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
@@ -78,8 +78,10 @@ class ReferralRecord:
     chain: Sequence[Leg] = ()
 
 
-def _fingerprint(request: ReferralRequest) -> str:
-    canonical = json.dumps(request.model_dump(mode="json"), sort_keys=True, separators=(",", ":"))
+def _fingerprint(request: ReferralRequest, payload: Mapping[str, Any] | None = None) -> str:
+    if payload is None:
+        payload = request.model_dump(mode="json")
+    canonical = json.dumps(payload, sort_keys=True, separators=(",", ":"))
     return hashlib.sha256(canonical.encode()).hexdigest()
 
 
@@ -92,9 +94,11 @@ async def submit_referral(
     """Store a referral and its outbox message; return it and whether it is new.
 
     Raises ``DuplicateReferral`` when the client already has an open referral of this kind
-    at this county and the request gives no ``new_referral_reason``.
+    at this county and the request gives no ``new_referral_reason``. Concurrent calls share
+    one transaction (group commit); each gets its own result or its own error.
     """
-    fingerprint = _fingerprint(request)
+    payload = request.model_dump(mode="json")
+    fingerprint = _fingerprint(request, payload)
     if idempotency_key is not None:
         replay = await _by_idempotency_key(engine, idempotency_key, fingerprint)
         if replay is not None:
@@ -113,39 +117,6 @@ async def submit_referral(
         settings.deadline_working_days,
         settings.urgent_deadline_working_days,
     )
-    try:
-        async with engine.begin() as conn:
-            if request.new_referral_reason is None:
-                await _refuse_duplicate(conn, key, request.kind, county_code)
-            await conn.execute(
-                referrals.insert().values(
-                    id=str(referral_id),
-                    kind=request.kind,
-                    county_code=county_code,
-                    recipient=recipient,
-                    status=ReferralStatus.SENT,
-                    status_sequence=SENT_SEQUENCE,
-                    payload=request.model_dump(mode="json"),
-                    idempotency_key=idempotency_key,
-                    request_hash=fingerprint,
-                    client_key=key,
-                    new_referral_reason=request.new_referral_reason,
-                    due_at=due,
-                    created_at=now,
-                    updated_at=now,
-                )
-            )
-            await conn.execute(status_history.insert().values(sent.row(referral_id)))
-            await add_to_outbox(conn, messaging.outbox, [entry])
-    except exc.IntegrityError:
-        # A concurrent request won: the same Idempotency-Key, or the same client's referral.
-        if idempotency_key is not None:
-            replay = await _by_idempotency_key(engine, idempotency_key, fingerprint)
-            if replay is not None:
-                return replay, False
-        async with engine.connect() as conn:
-            await _refuse_duplicate(conn, key, request.kind, county_code)
-        raise
     record = ReferralRecord(
         id=referral_id,
         kind=request.kind,
@@ -158,7 +129,121 @@ async def submit_referral(
         new_referral_reason=request.new_referral_reason,
         history=[sent],
     )
-    return record, True
+    submission = _Submission(
+        record=record,
+        client_key=key,
+        row={
+            "id": str(referral_id),
+            "kind": request.kind,
+            "county_code": county_code,
+            "recipient": recipient,
+            "status": ReferralStatus.SENT,
+            "status_sequence": SENT_SEQUENCE,
+            "payload": payload,
+            "idempotency_key": idempotency_key,
+            "request_hash": fingerprint,
+            "client_key": key,
+            "new_referral_reason": request.new_referral_reason,
+            "due_at": due,
+            "created_at": now,
+            "updated_at": now,
+        },
+        history_row=sent.row(referral_id),
+        outbox_row=entry.row(now),
+    )
+    try:
+        return await _referral_writer(engine).submit(submission), True
+    except (exc.IntegrityError, _KeyTaken):
+        # A concurrent request won: the same Idempotency-Key, or the same client's referral.
+        if idempotency_key is not None:
+            replay = await _by_idempotency_key(engine, idempotency_key, fingerprint)
+            if replay is not None:
+                return replay, False
+        async with engine.connect() as conn:
+            await _refuse_duplicate(conn, key, request.kind, county_code)
+        raise
+
+
+class _KeyTaken(Exception):
+    """The Idempotency-Key was taken since the caller looked: the caller replays it."""
+
+
+@dataclass(frozen=True)
+class _Submission:
+    """One referral ready to be written: its rows, and the record to answer with."""
+
+    record: ReferralRecord
+    client_key: str
+    row: dict[str, Any]
+    history_row: dict[str, Any]
+    outbox_row: dict[str, Any]
+
+
+async def _store_referrals(
+    conn: AsyncConnection, submissions: Sequence[_Submission]
+) -> list[ReferralRecord | Exception]:
+    """Write a group of referrals in three statements, refusing duplicates one by one.
+
+    The same rules as one at a time, in the group's order: an Idempotency-Key stored
+    meanwhile (or earlier in this group) makes the caller replay it; a referral without
+    ``new_referral_reason`` is refused when the client has an open referral of its kind at
+    its county, stored before or earlier in this group.
+    """
+    taken_keys: set[str] = set()
+    idempotency_keys = {s.row["idempotency_key"] for s in submissions} - {None}
+    if idempotency_keys:
+        taken_keys.update(
+            (
+                await conn.execute(
+                    select(referrals.c.idempotency_key).where(
+                        referrals.c.idempotency_key.in_(sorted(idempotency_keys))
+                    )
+                )
+            ).scalars()
+        )
+    open_referrals: dict[tuple[str, str, str], tuple[str, str]] = {}
+    keys = {s.client_key for s in submissions if s.record.new_referral_reason is None}
+    if keys:
+        for row in await conn.execute(
+            select(
+                referrals.c.id,
+                referrals.c.status,
+                referrals.c.client_key,
+                referrals.c.kind,
+                referrals.c.county_code,
+            )
+            .where(referrals.c.client_key.in_(sorted(keys)), referrals.c.status.in_(OPEN_STATUSES))
+            .order_by(referrals.c.created_at)
+        ):
+            open_referrals.setdefault(
+                (row.client_key, row.kind, row.county_code), (row.id, row.status)
+            )
+    outcomes: list[ReferralRecord | Exception] = []
+    stored: list[_Submission] = []
+    for submission in submissions:
+        record = submission.record
+        idempotency_key = submission.row["idempotency_key"]
+        if idempotency_key in taken_keys:
+            outcomes.append(_KeyTaken(idempotency_key))
+            continue
+        slot = (submission.client_key, record.kind, record.county_code)
+        existing = open_referrals.get(slot)
+        if existing is not None and record.new_referral_reason is None:
+            outcomes.append(DuplicateReferral(UUID(existing[0]), ReferralStatus(existing[1])))
+            continue
+        open_referrals.setdefault(slot, (str(record.id), ReferralStatus.SENT))
+        if idempotency_key is not None:
+            taken_keys.add(idempotency_key)
+        stored.append(submission)
+        outcomes.append(record)
+    if stored:
+        await conn.execute(referrals.insert(), [s.row for s in stored])
+        await conn.execute(status_history.insert(), [s.history_row for s in stored])
+        await conn.execute(messaging.outbox.insert(), [s.outbox_row for s in stored])
+    return outcomes
+
+
+_referral_writer = per_engine(_store_referrals)
 
 
 async def _refuse_duplicate(conn: AsyncConnection, key: str, kind: str, county: str) -> None:

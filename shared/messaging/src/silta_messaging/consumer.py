@@ -2,11 +2,11 @@
 
 Deliveries are gathered into batches (up to ``batch_max``, as many as are waiting), each
 batch is handled in ONE database transaction together with its inbox rows, and only then
-acknowledged. A message that fails validation, or that the handler rejects, is published
-to the dead-letter exchange with its reason (confirmed) before it is acknowledged, so
-nothing is dropped and the consumer keeps going. Transient database failures are retried
-in place; a message that keeps crashing the handler is returned to the queue, whose
-delivery limit parks it.
+acknowledged, with one ``basic.ack(multiple)`` per batch. A message that fails validation,
+or that the handler rejects, is published to the dead-letter exchange with its reason
+(confirmed) before it is acknowledged, so nothing is dropped and the consumer keeps going.
+Transient database failures are retried in place; a message that keeps crashing the handler
+is returned to the queue, whose delivery limit parks it.
 """
 
 from __future__ import annotations
@@ -146,11 +146,7 @@ class BatchConsumer:
             if incoming.envelope.message_id in rejections
         ]
         unparked = {id(delivery) for delivery, why in parked if not await self._park(delivery, why)}
-        for delivery in deliveries:
-            if id(delivery) in unparked:  # back to the queue: nothing is lost
-                await _settle(delivery.nack(requeue=True))
-            else:
-                await _settle(delivery.ack())
+        await _settle_in_order(deliveries, unparked)
 
     async def _apply(self, items: Sequence[Incoming]) -> Mapping[UUID, Rejection]:
         """Run the handler in one transaction, retrying transient database failures."""
@@ -233,6 +229,36 @@ class BatchConsumer:
             return False
         log.warning("parked message %s: %s", delivery.message_id, rejection.rule)
         return True
+
+
+async def _settle_in_order(
+    deliveries: Sequence[AbstractIncomingMessage], returned: set[int]
+) -> None:
+    """Acknowledge ``deliveries`` (in delivery order), except those whose ``id`` is in
+    ``returned``: those go back to the queue.
+
+    Each run of acknowledged deliveries on one channel is settled by ONE ``basic.ack`` with
+    ``multiple`` on its last delivery tag, which covers every unsettled tag up to it on that
+    channel. That is exactly the run: batches are settled one after another, in delivery
+    order, so every earlier tag is settled already, and a returned delivery ends the run
+    (it is nacked before anything after it is acknowledged).
+    """
+    run: list[AbstractIncomingMessage] = []
+
+    async def ack_run() -> None:
+        if run:
+            await _settle(run[-1].ack(multiple=len(run) > 1))
+            run.clear()
+
+    for delivery in deliveries:
+        if run and delivery.channel is not run[-1].channel:
+            await ack_run()  # a reconnected channel numbers its deliveries anew
+        if id(delivery) in returned:  # back to the queue: nothing is lost
+            await ack_run()
+            await _settle(delivery.nack(requeue=True))
+        else:
+            run.append(delivery)
+    await ack_run()
 
 
 async def _settle(action: Awaitable[None]) -> None:

@@ -5,18 +5,39 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import event
+from sqlalchemy import event, make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
+
+SQLITE_POOL_TIMEOUT_S = 60.0
+"""How long a caller waits for the one SQLite connection before giving up."""
 
 
 def create_engine(url: str, **kwargs: Any) -> AsyncEngine:
     if url.startswith("sqlite"):
         return _sqlite_engine(url, **kwargs)
-    return create_async_engine(url, pool_size=10, max_overflow=10, pool_pre_ping=True, **kwargs)
+    return _postgres_engine(url, **kwargs)
+
+
+def _postgres_engine(url: str, **kwargs: Any) -> AsyncEngine:
+    # Concurrent HTTP writes share transactions (group commit), so the pool serves mostly
+    # reads. No pre-ping: it is a round trip on every checkout, and a connection the server
+    # dropped is detected on use anyway (SQLAlchemy then invalidates the whole pool; the
+    # relay and the consumer retry).
+    options: dict[str, Any] = {"pool_size": 10, "max_overflow": 10, "pool_recycle": 3600}
+    options.update(kwargs)
+    return create_async_engine(url, **options)
 
 
 def _sqlite_engine(url: str, **kwargs: Any) -> AsyncEngine:
-    engine = create_async_engine(url, connect_args={"timeout": 30}, **kwargs)
+    # One connection: SQLite has one writer anyway (and every transaction here begins
+    # IMMEDIATE), so waiting for it in the pool's FIFO queue is immediate and fair, where
+    # pooled connections would poll SQLite's busy handler (which sleeps up to 100 ms a try)
+    # and starve under load. Nothing may hold a connection while it waits for another.
+    options: dict[str, Any] = {"connect_args": {"timeout": 30}}
+    if make_url(url).database not in (None, "", ":memory:"):  # in memory: one already
+        options.update(pool_size=1, max_overflow=0, pool_timeout=SQLITE_POOL_TIMEOUT_S)
+    options.update(kwargs)
+    engine = create_async_engine(url, **options)
 
     @event.listens_for(engine.sync_engine, "connect")
     def _configure(dbapi_connection: Any, _record: Any) -> None:

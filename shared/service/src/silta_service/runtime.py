@@ -88,8 +88,13 @@ class Runtime:
 
     async def database_ready(self) -> bool:
         try:
-            async with self.engine.connect() as conn:
-                await asyncio.wait_for(conn.execute(text("SELECT 1")), 5)
+            await asyncio.wait_for(self._select_one(), 5)
         except Exception:
             return False
         return True
+
+    async def _select_one(self) -> None:
+        # Waiting for a connection counts against the time limit too: on SQLite the one
+        # connection may be busy with a batch.
+        async with self.engine.connect() as conn:
+            await conn.execute(text("SELECT 1"))
