@@ -57,15 +57,17 @@ def amqp_url() -> str:
 
 async def delete_queues(amqp_url: str, *names: str) -> None:
     """Delete queues a test declared (and their parking queues), so nothing piles up."""
-    connection = await aio_pika.connect(amqp_url)
+    connection = await aio_pika.connect(amqp_url, timeout=30)
     try:
         for name in names:
             for queue in (name, f"{name}.parked"):
                 channel = await connection.channel()
-                with contextlib.suppress(aio_pika.exceptions.ChannelClosed):
-                    await channel.queue_delete(queue)  # absent if never declared
+                # absent if never declared; a busy broker must not hang the test run
+                with contextlib.suppress(aio_pika.exceptions.ChannelClosed, TimeoutError):
+                    await asyncio.wait_for(channel.queue_delete(queue), 30)
     finally:
-        await connection.close()
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(connection.close(), 30)
 
 
 @pytest.fixture

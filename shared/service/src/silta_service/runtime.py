@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import logging
+from collections.abc import Awaitable
 from dataclasses import dataclass
 
 from silta_messaging.broker import Broker
@@ -15,6 +17,8 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from silta_service.settings import ServiceSettings
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -77,14 +81,16 @@ class Runtime:
         return all(consumer.subscribed for consumer in self.consumers)
 
     async def stop(self) -> None:
+        """Stop consuming, then publishing, then close; each step bounded, so that a broker
+        or database that no longer answers cannot keep the process from ending."""
         for consumer in self.consumers:
-            await consumer.stop()
+            await _bounded("stopping a consumer", consumer.stop())
         if self._relay_task is not None:
             self._relay_task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
-                await self._relay_task
-        await self.broker.close()
-        await self.engine.dispose()
+                await _bounded("stopping the relay", self._relay_task)
+        await _bounded("closing the broker connection", self.broker.close())
+        await _bounded("closing the database pool", self.engine.dispose())
 
     async def database_ready(self) -> bool:
         try:
@@ -98,3 +104,13 @@ class Runtime:
         # connection may be busy with a batch.
         async with self.engine.connect() as conn:
             await conn.execute(text("SELECT 1"))
+
+
+STOP_STEP_SECONDS = 10.0
+
+
+async def _bounded(what: str, step: Awaitable[object]) -> None:
+    try:
+        await asyncio.wait_for(step, STOP_STEP_SECONDS)
+    except TimeoutError:
+        log.warning("%s took over %.0f s; going on without it", what, STOP_STEP_SECONDS)
