@@ -615,6 +615,9 @@ class Bodies:
     def new_identity_code(self) -> str:
         return new_identity_code()
 
+    def issued_identity_codes(self) -> list[str]:
+        return list(ISSUED_IDENTITY_CODES)
+
     def application_transfer(self, **changes: Any) -> dict[str, Any]:
         return application_transfer(**changes)
 
