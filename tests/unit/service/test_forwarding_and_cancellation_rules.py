@@ -1,0 +1,126 @@
+"""The pure rules of cancelling and forwarding, on each side (no I/O)."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from uuid import uuid4
+
+import pytest
+from kela_side.domain.referrals import (
+    AcknowledgementRejected,
+    Decision,
+    TrackedReferral,
+    decide,
+    forwarded_payload,
+)
+from municipality_side.domain.referrals import cancelled_by_kela, next_change
+from pydantic_core import PydanticCustomError
+from silta_schemas import examples
+from silta_schemas.codes import MessageKind
+from silta_schemas.lifecycle import TransitionNotAllowed
+from silta_schemas.status import ReferralStatus, StatusAcknowledgement, StatusUpdate
+
+S = ReferralStatus
+NOW = datetime(2026, 3, 4, 12, 0, tzinfo=UTC)
+
+
+def ack(
+    sequence: int, status: S, changed_by: str = "county-11", **details: object
+) -> StatusAcknowledgement:
+    return StatusAcknowledgement.model_validate(
+        {
+            "kind": "status_acknowledgement",
+            "referral_id": str(uuid4()),
+            "sequence": sequence,
+            "status": status,
+            "changed_at": NOW.isoformat(),
+            "changed_by": changed_by,
+            "reason": "Sent in error." if status in (S.CANCELLED, S.REJECTED) else None,
+            **details,
+        }
+    )
+
+
+def test_after_kelas_cancellation_every_report_is_history_only() -> None:
+    cancelled = TrackedReferral("county-11", S.CANCELLED, 1)
+    assert decide(cancelled, ack(2, S.ACCEPTED), "county-11") is Decision.HISTORY_ONLY
+    assert decide(cancelled, ack(3, S.CANCELLED, "kela"), "county-11") is Decision.HISTORY_ONLY
+
+
+def test_a_cancellation_kela_did_not_make_is_refused() -> None:
+    with pytest.raises(AcknowledgementRejected) as caught:
+        decide(
+            TrackedReferral("county-11", S.ACCEPTED, 2), ack(3, S.CANCELLED, "kela"), "county-11"
+        )
+    assert caught.value.rule == "acknowledgement.not_cancelled_here"
+
+
+def test_the_wrong_county_cannot_report_a_cancellation() -> None:
+    with pytest.raises(AcknowledgementRejected) as caught:
+        decide(
+            TrackedReferral("county-11", S.CANCELLED, 1), ack(2, S.CANCELLED, "kela"), "county-05"
+        )
+    assert caught.value.rule == "acknowledgement.wrong_sender"
+
+
+def test_forwarded_payload_changes_only_the_municipality_and_says_where_from() -> None:
+    original = examples.NOTICE_OF_NEED_EXAMPLE
+    forwarded = ack(
+        2,
+        S.FORWARDED,
+        reason="Moved to Helsinki.",
+        forwarded_to_county="90",
+        forwarded_to_municipality="091",
+    )
+    payload = forwarded_payload(dict(original), forwarded, "11")
+    assert payload["client"]["municipality_code"] == "091"
+    assert payload["forwarded_from"] == {
+        "referral_id": str(forwarded.referral_id),
+        "county_code": "11",
+        "reason": "Moved to Helsinki.",
+    }
+    assert original["client"]["municipality_code"] == "405"  # the stored original is untouched
+    assert {k: v for k, v in payload.items() if k not in ("client", "forwarded_from")} == {
+        k: v for k, v in original.items() if k not in ("client", "forwarded_from")
+    }
+
+
+def test_county_forwarding_names_the_other_county() -> None:
+    update = StatusUpdate(status=S.FORWARDED, reason="Not ours.", forwarded_to_municipality="091")
+    change = next_change(
+        kind=MessageKind.NOTICE_OF_NEED,
+        status=S.DELIVERED,
+        sequence=1,
+        update=update,
+        county="county-11",
+        now=NOW,
+    )
+    assert (change.sequence, change.forwarded_to_county, change.changed_by) == (
+        2,
+        "90",
+        "county-11",
+    )
+    same = StatusUpdate(status=S.FORWARDED, reason="Not ours.", forwarded_to_municipality="153")
+    with pytest.raises(PydanticCustomError) as caught:
+        next_change(
+            kind=MessageKind.NOTICE_OF_NEED,
+            status=S.DELIVERED,
+            sequence=1,
+            update=same,
+            county="county-11",
+            now=NOW,
+        )
+    assert caught.value.type == "forward.same_county"
+
+
+@pytest.mark.parametrize("status", [S.DELIVERED, S.ACCEPTED, S.IN_PROGRESS])
+def test_kelas_cancellation_applies_to_an_open_referral(status: S) -> None:
+    change = cancelled_by_kela(status, 4, "Sent in error.", NOW)
+    assert (change.sequence, change.status, change.changed_by) == (5, S.CANCELLED, "kela")
+
+
+@pytest.mark.parametrize("status", [S.COMPLETED, S.REJECTED, S.FORWARDED, S.CANCELLED])
+def test_kelas_cancellation_is_too_late_for_a_closed_referral(status: S) -> None:
+    with pytest.raises(TransitionNotAllowed) as caught:
+        cancelled_by_kela(status, 4, "Sent in error.", NOW)
+    assert caught.value.rule == "lifecycle.terminal"
