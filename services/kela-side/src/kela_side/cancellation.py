@@ -17,11 +17,16 @@ from silta_schemas.lifecycle import Actor, check_transition
 from silta_schemas.parties import KELA
 from silta_schemas.referrals import referral_adapter
 from silta_schemas.status import ReferralStatus
+from silta_service import access_log as audit
+from silta_service.protection import cipher_of
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from kela_side.db.tables import messaging, referrals
+from kela_side.db.tables import REFERRAL_CODE, access_log, messaging, referrals
 from kela_side.sending import is_child_welfare
+from kela_side.settings import KelaSettings
+
+CANCEL_PURPOSE = "referral.cancel"
 
 
 class ReferralNotFound(Exception):
@@ -29,13 +34,21 @@ class ReferralNotFound(Exception):
 
 
 async def cancel_referral(
-    engine: AsyncEngine, referral_id: UUID, request: CancellationRequest
+    engine: AsyncEngine,
+    settings: KelaSettings,
+    referral_id: UUID,
+    request: CancellationRequest,
+    actor: audit.Actor = audit.UNAUTHENTICATED,
 ) -> None:
     """Cancel and tell the county; raises ``TransitionNotAllowed`` or ``ReferralNotFound``."""
     now = datetime.now(UTC)
     async with engine.begin() as conn:
         query = select(
-            referrals.c.status, referrals.c.recipient, referrals.c.county_code, referrals.c.payload
+            referrals.c.status,
+            referrals.c.recipient,
+            referrals.c.county_code,
+            referrals.c.payload,
+            referrals.c.client_key,
         ).where(referrals.c.id == str(referral_id))
         if engine.dialect.name == "postgresql":
             query = query.with_for_update()  # against a concurrent acknowledgement
@@ -56,6 +69,16 @@ async def cancel_referral(
         payload = Cancellation(kind="cancellation", cancelled_at=now, reason=request.reason)
         envelope = seal(payload, sender=KELA, recipient=row.recipient, referral_id=referral_id)
         # The same queue as the referral, so that the county never sees it before the referral.
-        child_welfare = is_child_welfare(referral_adapter.validate_python(row.payload))
+        referral = REFERRAL_CODE.open(cipher_of(settings), row.payload, str(referral_id))
+        child_welfare = is_child_welfare(referral_adapter.validate_python(referral))
         key = routing_key(payload.kind, row.county_code, child_welfare=child_welfare)
         await add_to_outbox(conn, messaging.outbox, [OutboxEntry(envelope, KELA_EXCHANGE, key)])
+        await audit.record_access(
+            conn,
+            access_log,
+            [
+                audit.Access(
+                    actor, "update", "referral", str(referral_id), row.client_key, CANCEL_PURPOSE
+                )
+            ],
+        )

@@ -19,12 +19,14 @@ from silta_schemas.envelope import describe_errors
 from silta_schemas.parties import KELA, county_organisation
 from silta_schemas.referrals import referral_adapter
 from silta_schemas.status import ReferralStatus, StatusAcknowledgement
+from silta_service.access_log import Access, service_actor
 from silta_service.deadlines import due_at
+from silta_service.protection import cipher_of
 from silta_service.tracking import StatusChange
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from kela_side.db.tables import messaging, referrals, status_history
+from kela_side.db.tables import REFERRAL_CODE, messaging, referrals, status_history
 from kela_side.domain.referrals import SENT_SEQUENCE, forwarded_payload
 from kela_side.sending import referral_entry
 from kela_side.settings import KelaSettings
@@ -41,10 +43,18 @@ class Leg:
     status: ReferralStatus
 
 
+KELA_SERVICE = "silta-kela-side"
+"""The subject of what the service itself does on a message's behalf (access log)."""
+FORWARD_PURPOSE = "referral.forward"
+
+
 async def send_onwards(
     conn: AsyncConnection, settings: KelaSettings, forwards: Sequence[StatusAcknowledgement]
-) -> None:
-    """Create and send the next leg of each forwarded referral, in the caller's transaction."""
+) -> list[Access]:
+    """Create and send the next leg of each forwarded referral, in the caller's transaction;
+    return what to log (the caller appends it to the access log)."""
+    cipher = cipher_of(settings)
+    accesses: list[Access] = []
     ids = [str(ack.referral_id) for ack in forwards]
     rows = {
         row.id: row
@@ -65,8 +75,10 @@ async def send_onwards(
         if row is None:
             continue  # already sent onwards (a repeated acknowledgement)
         try:
+            payload = REFERRAL_CODE.open(cipher, row.payload, row.id)
+            assert payload is not None  # an open referral is never purged
             request = referral_adapter.validate_python(
-                forwarded_payload(row.payload, ack, row.county_code)
+                forwarded_payload(payload, ack, row.county_code)
             )
         except ValidationError as error:
             log.error(
@@ -86,7 +98,7 @@ async def send_onwards(
                 recipient=county_organisation(county_code),
                 status=ReferralStatus.SENT,
                 status_sequence=SENT_SEQUENCE,
-                payload=request.model_dump(mode="json"),
+                payload=REFERRAL_CODE.seal(cipher, request.model_dump(mode="json"), str(leg_id)),
                 client_key=row.client_key,
                 new_referral_reason=row.new_referral_reason,
                 forwarded_from_id=row.id,
@@ -109,6 +121,14 @@ async def send_onwards(
         log.info(
             "referral %s forwarded by county %s: sent on as %s", row.id, row.county_code, leg_id
         )
+        actor = service_actor(KELA_SERVICE, county_organisation(row.county_code))
+        accesses += [
+            Access(actor, "read", "referral", row.id, row.client_key, FORWARD_PURPOSE, "bus"),
+            Access(
+                actor, "create", "referral", str(leg_id), row.client_key, FORWARD_PURPOSE, "bus"
+            ),
+        ]
+    return accesses
 
 
 async def chain_of(conn: AsyncConnection, referral_id: UUID) -> list[Leg]:

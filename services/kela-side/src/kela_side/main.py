@@ -7,9 +7,11 @@ from silta_messaging.consumer import dispatch
 from silta_messaging.topology import COUNTY_EXCHANGE, ConsumerQueue
 from silta_schemas.codes import MessageKind
 from silta_schemas.parties import KELA
+from silta_service.access_log import access_log_router, logging_accesses
 from silta_service.app import create_app
 from silta_service.db import create_engine
 from silta_service.directory import directory_receiver, directory_router
+from silta_service.retention import maintain
 from silta_service.runtime import BusWiring, Runtime
 from silta_service.settings import ServiceSettings
 from silta_service.stats import stats_router
@@ -17,8 +19,9 @@ from silta_service.stats import stats_router
 from kela_side.api import referrals
 from kela_side.api import statements as statements_api
 from kela_side.db import tables
-from kela_side.db.tables import messaging, status_history
+from kela_side.db.tables import access_log, messaging, status_history
 from kela_side.db.tables import referrals as referrals_table
+from kela_side.protect import RETENTION
 from kela_side.service import acknowledgement_handler
 from kela_side.settings import KelaSettings
 from kela_side.statements import statement_receiver
@@ -40,17 +43,21 @@ def build_app(settings: ServiceSettings | None = None) -> FastAPI:
                 binding_keys=("#",),
                 delivery_limit=config.delivery_limit,
             ),
-            handler=dispatch(
-                {
-                    MessageKind.STATUS_ACKNOWLEDGEMENT: acknowledgement_handler(config),
-                    MessageKind.DIRECTORY_UPDATE: directory_receiver(
-                        tables.directory_entries, recipient=KELA, own=KELA_PART
-                    ),
-                    MessageKind.STATEMENT: statement_receiver(config),
-                    MessageKind.RESPONSIBLE_WORKER: receive_responsible_workers,
-                },
-                unhandled_rule="kind.not_for_kela",
+            handler=logging_accesses(
+                access_log,
+                dispatch(
+                    {
+                        MessageKind.STATUS_ACKNOWLEDGEMENT: acknowledgement_handler(config),
+                        MessageKind.DIRECTORY_UPDATE: directory_receiver(
+                            tables.directory_entries, recipient=KELA, own=KELA_PART
+                        ),
+                        MessageKind.STATEMENT: statement_receiver(config),
+                        MessageKind.RESPONSIBLE_WORKER: receive_responsible_workers,
+                    },
+                    unhandled_rule="kind.not_for_kela",
+                ),
             ),
+            maintenance=lambda engine: maintain(engine, config, RETENTION),
         )
         return Runtime(config, create_engine(config.database_url), messaging, wiring)
 
@@ -68,5 +75,6 @@ def build_app(settings: ServiceSettings | None = None) -> FastAPI:
             statements_api.router,
             directory_router(tables.directory_entries, messaging.outbox, editable=KELA_PART),
             stats_router(referrals_table, status_history, "created_at"),
+            access_log_router(access_log),
         ],
     )

@@ -7,7 +7,6 @@ the change they announce; the caller wakes the relay after commit.
 from __future__ import annotations
 
 import hashlib
-import hmac
 import json
 from collections import defaultdict
 from collections.abc import Mapping, Sequence
@@ -21,14 +20,29 @@ from silta_schemas.codes import Urgency
 from silta_schemas.parties import KELA, county_organisation
 from silta_schemas.referrals import ReferralRequest
 from silta_schemas.status import ReferralStatus, StatusAcknowledgement
+from silta_service.access_log import (
+    UNAUTHENTICATED,
+    Access,
+    Actor,
+    record_access,
+    service_actor,
+)
 from silta_service.db import as_utc
 from silta_service.deadlines import due_at, overdue_clause
 from silta_service.group_commit import per_engine
+from silta_service.protection import cipher_of, client_key_of
 from silta_service.tracking import StatusChange, load_history
 from sqlalchemy import Row, bindparam, exc, select, tuple_, update
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
-from kela_side.db.tables import OPEN_STATUSES, messaging, referrals, status_history
+from kela_side.db.tables import (
+    OPEN_STATUSES,
+    REFERRAL_CODE,
+    access_log,
+    messaging,
+    referrals,
+    status_history,
+)
 from kela_side.domain.referrals import (
     SENT_SEQUENCE,
     AcknowledgementRejected,
@@ -36,7 +50,7 @@ from kela_side.domain.referrals import (
     TrackedReferral,
     decide,
 )
-from kela_side.forwarding import Leg, chain_of, send_onwards
+from kela_side.forwarding import KELA_SERVICE, Leg, chain_of, send_onwards
 from kela_side.sending import referral_entry
 from kela_side.settings import KelaSettings
 
@@ -54,9 +68,8 @@ class DuplicateReferral(Exception):
         self.existing_status = existing_status
 
 
-def client_key(identity_code: str, secret: str) -> str:
-    """A keyed hash of the identity code: finds a client's referrals, reveals no code."""
-    return hmac.new(secret.encode(), identity_code.encode(), hashlib.sha256).hexdigest()
+SEND_PURPOSE = "referral.send"
+TRACK_PURPOSE = "referral.tracking"
 
 
 @dataclass(frozen=True)
@@ -76,6 +89,7 @@ class ReferralRecord:
     cancellation_reason: str | None = None
     history: Sequence[StatusChange] = ()
     chain: Sequence[Leg] = ()
+    purged_at: datetime | None = None
 
 
 def _fingerprint(request: ReferralRequest, payload: Mapping[str, Any] | None = None) -> str:
@@ -90,6 +104,8 @@ async def submit_referral(
     settings: KelaSettings,
     request: ReferralRequest,
     idempotency_key: str | None,
+    *,
+    actor: Actor = UNAUTHENTICATED,
 ) -> tuple[ReferralRecord, bool]:
     """Store a referral and its outbox message; return it and whether it is new.
 
@@ -109,7 +125,7 @@ async def submit_referral(
     recipient = county_organisation(county_code)
     entry = referral_entry(request, referral_id)
     sent = StatusChange(SENT_SEQUENCE, ReferralStatus.SENT, now, KELA)
-    key = client_key(request.client.identity_code, settings.client_key_secret.get_secret_value())
+    key = client_key_of(settings, request.client.identity_code)
     due = due_at(
         request.kind,
         getattr(request, "urgency", None) == Urgency.URGENT,
@@ -139,7 +155,7 @@ async def submit_referral(
             "recipient": recipient,
             "status": ReferralStatus.SENT,
             "status_sequence": SENT_SEQUENCE,
-            "payload": payload,
+            "payload": REFERRAL_CODE.seal(cipher_of(settings), payload, str(referral_id)),
             "idempotency_key": idempotency_key,
             "request_hash": fingerprint,
             "client_key": key,
@@ -150,6 +166,7 @@ async def submit_referral(
         },
         history_row=sent.row(referral_id),
         outbox_row=entry.row(now),
+        access=Access(actor, "create", "referral", str(referral_id), key, SEND_PURPOSE),
     )
     try:
         return await _referral_writer(engine).submit(submission), True
@@ -177,6 +194,7 @@ class _Submission:
     row: dict[str, Any]
     history_row: dict[str, Any]
     outbox_row: dict[str, Any]
+    access: Access
 
 
 async def _store_referrals(
@@ -240,6 +258,7 @@ async def _store_referrals(
         await conn.execute(referrals.insert(), [s.row for s in stored])
         await conn.execute(status_history.insert(), [s.history_row for s in stored])
         await conn.execute(messaging.outbox.insert(), [s.outbox_row for s in stored])
+        await record_access(conn, access_log, [s.access for s in stored])
     return outcomes
 
 
@@ -282,9 +301,27 @@ async def _by_idempotency_key(
         return await _load(conn, UUID(row.id))
 
 
-async def get_referral(engine: AsyncEngine, referral_id: UUID) -> ReferralRecord | None:
-    async with engine.connect() as conn:
-        return await _load(conn, referral_id)
+async def get_referral(
+    engine: AsyncEngine, referral_id: UUID, actor: Actor | None = None
+) -> ReferralRecord | None:
+    """The referral's tracking record; with an ``actor``, the read is logged."""
+    if actor is None:
+        async with engine.connect() as conn:
+            return await _load(conn, referral_id)
+    async with engine.begin() as conn:
+        record = await _load(conn, referral_id)
+        if record is not None:
+            key = (
+                await conn.execute(
+                    select(referrals.c.client_key).where(referrals.c.id == str(referral_id))
+                )
+            ).scalar_one()
+            await record_access(
+                conn,
+                access_log,
+                [Access(actor, "read", "referral", str(referral_id), key, TRACK_PURPOSE)],
+            )
+        return record
 
 
 async def _load(conn: AsyncConnection, referral_id: UUID) -> ReferralRecord | None:
@@ -311,6 +348,7 @@ def _summary_query() -> Any:
         referrals.c.forwarded_to_id,
         referrals.c.cancelled_at,
         referrals.c.cancellation_reason,
+        referrals.c.purged_at,
     )
 
 
@@ -337,6 +375,7 @@ def _record(
         cancellation_reason=row.cancellation_reason,
         history=history,
         chain=chain,
+        purged_at=None if row.purged_at is None else as_utc(row.purged_at),
     )
 
 
@@ -388,17 +427,22 @@ async def apply_acknowledgements(
     if not acks:
         return rejections
     ids = {str(ack.referral_id) for _, ack in acks}
-    tracked = {
-        row.id: TrackedReferral(row.recipient, ReferralStatus(row.status), row.status_sequence)
-        for row in await conn.execute(
-            select(
-                referrals.c.id,
-                referrals.c.recipient,
-                referrals.c.status,
-                referrals.c.status_sequence,
-            ).where(referrals.c.id.in_(ids))
+    tracked: dict[str, TrackedReferral] = {}
+    client_keys: dict[str, str | None] = {}
+    for row in await conn.execute(
+        select(
+            referrals.c.id,
+            referrals.c.recipient,
+            referrals.c.status,
+            referrals.c.status_sequence,
+            referrals.c.client_key,
+        ).where(referrals.c.id.in_(ids))
+    ):
+        tracked[row.id] = TrackedReferral(
+            row.recipient, ReferralStatus(row.status), row.status_sequence
         )
-    }
+        client_keys[row.id] = row.client_key
+    accesses: list[Access] = []
     recorded = {
         (row.referral_id, row.sequence)
         for row in await conn.execute(
@@ -430,6 +474,17 @@ async def apply_acknowledgements(
                 rejections[message_id] = Rejection(error.rule, error.detail)
                 continue
             recorded.add((referral_id, ack.sequence))
+            accesses.append(
+                Access(
+                    service_actor(KELA_SERVICE, message.envelope.sender),
+                    "update",
+                    "referral",
+                    referral_id,
+                    client_keys.get(referral_id),
+                    TRACK_PURPOSE,
+                    "bus",
+                )
+            )
             history_rows.append(StatusChange.from_acknowledgement(ack).row(ack.referral_id))
             if decision is Decision.ADVANCE:
                 referral = TrackedReferral(referral.recipient, ack.status, ack.sequence)
@@ -458,5 +513,6 @@ async def apply_acknowledgements(
             ],
         )
     if forwards:
-        await send_onwards(conn, settings, forwards)
+        accesses.extend(await send_onwards(conn, settings, forwards))
+    await record_access(conn, access_log, accesses)
     return rejections

@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from pydantic import Field, SecretStr
+from pydantic import Field
 from pydantic_settings import SettingsConfigDict
 from silta_service.settings import ServiceSettings
 
@@ -13,8 +13,3 @@ class KelaSettings(ServiceSettings):
     database_url: str = "sqlite+aiosqlite:///var/kela-side.db"
     port: int = 8001
     queue_name: str = Field("silta.kela-side.inbox", description="Kela's inbound queue.")
-    client_key_secret: SecretStr = Field(
-        SecretStr("silta-development-client-key"),
-        description="Key of the keyed hash that finds a client's referrals without storing "
-        "the identity code in a look-up column.",
-    )

@@ -20,18 +20,20 @@ from silta_schemas.codes import MessageKind
 from silta_schemas.envelope import seal
 from silta_schemas.parties import KELA, county_code_of
 from silta_schemas.statements import Statement, StatementReceipt
+from silta_service import access_log as audit
 from silta_service.db import as_utc
+from silta_service.protection import cipher_of, client_key_of
 from sqlalchemy import Row, select
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
-from kela_side.db.statements import statements
-from kela_side.db.tables import messaging, referrals
+from kela_side.db.statements import STATEMENT_CODE, statements
+from kela_side.db.tables import access_log, messaging, referrals
 from kela_side.domain.statements import (
     CountyMessageRejected,
     check_referral_of_sender,
     check_same_sender,
 )
-from kela_side.service import client_key
+from kela_side.forwarding import KELA_SERVICE
 from kela_side.settings import KelaSettings
 
 
@@ -69,7 +71,7 @@ def statement_receiver(settings: KelaSettings) -> BatchHandler:
     another county's statement has (``statement.duplicate_id``). The same statement again
     (same id, same county) is not stored twice, but gets its receipt again.
     """
-    secret = settings.client_key_secret.get_secret_value()
+    cipher = cipher_of(settings)
 
     async def receive(
         conn: AsyncConnection, messages: Sequence[Incoming]
@@ -97,6 +99,7 @@ def statement_receiver(settings: KelaSettings) -> BatchHandler:
         }
         now = datetime.now(UTC)
         rows: list[dict[str, Any]] = []
+        accesses: list[audit.Access] = []
         receipts: list[OutboxEntry] = []
         for message in messages:
             envelope, statement = message.envelope, _statement(message)
@@ -122,12 +125,25 @@ def statement_receiver(settings: KelaSettings) -> BatchHandler:
                         "referral_id": None
                         if envelope.referral_id is None
                         else str(envelope.referral_id),
-                        "client_key": client_key(statement.client.identity_code, secret),
-                        "payload": statement.model_dump(mode="json"),
+                        "client_key": client_key_of(settings, statement.client.identity_code),
+                        "payload": STATEMENT_CODE.seal(
+                            cipher, statement.model_dump(mode="json"), key
+                        ),
                         "made_at": statement.made_at,
                         "received_at": now,
                         "message_id": str(envelope.message_id),
                     }
+                )
+                accesses.append(
+                    audit.Access(
+                        audit.service_actor(KELA_SERVICE, envelope.sender),
+                        "create",
+                        "statement",
+                        key,
+                        rows[-1]["client_key"],
+                        RECEIVE_PURPOSE,
+                        "bus",
+                    )
                 )
             receipts.append(
                 _receipt(envelope.sender, envelope.referral_id, statement.statement_id, now)
@@ -135,6 +151,7 @@ def statement_receiver(settings: KelaSettings) -> BatchHandler:
         if rows:
             await conn.execute(statements.insert(), rows)
         await add_to_outbox(conn, messaging.outbox, receipts)
+        await audit.record_access(conn, access_log, accesses)
         return rejections
 
     return receive
@@ -146,7 +163,12 @@ def _statement(message: Incoming) -> Statement:
     return payload
 
 
-def _record(row: Row[Any]) -> StatementRecord:
+RECEIVE_PURPOSE = "statement.receive"
+DECISION_PURPOSE = "social_assistance.decision"
+"""Why Kela's officer reads a client's statements (ASA 1412/1997 §18)."""
+
+
+def _record(row: Row[Any], settings: KelaSettings) -> StatementRecord:
     return StatementRecord(
         id=UUID(row.statement_id),
         county_code=row.county_code,
@@ -154,15 +176,21 @@ def _record(row: Row[Any]) -> StatementRecord:
         referral_id=None if row.referral_id is None else UUID(row.referral_id),
         made_at=as_utc(row.made_at),
         received_at=as_utc(row.received_at),
-        statement=row.payload,
+        statement=STATEMENT_CODE.open(cipher_of(settings), row.payload, row.statement_id) or {},
     )
 
 
 async def search_statements(
-    engine: AsyncEngine, settings: KelaSettings, identity_code: str, *, limit: int, offset: int
+    engine: AsyncEngine,
+    settings: KelaSettings,
+    identity_code: str,
+    *,
+    limit: int,
+    offset: int,
+    actor: audit.Actor = audit.UNAUTHENTICATED,
 ) -> list[StatementRecord]:
-    """One client's statements, newest first."""
-    key = client_key(identity_code, settings.client_key_secret.get_secret_value())
+    """One client's statements, newest first; each read (or the empty search) is logged."""
+    key = client_key_of(settings, identity_code)
     query = (
         select(statements)
         .where(statements.c.client_key == key)
@@ -174,16 +202,41 @@ async def search_statements(
         .limit(limit)
         .offset(offset)
     )
-    async with engine.connect() as conn:
+    async with engine.begin() as conn:
         rows = (await conn.execute(query)).all()
-    return [_record(row) for row in rows]
+        accesses = [
+            audit.Access(actor, "read", "statement", row.statement_id, key, DECISION_PURPOSE)
+            for row in rows
+        ] or [audit.Access(actor, "search", "statement", None, key, DECISION_PURPOSE)]
+        await audit.record_access(conn, access_log, accesses)
+    return [_record(row, settings) for row in rows]
 
 
-async def get_statement(engine: AsyncEngine, statement_id: UUID) -> StatementRecord | None:
-    async with engine.connect() as conn:
+async def get_statement(
+    engine: AsyncEngine,
+    settings: KelaSettings,
+    statement_id: UUID,
+    actor: audit.Actor = audit.UNAUTHENTICATED,
+) -> StatementRecord | None:
+    async with engine.begin() as conn:
         row = (
             await conn.execute(
                 select(statements).where(statements.c.statement_id == str(statement_id))
             )
         ).first()
-    return None if row is None else _record(row)
+        if row is not None:
+            await audit.record_access(
+                conn,
+                access_log,
+                [
+                    audit.Access(
+                        actor,
+                        "read",
+                        "statement",
+                        row.statement_id,
+                        row.client_key,
+                        DECISION_PURPOSE,
+                    )
+                ],
+            )
+    return None if row is None else _record(row, settings)

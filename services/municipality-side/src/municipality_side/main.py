@@ -8,9 +8,11 @@ from silta_messaging.topology import CHILD_WELFARE, KELA_EXCHANGE, ConsumerQueue
 from silta_schemas.codes import MessageKind
 from silta_schemas.envelope import ALL_COUNTIES
 from silta_schemas.parties import county_organisation
+from silta_service.access_log import access_log_router, logging_accesses
 from silta_service.app import create_app
 from silta_service.db import create_engine
 from silta_service.directory import KELA_DIRECTORY_KEY, directory_receiver, directory_router
+from silta_service.retention import maintain
 from silta_service.runtime import BusWiring, Runtime
 from silta_service.settings import ServiceSettings
 from silta_service.stats import stats_router
@@ -19,8 +21,9 @@ from municipality_side.api import referrals
 from municipality_side.api import statements as statements_api
 from municipality_side.api import workers as workers_api
 from municipality_side.db import tables
-from municipality_side.db.tables import messaging, status_history
+from municipality_side.db.tables import access_log, messaging, status_history
 from municipality_side.db.tables import referrals as referrals_table
+from municipality_side.protect import RETENTION
 from municipality_side.service import (
     REFERRAL_KINDS,
     cancellation_receiver,
@@ -62,15 +65,19 @@ def build_app(settings: ServiceSettings | None = None) -> FastAPI:
                     delivery_limit=config.delivery_limit,
                 ),
             ),
-            handler=dispatch(
-                {
-                    **{kind: receive_referrals for kind in REFERRAL_KINDS},
-                    MessageKind.CANCELLATION: receive_cancellations,
-                    MessageKind.DIRECTORY_UPDATE: receive_directory,
-                    MessageKind.STATEMENT_RECEIPT: receipt_receiver(counties),
-                },
-                unhandled_rule="kind.not_for_county",
+            handler=logging_accesses(
+                access_log,
+                dispatch(
+                    {
+                        **{kind: receive_referrals for kind in REFERRAL_KINDS},
+                        MessageKind.CANCELLATION: receive_cancellations,
+                        MessageKind.DIRECTORY_UPDATE: receive_directory,
+                        MessageKind.STATEMENT_RECEIPT: receipt_receiver(counties),
+                    },
+                    unhandled_rule="kind.not_for_county",
+                ),
             ),
+            maintenance=lambda engine: maintain(engine, config, RETENTION),
         )
         return Runtime(config, create_engine(config.database_url), messaging, wiring)
 
@@ -87,5 +94,6 @@ def build_app(settings: ServiceSettings | None = None) -> FastAPI:
             statements_api.router,
             directory_router(tables.directory_entries, messaging.outbox, editable=own_part),
             stats_router(referrals_table, status_history, "received_at", counties=counties),
+            access_log_router(access_log),
         ],
     )

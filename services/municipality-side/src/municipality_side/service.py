@@ -22,13 +22,21 @@ from silta_schemas.lifecycle import TransitionNotAllowed
 from silta_schemas.parties import KELA, county_code_of, county_organisation
 from silta_schemas.referrals import ApplicationTransfer, NoticeOfBasicAmountReduction, NoticeOfNeed
 from silta_schemas.status import ReferralStatus, StatusUpdate
+from silta_service import access_log as audit
 from silta_service.db import as_utc
 from silta_service.deadlines import due_at, overdue_clause
+from silta_service.protection import cipher_of, client_key_of
 from silta_service.tracking import StatusChange, load_history
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
-from municipality_side.db.tables import messaging, referrals, status_history
+from municipality_side.db.tables import (
+    REFERRAL_CODE,
+    access_log,
+    messaging,
+    referrals,
+    status_history,
+)
 from municipality_side.domain.referrals import cancelled_by_kela, delivered, next_change
 from municipality_side.settings import MunicipalitySettings
 
@@ -38,6 +46,13 @@ REFERRAL_KINDS = (
     MessageKind.BASIC_AMOUNT_REDUCTION,
     MessageKind.APPLICATION_TRANSFER,
 )
+
+
+MUNICIPALITY_SERVICE = "silta-municipality-side"
+"""The subject of what the service itself does on a message's behalf (access log)."""
+RECEIVE_PURPOSE = "referral.receive"
+HANDLING_PURPOSE = "referral.handling"
+"""Why the county reads and updates a referral: to assess the client's need (SWA §35-36)."""
 
 
 class ReferralNotFound(Exception):
@@ -57,6 +72,7 @@ class ReferralRecord:
     child_welfare: bool = False
     payload: Mapping[str, Any] | None = None
     history: Sequence[StatusChange] = ()
+    purged_at: datetime | None = None
 
 
 def _acknowledge(referral_id: UUID, county_code: str, change: StatusChange) -> OutboxEntry:
@@ -70,11 +86,13 @@ def _acknowledge(referral_id: UUID, county_code: str, change: StatusChange) -> O
 def referral_receiver(settings: MunicipalitySettings) -> BatchHandler:
     """The bus handler for referrals addressed to the counties ``settings`` serves."""
     counties = settings.served_counties
+    cipher = cipher_of(settings)
 
     async def receive(
         conn: AsyncConnection, messages: Sequence[Incoming]
     ) -> Mapping[UUID, Rejection]:
         rejections: dict[UUID, Rejection] = {}
+        accesses: list[audit.Access] = []
         candidates: dict[UUID, Incoming] = {}
         for message in messages:
             envelope = message.envelope
@@ -112,6 +130,18 @@ def referral_receiver(settings: MunicipalitySettings) -> BatchHandler:
             assert isinstance(payload, REFERRAL_PAYLOADS)
             county_code = payload.county_code
             change = delivered(envelope.recipient, now)
+            key = client_key_of(settings, payload.client.identity_code)
+            accesses.append(
+                audit.Access(
+                    audit.service_actor(MUNICIPALITY_SERVICE, envelope.sender),
+                    "create",
+                    "referral",
+                    str(referral_id),
+                    key,
+                    RECEIVE_PURPOSE,
+                    "bus",
+                )
+            )
             rows.append(
                 {
                     "id": str(referral_id),
@@ -121,7 +151,10 @@ def referral_receiver(settings: MunicipalitySettings) -> BatchHandler:
                     "status": change.status,
                     "status_sequence": change.sequence,
                     "urgency": getattr(payload, "urgency", None),
-                    "payload": payload.model_dump(mode="json"),
+                    "payload": REFERRAL_CODE.seal(
+                        cipher, payload.model_dump(mode="json"), str(referral_id)
+                    ),
+                    "client_key": key,
                     "child_welfare": isinstance(payload, NoticeOfNeed)
                     and payload.is_child_welfare_notice,
                     "message_id": str(envelope.message_id),
@@ -142,6 +175,7 @@ def referral_receiver(settings: MunicipalitySettings) -> BatchHandler:
             await conn.execute(referrals.insert(), rows)
             await conn.execute(status_history.insert(), history)
             await add_to_outbox(conn, messaging.outbox, outbox)
+            await audit.record_access(conn, access_log, accesses)
         return rejections
 
     return receive
@@ -155,6 +189,7 @@ def cancellation_receiver(settings: MunicipalitySettings) -> BatchHandler:
         conn: AsyncConnection, messages: Sequence[Incoming]
     ) -> Mapping[UUID, Rejection]:
         rejections: dict[UUID, Rejection] = {}
+        accesses: list[audit.Access] = []
         for message in messages:
             envelope = message.envelope
             payload = message.payload
@@ -163,7 +198,10 @@ def cancellation_receiver(settings: MunicipalitySettings) -> BatchHandler:
             row = (
                 await conn.execute(
                     select(
-                        referrals.c.county_code, referrals.c.status, referrals.c.status_sequence
+                        referrals.c.county_code,
+                        referrals.c.status,
+                        referrals.c.status_sequence,
+                        referrals.c.client_key,
                     ).where(referrals.c.id == str(envelope.referral_id))
                 )
             ).first()
@@ -188,6 +226,18 @@ def cancellation_receiver(settings: MunicipalitySettings) -> BatchHandler:
                 rejections[envelope.message_id] = Rejection(error.rule, error.message)
                 continue
             await _record_change(conn, envelope.referral_id, row.county_code, change)
+            accesses.append(
+                audit.Access(
+                    audit.service_actor(MUNICIPALITY_SERVICE, envelope.sender),
+                    "update",
+                    "referral",
+                    str(envelope.referral_id),
+                    row.client_key,
+                    HANDLING_PURPOSE,
+                    "bus",
+                )
+            )
+        await audit.record_access(conn, access_log, accesses)
         return rejections
 
     return receive
@@ -207,7 +257,11 @@ async def _record_change(
 
 
 async def change_status(
-    engine: AsyncEngine, referral_id: UUID, change: StatusUpdate
+    engine: AsyncEngine,
+    settings: MunicipalitySettings,
+    referral_id: UUID,
+    change: StatusUpdate,
+    actor: audit.Actor = audit.UNAUTHENTICATED,
 ) -> ReferralRecord:
     """Apply a county worker's status update.
 
@@ -220,6 +274,7 @@ async def change_status(
             referrals.c.county_code,
             referrals.c.status,
             referrals.c.status_sequence,
+            referrals.c.client_key,
         ).where(referrals.c.id == str(referral_id))
         if engine.dialect.name == "postgresql":
             query = query.with_for_update()  # one status change at a time per referral
@@ -235,14 +290,53 @@ async def change_status(
             now=now,
         )
         await _record_change(conn, referral_id, row.county_code, new)
-        record = await _load(conn, referral_id)
+        record = await _load(conn, settings, referral_id)
+        await audit.record_access(
+            conn,
+            access_log,
+            [
+                audit.Access(
+                    actor, "update", "referral", str(referral_id), row.client_key, HANDLING_PURPOSE
+                )
+            ],
+        )
     assert record is not None
     return record
 
 
-async def get_referral(engine: AsyncEngine, referral_id: UUID) -> ReferralRecord | None:
+async def county_of(engine: AsyncEngine, referral_id: UUID) -> str | None:
+    """The county holding the referral, if this side has it (reads no personal data)."""
     async with engine.connect() as conn:
-        return await _load(conn, referral_id)
+        county: str | None = (
+            await conn.execute(
+                select(referrals.c.county_code).where(referrals.c.id == str(referral_id))
+            )
+        ).scalar_one_or_none()
+    return county
+
+
+async def get_referral(
+    engine: AsyncEngine,
+    settings: MunicipalitySettings,
+    referral_id: UUID,
+    actor: audit.Actor = audit.UNAUTHENTICATED,
+) -> ReferralRecord | None:
+    """A referral of a county this side serves, the notice decrypted; the read is logged."""
+    async with engine.begin() as conn:
+        record = await _load(conn, settings, referral_id)
+        if record is None or record.county_code not in settings.served_counties:
+            return None
+        key = (
+            await conn.execute(
+                select(referrals.c.client_key).where(referrals.c.id == str(referral_id))
+            )
+        ).scalar_one()
+        await audit.record_access(
+            conn,
+            access_log,
+            [audit.Access(actor, "read", "referral", str(referral_id), key, HANDLING_PURPOSE)],
+        )
+        return record
 
 
 _SUMMARY = (
@@ -273,16 +367,22 @@ def _record(row: Any, **details: Any) -> ReferralRecord:
     )
 
 
-async def _load(conn: AsyncConnection, referral_id: UUID) -> ReferralRecord | None:
+async def _load(
+    conn: AsyncConnection, settings: MunicipalitySettings, referral_id: UUID
+) -> ReferralRecord | None:
     row = (
         await conn.execute(
-            select(*_SUMMARY, referrals.c.payload).where(referrals.c.id == str(referral_id))
+            select(*_SUMMARY, referrals.c.payload, referrals.c.purged_at).where(
+                referrals.c.id == str(referral_id)
+            )
         )
     ).first()
     if row is None:
         return None
     history = await load_history(conn, status_history, referral_id)
-    return _record(row, payload=row.payload, history=history)
+    payload = REFERRAL_CODE.open(cipher_of(settings), row.payload, row.id)
+    purged_at = None if row.purged_at is None else as_utc(row.purged_at)
+    return _record(row, payload=payload, history=history, purged_at=purged_at)
 
 
 async def list_inbox(

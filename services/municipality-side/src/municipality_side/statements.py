@@ -21,13 +21,19 @@ from silta_messaging.topology import COUNTY_EXCHANGE, routing_key
 from silta_schemas.envelope import seal
 from silta_schemas.parties import KELA, county_code_of, county_organisation
 from silta_schemas.statements import Statement, StatementReceipt, StatementRequest
+from silta_service import access_log as audit
 from silta_service.db import as_utc
+from silta_service.protection import DataCipher, cipher_of, client_key_of
 from sqlalchemy import Row, bindparam, exc, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
-from municipality_side.db.statements import statements
-from municipality_side.db.tables import messaging, referrals
+from municipality_side.db.statements import STATEMENT_CODE, statements
+from municipality_side.db.tables import access_log, messaging, referrals
 from municipality_side.domain.statements import check_county_served, check_statement_referral
+from municipality_side.settings import MunicipalitySettings
+
+STATEMENT_PURPOSE = "statement.social_assistance"
+"""Why the county gives and reads a statement (ASA 1412/1997 §18)."""
 
 
 class IdempotencyKeyReused(Exception):
@@ -56,6 +62,9 @@ async def submit_statement(
     served: frozenset[str],
     request: StatementRequest,
     idempotency_key: str | None,
+    *,
+    settings: MunicipalitySettings,
+    actor: audit.Actor = audit.UNAUTHENTICATED,
 ) -> tuple[StatementRecord, bool]:
     """Store a statement and its outbox message; return it and whether it is new.
 
@@ -76,6 +85,8 @@ async def submit_statement(
     envelope = seal(statement, sender=sender, recipient=KELA, referral_id=request.referral_id)
     now = datetime.now(UTC)
     payload = statement.model_dump(mode="json")
+    statement_id = str(statement.statement_id)
+    key = client_key_of(settings, statement.client.identity_code)
     try:
         async with engine.begin() as conn:
             if request.referral_id is not None:
@@ -89,10 +100,11 @@ async def submit_statement(
                 check_statement_referral(referral_county, request.county_code)
             await conn.execute(
                 statements.insert().values(
-                    statement_id=str(statement.statement_id),
+                    statement_id=statement_id,
                     county_code=request.county_code,
                     referral_id=None if request.referral_id is None else str(request.referral_id),
-                    payload=payload,
+                    payload=STATEMENT_CODE.seal(cipher_of(settings), payload, statement_id),
+                    client_key=key,
                     made_at=statement.made_at,
                     sent_at=now,
                     received_by_kela_at=None,
@@ -104,6 +116,11 @@ async def submit_statement(
                 envelope, COUNTY_EXCHANGE, routing_key(statement.kind, request.county_code)
             )
             await add_to_outbox(conn, messaging.outbox, [entry])
+            await audit.record_access(
+                conn,
+                access_log,
+                [audit.Access(actor, "create", "statement", statement_id, key, STATEMENT_PURPOSE)],
+            )
     except exc.IntegrityError:
         # A concurrent request with the same Idempotency-Key won.
         if idempotency_key is not None:
@@ -135,10 +152,11 @@ async def _by_idempotency_key(
         return None
     if row.request_hash != fingerprint:
         raise IdempotencyKeyReused(key)
-    return _record(row, with_statement=True)
+    return _record(row)
 
 
-def _record(row: Row[Any], *, with_statement: bool = False) -> StatementRecord:
+def _record(row: Row[Any], *, cipher: DataCipher | None = None) -> StatementRecord:
+    """The statement's tracking record; with a ``cipher``, the statement itself, decrypted."""
     return StatementRecord(
         id=UUID(row.statement_id),
         county_code=row.county_code,
@@ -149,18 +167,40 @@ def _record(row: Row[Any], *, with_statement: bool = False) -> StatementRecord:
         received_by_kela_at=None
         if row.received_by_kela_at is None
         else as_utc(row.received_by_kela_at),
-        statement=row.payload if with_statement else None,
+        statement=None
+        if cipher is None
+        else STATEMENT_CODE.open(cipher, row.payload, row.statement_id),
     )
 
 
-async def get_statement(engine: AsyncEngine, statement_id: UUID) -> StatementRecord | None:
-    async with engine.connect() as conn:
+async def get_statement(
+    engine: AsyncEngine,
+    settings: MunicipalitySettings,
+    statement_id: UUID,
+    actor: audit.Actor = audit.UNAUTHENTICATED,
+) -> StatementRecord | None:
+    """A statement of a county this side serves, decrypted; the read is logged."""
+    async with engine.begin() as conn:
         row = (
             await conn.execute(
-                select(statements).where(statements.c.statement_id == str(statement_id))
+                select(statements).where(
+                    statements.c.statement_id == str(statement_id),
+                    statements.c.county_code.in_(sorted(settings.served_counties)),
+                )
             )
         ).first()
-    return None if row is None else _record(row, with_statement=True)
+        if row is None:
+            return None
+        await audit.record_access(
+            conn,
+            access_log,
+            [
+                audit.Access(
+                    actor, "read", "statement", row.statement_id, row.client_key, STATEMENT_PURPOSE
+                )
+            ],
+        )
+    return _record(row, cipher=cipher_of(settings))
 
 
 async def list_statements(

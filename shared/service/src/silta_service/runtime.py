@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import Awaitable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
 from silta_messaging.broker import Broker
@@ -33,6 +33,8 @@ class BusWiring:
     queue: ConsumerQueue
     handler: BatchHandler
     more_queues: tuple[ConsumerQueue, ...] = ()
+    maintenance: Callable[[AsyncEngine], Awaitable[None]] | None = None
+    """Run every ``maintenance_interval_seconds`` (retention: ``silta_service.retention``)."""
 
 
 class Runtime:
@@ -68,12 +70,25 @@ class Runtime:
         ]
         self.consumer = self.consumers[0]
         self._relay_task: asyncio.Task[None] | None = None
+        self._maintenance = wiring.maintenance
+        self._maintenance_task: asyncio.Task[None] | None = None
 
     async def start(self) -> None:
         await self.broker.start()
         self._relay_task = asyncio.create_task(self.relay.run(), name="outbox-relay")
         for consumer in self.consumers:
             await consumer.start()
+        if self._maintenance is not None:
+            self._maintenance_task = asyncio.create_task(self._maintain(), name="maintenance")
+
+    async def _maintain(self) -> None:
+        assert self._maintenance is not None
+        while True:
+            try:
+                await self._maintenance(self.engine)
+            except Exception:
+                log.exception("maintenance pass failed; trying again next time")
+            await asyncio.sleep(self.settings.maintenance_interval_seconds)
 
     @property
     def consuming(self) -> bool:
@@ -85,6 +100,11 @@ class Runtime:
         or database that no longer answers cannot keep the process from ending."""
         for consumer in self.consumers:
             await _bounded("stopping a consumer", consumer.stop())
+        for task in (self._maintenance_task,):
+            if task is not None:
+                task.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await _bounded("stopping maintenance", task)
         if self._relay_task is not None:
             self._relay_task.cancel()
             with contextlib.suppress(asyncio.CancelledError):

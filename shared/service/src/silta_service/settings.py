@@ -2,8 +2,15 @@
 
 from __future__ import annotations
 
-from pydantic import Field
+from typing import Literal, Self
+
+from pydantic import Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings
+
+DEVELOPMENT_DATA_KEY_ID = "dev"
+DEVELOPMENT_DATA_KEY = "c2lsdGEtZGV2ZWxvcG1lbnQtb25seS1kYXRhLWtleSE="
+"""base64 of 32 bytes: encrypts identity codes in development and tests; refused in production."""
+DEVELOPMENT_CLIENT_KEY_SECRET = "silta-development-client-key"  # noqa: S105 - refused in production
 
 
 class ServiceSettings(BaseSettings):
@@ -49,3 +56,46 @@ class ServiceSettings(BaseSettings):
             "are suppressed. At least 5: it can be raised, never lowered."
         ),
     )
+
+    # --- Data protection: encryption at rest, retention, access log (issue 4, items 5-6) ---
+    environment: Literal["development", "production"] = Field(
+        "development",
+        description="`production` refuses the development keys and secrets.",
+    )
+    client_key_secret: SecretStr = Field(
+        SecretStr(DEVELOPMENT_CLIENT_KEY_SECRET),
+        description="Key of the keyed hash (HMAC-SHA-256) of the identity code that finds a "
+        "client's referrals, statements and access log entries without decrypting anything.",
+    )
+    data_keys: dict[str, SecretStr] = Field(
+        default_factory=lambda: {DEVELOPMENT_DATA_KEY_ID: SecretStr(DEVELOPMENT_DATA_KEY)},
+        description="Keys that encrypt identity codes at rest (AES-256-GCM), as a JSON object "
+        "key id -> base64 of 32 random bytes. Older keys stay here until `reencrypt` has run.",
+    )
+    data_key_current: str = Field(
+        DEVELOPMENT_DATA_KEY_ID, description="Id of the key in `data_keys` new values use."
+    )
+    retention_days: int = Field(
+        365,
+        ge=1,
+        description="Days after a referral closed (completed, rejected, forwarded, cancelled) "
+        "before its content is purged; the tracking record stays.",
+    )
+    maintenance_interval_seconds: float = Field(
+        300.0,
+        gt=0,
+        description="How often the service purges expired content and empties sent messages.",
+    )
+
+    @model_validator(mode="after")
+    def _data_protection_keys(self) -> Self:
+        if self.data_key_current not in self.data_keys:
+            raise ValueError("data_key_current names no key in data_keys")
+        if self.environment == "production":
+            if self.client_key_secret.get_secret_value() == DEVELOPMENT_CLIENT_KEY_SECRET:
+                raise ValueError("production needs its own client_key_secret")
+            if any(
+                key.get_secret_value() == DEVELOPMENT_DATA_KEY for key in self.data_keys.values()
+            ):
+                raise ValueError("production refuses the development data key")
+        return self

@@ -13,6 +13,7 @@ from silta_schemas.cancellation import CancellationRequest
 from silta_schemas.lifecycle import TransitionNotAllowed
 from silta_schemas.referrals import ReferralRequest
 from silta_schemas.status import ReferralStatus
+from silta_service.access_log import ActorDep
 from silta_service.deadlines import is_overdue
 from silta_service.problems import (
     FieldError,
@@ -75,6 +76,10 @@ class ReferralView(ReferralSummary):
         default=None,
         description="The client's responsible worker at the county, as named last, if any.",
     )
+    purged_at: datetime | None = Field(
+        default=None,
+        description="When retention purged the referral's content (the tracking record stays).",
+    )
 
 
 class ReferralPage(BaseModel):
@@ -117,6 +122,7 @@ def _view(record: ReferralRecord) -> ReferralView:
         final_county_code=chain[-1].county_code,
         cancellation=cancellation,
         history=history,
+        purged_at=record.purged_at,
     )
 
 
@@ -159,6 +165,7 @@ _EXAMPLES = {
 )
 async def create_referral(
     runtime: RuntimeDep,
+    actor: ActorDep,
     response: Response,
     referral: Annotated[ReferralRequest, Body(openapi_examples=_EXAMPLES)],
     idempotency_key: Annotated[
@@ -178,7 +185,7 @@ async def create_referral(
         raise rule_broken("forwarded_from", "forwarded_from.not_allowed", message)
     try:
         record, created = await service.submit_referral(
-            runtime.engine, settings, referral, idempotency_key
+            runtime.engine, settings, referral, idempotency_key, actor=actor
         )
     except service.DuplicateReferral as duplicate:
         href = f"/v1/referrals/{duplicate.existing_id}"
@@ -220,8 +227,8 @@ async def create_referral(
     summary="A referral's current status and whole history",
     responses=problem_responses(404, 422),
 )
-async def read_referral(runtime: RuntimeDep, referral_id: UUID) -> ReferralView:
-    record = await service.get_referral(runtime.engine, referral_id)
+async def read_referral(runtime: RuntimeDep, actor: ActorDep, referral_id: UUID) -> ReferralView:
+    record = await service.get_referral(runtime.engine, referral_id, actor)
     if record is None:
         raise not_found("referral")
     view = _view(record)
@@ -260,6 +267,7 @@ async def list_referrals(runtime: RuntimeDep, query: ListQueryDep) -> ReferralPa
 )
 async def cancel_referral(
     runtime: RuntimeDep,
+    actor: ActorDep,
     referral_id: UUID,
     request: Annotated[
         CancellationRequest,
@@ -267,7 +275,9 @@ async def cancel_referral(
     ],
 ) -> ReferralView:
     try:
-        await cancellation.cancel_referral(runtime.engine, referral_id, request)
+        settings = runtime.settings
+        assert isinstance(settings, KelaSettings)
+        await cancellation.cancel_referral(runtime.engine, settings, referral_id, request, actor)
     except cancellation.ReferralNotFound:
         raise not_found("referral") from None
     except TransitionNotAllowed as error:

@@ -10,6 +10,7 @@ from fastapi import APIRouter, Body, Query
 from pydantic import BaseModel, Field
 from silta_schemas import examples
 from silta_schemas.statements import Statement, StatementSearch
+from silta_service.access_log import ActorDep
 from silta_service.problems import (
     not_found,
     problem_responses,
@@ -66,6 +67,7 @@ _EXAMPLES = {
 )
 async def search_statements(
     runtime: RuntimeDep,
+    actor: ActorDep,
     search: Annotated[StatementSearch, Body(openapi_examples=_EXAMPLES)],
     limit: Annotated[int, Query(ge=1, le=500, description="Page size.")] = 100,
     offset: Annotated[int, Query(ge=0, description="Items to skip.")] = 0,
@@ -73,7 +75,7 @@ async def search_statements(
     settings = runtime.settings
     assert isinstance(settings, KelaSettings)
     records = await service.search_statements(
-        runtime.engine, settings, search.identity_code, limit=limit, offset=offset
+        runtime.engine, settings, search.identity_code, limit=limit, offset=offset, actor=actor
     )
     return StatementPage(items=[_view(record) for record in records])
 
@@ -84,8 +86,10 @@ async def search_statements(
     summary="One statement of social work",
     responses=problem_responses(404, 422),
 )
-async def read_statement(runtime: RuntimeDep, statement_id: UUID) -> StatementView:
-    record = await service.get_statement(runtime.engine, statement_id)
+async def read_statement(runtime: RuntimeDep, actor: ActorDep, statement_id: UUID) -> StatementView:
+    settings = runtime.settings
+    assert isinstance(settings, KelaSettings)
+    record = await service.get_statement(runtime.engine, settings, statement_id, actor)
     if record is None:
         raise not_found("statement")
     return _view(record)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from silta_service.protection import ProtectedField
 from silta_service.workers import add_responsible_workers
 from sqlalchemy import JSON, Column, DateTime, Index, String, Table
 
@@ -26,3 +27,6 @@ statements = Table(
 
 responsible_workers = add_responsible_workers(metadata)
 """Every naming of a referral's responsible worker, as the county announced it."""
+
+STATEMENT_CODE = ProtectedField(statements, "statement_id", client_key_column="client_key")
+"""The client's identity code in a stored statement: encrypted, bound to the statement's id."""

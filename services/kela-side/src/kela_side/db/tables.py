@@ -5,7 +5,9 @@ from __future__ import annotations
 from silta_messaging.tables import add_messaging_tables
 from silta_schemas.lifecycle import is_open
 from silta_schemas.status import ReferralStatus
+from silta_service.access_log import add_access_log
 from silta_service.directory import add_directory_entries
+from silta_service.protection import ProtectedField
 from silta_service.tracking import add_status_history
 from sqlalchemy import (
     JSON,
@@ -60,6 +62,8 @@ referrals = Table(
     Column("forwarded_to_id", String(36), nullable=True),
     Column("cancelled_at", DateTime(timezone=True), nullable=True),
     Column("cancellation_reason", Text, nullable=True),
+    # When retention purged the payload (JSON null since): the tracking record stays.
+    Column("purged_at", DateTime(timezone=True), nullable=True),
     Column("created_at", DateTime(timezone=True), nullable=False),
     Column("updated_at", DateTime(timezone=True), nullable=False),
     Index("ix_referrals_status_created", "status", "created_at"),
@@ -70,3 +74,7 @@ referrals = Table(
 
 status_history = add_status_history(metadata)
 directory_entries = add_directory_entries(metadata)
+access_log = add_access_log(metadata)
+
+REFERRAL_CODE = ProtectedField(referrals, "id", client_key_column="client_key")
+"""The client's identity code in a stored referral: encrypted, bound to the referral's id."""

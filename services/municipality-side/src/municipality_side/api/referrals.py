@@ -13,6 +13,7 @@ from silta_schemas import examples
 from silta_schemas.lifecycle import TransitionNotAllowed
 from silta_schemas.referrals import ReferralRequest
 from silta_schemas.status import StatusUpdate
+from silta_service.access_log import ActorDep
 from silta_service.deadlines import is_overdue
 from silta_service.problems import (
     not_found,
@@ -40,7 +41,12 @@ class InboxItem(ReferralSummaryBase):
 
 
 class ReferralView(InboxItem):
-    referral: ReferralRequest = Field(description="The referral as Kela sent it.")
+    referral: ReferralRequest | None = Field(
+        description="The referral as Kela sent it; null once retention purged it."
+    )
+    purged_at: datetime | None = Field(
+        None, description="When retention purged the referral's content (the record stays)."
+    )
     history: list[StatusChangeView] = Field(description="Every status change, oldest first.")
 
 
@@ -67,14 +73,19 @@ def _view(record: service.ReferralRecord) -> ReferralView:
     return ReferralView(
         **_item(record),
         referral=record.payload,
+        purged_at=record.purged_at,
         history=[StatusChangeView.model_validate(c, from_attributes=True) for c in record.history],
     )
 
 
-def _served(runtime: RuntimeDep) -> frozenset[str]:
+def _settings(runtime: RuntimeDep) -> MunicipalitySettings:
     settings = runtime.settings
     assert isinstance(settings, MunicipalitySettings)
-    return settings.served_counties
+    return settings
+
+
+def _served(runtime: RuntimeDep) -> frozenset[str]:
+    return _settings(runtime).served_counties
 
 
 @router.get(
@@ -103,11 +114,9 @@ async def list_inbox(
     return Inbox(items=[InboxItem(**_item(record)) for record in records])
 
 
-async def _get(runtime: RuntimeDep, referral_id: UUID) -> service.ReferralRecord:
-    record = await service.get_referral(runtime.engine, referral_id)
-    if record is None or record.county_code not in _served(runtime):
+async def _check_served(runtime: RuntimeDep, referral_id: UUID) -> None:
+    if await service.county_of(runtime.engine, referral_id) not in _served(runtime):
         raise not_found("referral")
-    return record
 
 
 @router.get(
@@ -116,8 +125,11 @@ async def _get(runtime: RuntimeDep, referral_id: UUID) -> service.ReferralRecord
     summary="A referral: what Kela sent, its status and its whole history",
     responses=problem_responses(404, 422),
 )
-async def read_referral(runtime: RuntimeDep, referral_id: UUID) -> ReferralView:
-    return _view(await _get(runtime, referral_id))
+async def read_referral(runtime: RuntimeDep, actor: ActorDep, referral_id: UUID) -> ReferralView:
+    record = await service.get_referral(runtime.engine, _settings(runtime), referral_id, actor)
+    if record is None:
+        raise not_found("referral")
+    return _view(record)
 
 
 _STATUS_EXAMPLES = {
@@ -141,12 +153,15 @@ _STATUS_EXAMPLES = {
 )
 async def post_status(
     runtime: RuntimeDep,
+    actor: ActorDep,
     referral_id: UUID,
     update: Annotated[StatusUpdate, Body(openapi_examples=_STATUS_EXAMPLES)],
 ) -> ReferralView:
-    await _get(runtime, referral_id)
+    await _check_served(runtime, referral_id)
     try:
-        record = await service.change_status(runtime.engine, referral_id, update)
+        record = await service.change_status(
+            runtime.engine, _settings(runtime), referral_id, update, actor
+        )
     except TransitionNotAllowed as error:
         raise transition_not_allowed(error) from None
     except PydanticCustomError as error:

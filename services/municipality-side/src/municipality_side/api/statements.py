@@ -10,6 +10,7 @@ from fastapi import APIRouter, Body, Header, Query, Response
 from pydantic import BaseModel, Field
 from silta_schemas import examples
 from silta_schemas.statements import Statement, StatementRequest, StatementTopic
+from silta_service.access_log import ActorDep
 from silta_service.problems import (
     idempotency_key_reused,
     not_found,
@@ -61,10 +62,14 @@ def _summary(record: service.StatementRecord) -> dict[str, Any]:
     }
 
 
-def _served(runtime: RuntimeDep) -> frozenset[str]:
+def _settings(runtime: RuntimeDep) -> MunicipalitySettings:
     settings = runtime.settings
     assert isinstance(settings, MunicipalitySettings)
-    return settings.served_counties
+    return settings
+
+
+def _served(runtime: RuntimeDep) -> frozenset[str]:
+    return _settings(runtime).served_counties
 
 
 _EXAMPLES = {
@@ -98,6 +103,7 @@ _EXAMPLES = {
 )
 async def send_statement(
     runtime: RuntimeDep,
+    actor: ActorDep,
     response: Response,
     statement: Annotated[StatementRequest, Body(openapi_examples=_EXAMPLES)],
     idempotency_key: Annotated[
@@ -112,7 +118,12 @@ async def send_statement(
 ) -> StatementSummary:
     try:
         record, created = await service.submit_statement(
-            runtime.engine, _served(runtime), statement, idempotency_key
+            runtime.engine,
+            _served(runtime),
+            statement,
+            idempotency_key,
+            settings=_settings(runtime),
+            actor=actor,
         )
     except Refused as refused:
         raise rule_broken(refused.field, refused.rule, refused.message) from None
@@ -156,8 +167,8 @@ async def list_statements(
     summary="A statement as sent, and whether Kela has acknowledged receipt",
     responses=problem_responses(404, 422),
 )
-async def read_statement(runtime: RuntimeDep, statement_id: UUID) -> StatementView:
-    record = await service.get_statement(runtime.engine, statement_id)
-    if record is None or record.county_code not in _served(runtime):
+async def read_statement(runtime: RuntimeDep, actor: ActorDep, statement_id: UUID) -> StatementView:
+    record = await service.get_statement(runtime.engine, _settings(runtime), statement_id, actor)
+    if record is None:
         raise not_found("statement")
     return StatementView(**_summary(record), statement=record.statement)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from silta_service.protection import ProtectedField
 from silta_service.workers import add_responsible_workers
 from sqlalchemy import JSON, Column, DateTime, Index, String, Table
 
@@ -13,6 +14,8 @@ statements = Table(
     Column("statement_id", String(36), primary_key=True),
     Column("county_code", String(2), nullable=False),
     Column("referral_id", String(36), nullable=True),
+    # A keyed hash of the client's identity code (the code itself is encrypted in payload).
+    Column("client_key", String(64), nullable=True),
     Column("payload", JSON, nullable=False),
     Column("made_at", DateTime(timezone=True), nullable=False),
     Column("sent_at", DateTime(timezone=True), nullable=False),
@@ -25,3 +28,6 @@ statements = Table(
 
 responsible_workers = add_responsible_workers(metadata)
 """Every naming of a referral's responsible worker."""
+
+STATEMENT_CODE = ProtectedField(statements, "statement_id", client_key_column="client_key")
+"""The client's identity code in a stored statement: encrypted, bound to the statement's id."""

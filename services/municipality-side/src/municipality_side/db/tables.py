@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 from silta_messaging.tables import add_messaging_tables
+from silta_service.access_log import add_access_log
 from silta_service.directory import add_directory_entries
+from silta_service.protection import ProtectedField
 from silta_service.tracking import add_status_history
 from sqlalchemy import (
     JSON,
@@ -37,9 +39,18 @@ referrals = Table(
     Column("updated_at", DateTime(timezone=True), nullable=False),
     Column("due_at", DateTime(timezone=True), nullable=True),
     Column("child_welfare", Boolean, nullable=False, server_default=false()),
+    # A keyed hash of the client's identity code (the code itself is encrypted in payload).
+    Column("client_key", String(64), nullable=True),
+    # When retention purged the payload (JSON null since): the tracking record stays.
+    Column("purged_at", DateTime(timezone=True), nullable=True),
     Index("ix_referrals_county_status", "county_code", "status", "received_at"),
     Index("ix_referrals_due", "due_at"),
+    Index("ix_referrals_client_key", "client_key"),
 )
 
 status_history = add_status_history(metadata)
 directory_entries = add_directory_entries(metadata)
+access_log = add_access_log(metadata)
+
+REFERRAL_CODE = ProtectedField(referrals, "id", client_key_column="client_key")
+"""The client's identity code in a stored referral: encrypted, bound to the referral's id."""

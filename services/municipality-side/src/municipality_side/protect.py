@@ -1,0 +1,29 @@
+"""Municipality side data protection commands.
+
+``python -m municipality_side.protect reencrypt|verify-access-log|purge``
+"""
+
+from __future__ import annotations
+
+import sys
+
+from silta_service.data_commands import run
+from silta_service.protection import ProtectedField
+from silta_service.retention import RetentionTables
+
+from municipality_side.db.statements import STATEMENT_CODE
+from municipality_side.db.tables import REFERRAL_CODE, access_log, messaging, referrals
+from municipality_side.settings import MunicipalitySettings
+
+PROTECTED: dict[str, ProtectedField] = {"referrals": REFERRAL_CODE, "statements": STATEMENT_CODE}
+"""Every place this side stores an identity code (encrypted)."""
+
+RETENTION = RetentionTables(referrals=referrals, outbox=messaging.outbox, access_log=access_log)
+
+
+def main(argv: list[str] | None = None) -> int:
+    return run(argv, MunicipalitySettings(), PROTECTED, access_log, RETENTION)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
