@@ -8,6 +8,7 @@ from silta_messaging.topology import COUNTY_EXCHANGE, ConsumerQueue
 from silta_schemas.codes import MessageKind
 from silta_schemas.parties import KELA
 from silta_service.app import create_app
+from silta_service.authorisation import Side
 from silta_service.db import create_engine
 from silta_service.directory import directory_receiver, directory_router
 from silta_service.runtime import BusWiring, Runtime
@@ -63,6 +64,7 @@ def build_app(settings: ServiceSettings | None = None) -> FastAPI:
             "where it was forwarded) as the county acknowledges it."
         ),
         runtime_factory=runtime,
+        side=Side.KELA,
         routers=[
             referrals.router,
             statements_api.router,

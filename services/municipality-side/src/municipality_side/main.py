@@ -9,6 +9,7 @@ from silta_schemas.codes import MessageKind
 from silta_schemas.envelope import ALL_COUNTIES
 from silta_schemas.parties import county_organisation
 from silta_service.app import create_app
+from silta_service.authorisation import Side
 from silta_service.db import create_engine
 from silta_service.directory import KELA_DIRECTORY_KEY, directory_receiver, directory_router
 from silta_service.runtime import BusWiring, Runtime
@@ -81,6 +82,7 @@ def build_app(settings: ServiceSettings | None = None) -> FastAPI:
             "referrals here, track them and answer with status acknowledgements."
         ),
         runtime_factory=runtime,
+        side=Side.MUNICIPALITY,
         routers=[
             referrals.router,
             workers_api.router,

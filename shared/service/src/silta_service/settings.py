@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Literal
+
 from pydantic import Field
 from pydantic_settings import BaseSettings
 
@@ -48,4 +50,26 @@ class ServiceSettings(BaseSettings):
             "Smallest number of referrals a cell of GET /v1/stats may describe; smaller ones "
             "are suppressed. At least 5: it can be raised, never lowered."
         ),
+    )
+
+    # --- authentication (silta_service.auth) ---------------------------------------------
+    environment: Literal["development", "production"] = Field(
+        "development",
+        description="`production` refuses to start with development keys (kid `silta-dev-…`) "
+        "or the development issuer.",
+    )
+    auth_jwks: str = Field(
+        "var/dev-jwks.json",
+        description="Where the token verification keys are: a JWKS file path or an https URL "
+        "(cached). The default is the development issuer's (python -m silta_service.dev_tokens).",
+    )
+    auth_jwks_cache_seconds: float = Field(
+        300.0, gt=0, description="How long the JWKS is cached before it is read again."
+    )
+    auth_issuer: str = Field("silta-dev-issuer", description="The tokens' expected `iss`.")
+    auth_audience: str = Field(
+        "silta", description="The tokens' expected `aud`; each side has its own default."
+    )
+    auth_leeway_seconds: int = Field(
+        30, ge=0, le=300, description="Clock skew allowed when checking `exp`, `nbf`, `iat`."
     )

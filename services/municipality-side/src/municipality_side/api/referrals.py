@@ -23,7 +23,7 @@ from silta_service.problems import (
 from silta_service.views import ListQueryDep, ReferralSummaryBase, RuntimeDep, StatusChangeView
 
 from municipality_side import service
-from municipality_side.settings import MunicipalitySettings
+from municipality_side.api.scope import VisibleCounties
 
 router = APIRouter(prefix="/v1/referrals", tags=["referrals"])
 
@@ -71,12 +71,6 @@ def _view(record: service.ReferralRecord) -> ReferralView:
     )
 
 
-def _served(runtime: RuntimeDep) -> frozenset[str]:
-    settings = runtime.settings
-    assert isinstance(settings, MunicipalitySettings)
-    return settings.served_counties
-
-
 @router.get(
     "",
     response_model=Inbox,
@@ -85,6 +79,7 @@ def _served(runtime: RuntimeDep) -> frozenset[str]:
 )
 async def list_inbox(
     runtime: RuntimeDep,
+    counties: VisibleCounties,
     query: ListQueryDep,
     child_welfare: Annotated[
         bool | None,
@@ -93,7 +88,7 @@ async def list_inbox(
 ) -> Inbox:
     records = await service.list_inbox(
         runtime.engine,
-        counties=_served(runtime),
+        counties=counties,
         status=query.status,
         limit=query.limit,
         offset=query.offset,
@@ -103,9 +98,11 @@ async def list_inbox(
     return Inbox(items=[InboxItem(**_item(record)) for record in records])
 
 
-async def _get(runtime: RuntimeDep, referral_id: UUID) -> service.ReferralRecord:
+async def _get(
+    runtime: RuntimeDep, referral_id: UUID, counties: frozenset[str]
+) -> service.ReferralRecord:
     record = await service.get_referral(runtime.engine, referral_id)
-    if record is None or record.county_code not in _served(runtime):
+    if record is None or record.county_code not in counties:
         raise not_found("referral")
     return record
 
@@ -116,8 +113,10 @@ async def _get(runtime: RuntimeDep, referral_id: UUID) -> service.ReferralRecord
     summary="A referral: what Kela sent, its status and its whole history",
     responses=problem_responses(404, 422),
 )
-async def read_referral(runtime: RuntimeDep, referral_id: UUID) -> ReferralView:
-    return _view(await _get(runtime, referral_id))
+async def read_referral(
+    runtime: RuntimeDep, counties: VisibleCounties, referral_id: UUID
+) -> ReferralView:
+    return _view(await _get(runtime, referral_id, counties))
 
 
 _STATUS_EXAMPLES = {
@@ -141,10 +140,11 @@ _STATUS_EXAMPLES = {
 )
 async def post_status(
     runtime: RuntimeDep,
+    counties: VisibleCounties,
     referral_id: UUID,
     update: Annotated[StatusUpdate, Body(openapi_examples=_STATUS_EXAMPLES)],
 ) -> ReferralView:
-    await _get(runtime, referral_id)
+    await _get(runtime, referral_id, counties)
     try:
         record = await service.change_status(runtime.engine, referral_id, update)
     except TransitionNotAllowed as error:

@@ -19,8 +19,8 @@ from silta_service.problems import (
 from silta_service.views import RuntimeDep
 
 from municipality_side import statements as service
+from municipality_side.api.scope import VisibleCounties
 from municipality_side.domain.statements import Refused
-from municipality_side.settings import MunicipalitySettings
 
 router = APIRouter(prefix="/v1/statements", tags=["statements"])
 
@@ -61,12 +61,6 @@ def _summary(record: service.StatementRecord) -> dict[str, Any]:
     }
 
 
-def _served(runtime: RuntimeDep) -> frozenset[str]:
-    settings = runtime.settings
-    assert isinstance(settings, MunicipalitySettings)
-    return settings.served_counties
-
-
 _EXAMPLES = {
     "statement": {
         "summary": "A statement on a move and the decision period",
@@ -98,6 +92,7 @@ _EXAMPLES = {
 )
 async def send_statement(
     runtime: RuntimeDep,
+    counties: VisibleCounties,
     response: Response,
     statement: Annotated[StatementRequest, Body(openapi_examples=_EXAMPLES)],
     idempotency_key: Annotated[
@@ -112,7 +107,7 @@ async def send_statement(
 ) -> StatementSummary:
     try:
         record, created = await service.submit_statement(
-            runtime.engine, _served(runtime), statement, idempotency_key
+            runtime.engine, counties, statement, idempotency_key
         )
     except Refused as refused:
         raise rule_broken(refused.field, refused.rule, refused.message) from None
@@ -134,6 +129,7 @@ async def send_statement(
 )
 async def list_statements(
     runtime: RuntimeDep,
+    counties: VisibleCounties,
     received_by_kela: Annotated[
         bool | None, Query(description="Only those Kela has (true) or has not (false) received.")
     ] = None,
@@ -142,7 +138,7 @@ async def list_statements(
 ) -> StatementPage:
     records = await service.list_statements(
         runtime.engine,
-        counties=_served(runtime),
+        counties=counties,
         received_by_kela=received_by_kela,
         limit=limit,
         offset=offset,
@@ -156,8 +152,10 @@ async def list_statements(
     summary="A statement as sent, and whether Kela has acknowledged receipt",
     responses=problem_responses(404, 422),
 )
-async def read_statement(runtime: RuntimeDep, statement_id: UUID) -> StatementView:
+async def read_statement(
+    runtime: RuntimeDep, counties: VisibleCounties, statement_id: UUID
+) -> StatementView:
     record = await service.get_statement(runtime.engine, statement_id)
-    if record is None or record.county_code not in _served(runtime):
+    if record is None or record.county_code not in counties:
         raise not_found("statement")
     return StatementView(**_summary(record), statement=record.statement)
