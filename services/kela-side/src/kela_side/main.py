@@ -10,6 +10,7 @@ from silta_schemas.parties import KELA
 from silta_service.app import create_app
 from silta_service.authorisation import Side
 from silta_service.db import create_engine
+from silta_service.dead_letters import dead_letters_router
 from silta_service.directory import directory_receiver, directory_router
 from silta_service.runtime import BusWiring, Runtime
 from silta_service.settings import ServiceSettings
@@ -70,5 +71,6 @@ def build_app(settings: ServiceSettings | None = None) -> FastAPI:
             statements_api.router,
             directory_router(tables.directory_entries, messaging.outbox, editable=KELA_PART),
             stats_router(referrals_table, status_history, "created_at"),
+            dead_letters_router([config.queue_name]),
         ],
     )
