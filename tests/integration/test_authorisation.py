@@ -62,6 +62,7 @@ class Both:
     kela_app: FastAPI
     municipality_app: FastAPI
     issuer: DevIssuer
+    kela_queue: str
 
     def token(self, side: Side, role: Role, county: str = "11") -> dict[str, str]:
         """A user with one role, of the organisation that role belongs to."""
@@ -102,7 +103,9 @@ async def both(tmp_path: Path, amqp_url: str, dev_issuer: DevIssuer) -> AsyncIte
     municipality_app = build_municipality(municipality_settings)
     try:
         async with serving(kela_app) as kela, serving(municipality_app) as municipality:
-            both = Both(kela, municipality, kela_app, municipality_app, dev_issuer)
+            both = Both(
+                kela, municipality, kela_app, municipality_app, dev_issuer, kela_settings.queue_name
+            )
 
             async def ready() -> bool:
                 answers = [await kela.get("/readyz"), await municipality.get("/readyz")]
@@ -365,3 +368,48 @@ def _without_org(issuer: DevIssuer) -> str:
     )
     del claims["org"]
     return jwt.encode(claims, issuer.private_key, algorithm="ES256", headers={"kid": issuer.kid})
+
+
+async def test_operations_peek_at_dead_letters_without_taking_them(
+    both: Both, amqp_url: str
+) -> None:
+    import aio_pika
+
+    ids = [f"poison-{uuid.uuid4().hex[:8]}" for _ in range(3)]
+    connection = await aio_pika.connect(amqp_url)
+    try:
+        channel = await connection.channel(publisher_confirms=True)
+        exchange = await channel.get_exchange("silta.county")
+        for message_id in ids:
+            await exchange.publish(
+                aio_pika.Message(b"{not json 131052-308T", message_id=message_id, type="statement"),
+                routing_key="statement.11",
+            )
+    finally:
+        await connection.close()
+    operations = both.token(Side.KELA, Role.OPERATIONS)
+
+    async def parked() -> dict[str, Any]:
+        answer = await both.kela.get("/v1/ops/dead-letters?limit=2", headers=operations)
+        assert answer.status_code == 200, answer.text
+        queues: dict[str, Any] = answer.json()["queues"][0]
+        return queues
+
+    async def all_parked() -> bool:  # counted apart: a peek while parking may reorder
+        async with await aio_pika.connect(amqp_url) as connection:
+            channel = await connection.channel()
+            queue = await channel.declare_queue(f"{both.kela_queue}.parked", passive=True)
+            return queue.declaration_result.message_count == 3
+
+    await eventually(all_parked)
+    for _ in range(3):  # peeking again and again: the same messages, the same order
+        queue = await parked()
+        assert queue["count"] == 3
+        assert queue["peeked"] is True
+        assert [m["message_id"] for m in queue["messages"]] == ids[:2]
+        assert queue["messages"][0]["kind"] == "statement"
+        assert queue["messages"][0]["reason"]
+        assert queue["messages"][0]["original_routing_key"] == "statement.11"
+    answer = await both.kela.get("/v1/ops/dead-letters", headers=operations)
+    assert "131052-308T" not in answer.text  # never the body
+    assert [m["message_id"] for m in answer.json()["queues"][0]["messages"]] == ids

@@ -2,10 +2,16 @@
 
 For each of this side's parking queues: how many messages wait there and, for the first ones,
 their id, kind, the reason and detail headers (rule ids and field paths, never values) and the
-routing key they came with. Peeking takes the messages unacknowledged (``basic.get``) and
-returns them all with one ``basic.nack(multiple, requeue)``, so none is lost and their order is
-kept; if the process dies in between, the broker returns them the same way. Parking queues have
-no delivery limit, so peeking never moves a message on. One peek at a time per process.
+routing key they came with.
+
+Peeking takes the messages unacknowledged (``basic.get``) and returns them with one
+``basic.nack(multiple, requeue)``, so none is lost (if the process dies in between, the broker
+returns them too). A quorum queue puts returned messages at its *back*, so a peek takes every
+message in the queue, not just the first ``limit``: returned together, in order, they are again
+the whole queue in the same order. Only a message parked during the milliseconds of a peek can
+end up ahead of them. A queue holding more than :data:`PEEK_AT_MOST` messages is only counted.
+Parking queues have no delivery limit, so peeking never moves a message on. One peek at a time
+per process.
 """
 
 from __future__ import annotations
@@ -31,6 +37,8 @@ from silta_service.problems import ProblemError, problem_responses
 from silta_service.views import RuntimeDep
 
 PEEK_TIMEOUT = 10.0
+PEEK_AT_MOST = 1000
+"""Above this many parked messages a queue is only counted (peeking reads them all)."""
 
 
 class ParkedMessage(BaseModel):
@@ -49,6 +57,10 @@ class ParkedMessage(BaseModel):
 class ParkingQueue(BaseModel):
     queue: str = Field(description="The parking queue.")
     count: int = Field(description="Messages waiting in it.")
+    peeked: bool = Field(
+        description="False when too many messages wait to read them without reordering them: "
+        "then only the count is given."
+    )
     messages: list[ParkedMessage] = Field(description="The first ones, oldest first.")
 
 
@@ -95,11 +107,13 @@ async def peek(
         try:
             queue = await channel.declare_queue(queue_name, passive=True)
         except aio_pika.exceptions.ChannelClosed:  # not declared (yet): nothing parked
-            return ParkingQueue(queue=queue_name, count=0, messages=[])
+            return ParkingQueue(queue=queue_name, count=0, peeked=True, messages=[])
         count = int(queue.declaration_result.message_count or 0)
+        if count > PEEK_AT_MOST:
+            return ParkingQueue(queue=queue_name, count=count, peeked=False, messages=[])
         taken: list[AbstractIncomingMessage] = []
         try:
-            while len(taken) < min(limit, count):
+            while len(taken) <= PEEK_AT_MOST:  # all of them: see the module's docstring
                 message = await queue.get(no_ack=False, fail=False)
                 if message is None:
                     break
@@ -108,7 +122,10 @@ async def peek(
             if taken:  # all back, in order, in one command
                 await taken[-1].nack(multiple=True, requeue=True)
         return ParkingQueue(
-            queue=queue_name, count=count, messages=[_metadata(message) for message in taken]
+            queue=queue_name,
+            count=max(count, len(taken)),
+            peeked=True,
+            messages=[_metadata(message) for message in taken[:limit]],
         )
     finally:
         with contextlib.suppress(Exception):
