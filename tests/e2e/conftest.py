@@ -314,6 +314,8 @@ class Silta:
     municipality: ServiceProcess
     kela_http: httpx.AsyncClient
     municipality_http: httpx.AsyncClient
+    issuer: DevIssuer | None = None
+    """The development issuer both services trust in this run."""
 
     @property
     def processes(self) -> tuple[ServiceProcess, ServiceProcess]:
@@ -514,7 +516,7 @@ async def running_silta(
         await asyncio.gather(
             _wait_ready(kela, kela_http, bus), _wait_ready(municipality, municipality_http, bus)
         )
-        yield Silta(kela, municipality, kela_http, municipality_http)
+        yield Silta(kela, municipality, kela_http, municipality_http, issuer)
     finally:
         for client in clients:
             await client.aclose()

@@ -41,7 +41,7 @@ def create_app(
     app.include_router(health.router)
     for router in routers:  # every /v1 route: a bearer token, and the permission table
         app.include_router(
-            router, dependencies=[Depends(authorise)], responses=problem_responses(401, 403)
+            router, dependencies=[Depends(authorise)], responses=problem_responses(400, 401, 403)
         )
     _register_problem_schema(app)
     return app

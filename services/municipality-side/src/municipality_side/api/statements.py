@@ -16,7 +16,7 @@ from silta_service.problems import (
     problem_responses,
     rule_broken,
 )
-from silta_service.views import RuntimeDep
+from silta_service.views import MAX_OFFSET, RuntimeDep
 
 from municipality_side import statements as service
 from municipality_side.api.scope import VisibleCounties
@@ -134,7 +134,7 @@ async def list_statements(
         bool | None, Query(description="Only those Kela has (true) or has not (false) received.")
     ] = None,
     limit: Annotated[int, Query(ge=1, le=500, description="Page size.")] = 100,
-    offset: Annotated[int, Query(ge=0, description="Items to skip.")] = 0,
+    offset: Annotated[int, Query(ge=0, le=MAX_OFFSET, description="Items to skip.")] = 0,
 ) -> StatementPage:
     records = await service.list_statements(
         runtime.engine,
