@@ -76,7 +76,12 @@ async def test_both_services_answer_as_documented(silta: Any, tmp_path: Path) ->
             str(tmp_path / process.name),
         ]
         result = await asyncio.to_thread(
-            subprocess.run, command, capture_output=True, text=True, timeout=600
+            subprocess.run,
+            command,
+            capture_output=True,
+            text=True,
+            timeout=600,
+            cwd=tmp_path,  # its cache goes there, not into the repository
         )
         if result.returncode != 0:
             failures.append(
