@@ -12,7 +12,7 @@ STAMP := $(VENV)/.installed
 PACKAGES := shared/schemas shared/messaging shared/service services/kela-side services/municipality-side
 PYPROJECTS := pyproject.toml $(addsuffix /pyproject.toml,$(PACKAGES))
 # Development tools no package depends on; versions come from constraints.txt.
-DEV_TOOLS := ruff mypy pytest pytest-asyncio hypothesis httpx PyYAML
+DEV_TOOLS := ruff mypy pytest pytest-asyncio hypothesis httpx PyYAML schemathesis
 # Only the directories that exist (ruff fails on missing paths).
 LINT_PATHS := $(wildcard shared services tests bench infra tools)
 

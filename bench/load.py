@@ -21,6 +21,7 @@ from silta_schemas.examples import NOTICE_OF_NEED_EXAMPLE
 from silta_schemas.identity import control_character
 
 from bench.databases import DeliveryProbe
+from bench.services import officer_token
 
 if importlib.util.find_spec("sniffio") is None:
     # httpcore tries ``import sniffio`` on every request and, without it, searches sys.path
@@ -109,6 +110,7 @@ async def http_clients(base_url: str, concurrency: int) -> AsyncIterator[list[ht
     one connection per client. On two cores the load generator shares the CPU with the
     system under test, so it must be as cheap as it can be.
     """
+    token = officer_token()
     async with AsyncExitStack() as stack:
         clients = [
             await stack.enter_async_context(
@@ -116,6 +118,7 @@ async def http_clients(base_url: str, concurrency: int) -> AsyncIterator[list[ht
                     base_url=base_url,
                     limits=httpx.Limits(max_connections=1, max_keepalive_connections=1),
                     timeout=60.0,
+                    headers={"Authorization": f"Bearer {token}"},
                 )
             )
             for _ in range(concurrency)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import functools
 import os
 import signal
 import socket
@@ -11,10 +12,13 @@ import sys
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from datetime import timedelta
 from pathlib import Path
 from typing import IO
 
 import httpx
+from silta_service.auth import KELA_AUDIENCE
+from silta_service.dev_tokens import DevIssuer
 
 STOP_TIMEOUT_S = 15.0
 
@@ -24,6 +28,23 @@ def free_port() -> int:
         sock.bind(("127.0.0.1", 0))
         port: int = sock.getsockname()[1]
         return port
+
+
+@functools.cache
+def dev_issuer() -> DevIssuer:
+    """The development issuer under ``var/`` (as ``make run``'s), created if absent."""
+    return DevIssuer.ensure(Path(__file__).resolve().parent.parent / "var")
+
+
+def officer_token() -> str:
+    """A Kela benefit officer's token: the load posts referrals."""
+    return dev_issuer().mint(
+        roles=["kela_benefit_officer"],
+        org="kela",
+        audience=KELA_AUDIENCE,
+        subject="bench",
+        lifetime=timedelta(hours=6),
+    )
 
 
 @dataclass
@@ -63,6 +84,7 @@ class ServiceProcess:
             f"{prefix}QUEUE_NAME": f"silta.{self.name}.inbox",
             f"{prefix}ACCESS_LOG": "false",
             f"{prefix}LOG_LEVEL": "WARNING",
+            f"{prefix}AUTH_JWKS": str(dev_issuer().jwks_path),
             **self.extra_env,
         }
 

@@ -258,6 +258,24 @@ def default_services(env: Mapping[str, str] = os.environ) -> list[Service]:
     return services
 
 
+def development_tokens(env: Mapping[str, str] = os.environ) -> list[str]:
+    """Create the development issuer under ``var/`` if absent (the services' default JWKS);
+    lines with a ready token for each demo role, unless another JWKS is configured."""
+    if any(env.get(f"{prefix}AUTH_JWKS") for prefix in ("KELA_SIDE_", "MUNICIPALITY_SIDE_")):
+        return ["AUTH_JWKS is set: use your issuer's tokens"]
+    from silta_service.dev_tokens import DEMO_USERS, DevIssuer
+
+    issuer = DevIssuer.ensure(ROOT / "var")
+    lines = [
+        f"development tokens (12 h; JWKS {issuer.jwks_path}), send as 'Authorization: Bearer …':"
+    ]
+    sides = {user.role: user for user in DEMO_USERS}
+    for role, token in issuer.demo_tokens().items():
+        where = " + ".join(a.removeprefix("silta-") for a in sides[role].audiences)
+        lines.append(f"token {role} ({where}): {token}")
+    return lines
+
+
 def main() -> int:
     services = default_services()
     (ROOT / "var").mkdir(exist_ok=True)
@@ -265,6 +283,8 @@ def main() -> int:
     for service in services:
         for line in service.info:
             print(f"[run] {line}")
+    for line in development_tokens():
+        print(f"[run] {line}")
     print("[run] RabbitMQ management UI (if the plugin is enabled): http://127.0.0.1:15672/")
     sys.stdout.flush()
     return supervise(services)

@@ -22,6 +22,9 @@ import asyncpg
 import httpx
 import pytest
 from fastapi import FastAPI
+from silta_service.auth import KELA_AUDIENCE, MUNICIPALITY_AUDIENCE
+from silta_service.authorisation import COUNTY_ROLES, KELA_ROLES, Side
+from silta_service.dev_tokens import DevIssuer
 from silta_service.migrations import upgrade
 
 AMQP_HOST = os.environ.get("SILTA_TEST_AMQP_HOST", "127.0.0.1")
@@ -101,12 +104,35 @@ def database_url(request: pytest.FixtureRequest) -> str:
     return url
 
 
+@pytest.fixture(scope="session")
+def dev_issuer(tmp_path_factory: pytest.TempPathFactory) -> DevIssuer:
+    """A development issuer for the session: give its ``jwks_path`` as ``auth_jwks``."""
+    return DevIssuer.ensure(tmp_path_factory.mktemp("dev-issuer"))
+
+
+def full_access_token(issuer: DevIssuer, side: Side) -> str:
+    """A token with every role of ``side``, for the tests of what a service does (the
+    permission matrix is tested on its own, one role at a time)."""
+    if side is Side.KELA:
+        return issuer.mint(roles=sorted(KELA_ROLES), org="kela", audience=KELA_AUDIENCE)
+    return issuer.mint(
+        roles=sorted(COUNTY_ROLES),
+        org="county-11",
+        counties=["11", "90"],  # every county the tests' deployments serve
+        audience=MUNICIPALITY_AUDIENCE,
+    )
+
+
 @asynccontextmanager
-async def serving(app: FastAPI) -> AsyncIterator[httpx.AsyncClient]:
-    """Run ``app`` in-process with its lifespan (relay and consumer included)."""
+async def serving(app: FastAPI, token: str | None = None) -> AsyncIterator[httpx.AsyncClient]:
+    """Run ``app`` in-process with its lifespan (relay and consumer included); the client
+    sends ``token`` as its bearer token."""
+    headers = {"Authorization": f"Bearer {token}"} if token else {}
     async with app.router.lifespan_context(app):
         transport = httpx.ASGITransport(app=app)
-        async with httpx.AsyncClient(transport=transport, base_url="http://silta.test") as client:
+        async with httpx.AsyncClient(
+            transport=transport, base_url="http://silta.test", headers=headers
+        ) as client:
             yield client
 
 

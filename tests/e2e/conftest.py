@@ -32,6 +32,10 @@ import httpx
 import pytest
 from silta_schemas import examples
 from silta_schemas.identity import control_character
+from silta_schemas.routing import COUNTY_CODES
+from silta_service.auth import KELA_AUDIENCE, MUNICIPALITY_AUDIENCE
+from silta_service.authorisation import COUNTY_ROLES, KELA_ROLES
+from silta_service.dev_tokens import DevIssuer
 
 POSTGRES_DSN = os.environ.get("SILTA_TEST_POSTGRES", "postgresql://postgres@127.0.0.1:5432/test")
 
@@ -310,6 +314,8 @@ class Silta:
     municipality: ServiceProcess
     kela_http: httpx.AsyncClient
     municipality_http: httpx.AsyncClient
+    issuer: DevIssuer | None = None
+    """The development issuer both services trust in this run."""
 
     @property
     def processes(self) -> tuple[ServiceProcess, ServiceProcess]:
@@ -415,6 +421,10 @@ class Silta:
         return {process.name: code for process, code in zip(self.processes, codes, strict=True)}
 
 
+def _bearer(token: str) -> dict[str, str]:
+    return {"Authorization": f"Bearer {token}"}
+
+
 async def _wait_ready(process: ServiceProcess, client: httpx.AsyncClient, bus: Bus) -> None:
     async def ready() -> None:
         assert process.running(), (
@@ -445,9 +455,21 @@ async def running_silta(
     counties: str = "",
     log_level: str = "INFO",
 ) -> AsyncIterator[Silta]:
-    """Start both services, wait until both are ready, stop them (SIGTERM) afterwards."""
+    """Start both services, wait until both are ready, stop them (SIGTERM) afterwards.
+
+    Each run has its own development issuer; the HTTP clients carry a token with every role
+    of their side (the permission matrix is tested in-process, one role at a time)."""
     directory.mkdir(parents=True, exist_ok=True)
     run = uuid.uuid4().hex[:8]
+    issuer = DevIssuer.ensure(directory / "auth")
+    served = [code.strip() for code in counties.split(",") if code.strip()] or sorted(COUNTY_CODES)
+    kela_token = issuer.mint(roles=sorted(KELA_ROLES), org="kela", audience=KELA_AUDIENCE)
+    municipality_token = issuer.mint(
+        roles=sorted(COUNTY_ROLES),
+        org=f"county-{served[0]}",
+        counties=served,
+        audience=MUNICIPALITY_AUDIENCE,
+    )
     kela = ServiceProcess(
         name="kela-side",
         module="kela_side",
@@ -458,6 +480,7 @@ async def running_silta(
             "QUEUE_NAME": f"e2e-{run}.kela-side.inbox",
             "ACCESS_LOG": "true",
             "LOG_LEVEL": log_level,
+            "AUTH_JWKS": str(issuer.jwks_path),
         },
         log_path=directory / "kela-side.log",
     )
@@ -473,6 +496,7 @@ async def running_silta(
             "ACCESS_LOG": "true",
             "COUNTIES": counties,
             "LOG_LEVEL": log_level,
+            "AUTH_JWKS": str(issuer.jwks_path),
         },
         log_path=directory / "municipality-side.log",
     )
@@ -482,13 +506,17 @@ async def running_silta(
     try:
         for process in (kela, municipality):
             process.start()
-        kela_http = httpx.AsyncClient(base_url=kela.base_url, timeout=10)
-        municipality_http = httpx.AsyncClient(base_url=municipality.base_url, timeout=10)
+        kela_http = httpx.AsyncClient(
+            base_url=kela.base_url, timeout=10, headers=_bearer(kela_token)
+        )
+        municipality_http = httpx.AsyncClient(
+            base_url=municipality.base_url, timeout=10, headers=_bearer(municipality_token)
+        )
         clients += [kela_http, municipality_http]
         await asyncio.gather(
             _wait_ready(kela, kela_http, bus), _wait_ready(municipality, municipality_http, bus)
         )
-        yield Silta(kela, municipality, kela_http, municipality_http)
+        yield Silta(kela, municipality, kela_http, municipality_http, issuer)
     finally:
         for client in clients:
             await client.aclose()

@@ -17,8 +17,10 @@ from kela_side.main import build_app as build_kela
 from kela_side.settings import KelaSettings
 from municipality_side.main import build_app as build_municipality
 from municipality_side.settings import MunicipalitySettings
+from silta_service.authorisation import Side
+from silta_service.dev_tokens import DevIssuer
 
-from tests.conftest import delete_queues, migrate, serving
+from tests.conftest import delete_queues, full_access_token, migrate, serving
 
 KELA_MIGRATIONS = Path(__import__("kela_side").__file__).parent / "db" / "migrations"
 MUNICIPALITY_MIGRATIONS = (
@@ -36,32 +38,39 @@ async def bus(amqp_url: str) -> AsyncIterator[AbstractChannel]:
 
 
 @pytest.fixture
-async def kela(database_url: str, amqp_url: str) -> AsyncIterator[httpx.AsyncClient]:
+async def kela(
+    database_url: str, amqp_url: str, dev_issuer: DevIssuer
+) -> AsyncIterator[httpx.AsyncClient]:
     await migrate(KELA_MIGRATIONS, database_url)
     settings = KelaSettings(
         database_url=database_url,
+        auth_jwks=str(dev_issuer.jwks_path),
         amqp_url=amqp_url,
         queue_name=f"test.kela.{uuid.uuid4().hex[:8]}",
         relay_poll_seconds=0.2,
     )
-    async with serving(build_kela(settings)) as client:
+    async with serving(build_kela(settings), full_access_token(dev_issuer, Side.KELA)) as client:
         await eventually(lambda: _ready(client))
         yield client
     await delete_queues(amqp_url, settings.queue_name)
 
 
 @pytest.fixture
-async def municipality(database_url: str, amqp_url: str) -> AsyncIterator[httpx.AsyncClient]:
+async def municipality(
+    database_url: str, amqp_url: str, dev_issuer: DevIssuer
+) -> AsyncIterator[httpx.AsyncClient]:
     await migrate(MUNICIPALITY_MIGRATIONS, database_url)
     settings = MunicipalitySettings(
         database_url=database_url,
+        auth_jwks=str(dev_issuer.jwks_path),
         amqp_url=amqp_url,
         counties="11,90",
         queue_name=f"test.municipality.{uuid.uuid4().hex[:8]}",
         child_welfare_queue_name=f"test.municipality-cw.{uuid.uuid4().hex[:8]}",
         relay_poll_seconds=0.2,
     )
-    async with serving(build_municipality(settings)) as client:
+    token = full_access_token(dev_issuer, Side.MUNICIPALITY)
+    async with serving(build_municipality(settings), token) as client:
         client.headers["x-test-queue"] = settings.queue_name  # for tests that read parking
         await eventually(lambda: _ready(client))
         yield client

@@ -274,7 +274,12 @@ async def test_the_county_logs_who_handled_a_client_and_answers_the_clients_requ
     assert items[-1]["organisation"] == "kela"  # the bus: the service on Kela's behalf
     assert items[-1]["subject"] == "silta-municipality-side"
     assert {item["resource_id"] for item in items} == {str(referral_id)}
-    assert all(item["subject"] == "unauthenticated" for item in items if item["channel"] == "http")
+    by_http = [item for item in items if item["channel"] == "http"]
+    # who the bearer token says: its subject, organisation and roles
+    assert {(item["organisation"], item["role"]) for item in by_http} == {
+        ("county-11", "county_social_worker,county_unit_lead")
+    }
+    assert all(item["subject"] not in ("", "unauthenticated") for item in by_http)
 
     # the request itself is logged, and nothing in the log holds the code
     entries = await _log(runtime.engine)
@@ -302,6 +307,10 @@ async def test_an_edited_or_deleted_entry_breaks_the_chain(
 
     assert await asyncio.to_thread(command) == 0
 
+    async with engine.connect() as conn:
+        original = (
+            await conn.execute(text("SELECT subject FROM access_log WHERE seq = 2"))
+        ).scalar_one()
     async with engine.begin() as conn:  # edit a field
         await conn.execute(text("UPDATE access_log SET subject = 'someone-else' WHERE seq = 2"))
     result = await verify(engine, kela_log)
@@ -309,7 +318,9 @@ async def test_an_edited_or_deleted_entry_breaks_the_chain(
     assert await asyncio.to_thread(command) == 1
 
     async with engine.begin() as conn:  # put it back, then delete a middle entry
-        await conn.execute(text("UPDATE access_log SET subject = 'unauthenticated' WHERE seq = 2"))
+        await conn.execute(
+            text("UPDATE access_log SET subject = :subject WHERE seq = 2"), {"subject": original}
+        )
     assert (await verify(engine, kela_log)).ok
     async with engine.begin() as conn:
         await conn.execute(text("DELETE FROM access_log WHERE seq = 3"))

@@ -18,8 +18,10 @@ from silta_messaging.topology import COUNTY_EXCHANGE, KELA_EXCHANGE
 from silta_schemas import examples
 from silta_schemas.envelope import seal
 from silta_schemas.status import StatusAcknowledgement
+from silta_service.authorisation import Side
+from silta_service.dev_tokens import DevIssuer
 
-from tests.conftest import serving
+from tests.conftest import full_access_token, serving
 from tests.integration.conftest import KELA_MIGRATIONS, body, eventually, migrate, tap
 
 NOTICE = examples.NOTICE_OF_NEED_EXAMPLE
@@ -113,11 +115,15 @@ async def test_the_same_idempotency_key_returns_the_same_referral(kela: httpx.As
 
 
 async def test_a_notice_is_accepted_while_the_broker_is_down(
-    database_url: str,
+    database_url: str, dev_issuer: DevIssuer
 ) -> None:
     await migrate(KELA_MIGRATIONS, database_url)
-    settings = KelaSettings(database_url=database_url, amqp_url="amqp://guest:guest@127.0.0.1:1/")
-    async with serving(build_app(settings)) as client:
+    settings = KelaSettings(
+        database_url=database_url,
+        amqp_url="amqp://guest:guest@127.0.0.1:1/",
+        auth_jwks=str(dev_issuer.jwks_path),
+    )
+    async with serving(build_app(settings), full_access_token(dev_issuer, Side.KELA)) as client:
         response = await client.post("/v1/referrals", json=NOTICE)
         ready = await client.get("/readyz")
 

@@ -11,6 +11,7 @@ import importlib.util
 import json
 import os
 import queue
+import re
 import shutil
 import signal
 import socket
@@ -19,6 +20,7 @@ import sys
 import textwrap
 import threading
 import time
+import urllib.error
 import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
@@ -278,6 +280,20 @@ def test_make_run_serves_both_and_stops_on_ctrl_c(tmp_path: Path) -> None:
                 if time.monotonic() > deadline:
                     pytest.fail(f"services not healthy after 120 s:\n{log.read_text()}")
                 time.sleep(0.5)
+            # the development tokens it printed work; without one, the API refuses
+            officer = re.search(r"token kela_benefit_officer \(kela-side\): (\S+)", log.read_text())
+            assert officer is not None, log.read_text()
+            referrals = f"http://127.0.0.1:{kela_port}/v1/referrals"
+            with urllib.request.urlopen(
+                urllib.request.Request(
+                    referrals, headers={"Authorization": f"Bearer {officer.group(1)}"}
+                ),
+                timeout=10,
+            ) as answer:
+                assert answer.status == 200
+            with pytest.raises(urllib.error.HTTPError) as refused:
+                urllib.request.urlopen(referrals, timeout=10)
+            assert refused.value.code == 401
 
             os.killpg(proc.pid, signal.SIGINT)  # what Ctrl-C in the terminal does
             proc.wait(timeout=30)

@@ -9,7 +9,9 @@ from silta_schemas.codes import MessageKind
 from silta_schemas.parties import KELA
 from silta_service.access_log import access_log_router, logging_accesses
 from silta_service.app import create_app
+from silta_service.authorisation import Side
 from silta_service.db import create_engine
+from silta_service.dead_letters import dead_letters_router
 from silta_service.directory import directory_receiver, directory_router
 from silta_service.retention import maintain
 from silta_service.runtime import BusWiring, Runtime
@@ -70,11 +72,13 @@ def build_app(settings: ServiceSettings | None = None) -> FastAPI:
             "where it was forwarded) as the county acknowledges it."
         ),
         runtime_factory=runtime,
+        side=Side.KELA,
         routers=[
             referrals.router,
             statements_api.router,
             directory_router(tables.directory_entries, messaging.outbox, editable=KELA_PART),
             stats_router(referrals_table, status_history, "created_at"),
             access_log_router(access_log),
+            dead_letters_router([config.queue_name]),
         ],
     )

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from pydantic import Field
 from pydantic_settings import SettingsConfigDict
+from silta_service.auth import KELA_AUDIENCE
 from silta_service.settings import ServiceSettings
 
 
@@ -12,4 +13,5 @@ class KelaSettings(ServiceSettings):
 
     database_url: str = "sqlite+aiosqlite:///var/kela-side.db"
     port: int = 8001
+    auth_audience: str = KELA_AUDIENCE
     queue_name: str = Field("silta.kela-side.inbox", description="Kela's inbound queue.")

@@ -10,7 +10,9 @@ from silta_schemas.envelope import ALL_COUNTIES
 from silta_schemas.parties import county_organisation
 from silta_service.access_log import access_log_router, logging_accesses
 from silta_service.app import create_app
+from silta_service.authorisation import Side
 from silta_service.db import create_engine
+from silta_service.dead_letters import dead_letters_router
 from silta_service.directory import KELA_DIRECTORY_KEY, directory_receiver, directory_router
 from silta_service.retention import maintain
 from silta_service.runtime import BusWiring, Runtime
@@ -88,6 +90,7 @@ def build_app(settings: ServiceSettings | None = None) -> FastAPI:
             "referrals here, track them and answer with status acknowledgements."
         ),
         runtime_factory=runtime,
+        side=Side.MUNICIPALITY,
         routers=[
             referrals.router,
             workers_api.router,
@@ -95,5 +98,6 @@ def build_app(settings: ServiceSettings | None = None) -> FastAPI:
             directory_router(tables.directory_entries, messaging.outbox, editable=own_part),
             stats_router(referrals_table, status_history, "received_at", counties=counties),
             access_log_router(access_log),
+            dead_letters_router([config.queue_name, config.child_welfare_queue_name]),
         ],
     )

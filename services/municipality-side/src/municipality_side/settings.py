@@ -3,6 +3,7 @@ from __future__ import annotations
 from pydantic import Field
 from pydantic_settings import SettingsConfigDict
 from silta_schemas.routing import COUNTY_CODES
+from silta_service.auth import MUNICIPALITY_AUDIENCE
 from silta_service.settings import ServiceSettings
 
 
@@ -13,6 +14,7 @@ class MunicipalitySettings(ServiceSettings):
 
     database_url: str = "sqlite+aiosqlite:///var/municipality-side.db"
     port: int = 8002
+    auth_audience: str = MUNICIPALITY_AUDIENCE
     counties: str = Field(
         "", description="Comma-separated county codes this deployment serves; empty: all."
     )

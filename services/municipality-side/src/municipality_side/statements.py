@@ -178,14 +178,17 @@ async def get_statement(
     settings: MunicipalitySettings,
     statement_id: UUID,
     actor: audit.Actor = audit.UNAUTHENTICATED,
+    counties: frozenset[str] | None = None,
 ) -> StatementRecord | None:
-    """A statement of a county this side serves, decrypted; the read is logged."""
+    """A statement of ``counties`` (default: those this side serves), decrypted; the read is
+    logged. Another county's statement is not read at all."""
+    visible = settings.served_counties if counties is None else counties
     async with engine.begin() as conn:
         row = (
             await conn.execute(
                 select(statements).where(
                     statements.c.statement_id == str(statement_id),
-                    statements.c.county_code.in_(sorted(settings.served_counties)),
+                    statements.c.county_code.in_(sorted(visible)),
                 )
             )
         ).first()

@@ -77,7 +77,8 @@ def actor_of(principal: object) -> Actor:
         return getattr(principal, name, None)
 
     roles = claim("roles")
-    role = ",".join(sorted(str(r) for r in roles)) if isinstance(roles, list | tuple) else roles
+    many = isinstance(roles, list | tuple | set | frozenset)
+    role = ",".join(sorted(str(r) for r in roles)) if many else roles
     return Actor(
         subject=str(claim("sub") or claim("subject") or UNAUTHENTICATED.subject),
         organisation=str(claim("org") or claim("organisation") or UNAUTHENTICATED.organisation),

@@ -5,10 +5,12 @@ from __future__ import annotations
 from collections.abc import AsyncIterator, Callable, Sequence
 from contextlib import asynccontextmanager
 
-from fastapi import APIRouter, FastAPI
+from fastapi import APIRouter, Depends, FastAPI
 
 from silta_service import health
-from silta_service.problems import Problem, install_problem_handlers
+from silta_service.auth import Authenticator, install_auth_handler
+from silta_service.authorisation import Side, authorise
+from silta_service.problems import Problem, install_problem_handlers, problem_responses
 from silta_service.runtime import Runtime
 
 
@@ -18,11 +20,14 @@ def create_app(
     description: str,
     runtime_factory: Callable[[], Runtime],
     routers: Sequence[APIRouter],
+    side: Side,
 ) -> FastAPI:
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         runtime = runtime_factory()
         app.state.runtime = runtime
+        app.state.authenticator = Authenticator(runtime.settings)
+        await app.state.authenticator.start()  # no usable keys (or dev keys in production): stop
         await runtime.start()
         try:
             yield
@@ -30,10 +35,14 @@ def create_app(
             await runtime.stop()
 
     app = FastAPI(title=title, description=description, version="1", lifespan=lifespan)
+    app.state.side = side
     install_problem_handlers(app)
+    install_auth_handler(app)
     app.include_router(health.router)
-    for router in routers:
-        app.include_router(router)
+    for router in routers:  # every /v1 route: a bearer token, and the permission table
+        app.include_router(
+            router, dependencies=[Depends(authorise)], responses=problem_responses(400, 401, 403)
+        )
     _register_problem_schema(app)
     return app
 

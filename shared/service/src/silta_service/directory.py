@@ -55,7 +55,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from silta_service.db import as_utc
 from silta_service.problems import FieldError, ProblemError, not_found, problem_responses
-from silta_service.views import RuntimeDep
+from silta_service.views import MAX_OFFSET, RuntimeDep
 
 T = TypeVar("T")
 
@@ -492,7 +492,7 @@ def directory_router(table: Table, outbox: Table, *, editable: frozenset[str]) -
             str | None, Query(min_length=1, max_length=200, description="Text to look for.")
         ] = None,
         limit: Annotated[int, Query(ge=1, le=500, description="Page size.")] = 100,
-        offset: Annotated[int, Query(ge=0, description="Entries to skip.")] = 0,
+        offset: Annotated[int, Query(ge=0, le=MAX_OFFSET, description="Entries to skip.")] = 0,
     ) -> DirectoryPage:
         query = DirectoryQuery(county, service, organisation, q, limit, offset)
         return DirectoryPage(items=await search_entries(runtime.engine, table, query))

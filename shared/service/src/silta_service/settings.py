@@ -99,3 +99,20 @@ class ServiceSettings(BaseSettings):
             ):
                 raise ValueError("production refuses the development data key")
         return self
+
+    # --- authentication (silta_service.auth) ---------------------------------------------
+    auth_jwks: str = Field(
+        "var/dev-jwks.json",
+        description="Where the token verification keys are: a JWKS file path or an https URL "
+        "(cached). The default is the development issuer's (python -m silta_service.dev_tokens).",
+    )
+    auth_jwks_cache_seconds: float = Field(
+        300.0, gt=0, description="How long the JWKS is cached before it is read again."
+    )
+    auth_issuer: str = Field("silta-dev-issuer", description="The tokens' expected `iss`.")
+    auth_audience: str = Field(
+        "silta", description="The tokens' expected `aud`; each side has its own default."
+    )
+    auth_leeway_seconds: int = Field(
+        30, ge=0, le=300, description="Clock skew allowed when checking `exp`, `nbf`, `iat`."
+    )

@@ -14,6 +14,9 @@ from silta_schemas.status import ReferralStatus
 
 from silta_service.runtime import Runtime
 
+MAX_OFFSET = 2**31 - 1
+"""The largest ``offset`` a list takes: a bigger one would overflow the database's integers."""
+
 
 class StatusChangeView(BaseModel):
     """One change in a referral's history: what, when, by which organisation, why."""
@@ -74,7 +77,7 @@ async def list_query(
         ReferralStatus | None, Query(description="Only referrals in this status.")
     ] = None,
     limit: Annotated[int, Query(ge=1, le=500, description="Page size.")] = 100,
-    offset: Annotated[int, Query(ge=0, description="Items to skip.")] = 0,
+    offset: Annotated[int, Query(ge=0, le=MAX_OFFSET, description="Items to skip.")] = 0,
     overdue: Annotated[
         bool,
         Query(

@@ -15,7 +15,7 @@ from silta_service.problems import (
     not_found,
     problem_responses,
 )
-from silta_service.views import RuntimeDep
+from silta_service.views import MAX_OFFSET, RuntimeDep
 
 from kela_side import statements as service
 from kela_side.settings import KelaSettings
@@ -70,7 +70,7 @@ async def search_statements(
     actor: ActorDep,
     search: Annotated[StatementSearch, Body(openapi_examples=_EXAMPLES)],
     limit: Annotated[int, Query(ge=1, le=500, description="Page size.")] = 100,
-    offset: Annotated[int, Query(ge=0, description="Items to skip.")] = 0,
+    offset: Annotated[int, Query(ge=0, le=MAX_OFFSET, description="Items to skip.")] = 0,
 ) -> StatementPage:
     settings = runtime.settings
     assert isinstance(settings, KelaSettings)

@@ -24,7 +24,7 @@ from silta_service.problems import (
 from silta_service.views import ListQueryDep, ReferralSummaryBase, RuntimeDep, StatusChangeView
 
 from municipality_side import service
-from municipality_side.settings import MunicipalitySettings
+from municipality_side.api.scope import VisibleCounties, settings_of
 
 router = APIRouter(prefix="/v1/referrals", tags=["referrals"])
 
@@ -78,16 +78,6 @@ def _view(record: service.ReferralRecord) -> ReferralView:
     )
 
 
-def _settings(runtime: RuntimeDep) -> MunicipalitySettings:
-    settings = runtime.settings
-    assert isinstance(settings, MunicipalitySettings)
-    return settings
-
-
-def _served(runtime: RuntimeDep) -> frozenset[str]:
-    return _settings(runtime).served_counties
-
-
 @router.get(
     "",
     response_model=Inbox,
@@ -96,6 +86,7 @@ def _served(runtime: RuntimeDep) -> frozenset[str]:
 )
 async def list_inbox(
     runtime: RuntimeDep,
+    counties: VisibleCounties,
     query: ListQueryDep,
     child_welfare: Annotated[
         bool | None,
@@ -104,7 +95,7 @@ async def list_inbox(
 ) -> Inbox:
     records = await service.list_inbox(
         runtime.engine,
-        counties=_served(runtime),
+        counties=counties,
         status=query.status,
         limit=query.limit,
         offset=query.offset,
@@ -114,8 +105,9 @@ async def list_inbox(
     return Inbox(items=[InboxItem(**_item(record)) for record in records])
 
 
-async def _check_served(runtime: RuntimeDep, referral_id: UUID) -> None:
-    if await service.county_of(runtime.engine, referral_id) not in _served(runtime):
+async def _check_visible(runtime: RuntimeDep, referral_id: UUID, counties: frozenset[str]) -> None:
+    """404 unless the referral is addressed to a county the caller sees (before any read)."""
+    if await service.county_of(runtime.engine, referral_id) not in counties:
         raise not_found("referral")
 
 
@@ -125,8 +117,11 @@ async def _check_served(runtime: RuntimeDep, referral_id: UUID) -> None:
     summary="A referral: what Kela sent, its status and its whole history",
     responses=problem_responses(404, 422),
 )
-async def read_referral(runtime: RuntimeDep, actor: ActorDep, referral_id: UUID) -> ReferralView:
-    record = await service.get_referral(runtime.engine, _settings(runtime), referral_id, actor)
+async def read_referral(
+    runtime: RuntimeDep, actor: ActorDep, counties: VisibleCounties, referral_id: UUID
+) -> ReferralView:
+    await _check_visible(runtime, referral_id, counties)
+    record = await service.get_referral(runtime.engine, settings_of(runtime), referral_id, actor)
     if record is None:
         raise not_found("referral")
     return _view(record)
@@ -154,13 +149,14 @@ _STATUS_EXAMPLES = {
 async def post_status(
     runtime: RuntimeDep,
     actor: ActorDep,
+    counties: VisibleCounties,
     referral_id: UUID,
     update: Annotated[StatusUpdate, Body(openapi_examples=_STATUS_EXAMPLES)],
 ) -> ReferralView:
-    await _check_served(runtime, referral_id)
+    await _check_visible(runtime, referral_id, counties)
     try:
         record = await service.change_status(
-            runtime.engine, _settings(runtime), referral_id, update, actor
+            runtime.engine, settings_of(runtime), referral_id, update, actor
         )
     except TransitionNotAllowed as error:
         raise transition_not_allowed(error) from None

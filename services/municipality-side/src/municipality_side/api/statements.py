@@ -17,11 +17,11 @@ from silta_service.problems import (
     problem_responses,
     rule_broken,
 )
-from silta_service.views import RuntimeDep
+from silta_service.views import MAX_OFFSET, RuntimeDep
 
 from municipality_side import statements as service
+from municipality_side.api.scope import VisibleCounties, settings_of
 from municipality_side.domain.statements import Refused
-from municipality_side.settings import MunicipalitySettings
 
 router = APIRouter(prefix="/v1/statements", tags=["statements"])
 
@@ -62,16 +62,6 @@ def _summary(record: service.StatementRecord) -> dict[str, Any]:
     }
 
 
-def _settings(runtime: RuntimeDep) -> MunicipalitySettings:
-    settings = runtime.settings
-    assert isinstance(settings, MunicipalitySettings)
-    return settings
-
-
-def _served(runtime: RuntimeDep) -> frozenset[str]:
-    return _settings(runtime).served_counties
-
-
 _EXAMPLES = {
     "statement": {
         "summary": "A statement on a move and the decision period",
@@ -104,6 +94,7 @@ _EXAMPLES = {
 async def send_statement(
     runtime: RuntimeDep,
     actor: ActorDep,
+    counties: VisibleCounties,
     response: Response,
     statement: Annotated[StatementRequest, Body(openapi_examples=_EXAMPLES)],
     idempotency_key: Annotated[
@@ -119,10 +110,10 @@ async def send_statement(
     try:
         record, created = await service.submit_statement(
             runtime.engine,
-            _served(runtime),
+            counties,
             statement,
             idempotency_key,
-            settings=_settings(runtime),
+            settings=settings_of(runtime),
             actor=actor,
         )
     except Refused as refused:
@@ -145,15 +136,16 @@ async def send_statement(
 )
 async def list_statements(
     runtime: RuntimeDep,
+    counties: VisibleCounties,
     received_by_kela: Annotated[
         bool | None, Query(description="Only those Kela has (true) or has not (false) received.")
     ] = None,
     limit: Annotated[int, Query(ge=1, le=500, description="Page size.")] = 100,
-    offset: Annotated[int, Query(ge=0, description="Items to skip.")] = 0,
+    offset: Annotated[int, Query(ge=0, le=MAX_OFFSET, description="Items to skip.")] = 0,
 ) -> StatementPage:
     records = await service.list_statements(
         runtime.engine,
-        counties=_served(runtime),
+        counties=counties,
         received_by_kela=received_by_kela,
         limit=limit,
         offset=offset,
@@ -167,8 +159,12 @@ async def list_statements(
     summary="A statement as sent, and whether Kela has acknowledged receipt",
     responses=problem_responses(404, 422),
 )
-async def read_statement(runtime: RuntimeDep, actor: ActorDep, statement_id: UUID) -> StatementView:
-    record = await service.get_statement(runtime.engine, _settings(runtime), statement_id, actor)
+async def read_statement(
+    runtime: RuntimeDep, actor: ActorDep, counties: VisibleCounties, statement_id: UUID
+) -> StatementView:
+    record = await service.get_statement(
+        runtime.engine, settings_of(runtime), statement_id, actor, counties
+    )
     if record is None:
         raise not_found("statement")
     return StatementView(**_summary(record), statement=record.statement)

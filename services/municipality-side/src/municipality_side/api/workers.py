@@ -19,8 +19,8 @@ from silta_service.views import RuntimeDep
 from silta_service.workers import NamingView, naming_view
 
 from municipality_side import workers as service
+from municipality_side.api.scope import VisibleCounties
 from municipality_side.domain.statements import WORKING_STATUSES, Refused
-from municipality_side.settings import MunicipalitySettings
 
 router = APIRouter(prefix="/v1/referrals", tags=["responsible worker"])
 
@@ -36,12 +36,6 @@ def _view(referral_id: UUID, namings: service.Namings) -> ResponsibleWorkers:
     return ResponsibleWorkers(
         referral_id=referral_id, current=history[-1] if history else None, history=history
     )
-
-
-def _served(runtime: RuntimeDep) -> frozenset[str]:
-    settings = runtime.settings
-    assert isinstance(settings, MunicipalitySettings)
-    return settings.served_counties
 
 
 def _not_found() -> ProblemError:
@@ -75,12 +69,13 @@ _WORKING = " or ".join(sorted(status.value for status in WORKING_STATUSES))
 )
 async def put_responsible_worker(
     runtime: RuntimeDep,
+    counties: VisibleCounties,
     response: Response,
     referral_id: UUID,
     body: Annotated[ResponsibleWorkerRequest, Body(openapi_examples=_EXAMPLES)],
 ) -> ResponsibleWorkers:
     namings = await service.get_namings(runtime.engine, referral_id)
-    if namings is None or namings.county_code not in _served(runtime):
+    if namings is None or namings.county_code not in counties:
         raise _not_found()
     try:
         namings, first, changed = await service.name_responsible_worker(
@@ -112,8 +107,10 @@ async def put_responsible_worker(
     summary="The referral's responsible worker and every earlier naming",
     responses=problem_responses(404, 422),
 )
-async def read_responsible_worker(runtime: RuntimeDep, referral_id: UUID) -> ResponsibleWorkers:
+async def read_responsible_worker(
+    runtime: RuntimeDep, counties: VisibleCounties, referral_id: UUID
+) -> ResponsibleWorkers:
     namings = await service.get_namings(runtime.engine, referral_id)
-    if namings is None or namings.county_code not in _served(runtime):
+    if namings is None or namings.county_code not in counties:
         raise _not_found()
     return _view(referral_id, namings)
