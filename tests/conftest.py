@@ -24,6 +24,8 @@ import pytest
 from fastapi import FastAPI
 from silta_service.migrations import upgrade
 
+from tests import signing
+
 AMQP_HOST = os.environ.get("SILTA_TEST_AMQP_HOST", "127.0.0.1")
 POSTGRES_DSN = os.environ.get("SILTA_TEST_POSTGRES", "postgresql://postgres@127.0.0.1:5432/test")
 
@@ -33,6 +35,15 @@ def _rabbitmqctl(*args: str) -> None:
 
 
 TEST_VHOST = os.environ.get("SILTA_TEST_VHOST", "silta-test")
+
+
+@pytest.fixture(scope="session", autouse=True)
+def signing_keys() -> None:
+    """Services built in-process sign with the session's test keys and trust the test
+    registry (``tests/signing.py``); a test that needs others passes its own settings."""
+    for prefix, side in (("KELA_SIDE_", "kela"), ("MUNICIPALITY_SIDE_", "municipality")):
+        for name, value in signing.side_settings(side).items():
+            os.environ.setdefault(prefix + name, value)
 
 
 @pytest.fixture(scope="session")

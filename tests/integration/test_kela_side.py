@@ -21,6 +21,7 @@ from silta_schemas.status import StatusAcknowledgement
 
 from tests.conftest import serving
 from tests.integration.conftest import KELA_MIGRATIONS, body, eventually, migrate, tap
+from tests.signing import signed_message
 
 NOTICE = examples.NOTICE_OF_NEED_EXAMPLE
 
@@ -153,7 +154,7 @@ async def acknowledge(
     envelope = seal(payload, sender=f"county-{county}", recipient="kela", referral_id=referral_id)
     exchange = await bus.get_exchange(COUNTY_EXCHANGE)
     await exchange.publish(
-        aio_pika.Message(envelope.to_bytes(), delivery_mode=aio_pika.DeliveryMode.PERSISTENT),
+        signed_message(envelope.to_bytes(), delivery_mode=aio_pika.DeliveryMode.PERSISTENT),
         routing_key=f"status_acknowledgement.{county}",
     )
 
