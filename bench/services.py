@@ -15,6 +15,8 @@ from pathlib import Path
 from typing import IO
 
 import httpx
+from silta_messaging.signing import dev_key_settings, ensure_dev_keys
+from silta_schemas.routing import COUNTY_CODES
 
 STOP_TIMEOUT_S = 15.0
 
@@ -63,8 +65,18 @@ class ServiceProcess:
             f"{prefix}QUEUE_NAME": f"silta.{self.name}.inbox",
             f"{prefix}ACCESS_LOG": "false",
             f"{prefix}LOG_LEVEL": "WARNING",
+            **self.signing_environment(),
             **self.extra_env,
         }
+
+    def signing_environment(self) -> dict[str, str]:
+        """The development signing keys (``var/dev-keys``, created once), as ``make run``."""
+        keys = ensure_dev_keys(
+            Path(__file__).resolve().parent.parent / "var" / "dev-keys",
+            (f"county-{code}" for code in COUNTY_CODES),
+        )
+        side = "kela" if self.env_prefix == "KELA_SIDE_" else "municipality"
+        return {self.env_prefix + k: v for k, v in dev_key_settings(keys, side).items()}
 
     def start(self) -> None:
         self._log = self.log_path.open("wb")

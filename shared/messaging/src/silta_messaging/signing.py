@@ -306,3 +306,18 @@ def ensure_dev_keys(directory: Path, county_organisations: Iterable[str]) -> Dev
         municipality_key_id=sides["municipality"][0],
         registry_file=registry,
     )
+
+
+def dev_key_settings(keys: DevKeys, side: str) -> dict[str, str]:
+    """The settings (without the env prefix) that give ``side`` (``kela`` or
+    ``municipality``) its development key and the development registry."""
+    key_file, key_id = (
+        (keys.kela_key_file, keys.kela_key_id)
+        if side == "kela"
+        else (keys.municipality_key_file, keys.municipality_key_id)
+    )
+    return {
+        "SIGNING_KEY_ID": key_id,
+        "SIGNING_KEY_FILE": str(key_file),
+        "TRUSTED_KEYS_FILE": str(keys.registry_file),
+    }
