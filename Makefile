@@ -18,7 +18,7 @@ LINT_PATHS := $(wildcard shared services tests bench infra tools)
 
 PYTEST_ARGS ?=
 
-.PHONY: help install lint typecheck test run bench clean distclean
+.PHONY: help install lint typecheck test run bench dev-keys clean distclean
 
 help: ## List the targets
 	@echo "Usage: make <target>"
@@ -52,6 +52,9 @@ run: install ## Run both services locally against the local RabbitMQ (Ctrl-C sto
 	bash infra/ensure-rabbitmq.sh
 	mkdir -p var
 	exec $(BIN)/python infra/run.py
+
+dev-keys: install ## Create development signing keys and their registry in var/dev-keys (never commit them)
+	$(BIN)/python infra/dev_keys.py
 
 bench: install ## Run the benchmark (python -m bench)
 	$(BIN)/python -m bench

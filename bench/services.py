@@ -17,6 +17,8 @@ from pathlib import Path
 from typing import IO
 
 import httpx
+from silta_messaging.signing import dev_key_settings, ensure_dev_keys
+from silta_schemas.routing import COUNTY_CODES
 from silta_service.auth import KELA_AUDIENCE
 from silta_service.dev_tokens import DevIssuer
 
@@ -85,8 +87,18 @@ class ServiceProcess:
             f"{prefix}ACCESS_LOG": "false",
             f"{prefix}LOG_LEVEL": "WARNING",
             f"{prefix}AUTH_JWKS": str(dev_issuer().jwks_path),
+            **self.signing_environment(),
             **self.extra_env,
         }
+
+    def signing_environment(self) -> dict[str, str]:
+        """The development signing keys (``var/dev-keys``, created once), as ``make run``."""
+        keys = ensure_dev_keys(
+            Path(__file__).resolve().parent.parent / "var" / "dev-keys",
+            (f"county-{code}" for code in COUNTY_CODES),
+        )
+        side = "kela" if self.env_prefix == "KELA_SIDE_" else "municipality"
+        return {self.env_prefix + k: v for k, v in dev_key_settings(keys, side).items()}
 
     def start(self) -> None:
         self._log = self.log_path.open("wb")

@@ -276,9 +276,36 @@ def development_tokens(env: Mapping[str, str] = os.environ) -> list[str]:
     return lines
 
 
+def with_dev_keys(
+    services: Sequence[Service], env: Mapping[str, str] = os.environ
+) -> list[Service]:
+    """Give each service a development signing key and the development key registry
+    (created once under ``var/dev-keys/``, never committed), unless its environment already
+    configures signing."""
+    from dataclasses import replace
+
+    from silta_messaging.signing import dev_key_settings, ensure_dev_keys
+    from silta_schemas.routing import COUNTY_CODES
+
+    keys = ensure_dev_keys(ROOT / "var" / "dev-keys", (f"county-{c}" for c in COUNTY_CODES))
+    configured = []
+    for service in services:
+        side, prefix = (
+            ("kela", "KELA_SIDE_")
+            if service.name == "kela-side"
+            else ("municipality", "MUNICIPALITY_SIDE_")
+        )
+        if any(key.startswith(f"{prefix}SIGNING_KEY") for key in env):
+            configured.append(service)
+            continue
+        settings = {prefix + name: value for name, value in dev_key_settings(keys, side).items()}
+        configured.append(replace(service, env={**service.env, **settings}))
+    return configured
+
+
 def main() -> int:
-    services = default_services()
     (ROOT / "var").mkdir(exist_ok=True)
+    services = with_dev_keys(default_services())
     print("[run] Silta services (Ctrl-C stops both)")
     for service in services:
         for line in service.info:

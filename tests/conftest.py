@@ -27,6 +27,8 @@ from silta_service.authorisation import COUNTY_ROLES, KELA_ROLES, Side
 from silta_service.dev_tokens import DevIssuer
 from silta_service.migrations import upgrade
 
+from tests import signing
+
 AMQP_HOST = os.environ.get("SILTA_TEST_AMQP_HOST", "127.0.0.1")
 POSTGRES_DSN = os.environ.get("SILTA_TEST_POSTGRES", "postgresql://postgres@127.0.0.1:5432/test")
 
@@ -36,6 +38,15 @@ def _rabbitmqctl(*args: str) -> None:
 
 
 TEST_VHOST = os.environ.get("SILTA_TEST_VHOST", "silta-test")
+
+
+@pytest.fixture(scope="session", autouse=True)
+def signing_keys() -> None:
+    """Services built in-process sign with the session's test keys and trust the test
+    registry (``tests/signing.py``); a test that needs others passes its own settings."""
+    for prefix, side in (("KELA_SIDE_", "kela"), ("MUNICIPALITY_SIDE_", "municipality")):
+        for name, value in signing.side_settings(side).items():
+            os.environ.setdefault(prefix + name, value)
 
 
 @pytest.fixture(scope="session")
@@ -104,10 +115,14 @@ def database_url(request: pytest.FixtureRequest) -> str:
     return url
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="session", autouse=True)
 def dev_issuer(tmp_path_factory: pytest.TempPathFactory) -> DevIssuer:
-    """A development issuer for the session: give its ``jwks_path`` as ``auth_jwks``."""
-    return DevIssuer.ensure(tmp_path_factory.mktemp("dev-issuer"))
+    """A development issuer for the session. Services built in-process trust it (its
+    ``jwks_path`` is their default ``AUTH_JWKS``); a test that needs another passes it."""
+    issuer = DevIssuer.ensure(tmp_path_factory.mktemp("dev-issuer"))
+    for prefix in ("KELA_SIDE_", "MUNICIPALITY_SIDE_"):
+        os.environ.setdefault(f"{prefix}AUTH_JWKS", str(issuer.jwks_path))
+    return issuer
 
 
 def full_access_token(issuer: DevIssuer, side: Side) -> str:

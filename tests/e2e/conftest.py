@@ -37,6 +37,8 @@ from silta_service.auth import KELA_AUDIENCE, MUNICIPALITY_AUDIENCE
 from silta_service.authorisation import COUNTY_ROLES, KELA_ROLES
 from silta_service.dev_tokens import DevIssuer
 
+from tests import signing
+
 POSTGRES_DSN = os.environ.get("SILTA_TEST_POSTGRES", "postgresql://postgres@127.0.0.1:5432/test")
 
 DEADLINE = 15.0
@@ -233,14 +235,17 @@ class Bus:
         message_id: str | None = None,
         exchange: str = KELA_EXCHANGE,
         kind: str | None = None,
+        signed: bool = True,
     ) -> None:
         """Publish persistently with publisher confirms; ``mandatory`` so an unroutable
-        message fails the test instead of vanishing."""
+        message fails the test instead of vanishing. Signed as the envelope's sender (a
+        peer holding that organisation's test key) unless ``signed`` is false."""
         async with self.connection.channel(publisher_confirms=True) as channel:
             target = await channel.get_exchange(exchange, ensure=True)
             await target.publish(
                 aio_pika.Message(
                     body,
+                    headers=signing.sign_headers(body) if signed else None,
                     message_id=message_id or str(uuid.uuid4()),
                     type=kind,
                     content_type="application/json",
@@ -478,6 +483,7 @@ async def running_silta(
             "DATABASE_URL": kela_database_url,
             "AMQP_URL": amqp_url,
             "QUEUE_NAME": f"e2e-{run}.kela-side.inbox",
+            **signing.side_settings("kela"),
             "ACCESS_LOG": "true",
             "LOG_LEVEL": log_level,
             "AUTH_JWKS": str(issuer.jwks_path),
@@ -492,6 +498,7 @@ async def running_silta(
             "DATABASE_URL": municipality_database_url,
             "AMQP_URL": amqp_url,
             "QUEUE_NAME": f"e2e-{run}.municipality-side.inbox",
+            **signing.side_settings("municipality"),
             "CHILD_WELFARE_QUEUE_NAME": f"e2e-{run}.municipality-side.child-welfare",
             "ACCESS_LOG": "true",
             "COUNTIES": counties,

@@ -30,6 +30,7 @@ from silta_schemas.directory import DirectoryUpdate
 from silta_schemas.envelope import ALL_COUNTIES, seal
 
 from tests.integration.conftest import body, eventually, tap
+from tests.signing import signed_message
 
 KELA_ENTRY = examples.DIRECTORY_ENTRY_REQUEST_EXAMPLE
 
@@ -124,7 +125,7 @@ async def publish(
     key = "directory_update.all" if exchange_name == KELA_EXCHANGE else "directory_update.11"
     exchange = await bus.get_exchange(exchange_name)
     await exchange.publish(
-        aio_pika.Message(
+        signed_message(
             json.dumps(sealed).encode(),
             message_id=sealed["message_id"],
             delivery_mode=aio_pika.DeliveryMode.PERSISTENT,

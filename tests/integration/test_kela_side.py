@@ -23,6 +23,7 @@ from silta_service.dev_tokens import DevIssuer
 
 from tests.conftest import full_access_token, serving
 from tests.integration.conftest import KELA_MIGRATIONS, body, eventually, migrate, tap
+from tests.signing import signed_message
 
 NOTICE = examples.NOTICE_OF_NEED_EXAMPLE
 
@@ -159,7 +160,7 @@ async def acknowledge(
     envelope = seal(payload, sender=f"county-{county}", recipient="kela", referral_id=referral_id)
     exchange = await bus.get_exchange(COUNTY_EXCHANGE)
     await exchange.publish(
-        aio_pika.Message(envelope.to_bytes(), delivery_mode=aio_pika.DeliveryMode.PERSISTENT),
+        signed_message(envelope.to_bytes(), delivery_mode=aio_pika.DeliveryMode.PERSISTENT),
         routing_key=f"status_acknowledgement.{county}",
     )
 

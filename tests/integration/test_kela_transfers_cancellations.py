@@ -19,6 +19,7 @@ from silta_schemas.status import StatusAcknowledgement
 from tests.integration.conftest import body, eventually, tap
 from tests.integration.test_duplicates_and_deadlines import _expire
 from tests.integration.test_kela_side import NOTICE, _get, _status, acknowledge
+from tests.signing import signed_message
 
 TRANSFER = examples.APPLICATION_TRANSFER_EXAMPLE
 
@@ -149,7 +150,7 @@ async def acknowledge_cancelled(
     envelope = seal(payload, sender="county-11", recipient="kela", referral_id=referral_id)
     exchange = await bus.get_exchange(COUNTY_EXCHANGE)
     await exchange.publish(
-        aio_pika.Message(envelope.to_bytes(), delivery_mode=aio_pika.DeliveryMode.PERSISTENT),
+        signed_message(envelope.to_bytes(), delivery_mode=aio_pika.DeliveryMode.PERSISTENT),
         routing_key="status_acknowledgement.11",
     )
 

@@ -17,6 +17,7 @@ from silta_schemas.envelope import seal
 from silta_schemas.referrals import referral_adapter
 
 from tests.integration.conftest import body, eventually, tap
+from tests.signing import signed_message
 
 
 async def deliver(
@@ -30,7 +31,7 @@ async def deliver(
     )
     exchange = await bus.get_exchange(KELA_EXCHANGE)
     await exchange.publish(
-        aio_pika.Message(envelope.to_bytes(), delivery_mode=aio_pika.DeliveryMode.PERSISTENT),
+        signed_message(envelope.to_bytes(), delivery_mode=aio_pika.DeliveryMode.PERSISTENT),
         routing_key=routing_key or f"{referral.kind}.{referral.county_code}",
     )
     return referral_id

@@ -21,6 +21,7 @@ from silta_schemas.envelope import seal
 from tests.integration.conftest import body, eventually, tap
 from tests.integration.test_kela_transfers_cancellations import child_welfare_notice
 from tests.integration.test_municipality_side import _next, deliver, in_inbox
+from tests.signing import signed_message
 
 
 async def cancel(bus: AbstractChannel, referral_id: UUID, key: str = "cancellation.11") -> None:
@@ -30,7 +31,7 @@ async def cancel(bus: AbstractChannel, referral_id: UUID, key: str = "cancellati
     envelope = seal(payload, sender="kela", recipient="county-11", referral_id=referral_id)
     exchange = await bus.get_exchange(KELA_EXCHANGE)
     await exchange.publish(
-        aio_pika.Message(envelope.to_bytes(), delivery_mode=aio_pika.DeliveryMode.PERSISTENT),
+        signed_message(envelope.to_bytes(), delivery_mode=aio_pika.DeliveryMode.PERSISTENT),
         routing_key=key,
     )
 

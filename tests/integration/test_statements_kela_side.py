@@ -22,6 +22,7 @@ from silta_schemas.statements import Statement
 from silta_schemas.workers import ResponsibleWorker
 
 from tests.integration.conftest import body, eventually, tap
+from tests.signing import signed_message
 
 IDENTITY_CODE = examples.EXAMPLE_IDENTITY_CODE
 OTHER_CLIENT = "010594Y9032"
@@ -35,7 +36,7 @@ async def publish(
     envelope = seal(payload, sender=sender, recipient="kela", referral_id=referral_id)
     exchange = await bus.get_exchange(COUNTY_EXCHANGE)
     await exchange.publish(
-        aio_pika.Message(
+        signed_message(
             envelope.to_bytes(),
             message_id=str(envelope.message_id),
             delivery_mode=aio_pika.DeliveryMode.PERSISTENT,

@@ -22,6 +22,7 @@ from silta_schemas.referrals import referral_adapter
 from silta_schemas.statements import StatementReceipt
 
 from tests.integration.conftest import body, eventually, tap
+from tests.signing import signed_message
 
 IDENTITY_CODE = examples.EXAMPLE_IDENTITY_CODE
 
@@ -48,7 +49,7 @@ async def deliver(bus: AbstractChannel, county: str = "11") -> UUID:
     envelope = seal(referral, sender="kela", recipient=f"county-{county}", referral_id=referral_id)
     exchange = await bus.get_exchange(KELA_EXCHANGE)
     await exchange.publish(
-        aio_pika.Message(envelope.to_bytes(), delivery_mode=aio_pika.DeliveryMode.PERSISTENT),
+        signed_message(envelope.to_bytes(), delivery_mode=aio_pika.DeliveryMode.PERSISTENT),
         routing_key=f"notice_of_need.{county}",
     )
     return referral_id
@@ -76,7 +77,7 @@ async def receipt(
     envelope = seal(payload, sender="kela", recipient=f"county-{county}", referral_id=referral_id)
     exchange = await bus.get_exchange(KELA_EXCHANGE)
     await exchange.publish(
-        aio_pika.Message(
+        signed_message(
             envelope.to_bytes(),
             message_id=str(envelope.message_id),
             delivery_mode=aio_pika.DeliveryMode.PERSISTENT,

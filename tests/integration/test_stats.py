@@ -31,6 +31,7 @@ from silta_service.stats import CountCell, GroupStatistics, MedianCell, Statisti
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from tests.integration.conftest import eventually
+from tests.signing import signed_message
 from tests.unit.schemas.support import make_code
 
 T0 = datetime(2026, 3, 2, 8, 0, tzinfo=UTC)
@@ -473,7 +474,7 @@ async def test_referrals_delivered_over_the_bus_and_accepted_are_counted(
         )
         exchange = await bus.get_exchange(KELA_EXCHANGE)
         await exchange.publish(
-            aio_pika.Message(envelope.to_bytes(), delivery_mode=aio_pika.DeliveryMode.PERSISTENT),
+            signed_message(envelope.to_bytes(), delivery_mode=aio_pika.DeliveryMode.PERSISTENT),
             routing_key=f"{referral.kind}.{referral.county_code}",
         )
         ids.append(referral_id)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import ssl
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -42,9 +43,19 @@ class Broker:
     """
 
     def __init__(
-        self, url: str, *, name: str, publish_timeout: float = 10.0, retry_interval: float = 1.0
+        self,
+        url: str,
+        *,
+        name: str,
+        publish_timeout: float = 10.0,
+        retry_interval: float = 1.0,
+        ssl_context: ssl.SSLContext | None = None,
+        declare_exchanges: bool = True,
     ) -> None:
         self._url = url
+        self._ssl_context = ssl_context
+        self.declares_exchanges = declare_exchanges
+        """False: the exchanges are provisioned; this side only checks they exist."""
         self._name = name
         self._publish_timeout = publish_timeout
         self._retry_interval = retry_interval
@@ -60,7 +71,9 @@ class Broker:
         while True:
             try:
                 connection = await aio_pika.connect_robust(
-                    self._url, client_properties={"connection_name": self._name}
+                    self._url,
+                    client_properties={"connection_name": self._name},
+                    ssl_context=self._ssl_context,
                 )
                 break
             except (TimeoutError, OSError, aio_pika.exceptions.AMQPError) as error:
@@ -68,7 +81,7 @@ class Broker:
                 await asyncio.sleep(self._retry_interval)
         self._connection = connection
         self._publisher = await connection.channel(publisher_confirms=True, on_return_raises=True)
-        await declare_exchanges(self._publisher)
+        await declare_exchanges(self._publisher, passive=not self.declares_exchanges)
         self._connected.set()
         log.info("connected to the broker")
 
@@ -141,3 +154,29 @@ class Broker:
         if self._connection is not None:
             await self._connection.close()
         self._connected.clear()
+
+
+def tls_context(
+    url: str,
+    *,
+    ca_file: str | None = None,
+    cert_file: str | None = None,
+    key_file: str | None = None,
+) -> ssl.SSLContext | None:
+    """The TLS context for an ``amqps://`` URL: the server verified against ``ca_file`` (the
+    system's CAs without one), host name checked, TLS 1.2 at least, and a client certificate
+    (``cert_file`` + ``key_file``) where the broker asks for one. None for ``amqp://`` without
+    TLS files; TLS files with a plain ``amqp://`` URL are a configuration error.
+    """
+    tls = url.lower().startswith("amqps://")
+    if not tls:
+        if ca_file or cert_file or key_file:
+            raise ValueError("TLS files are configured but the AMQP URL is not amqps://")
+        return None
+    if bool(cert_file) != bool(key_file):
+        raise ValueError("a client certificate needs both its certificate and its key file")
+    context = ssl.create_default_context(ssl.Purpose.SERVER_AUTH, cafile=ca_file)
+    context.minimum_version = ssl.TLSVersion.TLSv1_2
+    if cert_file and key_file:
+        context.load_cert_chain(cert_file, key_file)
+    return context

@@ -7,6 +7,15 @@ or that the handler rejects, is published to the dead-letter exchange with its r
 (confirmed) before it is acknowledged, so nothing is dropped and the consumer keeps going.
 Transient database failures are retried in place; a message that keeps crashing the handler
 is returned to the queue, whose delivery limit parks it.
+
+With a ``verifier`` (``silta_messaging.signing``) every delivery is authenticated before it
+is opened: unsigned, forged, signed with an unknown key, or signed for another sender, it is
+parked with its ``signature.*`` reason. A message id already in the inbox is skipped, never
+processed again, whether the broker redelivered it or someone replayed it: the two cannot be
+told apart (same bytes, same signature) and neither may take effect twice. A message id not
+processed yet whose ``created_at`` is outside the verifier's window is parked as
+``message.outside_window``; so a redelivery of something already processed is absorbed
+quietly however old it is, and a replay of anything the inbox no longer remembers is refused.
 """
 
 from __future__ import annotations
@@ -26,6 +35,7 @@ from sqlalchemy import Table, exc, select
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from silta_messaging.broker import Broker, Outgoing
+from silta_messaging.signing import OUTSIDE_WINDOW, Verifier
 from silta_messaging.topology import (
     DEAD_LETTER_EXCHANGE,
     DETAIL_HEADER,
@@ -79,6 +89,7 @@ class BatchConsumer:
         prefetch: int = 256,
         batch_max: int = 200,
         opener: Callable[[bytes], tuple[Envelope, BaseModel]] = open_message,
+        verifier: Verifier | None = None,
     ) -> None:
         self._broker = broker
         self._engine = engine
@@ -89,6 +100,7 @@ class BatchConsumer:
         self._prefetch = prefetch
         self._batch_max = batch_max
         self._open = opener
+        self._verifier = verifier
         self._pending: asyncio.Queue[AbstractIncomingMessage] = asyncio.Queue()
         self._queue: AbstractQueue | None = None  # held: consumers must stay referenced
         self._worker: asyncio.Task[None] | None = None
@@ -100,7 +112,9 @@ class BatchConsumer:
 
     async def _subscribe(self) -> None:
         channel = await self._broker.channel(prefetch=self._prefetch)
-        self._queue = await declare_consumer_queue(channel, self._spec)
+        self._queue = await declare_consumer_queue(
+            channel, self._spec, passive_exchanges=not self._broker.declares_exchanges
+        )
         await self._queue.consume(self._pending.put)
         log.info("consuming %s", self._spec.name)
 
@@ -134,7 +148,14 @@ class BatchConsumer:
         valid: list[tuple[AbstractIncomingMessage, Incoming]] = []
         for delivery in deliveries:
             try:
+                signer = (
+                    self._verifier.authenticate(delivery.body, delivery.headers)
+                    if self._verifier is not None
+                    else None
+                )  # before the body is even parsed
                 envelope, payload = self._open(delivery.body)
+                if signer is not None and self._verifier is not None:
+                    self._verifier.check_sender(signer, envelope.sender)
             except MessageRejected as rejected:
                 parked.append((delivery, Rejection(rejected.rule, rejected.detail)))
                 continue
@@ -184,8 +205,10 @@ class BatchConsumer:
                 ).scalars()
             )
             fresh = [item for key, item in unique.items() if str(key) not in seen]
-            rejections = await self._handler(conn, fresh) if fresh else {}
             now = datetime.now(UTC)
+            stale = self._outside_window(fresh, now)
+            fresh = [item for item in fresh if item.envelope.message_id not in stale]
+            rejections = {**stale, **(await self._handler(conn, fresh) if fresh else {})}
             done = [
                 {
                     "message_id": str(i.envelope.message_id),
@@ -198,9 +221,24 @@ class BatchConsumer:
             if done:
                 await conn.execute(self._inbox.insert(), done)
         if len(seen) or len(unique) < len(items):
-            log.info("skipped %d duplicate deliveries", len(items) - len(fresh))
+            log.info("skipped %d duplicate deliveries", len(items) - len(fresh) - len(stale))
         self._after_commit()
         return rejections
+
+    def _outside_window(self, fresh: Sequence[Incoming], now: datetime) -> dict[UUID, Rejection]:
+        """Messages not processed before whose ``created_at`` is outside the window."""
+        verifier = self._verifier
+        if verifier is None:
+            return {}
+        return {
+            item.envelope.message_id: Rejection(
+                OUTSIDE_WINDOW,
+                "created_at is outside the window this side accepts (a replay, or a clock "
+                "out of step)",
+            )
+            for item in fresh
+            if verifier.outside_window(item.envelope.created_at, now)
+        }
 
     async def _park(self, delivery: AbstractIncomingMessage, rejection: Rejection) -> bool:
         """Publish ``delivery`` to the parking queue with its reason; True once confirmed."""

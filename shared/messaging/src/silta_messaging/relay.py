@@ -7,7 +7,9 @@ unconfirmed row (the receivers' inbox absorbs a repeat). The database is never l
 while confirms are awaited: a pass reads a batch in one short transaction, publishes it
 with every confirm in flight, and marks what was confirmed in another. The relay is woken
 in-process the moment a transaction that wrote to the outbox commits, and polls as the
-fallback.
+fallback. With a ``signer`` every message is signed as it is published: the signature
+covers exactly the body bytes stored in the outbox and travels in AMQP headers
+(``silta_messaging.signing``); a republished row is signed again with the current key.
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ from sqlalchemy import Table, bindparam, exc, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from silta_messaging.broker import Broker, Outgoing
+from silta_messaging.signing import Signer
 from silta_messaging.tables import MessagingTables
 
 log = logging.getLogger(__name__)
@@ -46,6 +49,7 @@ class OutboxRelay:
         batch_size: int = 500,
         idle_poll_seconds: float = 1.0,
         lease_seconds: float = 30.0,
+        signer: Signer | None = None,
     ) -> None:
         self._engine = engine
         self._outbox: Table = tables.outbox
@@ -57,6 +61,7 @@ class OutboxRelay:
         self._idle_poll = idle_poll_seconds
         self._lease_time = timedelta(seconds=lease_seconds)
         self._wake = asyncio.Event()
+        self._signer = signer
 
     def wake(self) -> None:
         """Call after committing outbox rows: the relay publishes them now."""
@@ -112,6 +117,7 @@ class OutboxRelay:
                     body=row.body,
                     message_id=row.message_id,
                     kind=row.kind,
+                    headers=self._signer.headers(row.body) if self._signer else {},
                 )
                 for row in rows
             ]

@@ -59,20 +59,30 @@ class ConsumerQueue:
         return parking_queue_name(self.name)
 
 
-async def declare_exchanges(channel: AbstractChannel) -> None:
-    """Declare both directions' exchanges and the dead-letter exchange (idempotent)."""
+async def declare_exchanges(channel: AbstractChannel, *, passive: bool = False) -> None:
+    """Declare both directions' exchanges and the dead-letter exchange (idempotent).
+
+    ``passive``: only check that they exist. A service whose broker user may not configure
+    exchanges (``infra/broker_users.py`` declares them) declares passively.
+    """
     for name in (KELA_EXCHANGE, COUNTY_EXCHANGE):
-        await channel.declare_exchange(name, aio_pika.ExchangeType.TOPIC, durable=True)
-    await channel.declare_exchange(DEAD_LETTER_EXCHANGE, aio_pika.ExchangeType.DIRECT, durable=True)
+        await channel.declare_exchange(
+            name, aio_pika.ExchangeType.TOPIC, durable=True, passive=passive
+        )
+    await channel.declare_exchange(
+        DEAD_LETTER_EXCHANGE, aio_pika.ExchangeType.DIRECT, durable=True, passive=passive
+    )
 
 
-async def declare_consumer_queue(channel: AbstractChannel, spec: ConsumerQueue) -> AbstractQueue:
+async def declare_consumer_queue(
+    channel: AbstractChannel, spec: ConsumerQueue, *, passive_exchanges: bool = False
+) -> AbstractQueue:
     """Declare ``spec``'s quorum queue, its parking queue and bindings; return the queue.
 
     The queue dead-letters at least once (quorum queues only) after ``delivery_limit``
     failed deliveries, so a poison message is parked instead of looping for ever.
     """
-    await declare_exchanges(channel)
+    await declare_exchanges(channel, passive=passive_exchanges)
     parking = await channel.declare_queue(
         spec.parking_queue, durable=True, arguments={"x-queue-type": "quorum"}
     )

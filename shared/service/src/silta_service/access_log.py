@@ -33,8 +33,9 @@ from sqlalchemy import Column, DateTime, Index, Integer, MetaData, String, Table
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from silta_service.db import as_utc
+from silta_service.problems import problem_responses
 from silta_service.protection import client_key_of
-from silta_service.views import RuntimeDep
+from silta_service.views import MAX_OFFSET, RuntimeDep
 
 GENESIS_HASH = "0" * 64
 ENTRIES = "access_log"
@@ -349,13 +350,14 @@ def access_log_router(tables: AccessLogTables) -> APIRouter:
         summary="Who has handled one client's personal data, and when",
         description="Entries found by the keyed hash of the identity code given in the body. "
         "The search itself is logged too.",
+        responses=problem_responses(422),
     )
     async def search(
         runtime: RuntimeDep,
         actor: ActorDep,
         request: Annotated[AccessRequest, Body()],
         limit: Annotated[int, Query(ge=1, le=1000, description="Page size.")] = 200,
-        offset: Annotated[int, Query(ge=0, description="Entries to skip.")] = 0,
+        offset: Annotated[int, Query(ge=0, le=MAX_OFFSET, description="Entries to skip.")] = 0,
     ) -> AccessReport:
         key = client_key_of(runtime.settings, request.identity_code)
         entries = tables.entries
@@ -375,7 +377,10 @@ def access_log_router(tables: AccessLogTables) -> APIRouter:
                 [Access(actor, "access_request", "client", None, key, ACCESS_REQUEST_PURPOSE)],
             )
         return AccessReport(
-            items=[AccessEntryView.model_validate(dict(row._mapping)) for row in rows]
+            items=[
+                AccessEntryView.model_validate(dict(row._mapping) | {"at": as_utc(row.at)})
+                for row in rows
+            ]
         )
 
     return router

@@ -16,6 +16,7 @@ from silta_messaging.topology import ConsumerQueue
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from silta_service.security import broker_tls_context, signer_from, verifier_from
 from silta_service.settings import ServiceSettings
 
 log = logging.getLogger(__name__)
@@ -47,13 +48,20 @@ class Runtime:
     ) -> None:
         self.settings = settings
         self.engine = engine
-        self.broker = Broker(settings.amqp_url, name=wiring.name)
+        verifier = verifier_from(settings)  # fails fast when signing is not configured
+        self.broker = Broker(
+            settings.amqp_url,
+            name=wiring.name,
+            ssl_context=broker_tls_context(settings),
+            declare_exchanges=settings.amqp_declare_exchanges,
+        )
         self.relay = OutboxRelay(
             engine,
             tables,
             self.broker,
             batch_size=settings.relay_batch_size,
             idle_poll_seconds=settings.relay_poll_seconds,
+            signer=signer_from(settings),
         )
         self.consumers = [
             BatchConsumer(
@@ -65,6 +73,7 @@ class Runtime:
                 after_commit=self.relay.wake,
                 prefetch=settings.consumer_prefetch,
                 batch_max=settings.consumer_batch_size,
+                verifier=verifier,
             )
             for queue in (wiring.queue, *wiring.more_queues)
         ]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Literal, Self
 
 from pydantic import Field, SecretStr, model_validator
@@ -116,3 +117,42 @@ class ServiceSettings(BaseSettings):
     auth_leeway_seconds: int = Field(
         30, ge=0, le=300, description="Clock skew allowed when checking `exp`, `nbf`, `iat`."
     )
+
+    # --- Message signing and the broker connection's security (issue 4, items 3 and 4) ----
+    # Kept in one block; read by ``silta_service.security``.
+    signing_key_id: str = Field(
+        "", description="Id of this organisation's current signing key (in the registry)."
+    )
+    signing_key: SecretStr | None = Field(
+        None, description="Ed25519 signing key: base64 of its 32 raw bytes, or PEM (PKCS#8)."
+    )
+    signing_key_file: Path | None = Field(
+        None, description="File holding the signing key (instead of SIGNING_KEY)."
+    )
+    trusted_keys: str = Field(
+        "",
+        description='Registry of the organisations\' public keys, JSON: {"<key id>": '
+        '{"organisations": ["kela"], "public_key": "<base64>"}, ...}.',
+    )
+    trusted_keys_file: Path | None = Field(
+        None, description="File holding the registry (instead of TRUSTED_KEYS)."
+    )
+    message_max_age_seconds: float = Field(
+        7 * 24 * 3600.0,
+        gt=0,
+        description="A message not processed before is parked (message.outside_window) when "
+        "its created_at is older than this.",
+    )
+    message_max_future_seconds: float = Field(
+        300.0, ge=0, description="... or later than now plus this (clock skew allowed)."
+    )
+    amqp_declare_exchanges: bool = Field(
+        True,
+        description="Declare the exchanges; false where the broker user may not configure "
+        "them (they are provisioned by infra/broker_users.py and only checked).",
+    )
+    amqp_ca_file: Path | None = Field(
+        None, description="CA certificate(s) that verify the broker (amqps://)."
+    )
+    amqp_cert_file: Path | None = Field(None, description="Client certificate (amqps://).")
+    amqp_key_file: Path | None = Field(None, description="Client certificate's key (amqps://).")

@@ -1,0 +1,323 @@
+"""Message authenticity: every organisation signs what it publishes with Ed25519.
+
+The signature covers the exact body bytes that travel on the bus (the sealed envelope, as
+stored in the outbox) and travels beside them in two AMQP headers: ``x-silta-key-id`` (which
+key signed) and ``x-silta-signature`` (base64 of the 64-byte Ed25519 signature). The envelope
+contract is unchanged, and a parked message keeps the sender's headers, so it can still be
+verified (and re-driven) later.
+
+The receiver checks, before it opens the envelope: a key id and a signature are there
+(``signature.missing``), the key id is in its registry of the organisations' public keys
+(``signature.unknown_key``), the signature verifies over the body (``signature.invalid``);
+after opening: the envelope's ``sender`` is one of the organisations the key may sign for
+(``signature.wrong_sender``); and, for a message id it has not processed yet, that
+``created_at`` is inside the window (``message.outside_window``). Everything here is pure:
+no I/O except reading key files.
+
+Registry format (JSON), keyed by key id::
+
+    {"kela-2026-11": {"organisations": ["kela"], "public_key": "<base64 of 32 raw bytes>"},
+     "county-11-a":  {"organisations": ["county-11", "county-90"], "public_key": "..."}}
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+import os
+import re
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import Any, Final
+
+from cryptography.exceptions import InvalidSignature
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
+from silta_schemas.envelope import MessageRejected
+
+SIGNATURE_HEADER: Final = "x-silta-signature"
+KEY_ID_HEADER: Final = "x-silta-key-id"
+
+MISSING: Final = "signature.missing"
+INVALID: Final = "signature.invalid"
+UNKNOWN_KEY: Final = "signature.unknown_key"
+WRONG_SENDER: Final = "signature.wrong_sender"
+OUTSIDE_WINDOW: Final = "message.outside_window"
+
+KEY_ID_PATTERN: Final = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
+_SIGNATURE_LENGTH: Final = 64
+
+
+# --------------------------------------------------------------------------- keys
+
+
+def load_private_key(text: str | bytes) -> Ed25519PrivateKey:
+    """An Ed25519 private key from PEM (PKCS#8) or from base64 of its 32 raw bytes."""
+    data = text.encode() if isinstance(text, str) else text
+    data = data.strip()
+    if data.startswith(b"-----BEGIN"):
+        key = serialization.load_pem_private_key(data, password=None)
+        if not isinstance(key, Ed25519PrivateKey):
+            raise ValueError("the signing key is not an Ed25519 key")
+        return key
+    raw = _b64decode(data, "the signing key")
+    if len(raw) != 32:
+        raise ValueError("the signing key must be 32 raw bytes (base64) or PEM")
+    return Ed25519PrivateKey.from_private_bytes(raw)
+
+
+def load_public_key(text: str) -> Ed25519PublicKey:
+    """An Ed25519 public key from base64 of its 32 raw bytes."""
+    raw = _b64decode(text.encode(), "a public key")
+    if len(raw) != 32:
+        raise ValueError("a public key must be 32 raw bytes, base64")
+    return Ed25519PublicKey.from_public_bytes(raw)
+
+
+def private_key_text(key: Ed25519PrivateKey) -> str:
+    """Base64 of the 32 raw bytes: what ``load_private_key`` reads."""
+    raw = key.private_bytes(
+        serialization.Encoding.Raw, serialization.PrivateFormat.Raw, serialization.NoEncryption()
+    )
+    return base64.b64encode(raw).decode()
+
+
+def public_key_text(key: Ed25519PublicKey | Ed25519PrivateKey) -> str:
+    """Base64 of the public key's 32 raw bytes: the registry's ``public_key``."""
+    public = key.public_key() if isinstance(key, Ed25519PrivateKey) else key
+    raw = public.public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw)
+    return base64.b64encode(raw).decode()
+
+
+def _b64decode(data: bytes, what: str) -> bytes:
+    try:
+        return base64.b64decode(data, validate=True)
+    except (binascii.Error, ValueError):
+        raise ValueError(f"{what} is not valid base64") from None
+
+
+def _check_key_id(key_id: str) -> str:
+    if not KEY_ID_PATTERN.match(key_id):
+        raise ValueError("a key id is 1-64 characters: letters, digits, '.', '_', '-'")
+    return key_id
+
+
+# --------------------------------------------------------------------------- signing
+
+
+def sign(body: bytes, key: Ed25519PrivateKey) -> str:
+    """Base64 of the Ed25519 signature over exactly ``body``."""
+    return base64.b64encode(key.sign(body)).decode()
+
+
+@dataclass(frozen=True)
+class Signer:
+    """An organisation's current signing key and its id (switch the id to rotate)."""
+
+    key_id: str
+    key: Ed25519PrivateKey
+
+    def __post_init__(self) -> None:
+        _check_key_id(self.key_id)
+
+    def headers(self, body: bytes) -> dict[str, str]:
+        """The AMQP headers that carry the signature of ``body``."""
+        return {KEY_ID_HEADER: self.key_id, SIGNATURE_HEADER: sign(body, self.key)}
+
+
+# --------------------------------------------------------------------------- the registry
+
+
+@dataclass(frozen=True)
+class TrustedKey:
+    """One public key of the registry and the organisations that may sign with it."""
+
+    key_id: str
+    organisations: frozenset[str]
+    public_key: Ed25519PublicKey
+
+
+class KeyRegistry:
+    """The organisations' public keys, by key id. During a rotation it lists both keys."""
+
+    def __init__(self, keys: Iterable[TrustedKey]) -> None:
+        self._keys: dict[str, TrustedKey] = {}
+        for key in keys:
+            if key.key_id in self._keys:
+                raise ValueError(f"key id {key.key_id} is listed twice")
+            self._keys[key.key_id] = key
+
+    def get(self, key_id: str) -> TrustedKey | None:
+        return self._keys.get(key_id)
+
+    def __len__(self) -> int:
+        return len(self._keys)
+
+    @property
+    def key_ids(self) -> frozenset[str]:
+        return frozenset(self._keys)
+
+    @classmethod
+    def from_json(cls, text: str) -> KeyRegistry:
+        """Parse the registry (see the module's docstring); ValueError if malformed."""
+        try:
+            raw = json.loads(text)
+        except ValueError:
+            raise ValueError("the key registry is not JSON") from None
+        if not isinstance(raw, dict):
+            raise ValueError("the key registry is a JSON object keyed by key id")
+        keys = []
+        for key_id, entry in raw.items():
+            _check_key_id(key_id)
+            if not isinstance(entry, dict) or set(entry) != {"organisations", "public_key"}:
+                raise ValueError(f"key {key_id}: needs exactly organisations and public_key")
+            organisations = entry["organisations"]
+            if (
+                not isinstance(organisations, list)
+                or not organisations
+                or not all(isinstance(org, str) and org for org in organisations)
+            ):
+                raise ValueError(f"key {key_id}: organisations is a non-empty list of ids")
+            if not isinstance(entry["public_key"], str):
+                raise ValueError(f"key {key_id}: public_key is base64 text")
+            keys.append(
+                TrustedKey(key_id, frozenset(organisations), load_public_key(entry["public_key"]))
+            )
+        return cls(keys)
+
+    @staticmethod
+    def entry(organisations: Iterable[str], key: Ed25519PublicKey | Ed25519PrivateKey) -> Any:
+        """One registry entry, as ``from_json`` reads it."""
+        return {"organisations": sorted(organisations), "public_key": public_key_text(key)}
+
+
+# --------------------------------------------------------------------------- verifying
+
+
+def _text(value: object) -> str | None:
+    if isinstance(value, bytes):
+        try:
+            return value.decode("ascii")
+        except UnicodeDecodeError:
+            return None
+    return value if isinstance(value, str) else None
+
+
+def verify(body: bytes, headers: Mapping[str, object] | None, registry: KeyRegistry) -> TrustedKey:
+    """The registry's key that signed exactly ``body``, or raise ``MessageRejected``.
+
+    The rejection's detail names the key id at most, never anything from the body.
+    """
+    headers = headers or {}
+    key_id = _text(headers.get(KEY_ID_HEADER))
+    signature_text = _text(headers.get(SIGNATURE_HEADER))
+    if not key_id or not signature_text:
+        raise MessageRejected(MISSING, f"no {KEY_ID_HEADER} and {SIGNATURE_HEADER} headers")
+    key = registry.get(key_id) if KEY_ID_PATTERN.match(key_id) else None
+    if key is None:
+        raise MessageRejected(UNKNOWN_KEY, "the key id is not in this side's key registry")
+    try:
+        signature = base64.b64decode(signature_text, validate=True)
+    except (binascii.Error, ValueError):
+        raise MessageRejected(INVALID, f"{SIGNATURE_HEADER} is not base64") from None
+    if len(signature) != _SIGNATURE_LENGTH:
+        raise MessageRejected(INVALID, f"{SIGNATURE_HEADER} is not an Ed25519 signature")
+    try:
+        key.public_key.verify(signature, body)
+    except InvalidSignature:
+        raise MessageRejected(
+            INVALID, f"the signature does not verify with key {key.key_id} over this body"
+        ) from None
+    return key
+
+
+def check_sender(key: TrustedKey, sender: str) -> None:
+    """The envelope's sender must be an organisation the signing key may sign for."""
+    if sender not in key.organisations:
+        raise MessageRejected(
+            WRONG_SENDER, f"key {key.key_id} may not sign for the envelope's sender"
+        )
+
+
+@dataclass(frozen=True)
+class Verifier:
+    """What a receiver checks: the registry and the window ``created_at`` must fall in."""
+
+    registry: KeyRegistry
+    max_age: timedelta = timedelta(days=7)
+    max_future: timedelta = timedelta(minutes=5)
+
+    def authenticate(self, body: bytes, headers: Mapping[str, object] | None) -> TrustedKey:
+        return verify(body, headers, self.registry)
+
+    def check_sender(self, key: TrustedKey, sender: str) -> None:
+        check_sender(key, sender)
+
+    def outside_window(self, created_at: datetime, now: datetime) -> bool:
+        """True if ``created_at`` is older than ``max_age`` or later than ``max_future``."""
+        return not (now - self.max_age <= created_at <= now + self.max_future)
+
+
+# --------------------------------------------------------------------------- development keys
+
+
+@dataclass(frozen=True)
+class DevKeys:
+    """Where ``ensure_dev_keys`` put each side's key file and the shared registry."""
+
+    kela_key_file: Path
+    kela_key_id: str
+    municipality_key_file: Path
+    municipality_key_id: str
+    registry_file: Path
+
+
+def ensure_dev_keys(directory: Path, county_organisations: Iterable[str]) -> DevKeys:
+    """Create (once) a development key pair per side and a registry trusting both.
+
+    Private keys are written with mode 0600; never commit them (``var/`` is ignored).
+    Existing files are kept, so restarts keep their keys.
+    """
+    directory.mkdir(parents=True, exist_ok=True)
+    sides = {
+        "kela": ("dev-kela-1", ["kela"]),
+        "municipality": ("dev-municipality-1", sorted(county_organisations)),
+    }
+    entries: dict[str, Any] = {}
+    files: dict[str, Path] = {}
+    for side, (key_id, organisations) in sides.items():
+        path = directory / f"{side}.key"
+        if not path.exists():
+            descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+            with os.fdopen(descriptor, "w") as out:
+                out.write(private_key_text(Ed25519PrivateKey.generate()) + "\n")
+        key = load_private_key(path.read_text())
+        entries[key_id] = KeyRegistry.entry(organisations, key)
+        files[side] = path
+    registry = directory / "registry.json"
+    registry.write_text(json.dumps(entries, indent=2) + "\n")
+    return DevKeys(
+        kela_key_file=files["kela"],
+        kela_key_id=sides["kela"][0],
+        municipality_key_file=files["municipality"],
+        municipality_key_id=sides["municipality"][0],
+        registry_file=registry,
+    )
+
+
+def dev_key_settings(keys: DevKeys, side: str) -> dict[str, str]:
+    """The settings (without the env prefix) that give ``side`` (``kela`` or
+    ``municipality``) its development key and the development registry."""
+    key_file, key_id = (
+        (keys.kela_key_file, keys.kela_key_id)
+        if side == "kela"
+        else (keys.municipality_key_file, keys.municipality_key_id)
+    )
+    return {
+        "SIGNING_KEY_ID": key_id,
+        "SIGNING_KEY_FILE": str(key_file),
+        "TRUSTED_KEYS_FILE": str(keys.registry_file),
+    }

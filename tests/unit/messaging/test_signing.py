@@ -1,0 +1,240 @@
+"""The pure signing and verification functions, and building the broker's TLS context."""
+
+from __future__ import annotations
+
+import base64
+import datetime as dt
+import json
+import ssl
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+from cryptography.x509.oid import NameOID
+from silta_messaging.broker import tls_context
+from silta_messaging.signing import (
+    KEY_ID_HEADER,
+    SIGNATURE_HEADER,
+    KeyRegistry,
+    Signer,
+    Verifier,
+    check_sender,
+    ensure_dev_keys,
+    load_private_key,
+    private_key_text,
+    public_key_text,
+    verify,
+)
+from silta_schemas.envelope import MessageRejected
+
+BODY = b'{"message_id": "m-1", "sender": "kela"}'
+OLD = Signer("kela-2026-01", Ed25519PrivateKey.generate())
+NEW = Signer("kela-2026-07", Ed25519PrivateKey.generate())
+COUNTY = Signer("county-11-a", Ed25519PrivateKey.generate())
+
+
+def registry(*signers: Signer) -> KeyRegistry:
+    organisations = {OLD.key_id: {"kela"}, NEW.key_id: {"kela"}, COUNTY.key_id: {"county-11"}}
+    return KeyRegistry.from_json(
+        json.dumps({s.key_id: KeyRegistry.entry(organisations[s.key_id], s.key) for s in signers})
+    )
+
+
+def rule(body: bytes, headers: dict[str, object] | None, keys: KeyRegistry) -> str:
+    with pytest.raises(MessageRejected) as rejected:
+        verify(body, headers, keys)
+    return rejected.value.rule
+
+
+def test_a_signed_body_verifies_with_the_key_it_names() -> None:
+    headers = OLD.headers(BODY)
+    assert set(headers) == {KEY_ID_HEADER, SIGNATURE_HEADER}
+    assert headers[KEY_ID_HEADER] == OLD.key_id
+    assert len(base64.b64decode(headers[SIGNATURE_HEADER])) == 64
+    key = verify(BODY, headers, registry(OLD, COUNTY))
+    assert (key.key_id, key.organisations) == (OLD.key_id, frozenset({"kela"}))
+
+
+def test_headers_as_bytes_verify_too() -> None:
+    headers = {name: value.encode() for name, value in OLD.headers(BODY).items()}
+    assert verify(BODY, dict(headers), registry(OLD)).key_id == OLD.key_id
+
+
+@pytest.mark.parametrize(
+    "headers",
+    [None, {}, {KEY_ID_HEADER: OLD.key_id}, {SIGNATURE_HEADER: "AAAA"}, {KEY_ID_HEADER: ""}],
+)
+def test_no_signature_is_missing(headers: dict[str, object] | None) -> None:
+    assert rule(BODY, headers, registry(OLD)) == "signature.missing"
+
+
+def test_a_tampered_body_is_invalid() -> None:
+    headers = OLD.headers(BODY)
+    assert rule(BODY.replace(b"kela", b"kelb"), headers, registry(OLD)) == "signature.invalid"
+    assert rule(BODY + b" ", headers, registry(OLD)) == "signature.invalid"
+
+
+@pytest.mark.parametrize(
+    "signature",
+    ["not base64!", base64.b64encode(b"short").decode(), base64.b64encode(bytes(64)).decode()],
+)
+def test_a_bad_signature_is_invalid(signature: str) -> None:
+    headers = {KEY_ID_HEADER: OLD.key_id, SIGNATURE_HEADER: signature}
+    assert rule(BODY, headers, registry(OLD)) == "signature.invalid"
+
+
+def test_a_signature_by_another_key_under_a_known_id_is_invalid() -> None:
+    forged = Signer(OLD.key_id, Ed25519PrivateKey.generate())
+    assert rule(BODY, forged.headers(BODY), registry(OLD)) == "signature.invalid"
+
+
+def test_an_unknown_key_id_is_refused_before_anything_else() -> None:
+    assert rule(BODY, NEW.headers(BODY), registry(OLD)) == "signature.unknown_key"
+    odd = {KEY_ID_HEADER: "../../etc/passwd", SIGNATURE_HEADER: OLD.headers(BODY)[SIGNATURE_HEADER]}
+    assert rule(BODY, odd, registry(OLD)) == "signature.unknown_key"
+
+
+def test_rotation_both_keys_verify_during_the_overlap_and_the_old_one_not_after() -> None:
+    overlap = registry(OLD, NEW)
+    assert verify(BODY, OLD.headers(BODY), overlap).key_id == OLD.key_id
+    assert verify(BODY, NEW.headers(BODY), overlap).key_id == NEW.key_id
+    after = registry(NEW)
+    assert rule(BODY, OLD.headers(BODY), after) == "signature.unknown_key"
+    assert verify(BODY, NEW.headers(BODY), after).key_id == NEW.key_id
+
+
+def test_a_key_signs_only_for_its_organisations() -> None:
+    key = verify(BODY, COUNTY.headers(BODY), registry(COUNTY))
+    check_sender(key, "county-11")
+    for sender in ("county-90", "kela"):
+        with pytest.raises(MessageRejected) as rejected:
+            check_sender(key, sender)
+        assert rejected.value.rule == "signature.wrong_sender"
+
+
+def test_the_window() -> None:
+    verifier = Verifier(registry(OLD), max_age=timedelta(hours=1), max_future=timedelta(minutes=5))
+    now = datetime(2026, 11, 22, 12, tzinfo=UTC)
+    assert not verifier.outside_window(now, now)
+    assert not verifier.outside_window(now - timedelta(minutes=59), now)
+    assert verifier.outside_window(now - timedelta(minutes=61), now)
+    assert not verifier.outside_window(now + timedelta(minutes=4), now)
+    assert verifier.outside_window(now + timedelta(minutes=6), now)
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("[]", "JSON object"),
+        ("{", "not JSON"),
+        ('{"bad id!": {"organisations": ["kela"], "public_key": "x"}}', "key id"),
+        ('{"k": {"organisations": [], "public_key": "AAAA"}}', "non-empty"),
+        ('{"k": {"organisations": ["kela"]}}', "exactly"),
+        ('{"k": {"organisations": ["kela"], "public_key": "AAAA"}}', "32 raw bytes"),
+        ('{"k": {"organisations": ["kela"], "public_key": "%%%"}}', "base64"),
+    ],
+)
+def test_a_malformed_registry_is_refused(text: str, message: str) -> None:
+    with pytest.raises(ValueError, match=message):
+        KeyRegistry.from_json(text)
+
+
+def test_private_keys_load_from_base64_and_pem() -> None:
+    key = Ed25519PrivateKey.generate()
+    assert public_key_text(load_private_key(private_key_text(key))) == public_key_text(key)
+    pem = key.private_bytes(
+        serialization.Encoding.PEM,
+        serialization.PrivateFormat.PKCS8,
+        serialization.NoEncryption(),
+    )
+    assert public_key_text(load_private_key(pem)) == public_key_text(key)
+    with pytest.raises(ValueError, match="32 raw bytes"):
+        load_private_key(base64.b64encode(b"short").decode())
+    with pytest.raises(ValueError, match="key id"):
+        Signer("has space", key)
+
+
+def test_dev_keys_are_created_once_private_and_trusted(tmp_path: Path) -> None:
+    first = ensure_dev_keys(tmp_path / "keys", ["county-11", "county-90"])
+    assert first.kela_key_file.stat().st_mode & 0o777 == 0o600
+    again = ensure_dev_keys(tmp_path / "keys", ["county-11", "county-90"])
+    assert again.kela_key_file.read_text() == first.kela_key_file.read_text()
+    keys = KeyRegistry.from_json(first.registry_file.read_text())
+    kela = Signer(first.kela_key_id, load_private_key(first.kela_key_file.read_text()))
+    county = Signer(
+        first.municipality_key_id, load_private_key(first.municipality_key_file.read_text())
+    )
+    assert verify(BODY, kela.headers(BODY), keys).organisations == {"kela"}
+    assert verify(BODY, county.headers(BODY), keys).organisations == {"county-11", "county-90"}
+
+
+# --------------------------------------------------------------------------- TLS
+
+
+def _certificate(directory: Path) -> tuple[Path, Path]:
+    """A self-signed certificate and its key, as PEM files."""
+    key = ec.generate_private_key(ec.SECP256R1())
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "silta-test")])
+    now = datetime.now(UTC)
+    certificate = (
+        x509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(name)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - dt.timedelta(minutes=1))
+        .not_valid_after(now + dt.timedelta(days=1))
+        .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
+        .sign(key, hashes.SHA256())
+    )
+    cert_file, key_file = directory / "cert.pem", directory / "key.pem"
+    cert_file.write_bytes(certificate.public_bytes(serialization.Encoding.PEM))
+    key_file.write_bytes(
+        key.private_bytes(
+            serialization.Encoding.PEM,
+            serialization.PrivateFormat.PKCS8,
+            serialization.NoEncryption(),
+        )
+    )
+    return cert_file, key_file
+
+
+def test_no_tls_for_a_plain_url() -> None:
+    assert tls_context("amqp://guest:guest@127.0.0.1:5672/") is None
+
+
+def test_an_amqps_url_verifies_the_broker_with_the_given_ca(tmp_path: Path) -> None:
+    cert_file, key_file = _certificate(tmp_path)
+    context = tls_context(
+        "amqps://silta@broker:5671/",
+        ca_file=str(cert_file),
+        cert_file=str(cert_file),
+        key_file=str(key_file),
+    )
+    assert context is not None
+    assert context.verify_mode == ssl.CERT_REQUIRED
+    assert context.check_hostname
+    assert context.minimum_version >= ssl.TLSVersion.TLSv1_2
+    assert any(ca["subject"] == ((("commonName", "silta-test"),),) for ca in context.get_ca_certs())
+
+
+def test_an_amqps_url_without_files_uses_the_system_cas() -> None:
+    context = tls_context("AMQPS://broker/")
+    assert context is not None
+    assert context.verify_mode == ssl.CERT_REQUIRED
+
+
+def test_tls_configuration_errors(tmp_path: Path) -> None:
+    cert_file, _ = _certificate(tmp_path)
+    with pytest.raises(ValueError, match="not amqps"):
+        tls_context("amqp://broker/", ca_file=str(cert_file))
+    with pytest.raises(ValueError, match="both"):
+        tls_context("amqps://broker/", cert_file=str(cert_file))
+    with pytest.raises(FileNotFoundError):
+        tls_context("amqps://broker/", ca_file=str(tmp_path / "missing.pem"))
+    with pytest.raises(ssl.SSLError):
+        tls_context("amqps://broker/", cert_file=str(cert_file), key_file=str(cert_file))
