@@ -248,8 +248,14 @@ def healthy(url: str) -> bool:
 @pytest.mark.skipif(shutil.which("make") is None, reason="GNU make is not installed")
 def test_make_run_serves_both_and_stops_on_ctrl_c(tmp_path: Path) -> None:
     kela_port, municipality_port = free_port(), free_port()
+    # As a developer's shell has it: none of the settings the test session gives in-process
+    # services (its own issuer and signing keys); make run sets up its development ones.
     env = {
-        **os.environ,
+        **{
+            name: value
+            for name, value in os.environ.items()
+            if not name.startswith(("KELA_SIDE_", "MUNICIPALITY_SIDE_"))
+        },
         "KELA_SIDE_PORT": str(kela_port),
         "MUNICIPALITY_SIDE_PORT": str(municipality_port),
         "KELA_SIDE_DATABASE_URL": f"sqlite+aiosqlite:///{tmp_path / 'kela.db'}",
