@@ -60,6 +60,18 @@ T = TypeVar("T")
 # --------------------------------------------------------------------------- request bodies
 
 
+PERSON_NAMES = frozenset(
+    {
+        examples.NOTICE_OF_NEED_EXAMPLE["kela_contact"]["name"],
+        examples.NOTICE_OF_NEED_EXAMPLE["basis"]["recorded_by"],
+        examples.STATEMENT_REQUEST_EXAMPLE["author"]["name"],
+        examples.DIRECTORY_ENTRY_REQUEST_EXAMPLE["person_name"],
+        "Sanna Sosiaalityöntekijä",
+        "Pekka Sosiaaliohjaaja",
+    }
+)
+"""Names of people in the bodies the tests send: never in a log line either."""
+
 ISSUED_IDENTITY_CODES: list[str] = []
 """Every client identity code a test body used: the log scan looks for all of them."""
 
@@ -399,14 +411,15 @@ class Silta:
         return {process.name: process.log_text() for process in self.processes}
 
     def assert_no_identity_code_in_logs(self, *codes: str) -> None:
-        """No captured line of either process holds an identity code in clear (any case)."""
-        needles = {IDENTITY_CODE, *ISSUED_IDENTITY_CODES, *codes}
+        """No captured line of either process holds an identity code in clear, nor a name
+        from the bodies the tests send (any case)."""
+        needles = {IDENTITY_CODE, *ISSUED_IDENTITY_CODES, *codes, *PERSON_NAMES}
         for name, text in self.logs().items():
             assert text.strip(), f"{name} wrote no log at all"
             for number, line in enumerate(text.splitlines(), 1):
                 for needle in needles:
                     assert needle.lower() not in line.lower(), (
-                        f"{name} log line {number} holds an identity code in clear"
+                        f"{name} log line {number} holds an identity code or a name in clear"
                     )
 
     async def restart(self, process: ServiceProcess) -> None:
