@@ -135,10 +135,12 @@ class OutboxRelay:
         ]
         async with self._engine.begin() as conn:
             if confirmed:
+                # The body carries personal data: once the broker has it, the outbox keeps
+                # only the tracking columns.
                 await conn.execute(
                     update(outbox)
                     .where(outbox.c.id.in_(confirmed))
-                    .values(published_at=datetime.now(UTC))
+                    .values(published_at=datetime.now(UTC), body=b"")
                 )
             if refused:
                 # Returned (unroutable) or nacked: never marked published; retried later.
