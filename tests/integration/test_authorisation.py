@@ -181,6 +181,7 @@ def _requests(referral_id: str) -> dict[tuple[str, str], Request]:
         },
         "/v1/stats": lambda: {},
         "/v1/ops/dead-letters": lambda: {},
+        "/v1/ops/metrics": lambda: {},
         "/v1/access-log/search": lambda: {
             "json": {"identity_code": examples.EXAMPLE_IDENTITY_CODE}
         },
@@ -417,3 +418,23 @@ async def test_operations_peek_at_dead_letters_without_taking_them(
     answer = await both.kela.get("/v1/ops/dead-letters", headers=operations)
     assert "131052-308T" not in answer.text  # never the body
     assert [m["message_id"] for m in answer.json()["queues"][0]["messages"]] == ids
+
+
+async def test_operations_reads_metrics_without_personal_data(both: Both) -> None:
+    referral_id = await _delivered_referral(both)
+    for side, client in ((Side.KELA, both.kela), (Side.MUNICIPALITY, both.municipality)):
+        response = await client.get("/v1/ops/metrics", headers=both.token(side, Role.OPERATIONS))
+        assert response.status_code == 200, response.text
+        assert response.headers["content-type"].startswith("text/plain; version=0.0.4")
+        figures = {
+            line.split(" ")[0]: float(line.split(" ")[1])
+            for line in response.text.splitlines()
+            if line and not line.startswith("#")
+        }
+        assert figures["silta_broker_connected"] == 1
+        assert figures["silta_consumers_subscribed"] == (1 if side is Side.KELA else 2)
+        assert figures["silta_inbox_messages"] >= 1  # the referral, or its acknowledgement
+        assert "silta_outbox_pending" in figures
+        assert any(name.startswith("silta_queue_messages{") for name in figures)
+        assert referral_id not in response.text
+        assert examples.EXAMPLE_IDENTITY_CODE not in response.text

@@ -13,6 +13,7 @@ from silta_service.authorisation import Side
 from silta_service.db import create_engine
 from silta_service.dead_letters import dead_letters_router
 from silta_service.directory import directory_receiver, directory_router
+from silta_service.metrics import metrics_router
 from silta_service.retention import maintain
 from silta_service.runtime import BusWiring, Runtime
 from silta_service.settings import ServiceSettings
@@ -80,5 +81,6 @@ def build_app(settings: ServiceSettings | None = None) -> FastAPI:
             stats_router(referrals_table, status_history, "created_at"),
             access_log_router(access_log),
             dead_letters_router([config.queue_name]),
+            metrics_router(messaging, [config.queue_name]),
         ],
     )

@@ -78,6 +78,7 @@ PERMISSIONS: tuple[Permission, ...] = (
     Permission(K, "DELETE", "/v1/directory/entries/{entry_id}", _COOPERATION, "Kela's part"),
     Permission(K, "GET", "/v1/stats", _COOPERATION | _OPS, "follow-up, no personal data"),
     Permission(K, "GET", "/v1/ops/dead-letters", _OPS, "metadata only, never a body"),
+    Permission(K, "GET", "/v1/ops/metrics", _OPS, "technical figures, no personal data"),
     Permission(
         K, "POST", "/v1/access-log/search", _COOPERATION, "answers a client's access request"
     ),
@@ -102,6 +103,7 @@ PERMISSIONS: tuple[Permission, ...] = (
     Permission(M, "DELETE", "/v1/directory/entries/{entry_id}", _LEAD, "the counties' part"),
     Permission(M, "GET", "/v1/stats", _LEAD | _OPS, "no personal data"),
     Permission(M, "GET", "/v1/ops/dead-letters", _OPS, "metadata only, never a body"),
+    Permission(M, "GET", "/v1/ops/metrics", _OPS, "technical figures, no personal data"),
 )
 """Who may call what: the single source of truth (the README's table is generated from it)."""
 
