@@ -40,30 +40,49 @@ async def test_malformed_messages_are_parked_with_their_rule_and_consumption_goe
     invalid_identity = _valid_envelope(bodies.notice_of_need())
     invalid_identity["payload"]["client"]["identity_code"] = bad_code
 
-    poison = {
-        "message.not_json": b"this is not JSON {",
-        "envelope.invalid": json.dumps({"hello": "world"}).encode(),
-        "envelope.unknown_kind": json.dumps(unknown_kind).encode(),
-        "payload.invalid": json.dumps(invalid_identity).encode(),
+    newer_version = _valid_envelope(bodies.notice_of_need())
+    newer_version["schema_version"] = "2"
+
+    oversized = _valid_envelope(bodies.notice_of_need())
+    oversized["padding"] = "x" * 300_000
+
+    no_envelope = json.loads(json.dumps(invalid_identity["payload"]))  # a bare payload
+    no_envelope["client"]["identity_code"] = bodies.identity_code
+
+    poison = {  # what is wrong: (the rule it is parked with, the body)
+        "not JSON": ("message.not_json", b"this is not JSON {"),
+        "not an envelope": ("envelope.invalid", json.dumps({"hello": "world"}).encode()),
+        "unknown kind": ("envelope.unknown_kind", json.dumps(unknown_kind).encode()),
+        "invalid payload": ("payload.invalid", json.dumps(invalid_identity).encode()),
+        "wrong schema version": (
+            "envelope.schema_version",
+            json.dumps(newer_version).encode(),
+        ),
+        "oversized": ("message.too_large", json.dumps(oversized).encode()),
+        "missing envelope": ("envelope.invalid", json.dumps(no_envelope).encode()),
     }
     sent = {}
-    for rule, body in poison.items():
+    what_by_id = {}
+    for what, (rule, body) in poison.items():
         message_id = str(uuid4())
         sent[message_id] = rule
+        what_by_id[message_id] = what
         await bus.publish(body, routing_key=ROUTING_KEY, message_id=message_id)
 
     parking = f"{silta.municipality.queue_name}.parked"
     parked = await bus.take(parking, len(poison))
     assert {message.message_id: message.headers["x-silta-reason"] for message in parked} == sent
     for message in parked:
-        rule = sent[message.message_id]
-        assert message.body == poison[rule], "parked as received"
+        rule, body = poison[what_by_id[message.message_id]]
+        assert message.body == body, "parked as received"
         assert message.headers["x-silta-parked-by"] == silta.municipality.queue_name
         assert message.headers["x-silta-original-routing-key"] == ROUTING_KEY
         detail = message.headers["x-silta-detail"]
         assert detail, f"{rule}: no detail for operations"
         assert bad_code not in detail
         assert bodies.identity_code not in detail
+    [bare] = [m for m in parked if what_by_id[m.message_id] == "missing envelope"]
+    assert "message_id: missing" in bare.headers["x-silta-detail"]
     [payload_invalid] = [m for m in parked if sent[m.message_id] == "payload.invalid"]
     assert "payload.client.identity_code" in payload_invalid.headers["x-silta-detail"]
     assert "identity_code.control_character" in payload_invalid.headers["x-silta-detail"]
