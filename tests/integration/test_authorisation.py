@@ -438,3 +438,26 @@ async def test_operations_reads_metrics_without_personal_data(both: Both) -> Non
         assert any(name.startswith("silta_queue_messages{") for name in figures)
         assert referral_id not in response.text
         assert examples.EXAMPLE_IDENTITY_CODE not in response.text
+
+
+async def test_a_unit_lead_maintains_only_their_own_countys_directory_part(both: Both) -> None:
+    """The deployment serves 11 and 90; each county's unit lead edits only its own part."""
+    entry = examples.DIRECTORY_ENTRY_REQUEST_EXAMPLE | {
+        "organisation": "county-90",
+        "county_code": "90",
+        "services": [],
+    }
+    lead_90 = both.token(Side.MUNICIPALITY, Role.COUNTY_UNIT_LEAD, county="90")
+    lead_11 = both.token(Side.MUNICIPALITY, Role.COUNTY_UNIT_LEAD, county="11")
+    path = f"/v1/directory/entries/{uuid.uuid4()}"
+    created = await both.municipality.put(path, json=entry, headers=lead_90)
+    assert created.status_code == 201, created.text
+
+    other = await both.municipality.put(path, json=entry | {"hours": "never"}, headers=lead_11)
+    assert other.status_code == 422
+    assert other.json()["errors"][0]["rule"] == "directory.not_maintained_here"
+    removed = await both.municipality.delete(path, headers=lead_11)
+    assert removed.status_code == 409
+    unchanged = await both.municipality.get(path, headers=lead_11)
+    assert unchanged.json()["hours"] == entry["hours"]
+    assert (await both.municipality.delete(path, headers=lead_90)).status_code == 204

@@ -224,3 +224,10 @@ def visible_counties(principal: Principal, served: Iterable[str]) -> frozenset[s
     """The counties whose referrals and statements ``principal`` sees on a deployment
     serving ``served``: only its own."""
     return frozenset(served) & principal.counties
+
+
+def organisations_of(principal: Principal) -> frozenset[str]:
+    """The organisations whose data ``principal`` acts for: Kela, or each of its counties."""
+    if principal.organisation == "kela":
+        return frozenset({"kela"})
+    return frozenset(f"county-{code}" for code in principal.counties)

@@ -53,6 +53,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
+from silta_service.authorisation import PrincipalDep, organisations_of
 from silta_service.db import as_utc
 from silta_service.problems import FieldError, ProblemError, not_found, problem_responses
 from silta_service.views import MAX_OFFSET, RuntimeDep
@@ -533,13 +534,15 @@ def directory_router(table: Table, outbox: Table, *, editable: frozenset[str]) -
     )
     async def put(
         runtime: RuntimeDep,
+        principal: PrincipalDep,
         response: Response,
         entry_id: UUID,
         body: Annotated[DirectoryEntryRequest, Body(openapi_examples=_PUT_EXAMPLES)],
     ) -> DirectoryEntry:
+        yours = editable & organisations_of(principal)  # a county edits only its own part
         try:
             entry, created, changed = await put_own_entry(
-                runtime.engine, table, outbox, entry_id, body, editable=editable
+                runtime.engine, table, outbox, entry_id, body, editable=yours
             )
         except NotMaintainedHere:
             raise ProblemError(
@@ -571,9 +574,10 @@ def directory_router(table: Table, outbox: Table, *, editable: frozenset[str]) -
         description="The removal is sent to the other side in the same transaction.",
         responses=problem_responses(404, 409, 422),
     )
-    async def delete(runtime: RuntimeDep, entry_id: UUID) -> Response:
+    async def delete(runtime: RuntimeDep, principal: PrincipalDep, entry_id: UUID) -> Response:
+        yours = editable & organisations_of(principal)
         try:
-            await remove_own_entry(runtime.engine, table, outbox, entry_id, editable=editable)
+            await remove_own_entry(runtime.engine, table, outbox, entry_id, editable=yours)
         except EntryNotFound:
             raise not_found("directory entry") from None
         except OwnedElsewhere as error:
