@@ -461,3 +461,12 @@ async def test_a_unit_lead_maintains_only_their_own_countys_directory_part(both:
     unchanged = await both.municipality.get(path, headers=lead_11)
     assert unchanged.json()["hours"] == entry["hours"]
     assert (await both.municipality.delete(path, headers=lead_90)).status_code == 204
+
+
+async def test_without_a_token_even_a_broken_body_gets_401(both: Both) -> None:
+    for client, path in ((both.kela, "/v1/referrals"), (both.municipality, "/v1/statements")):
+        response = await client.post(
+            path, content=b"{not json", headers={"Content-Type": "application/json"}
+        )
+        assert response.status_code == 401, response.text
+        assert response.json()["errors"][0]["rule"] == "auth.token_missing"

@@ -5,12 +5,25 @@ from __future__ import annotations
 from collections.abc import AsyncIterator, Callable, Sequence
 from contextlib import asynccontextmanager
 
-from fastapi import APIRouter, Depends, FastAPI
+from fastapi import APIRouter, Depends, FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
 
 from silta_service import health
-from silta_service.auth import Authenticator, install_auth_handler
-from silta_service.authorisation import Side, authorise
-from silta_service.problems import Problem, install_problem_handlers, problem_responses
+from silta_service.auth import (
+    AuthenticationFailed,
+    Authenticator,
+    bearer_token,
+    install_auth_handler,
+    unauthorised_response,
+)
+from silta_service.authorisation import Side, authorise, principal_from_claims
+from silta_service.problems import (
+    Problem,
+    install_problem_handlers,
+    problem_responses,
+    validation_response,
+)
 from silta_service.runtime import Runtime
 
 
@@ -38,6 +51,22 @@ def create_app(
     app.state.side = side
     install_problem_handlers(app)
     install_auth_handler(app)
+
+    @app.exception_handler(RequestValidationError)
+    async def _authenticate_before_validating(
+        request: Request, error: RequestValidationError
+    ) -> JSONResponse:
+        # FastAPI parses the body before it runs dependencies: without this, a caller with
+        # no valid token would learn how the API validates bodies (422) instead of 401.
+        if request.url.path.startswith("/v1/") or request.url.path == "/v1":
+            try:
+                principal_from_claims(
+                    await request.app.state.authenticator.claims(bearer_token(request))
+                )
+            except AuthenticationFailed as refused:
+                return unauthorised_response(request, refused)
+        return validation_response(request, error)
+
     app.include_router(health.router)
     for router in routers:  # every /v1 route: a bearer token, and the permission table
         app.include_router(

@@ -215,6 +215,12 @@ def www_authenticate(rule: str) -> str:
     return f'Bearer realm="silta", error="invalid_token", error_description="{rule}"'
 
 
+def bearer_token(request: Request) -> str | None:
+    """The token of an ``Authorization: Bearer …`` header, if there is one."""
+    scheme, _, token = request.headers.get("authorization", "").partition(" ")
+    return token.strip() or None if scheme.lower() == "bearer" else None
+
+
 def unauthorised_response(request: Request, error: AuthenticationFailed) -> JSONResponse:
     return problem_response(
         request,

@@ -162,12 +162,17 @@ _TITLES = {
 }
 
 
+def validation_response(request: Request, error: RequestValidationError) -> JSONResponse:
+    """422 naming each failing field and rule."""
+    errors = field_errors(error.errors())
+    detail = "; ".join(f"{e.field}: {e.rule}" for e in errors)
+    return problem_response(request, 422, "validation", VALIDATION_TITLE, detail, errors)
+
+
 def install_problem_handlers(app: FastAPI) -> None:
     @app.exception_handler(RequestValidationError)
     async def _validation(request: Request, error: RequestValidationError) -> JSONResponse:
-        errors = field_errors(error.errors())
-        detail = "; ".join(f"{e.field}: {e.rule}" for e in errors)
-        return problem_response(request, 422, "validation", VALIDATION_TITLE, detail, errors)
+        return validation_response(request, error)
 
     @app.exception_handler(ProblemError)
     async def _problem(request: Request, error: ProblemError) -> JSONResponse:
