@@ -470,3 +470,30 @@ async def test_without_a_token_even_a_broken_body_gets_401(both: Both) -> None:
         )
         assert response.status_code == 401, response.text
         assert response.json()["errors"][0]["rule"] == "auth.token_missing"
+
+
+async def test_a_unit_lead_sees_statistics_of_their_own_counties_operations_all(
+    both: Both,
+) -> None:
+    await _delivered_referral(both)  # county 11
+    helsinki = _notice()
+    helsinki["client"]["municipality_code"] = "091"
+    sent = await both.kela.post(
+        "/v1/referrals", json=helsinki, headers=both.token(Side.KELA, Role.KELA_BENEFIT_OFFICER)
+    )
+    assert sent.status_code == 201, sent.text
+    operations = both.token(Side.MUNICIPALITY, Role.OPERATIONS)
+
+    async def counties_seen(headers: dict[str, str]) -> list[str]:
+        response = await both.municipality.get("/v1/stats", headers=headers)
+        assert response.status_code == 200, response.text
+        return sorted({group["county_code"] for group in response.json()["groups"]})
+
+    async def both_arrived() -> bool:
+        return await counties_seen(operations) == ["11", "90"]
+
+    await eventually(both_arrived)
+    lead_11 = both.token(Side.MUNICIPALITY, Role.COUNTY_UNIT_LEAD, county="11")
+    lead_90 = both.token(Side.MUNICIPALITY, Role.COUNTY_UNIT_LEAD, county="90")
+    assert await counties_seen(lead_11) == ["11"]
+    assert await counties_seen(lead_90) == ["90"]

@@ -65,6 +65,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
+from silta_service.authorisation import PrincipalDep, Role
 from silta_service.problems import FieldError, ProblemError, problem_responses
 from silta_service.views import RuntimeDep
 
@@ -510,8 +511,14 @@ def stats_router(
         responses=problem_responses(422),
     )
     async def read_statistics(
-        runtime: RuntimeDep, filters: Annotated[StatsFilters, Depends(stats_filters)]
+        runtime: RuntimeDep,
+        principal: PrincipalDep,
+        filters: Annotated[StatsFilters, Depends(stats_filters)],
     ) -> Statistics:
+        shown = counties
+        if counties is not None and Role.OPERATIONS not in principal.roles:
+            # a county's unit lead sees their own counties; operations the whole deployment
+            shown = frozenset(counties) & principal.counties
         return await compute_statistics(
             runtime.engine,
             referrals,
@@ -519,7 +526,7 @@ def stats_router(
             start_column,
             min_cell=runtime.settings.stats_min_cell,
             filters=filters,
-            counties=counties,
+            counties=shown,
         )
 
     return router
