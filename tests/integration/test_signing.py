@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import copy
+import json
 import uuid
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -172,6 +173,18 @@ async def test_unsigned_forged_unknown_wrong_sender_and_stale_messages_are_parke
             view = await stored(municipality, valid_id)
             assert view is not None
             assert [c["status"] for c in view["history"]] == ["delivered"]
+
+            # The same message id with another body, even properly signed, is no redelivery:
+            # a replay or a forgery. Parked, never applied.
+            envelope = json.loads(valid)
+            envelope["payload"]["urgency"] = "urgent"
+            reused = json.dumps(envelope).encode()
+            await publish(bus, reused, signing.KELA.headers(reused), "reused")
+            [parked_reuse] = await take_parked(bus, queue, 1)
+            assert parked_reuse.headers["x-silta-reason"] == "message.id_reused"
+            view = await stored(municipality, valid_id)
+            assert view is not None
+            assert view["urgency"] == "normal"
     finally:
         await delete_queues(amqp_url, queue, f"{queue}.cw")
 

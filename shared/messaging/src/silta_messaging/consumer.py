@@ -21,8 +21,9 @@ quietly however old it is, and a replay of anything the inbox no longer remember
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import logging
-from collections.abc import Awaitable, Callable, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -62,6 +63,8 @@ class Incoming:
 
     envelope: Envelope
     payload: BaseModel
+    digest: str = ""
+    """SHA-256 of the body as received (empty when not known)."""
 
 
 @dataclass(frozen=True)
@@ -159,7 +162,8 @@ class BatchConsumer:
             except MessageRejected as rejected:
                 parked.append((delivery, Rejection(rejected.rule, rejected.detail)))
                 continue
-            valid.append((delivery, Incoming(envelope, payload)))
+            digest = hashlib.sha256(delivery.body).hexdigest()
+            valid.append((delivery, Incoming(envelope, payload, digest)))
         rejections = await self._apply([incoming for _, incoming in valid])
         parked += [
             (delivery, rejections[incoming.envelope.message_id])
@@ -197,23 +201,27 @@ class BatchConsumer:
             unique.setdefault(item.envelope.message_id, item)
         async with self._engine.begin() as conn:
             ids = [str(message_id) for message_id in unique]
-            seen = set(
-                (
-                    await conn.execute(
-                        select(self._inbox.c.message_id).where(self._inbox.c.message_id.in_(ids))
+            seen: dict[str, str | None] = {
+                row.message_id: row.body_sha256
+                for row in await conn.execute(
+                    select(self._inbox.c.message_id, self._inbox.c.body_sha256).where(
+                        self._inbox.c.message_id.in_(ids)
                     )
-                ).scalars()
-            )
+                )
+            }
+            reused = _reused_ids(unique.values(), seen)
             fresh = [item for key, item in unique.items() if str(key) not in seen]
             now = datetime.now(UTC)
             stale = self._outside_window(fresh, now)
             fresh = [item for item in fresh if item.envelope.message_id not in stale]
-            rejections = {**stale, **(await self._handler(conn, fresh) if fresh else {})}
+            handled = await self._handler(conn, fresh) if fresh else {}
+            rejections = {**reused, **stale, **handled}
             done = [
                 {
                     "message_id": str(i.envelope.message_id),
                     "kind": str(i.envelope.kind),
                     "received_at": now,
+                    "body_sha256": i.digest or None,
                 }
                 for i in fresh
                 if i.envelope.message_id not in rejections
@@ -221,7 +229,8 @@ class BatchConsumer:
             if done:
                 await conn.execute(self._inbox.insert(), done)
         if len(seen) or len(unique) < len(items):
-            log.info("skipped %d duplicate deliveries", len(items) - len(fresh) - len(stale))
+            skipped = len(items) - len(fresh) - len(stale) - len(reused)
+            log.info("skipped %d duplicate deliveries", skipped)
         self._after_commit()
         return rejections
 
@@ -305,6 +314,22 @@ async def _settle(action: Awaitable[None]) -> None:
         await action
     except Exception as error:
         log.warning("could not settle a delivery (%s); it will be redelivered", error)
+
+
+ID_REUSED = "message.id_reused"
+
+
+def _reused_ids(items: Iterable[Incoming], seen: Mapping[str, str | None]) -> dict[UUID, Rejection]:
+    """Messages whose id was processed before with another body: never a redelivery (which
+    carries the same bytes), so a replay or a forgery; the same body again is a redelivery,
+    absorbed quietly."""
+    return {
+        item.envelope.message_id: Rejection(
+            ID_REUSED, "this message id was processed before with another body"
+        )
+        for item in items
+        if item.digest and seen.get(str(item.envelope.message_id)) not in (None, item.digest)
+    }
 
 
 def dispatch(handlers: Mapping[str, BatchHandler], *, unhandled_rule: str) -> BatchHandler:

@@ -12,6 +12,7 @@ from silta_messaging.tables import (
     PENDING_INDEX,
     RELAY_LEASE,
     inbox_columns,
+    inbox_digest_column,
     outbox_columns,
     relay_lease_columns,
 )
@@ -21,7 +22,12 @@ def create_messaging_tables(op: Any) -> None:
     op.create_table(OUTBOX, *outbox_columns())
     pending = column("published_at").is_(None)
     op.create_index(PENDING_INDEX, OUTBOX, ["id"], postgresql_where=pending, sqlite_where=pending)
-    op.create_table(INBOX, *inbox_columns())
+    op.create_table(INBOX, *inbox_columns(digest=False))  # as it was then; see add_inbox_digest
+
+
+def add_inbox_digest(op: Any) -> None:
+    """The body digest that tells a replayed message id from a redelivery."""
+    op.add_column(INBOX, inbox_digest_column())
 
 
 def create_relay_lease(op: Any) -> None:

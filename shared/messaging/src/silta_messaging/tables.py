@@ -41,12 +41,19 @@ def outbox_columns() -> list[Column[object]]:
     ]
 
 
-def inbox_columns() -> list[Column[object]]:
+def inbox_columns(*, digest: bool = True) -> list[Column[object]]:
     return [
         Column("message_id", String(36), primary_key=True),
         Column("kind", String(40), nullable=False),
         Column("received_at", DateTime(timezone=True), nullable=False),
+        *([inbox_digest_column()] if digest else []),
     ]
+
+
+def inbox_digest_column() -> Column[object]:
+    """SHA-256 of the body processed under the message id: a later message reusing the id
+    with another body is not a redelivery but a replay or a forgery."""
+    return Column("body_sha256", String(64), nullable=True)
 
 
 def relay_lease_columns() -> list[Column[object]]:
