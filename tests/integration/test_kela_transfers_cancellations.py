@@ -248,3 +248,17 @@ async def test_a_transfer_stays_overdue_until_the_county_has_decided(
     view = await eventually(lambda: _status(kela, referral_id, "completed"))
     assert view["overdue"] is False
     assert await overdue_ids() == []
+
+
+async def test_a_cancellation_too_late_leaves_the_countys_ending_visible(
+    kela: httpx.AsyncClient, bus: AbstractChannel
+) -> None:
+    """The county had already closed the referral when Kela cancelled it: Kela shows how it
+    ended, and keeps its cancellation attempt on record."""
+    referral_id = UUID((await kela.post("/v1/referrals", json=NOTICE)).json()["id"])
+    await kela.post(f"/v1/referrals/{referral_id}/cancel", json={"reason": "Sent in error."})
+    await acknowledge(bus, referral_id, 1, "delivered")
+    await acknowledge(bus, referral_id, 2, "rejected", reason="Not ours to handle.")
+    view = await eventually(lambda: _status(kela, referral_id, "rejected"))
+    assert view["cancellation"]["reason"] == "Sent in error."
+    assert [c["status"] for c in view["history"]] == ["sent", "delivered", "rejected"]

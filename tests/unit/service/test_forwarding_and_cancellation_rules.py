@@ -47,6 +47,23 @@ def test_after_kelas_cancellation_every_report_is_history_only() -> None:
     assert decide(cancelled, ack(3, S.CANCELLED, "kela"), "county-11") is Decision.HISTORY_ONLY
 
 
+@pytest.mark.parametrize("status", [S.COMPLETED, S.REJECTED])
+def test_a_county_that_closed_the_referral_first_has_the_last_word(status: S) -> None:
+    cancelled = TrackedReferral("county-11", S.CANCELLED, 3)
+    outcome = "no_need_found" if status == S.COMPLETED else None
+    assert decide(cancelled, ack(4, status, outcome=outcome), "county-11") is Decision.ADVANCE
+    older = ack(3, status, outcome=outcome)
+    assert decide(cancelled, older, "county-11") is Decision.HISTORY_ONLY
+
+
+def test_a_forwarding_before_the_cancellation_is_not_followed() -> None:
+    cancelled = TrackedReferral("county-11", S.CANCELLED, 1)
+    forwarded = ack(
+        2, S.FORWARDED, reason="Moved.", forwarded_to_county="90", forwarded_to_municipality="091"
+    )
+    assert decide(cancelled, forwarded, "county-11") is Decision.HISTORY_ONLY
+
+
 def test_a_cancellation_kela_did_not_make_is_refused() -> None:
     with pytest.raises(AcknowledgementRejected) as caught:
         decide(

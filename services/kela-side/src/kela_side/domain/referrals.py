@@ -56,7 +56,12 @@ def decide(referral: TrackedReferral, ack: StatusAcknowledgement, sender: str) -
             "changed_by must be the sending organisation (kela for a cancellation)",
         )
     if referral.status == ReferralStatus.CANCELLED:
-        # Kela cancelled it: what the county did before it learnt that is history only.
+        # Kela cancelled it: what the county did before it learnt that is history only,
+        # unless the county had already closed the referral (the cancellation came too late:
+        # Kela shows how it really ended). A forwarding is not followed: Kela withdrew it.
+        too_late = ack.status in (ReferralStatus.COMPLETED, ReferralStatus.REJECTED)
+        if too_late and ack.sequence > referral.status_sequence:
+            return Decision.ADVANCE
         return Decision.HISTORY_ONLY
     if kelas_cancellation:
         raise AcknowledgementRejected(
