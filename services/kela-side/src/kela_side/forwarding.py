@@ -14,13 +14,11 @@ from uuid import UUID, uuid4
 
 from pydantic import ValidationError
 from silta_messaging.outbox import add_to_outbox
-from silta_schemas.codes import Urgency
 from silta_schemas.envelope import describe_errors
 from silta_schemas.parties import KELA, county_organisation
 from silta_schemas.referrals import referral_adapter
 from silta_schemas.status import ReferralStatus, StatusAcknowledgement
 from silta_service.access_log import Access, service_actor
-from silta_service.deadlines import due_at
 from silta_service.protection import cipher_of
 from silta_service.tracking import StatusChange
 from sqlalchemy import select, update
@@ -28,7 +26,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from kela_side.db.tables import REFERRAL_CODE, messaging, referrals, status_history
 from kela_side.domain.referrals import SENT_SEQUENCE, forwarded_payload
-from kela_side.sending import referral_entry
+from kela_side.sending import new_referral_row, referral_entry
 from kela_side.settings import KelaSettings
 
 log = logging.getLogger(__name__)
@@ -88,29 +86,17 @@ async def send_onwards(
             )
             continue
         leg_id = uuid4()
-        county_code = request.county_code
         sent = StatusChange(SENT_SEQUENCE, ReferralStatus.SENT, now, KELA)
         await conn.execute(
             referrals.insert().values(
-                id=str(leg_id),
-                kind=request.kind,
-                county_code=county_code,
-                recipient=county_organisation(county_code),
-                status=ReferralStatus.SENT,
-                status_sequence=SENT_SEQUENCE,
-                payload=REFERRAL_CODE.seal(cipher, request.model_dump(mode="json"), str(leg_id)),
-                client_key=row.client_key,
-                new_referral_reason=row.new_referral_reason,
-                forwarded_from_id=row.id,
-                due_at=due_at(
-                    request.kind,
-                    getattr(request, "urgency", None) == Urgency.URGENT,
+                new_referral_row(
+                    request,
+                    leg_id,
                     now,
-                    settings.deadline_working_days,
-                    settings.urgent_deadline_working_days,
-                ),
-                created_at=now,
-                updated_at=now,
+                    settings,
+                    client_key=row.client_key,
+                    forwarded_from_id=row.id,
+                )
             )
         )
         await conn.execute(status_history.insert().values(sent.row(leg_id)))

@@ -16,7 +16,6 @@ from typing import Any
 from uuid import UUID, uuid4
 
 from silta_messaging.consumer import BatchHandler, Incoming, Rejection
-from silta_schemas.codes import Urgency
 from silta_schemas.parties import KELA, county_organisation
 from silta_schemas.referrals import ReferralRequest
 from silta_schemas.status import ReferralStatus, StatusAcknowledgement
@@ -28,16 +27,15 @@ from silta_service.access_log import (
     service_actor,
 )
 from silta_service.db import as_utc
-from silta_service.deadlines import due_at, overdue_clause
+from silta_service.deadlines import overdue_clause
 from silta_service.group_commit import per_engine
-from silta_service.protection import cipher_of, client_key_of
+from silta_service.protection import client_key_of
 from silta_service.tracking import StatusChange, load_history
 from sqlalchemy import Row, bindparam, exc, select, tuple_, update
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from kela_side.db.tables import (
     OPEN_STATUSES,
-    REFERRAL_CODE,
     access_log,
     messaging,
     referrals,
@@ -51,7 +49,7 @@ from kela_side.domain.referrals import (
     decide,
 )
 from kela_side.forwarding import KELA_SERVICE, Leg, chain_of, send_onwards
-from kela_side.sending import referral_entry
+from kela_side.sending import new_referral_row, referral_entry
 from kela_side.settings import KelaSettings
 
 
@@ -126,12 +124,15 @@ async def submit_referral(
     entry = referral_entry(request, referral_id)
     sent = StatusChange(SENT_SEQUENCE, ReferralStatus.SENT, now, KELA)
     key = client_key_of(settings, request.client.identity_code)
-    due = due_at(
-        request.kind,
-        getattr(request, "urgency", None) == Urgency.URGENT,
+    row = new_referral_row(
+        request,
+        referral_id,
         now,
-        settings.deadline_working_days,
-        settings.urgent_deadline_working_days,
+        settings,
+        client_key=key,
+        payload=payload,
+        idempotency_key=idempotency_key,
+        request_hash=fingerprint,
     )
     record = ReferralRecord(
         id=referral_id,
@@ -141,29 +142,14 @@ async def submit_referral(
         status=ReferralStatus.SENT,
         created_at=now,
         updated_at=now,
-        due_at=due,
+        due_at=row["due_at"],
         new_referral_reason=request.new_referral_reason,
         history=[sent],
     )
     submission = _Submission(
         record=record,
         client_key=key,
-        row={
-            "id": str(referral_id),
-            "kind": request.kind,
-            "county_code": county_code,
-            "recipient": recipient,
-            "status": ReferralStatus.SENT,
-            "status_sequence": SENT_SEQUENCE,
-            "payload": REFERRAL_CODE.seal(cipher_of(settings), payload, str(referral_id)),
-            "idempotency_key": idempotency_key,
-            "request_hash": fingerprint,
-            "client_key": key,
-            "new_referral_reason": request.new_referral_reason,
-            "due_at": due,
-            "created_at": now,
-            "updated_at": now,
-        },
+        row=row,
         history_row=sent.row(referral_id),
         outbox_row=entry.row(now),
         access=Access(actor, "create", "referral", str(referral_id), key, SEND_PURPOSE),

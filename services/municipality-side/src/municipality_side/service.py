@@ -16,7 +16,7 @@ from silta_messaging.consumer import BatchHandler, Incoming, Rejection
 from silta_messaging.outbox import OutboxEntry, add_to_outbox
 from silta_messaging.topology import COUNTY_EXCHANGE, routing_key
 from silta_schemas.cancellation import Cancellation
-from silta_schemas.codes import MessageKind, Urgency
+from silta_schemas.codes import MessageKind
 from silta_schemas.envelope import seal
 from silta_schemas.lifecycle import TransitionNotAllowed
 from silta_schemas.parties import KELA, county_code_of, county_organisation
@@ -24,7 +24,7 @@ from silta_schemas.referrals import ApplicationTransfer, NoticeOfBasicAmountRedu
 from silta_schemas.status import ReferralStatus, StatusUpdate
 from silta_service import access_log as audit
 from silta_service.db import as_utc
-from silta_service.deadlines import due_at, overdue_clause
+from silta_service.deadlines import overdue_clause, referral_due_at
 from silta_service.protection import cipher_of, client_key_of
 from silta_service.tracking import StatusChange, load_history
 from sqlalchemy import select, update
@@ -160,13 +160,7 @@ def referral_receiver(settings: MunicipalitySettings) -> BatchHandler:
                     "message_id": str(envelope.message_id),
                     "received_at": now,
                     "updated_at": now,
-                    "due_at": due_at(
-                        envelope.kind,
-                        getattr(payload, "urgency", None) == Urgency.URGENT,
-                        now,
-                        settings.deadline_working_days,
-                        settings.urgent_deadline_working_days,
-                    ),
+                    "due_at": referral_due_at(payload, now, settings),
                 }
             )
             history.append(change.row(referral_id))

@@ -16,10 +16,12 @@ from functools import lru_cache
 from zoneinfo import ZoneInfo
 
 import holidays
-from silta_schemas.codes import MessageKind
+from silta_schemas.codes import MessageKind, Urgency
 from silta_schemas.lifecycle import is_open
 from silta_schemas.status import ReferralStatus
 from sqlalchemy import ColumnElement, Table, and_, or_
+
+from silta_service.settings import ServiceSettings
 
 FINLAND = ZoneInfo("Europe/Helsinki")
 
@@ -85,6 +87,20 @@ def due_at(
     """When the county's first reaction to a referral of ``kind`` is due; None if no deadline."""
     days = urgent_working_days if urgent else working_days.get(kind)
     return None if days is None else add_working_days(start, days)
+
+
+def referral_due_at(
+    referral: object, start: datetime, settings: ServiceSettings
+) -> datetime | None:
+    """``due_at`` for a referral payload (its ``kind`` and, if it has one, its ``urgency``)
+    with the deadlines configured in ``settings``."""
+    return due_at(
+        str(getattr(referral, "kind")),  # noqa: B009 - every referral kind has one
+        getattr(referral, "urgency", None) == Urgency.URGENT,
+        start,
+        settings.deadline_working_days,
+        settings.urgent_deadline_working_days,
+    )
 
 
 def is_overdue(kind: str, status: ReferralStatus, due: datetime | None, now: datetime) -> bool:
