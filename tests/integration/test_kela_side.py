@@ -146,15 +146,18 @@ async def acknowledge(
     sequence: int,
     status: str,
     county: str = "11",
+    changed_by: str | None = None,
     **details: Any,
 ) -> None:
+    """Publish a status acknowledgement as county ``county`` would (``changed_by`` defaults
+    to the county; ``kela`` for a cancellation the county applied)."""
     payload = StatusAcknowledgement(
         kind="status_acknowledgement",
         referral_id=referral_id,
         sequence=sequence,
         status=status,
         changed_at=datetime.now(UTC),
-        changed_by=f"county-{county}",
+        changed_by=changed_by or f"county-{county}",
         **details,
     )
     envelope = seal(payload, sender=f"county-{county}", recipient="kela", referral_id=referral_id)

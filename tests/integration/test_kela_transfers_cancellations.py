@@ -8,18 +8,14 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 from uuid import UUID
 
-import aio_pika
 import httpx
 from aio_pika.abc import AbstractChannel
-from silta_messaging.topology import COUNTY_EXCHANGE, KELA_EXCHANGE
+from silta_messaging.topology import KELA_EXCHANGE
 from silta_schemas import examples
-from silta_schemas.envelope import seal
-from silta_schemas.status import StatusAcknowledgement
 
 from tests.integration.conftest import body, eventually, tap
 from tests.integration.test_duplicates_and_deadlines import _expire
 from tests.integration.test_kela_side import NOTICE, _get, _status, acknowledge
-from tests.signing import signed_message
 
 TRANSFER = examples.APPLICATION_TRANSFER_EXAMPLE
 
@@ -118,7 +114,7 @@ async def test_after_a_cancellation_the_countys_reports_only_fill_the_history(
     # The county had accepted it before the cancellation arrived, then applied it.
     await acknowledge(bus, referral_id, 1, "delivered")
     await acknowledge(bus, referral_id, 2, "accepted")
-    await acknowledge_cancelled(bus, referral_id, 3, "Sent in error.")
+    await acknowledge(bus, referral_id, 3, "cancelled", changed_by="kela", reason="Sent in error.")
 
     async def settled() -> dict[str, Any] | None:
         view: dict[str, Any] = (await kela.get(f"/v1/referrals/{referral_id}")).json()
@@ -132,27 +128,6 @@ async def test_after_a_cancellation_the_countys_reports_only_fill_the_history(
         ("accepted", "county-11"),
         ("cancelled", "kela"),
     ]
-
-
-async def acknowledge_cancelled(
-    bus: AbstractChannel, referral_id: UUID, sequence: int, reason: str
-) -> None:
-
-    payload = StatusAcknowledgement(
-        kind="status_acknowledgement",
-        referral_id=referral_id,
-        sequence=sequence,
-        status="cancelled",
-        reason=reason,
-        changed_at=datetime.now(UTC),
-        changed_by="kela",
-    )
-    envelope = seal(payload, sender="county-11", recipient="kela", referral_id=referral_id)
-    exchange = await bus.get_exchange(COUNTY_EXCHANGE)
-    await exchange.publish(
-        signed_message(envelope.to_bytes(), delivery_mode=aio_pika.DeliveryMode.PERSISTENT),
-        routing_key="status_acknowledgement.11",
-    )
 
 
 async def test_a_child_welfare_notice_and_its_cancellation_go_to_the_child_welfare_queue(

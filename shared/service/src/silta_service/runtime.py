@@ -77,7 +77,6 @@ class Runtime:
             )
             for queue in (wiring.queue, *wiring.more_queues)
         ]
-        self.consumer = self.consumers[0]
         self._relay_task: asyncio.Task[None] | None = None
         self._maintenance = wiring.maintenance
         self._maintenance_task: asyncio.Task[None] | None = None
