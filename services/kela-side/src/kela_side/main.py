@@ -5,19 +5,19 @@ from __future__ import annotations
 from fastapi import FastAPI
 from silta_messaging.consumer import dispatch
 from silta_messaging.topology import COUNTY_EXCHANGE, ConsumerQueue
+from silta_platform.app import create_app
+from silta_platform.authorisation import Side
+from silta_platform.db import create_engine
+from silta_platform.dead_letters import dead_letters_router
+from silta_platform.metrics import metrics_router
+from silta_platform.runtime import BusWiring, Runtime
+from silta_platform.settings import ServiceSettings
+from silta_protection.access_log import access_log_router, logging_accesses
+from silta_protection.retention import maintain
+from silta_records.directory import directory_receiver, directory_router
+from silta_records.stats import stats_router
 from silta_schemas.codes import MessageKind
 from silta_schemas.parties import KELA
-from silta_service.access_log import access_log_router, logging_accesses
-from silta_service.app import create_app
-from silta_service.authorisation import Side
-from silta_service.db import create_engine
-from silta_service.dead_letters import dead_letters_router
-from silta_service.directory import directory_receiver, directory_router
-from silta_service.metrics import metrics_router
-from silta_service.retention import maintain
-from silta_service.runtime import BusWiring, Runtime
-from silta_service.settings import ServiceSettings
-from silta_service.stats import stats_router
 
 from kela_side.api import referrals
 from kela_side.api import statements as statements_api

@@ -8,9 +8,9 @@ from typing import Any
 from uuid import UUID
 
 from silta_messaging.consumer import Incoming, Rejection
+from silta_records.directory import get_entry
+from silta_records.responsible_workers import Naming, ResponsibleWorkerView, load_namings
 from silta_schemas.workers import ResponsibleWorker
-from silta_service.directory import get_entry
-from silta_service.workers import Naming, ResponsibleWorkerView, load_namings
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 

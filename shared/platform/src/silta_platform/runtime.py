@@ -1,0 +1,144 @@
+"""A service's moving parts around its HTTP API: engine, broker, outbox relay, consumer."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+
+from silta_messaging.broker import Broker
+from silta_messaging.consumer import BatchConsumer, BatchHandler
+from silta_messaging.relay import OutboxRelay
+from silta_messaging.tables import MessagingTables
+from silta_messaging.topology import ConsumerQueue
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from silta_platform.bus_security import broker_tls_context, signer_from, verifier_from
+from silta_platform.settings import ServiceSettings
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class BusWiring:
+    """What a service plugs into the runtime: its name, its queue, its handler.
+
+    ``more_queues`` are read by consumers of their own with the same handler (the county
+    side's child-welfare queue).
+    """
+
+    name: str
+    queue: ConsumerQueue
+    handler: BatchHandler
+    more_queues: tuple[ConsumerQueue, ...] = ()
+    maintenance: Callable[[AsyncEngine], Awaitable[None]] | None = None
+    """Run every ``maintenance_interval_seconds`` (retention: ``silta_protection.retention``)."""
+
+
+class Runtime:
+    def __init__(
+        self,
+        settings: ServiceSettings,
+        engine: AsyncEngine,
+        tables: MessagingTables,
+        wiring: BusWiring,
+    ) -> None:
+        self.settings = settings
+        self.engine = engine
+        verifier = verifier_from(settings)  # fails fast when signing is not configured
+        self.broker = Broker(
+            settings.amqp_url,
+            name=wiring.name,
+            ssl_context=broker_tls_context(settings),
+            declare_exchanges=settings.amqp_declare_exchanges,
+        )
+        self.relay = OutboxRelay(
+            engine,
+            tables,
+            self.broker,
+            batch_size=settings.relay_batch_size,
+            idle_poll_seconds=settings.relay_poll_seconds,
+            signer=signer_from(settings),
+        )
+        self.consumers = [
+            BatchConsumer(
+                broker=self.broker,
+                engine=engine,
+                inbox=tables.inbox,
+                queue=queue,
+                handler=wiring.handler,
+                after_commit=self.relay.wake,
+                prefetch=settings.consumer_prefetch,
+                batch_max=settings.consumer_batch_size,
+                verifier=verifier,
+            )
+            for queue in (wiring.queue, *wiring.more_queues)
+        ]
+        self._relay_task: asyncio.Task[None] | None = None
+        self._maintenance = wiring.maintenance
+        self._maintenance_task: asyncio.Task[None] | None = None
+
+    async def start(self) -> None:
+        await self.broker.start()
+        self._relay_task = asyncio.create_task(self.relay.run(), name="outbox-relay")
+        for consumer in self.consumers:
+            await consumer.start()
+        if self._maintenance is not None:
+            self._maintenance_task = asyncio.create_task(self._maintain(), name="maintenance")
+
+    async def _maintain(self) -> None:
+        assert self._maintenance is not None
+        while True:
+            try:
+                await self._maintenance(self.engine)
+            except Exception:
+                log.exception("maintenance pass failed; trying again next time")
+            await asyncio.sleep(self.settings.maintenance_interval_seconds)
+
+    @property
+    def consuming(self) -> bool:
+        """Every queue of this service has a live consumer."""
+        return all(consumer.subscribed for consumer in self.consumers)
+
+    async def stop(self) -> None:
+        """Stop consuming, then publishing, then close; each step bounded, so that a broker
+        or database that no longer answers cannot keep the process from ending."""
+        for consumer in self.consumers:
+            await _bounded("stopping a consumer", consumer.stop())
+        for task in (self._maintenance_task,):
+            if task is not None:
+                task.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await _bounded("stopping maintenance", task)
+        if self._relay_task is not None:
+            self._relay_task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await _bounded("stopping the relay", self._relay_task)
+        await _bounded("closing the broker connection", self.broker.close())
+        await _bounded("closing the database pool", self.engine.dispose())
+
+    async def database_ready(self) -> bool:
+        try:
+            await asyncio.wait_for(self._select_one(), 5)
+        except Exception:
+            return False
+        return True
+
+    async def _select_one(self) -> None:
+        # Waiting for a connection counts against the time limit too: on SQLite the one
+        # connection may be busy with a batch.
+        async with self.engine.connect() as conn:
+            await conn.execute(text("SELECT 1"))
+
+
+STOP_STEP_SECONDS = 10.0
+
+
+async def _bounded(what: str, step: Awaitable[object]) -> None:
+    try:
+        await asyncio.wait_for(step, STOP_STEP_SECONDS)
+    except TimeoutError:
+        log.warning("%s took over %.0f s; going on without it", what, STOP_STEP_SECONDS)
