@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, TypeVar
 
-from sqlalchemy import event, make_url
-from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
+from sqlalchemy import Select, event, make_url
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
+
+Query = TypeVar("Query", bound=Select[Any])
 
 SQLITE_POOL_TIMEOUT_S = 60.0
 """How long a caller waits for the one SQLite connection before giving up."""
@@ -62,3 +64,13 @@ def _sqlite_engine(url: str, **kwargs: Any) -> AsyncEngine:
 def as_utc(value: datetime) -> datetime:
     """SQLite returns naive datetimes; everything Silta stores is UTC."""
     return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+def locking(query: Query, conn: AsyncConnection) -> Query:
+    """``query`` locking the rows it reads until the transaction ends (``FOR UPDATE``).
+
+    On PostgreSQL concurrent transactions must queue on the rows they are about to change
+    (one status change at a time per referral); SQLite's transactions begin IMMEDIATE and so
+    are already serialised, and it has no ``FOR UPDATE``.
+    """
+    return query.with_for_update() if conn.dialect.name == "postgresql" else query

@@ -16,6 +16,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 from silta_schemas.codes import MessageKind
+from silta_schemas.errors import NotFound, RuleRefused
 from silta_schemas.lifecycle import TransitionNotAllowed, allowed_next
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
@@ -82,6 +83,11 @@ def rule_broken(field: str, rule: str, message: str) -> ProblemError:
         message,
         [FieldError(field=field, rule=rule, message=message)],
     )
+
+
+def refused(error: RuleRefused) -> ProblemError:
+    """422 naming the field (``body`` when the rule is about the whole request) and the rule."""
+    return rule_broken(error.field or "body", error.rule, error.detail)
 
 
 def idempotency_key_reused() -> ProblemError:
@@ -179,6 +185,17 @@ def install_problem_handlers(app: FastAPI) -> None:
         return problem_response(
             request, error.status, error.slug, error.title, error.detail, error.errors, error.extra
         )
+
+    @app.exception_handler(RuleRefused)
+    async def _refused(request: Request, error: RuleRefused) -> JSONResponse:
+        problem = refused(error)
+        return problem_response(
+            request, problem.status, problem.slug, problem.title, problem.detail, problem.errors
+        )
+
+    @app.exception_handler(NotFound)
+    async def _not_found(request: Request, error: NotFound) -> JSONResponse:
+        return problem_response(request, 404, "not-found", "Not found", f"no such {error.what}")
 
     @app.exception_handler(StarletteHTTPException)
     async def _http(request: Request, error: StarletteHTTPException) -> JSONResponse:

@@ -28,7 +28,7 @@ from uuid import UUID
 from fastapi import APIRouter, Body, Depends, Query, Request
 from pydantic import BaseModel, Field
 from silta_messaging.consumer import BatchHandler, Incoming, Rejection
-from silta_platform.db import as_utc
+from silta_platform.db import as_utc, locking
 from silta_platform.http import MAX_OFFSET, RuntimeDep
 from silta_platform.problems import problem_responses
 from silta_schemas.identity import IdentityCode
@@ -215,9 +215,7 @@ async def _append(
 ) -> None:
     head = tables.head
     query = select(head.c.last_seq, head.c.last_hash).where(head.c.id == 1)
-    if conn.dialect.name == "postgresql":
-        query = query.with_for_update()
-    current = (await conn.execute(query)).first()
+    current = (await conn.execute(locking(query, conn))).first()
     if current is None:  # a database created without the migration's head row
         await conn.execute(head.insert().values(id=1, last_seq=0, last_hash=GENESIS_HASH))
         seq, prev = 0, GENESIS_HASH
