@@ -5,8 +5,9 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from silta_messaging.broker import Broker
 from silta_messaging.consumer import BatchConsumer, BatchHandler
@@ -14,10 +15,11 @@ from silta_messaging.relay import OutboxRelay
 from silta_messaging.tables import MessagingTables
 from silta_messaging.topology import ConsumerQueue
 from sqlalchemy import text
-from sqlalchemy.ext.asyncio import AsyncEngine
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from silta_platform.bus_security import broker_tls_context, signer_from, verifier_from
 from silta_platform.settings import ServiceSettings
+from silta_platform.unit_of_work import Transactions
 
 log = logging.getLogger(__name__)
 
@@ -77,6 +79,10 @@ class Runtime:
             )
             for queue in (wiring.queue, *wiring.more_queues)
         ]
+        self.transactions = Transactions(
+            engine, tables.outbox, wiring.record_accesses or _no_access_log, self.relay.wake
+        )
+        """Units of work on this service's database; they wake the relay after commits."""
         self._relay_task: asyncio.Task[None] | None = None
         self._maintenance = wiring.maintenance
         self._maintenance_task: asyncio.Task[None] | None = None
@@ -132,6 +138,11 @@ class Runtime:
         # connection may be busy with a batch.
         async with self.engine.connect() as conn:
             await conn.execute(text("SELECT 1"))
+
+
+async def _no_access_log(_conn: AsyncConnection, accesses: Sequence[Any]) -> None:
+    if accesses:
+        raise RuntimeError("this runtime was built without an access log to record to")
 
 
 STOP_STEP_SECONDS = 10.0
