@@ -38,6 +38,8 @@ class BusWiring:
     more_queues: tuple[ConsumerQueue, ...] = ()
     maintenance: Callable[[AsyncEngine], Awaitable[None]] | None = None
     """Run every ``maintenance_interval_seconds`` (retention: ``silta_protection.retention``)."""
+    record_accesses: AccessRecorder | None = None
+    """How this service's units of work append to its access log."""
 
 
 class Runtime:
