@@ -19,7 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from silta_platform.bus_security import broker_tls_context, signer_from, verifier_from
 from silta_platform.settings import ServiceSettings
-from silta_platform.unit_of_work import Transactions
+from silta_platform.unit_of_work import AccessRecorder, Transactions
 
 log = logging.getLogger(__name__)
 
