@@ -12,10 +12,12 @@ its inbox rows, a group commit); that owner commits and wakes the relay.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
 from contextlib import asynccontextmanager
 from typing import Any
+from uuid import UUID
 
+from silta_messaging.consumer import BatchHandler, Incoming, Rejection, dispatch
 from silta_messaging.outbox import OutboxEntry, add_to_outbox
 from sqlalchemy import Table
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
@@ -88,3 +90,27 @@ class Transactions:
         """A unit of work inside ``conn``'s transaction; call ``flush`` before its owner
         commits. The owner wakes the relay (the consumer does after every batch)."""
         return UnitOfWork(conn, self._outbox, self._record_accesses)
+
+
+MessageHandler = Callable[[UnitOfWork, Sequence[Incoming]], Awaitable[Mapping[UUID, Rejection]]]
+"""Applies a batch of one message kind in a unit of work; returns the messages it rejects."""
+
+
+def message_handlers(
+    transactions: Transactions, handlers: Mapping[str, MessageHandler], *, unhandled_rule: str
+) -> BatchHandler:
+    """The consumer's batch handler: one unit of work per batch, inside the consumer's
+    transaction (with its inbox rows), each kind to its handler. What the handlers announce
+    and account for is written once, after the last of them; the consumer commits and then
+    wakes the relay."""
+    by_kind = dispatch(handlers, unhandled_rule=unhandled_rule)
+
+    async def handle(
+        conn: AsyncConnection, messages: Sequence[Incoming]
+    ) -> Mapping[UUID, Rejection]:
+        work = transactions.joining(conn)
+        rejections = await by_kind(work, messages)
+        await work.flush()
+        return rejections
+
+    return handle
