@@ -5,8 +5,8 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import Awaitable, Callable, Sequence
-from dataclasses import dataclass
+from collections.abc import Awaitable, Callable, Mapping, Sequence
+from dataclasses import dataclass, field
 from typing import Any
 
 from silta_messaging.broker import Broker
@@ -18,23 +18,34 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from silta_platform.bus_security import broker_tls_context, signer_from, verifier_from
+from silta_platform.handlers import Command, CommandBus, inject
 from silta_platform.settings import ServiceSettings
-from silta_platform.unit_of_work import AccessRecorder, Transactions
+from silta_platform.unit_of_work import AccessRecorder, Transactions, message_handlers
 
 log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
 class BusWiring:
-    """What a service plugs into the runtime: its name, its queue, its handler.
+    """What a service plugs into the runtime: its name, its queues, its handlers.
 
-    ``more_queues`` are read by consumers of their own with the same handler (the county
-    side's child-welfare queue).
+    ``more_queues`` are read by consumers of their own with the same handlers (the county
+    side's child-welfare queue). ``message_handlers`` (one per kind) and ``commands`` (one
+    per command type) get what they name of ``dependencies`` injected, and besides
+    ``settings``, ``engine`` and ``transactions`` (``silta_platform.handlers``).
     """
 
     name: str
     queue: ConsumerQueue
-    handler: BatchHandler
+    handler: BatchHandler | None = None
+    """A whole batch handler instead of ``message_handlers`` (tests of the runtime)."""
+    message_handlers: Mapping[str, Callable[..., Awaitable[Any]]] = field(default_factory=dict)
+    unhandled_rule: str = "kind.not_handled"
+    """The parking reason of a kind with no handler here."""
+    commands: Mapping[type[Command[Any]], Callable[..., Awaitable[Any]]] = field(
+        default_factory=dict
+    )
+    dependencies: Mapping[str, object] = field(default_factory=dict)
     more_queues: tuple[ConsumerQueue, ...] = ()
     maintenance: Callable[[AsyncEngine], Awaitable[None]] | None = None
     """Run every ``maintenance_interval_seconds`` (retention: ``silta_protection.retention``)."""
@@ -67,13 +78,30 @@ class Runtime:
             idle_poll_seconds=settings.relay_poll_seconds,
             signer=signer_from(settings),
         )
+        self.transactions = Transactions(
+            engine, tables.outbox, wiring.record_accesses or _no_access_log, self.relay.wake
+        )
+        """Units of work on this service's database; they wake the relay after commits."""
+        dependencies = {
+            **wiring.dependencies,
+            "settings": settings,
+            "engine": engine,
+            "transactions": self.transactions,
+        }
+        self.commands = CommandBus(wiring.commands, dependencies)
+        """What the HTTP entry points hand their commands to."""
+        handler = wiring.handler or message_handlers(
+            self.transactions,
+            {kind: inject(h, dependencies) for kind, h in wiring.message_handlers.items()},
+            unhandled_rule=wiring.unhandled_rule,
+        )
         self.consumers = [
             BatchConsumer(
                 broker=self.broker,
                 engine=engine,
                 inbox=tables.inbox,
                 queue=queue,
-                handler=wiring.handler,
+                handler=handler,
                 after_commit=self.relay.wake,
                 prefetch=settings.consumer_prefetch,
                 batch_max=settings.consumer_batch_size,
@@ -81,10 +109,6 @@ class Runtime:
             )
             for queue in (wiring.queue, *wiring.more_queues)
         ]
-        self.transactions = Transactions(
-            engine, tables.outbox, wiring.record_accesses or _no_access_log, self.relay.wake
-        )
-        """Units of work on this service's database; they wake the relay after commits."""
         self._relay_task: asyncio.Task[None] | None = None
         self._maintenance = wiring.maintenance
         self._maintenance_task: asyncio.Task[None] | None = None
