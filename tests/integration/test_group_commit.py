@@ -14,11 +14,17 @@ from typing import Any
 
 import httpx
 import pytest
-from kela_side import service
+from kela_side.commands import SubmitReferral
+from kela_side.db.tables import access_log, messaging
+from kela_side.domain.submission import DuplicateReferral
+from kela_side.handlers.submit_referral import ReferralWriter, submit_referral
+from kela_side.records import Submitted
 from kela_side.settings import KelaSettings
 from pydantic import TypeAdapter
 from silta_platform.db import create_engine
 from silta_platform.group_commit import GroupCommit
+from silta_platform.unit_of_work import Transactions
+from silta_protection.access_log import record_access
 from silta_schemas import examples
 from silta_schemas.identity import control_character
 from silta_schemas.referrals import ReferralRequest
@@ -129,18 +135,26 @@ async def test_concurrent_referrals_one_group_each_duplicate_refused_alone(
 ) -> None:
     await migrate(KELA_MIGRATIONS, database_url)
     settings = KelaSettings(database_url=database_url)
-    existing, _ = await service.submit_referral(engine, settings, request(100), None)
+    transactions = Transactions(
+        engine, messaging.outbox, lambda conn, accesses: record_access(conn, access_log, accesses)
+    )
+    writer = ReferralWriter()
+
+    async def submit(referral: ReferralRequest) -> Submitted:
+        return await submit_referral(SubmitReferral(referral), transactions, settings, writer)
+
+    existing, _ = await submit(request(100))
     commits = count_commits(engine)
     reason = "The client's situation changed after the first notice."
 
     outcomes = await asyncio.gather(
-        service.submit_referral(engine, settings, request(1), None),
-        service.submit_referral(engine, settings, request(2), None),
-        service.submit_referral(engine, settings, request(100), None),  # open one stored
-        service.submit_referral(engine, settings, request(3), None),
-        service.submit_referral(engine, settings, request(3), None),  # same client, this group
-        service.submit_referral(engine, settings, request(100, new_referral_reason=reason), None),
-        service.submit_referral(engine, settings, request(4), None),
+        submit(request(1)),
+        submit(request(2)),
+        submit(request(100)),  # open one stored
+        submit(request(3)),
+        submit(request(3)),  # same client, this group
+        submit(request(100, new_referral_reason=reason)),
+        submit(request(4)),
         return_exceptions=True,
     )
 
@@ -149,9 +163,9 @@ async def test_concurrent_referrals_one_group_each_duplicate_refused_alone(
     assert len(created) == 5
     assert all(new for _, new in created)
     duplicate_of_stored, duplicate_in_group = outcomes[2], outcomes[4]
-    assert isinstance(duplicate_of_stored, service.DuplicateReferral)
+    assert isinstance(duplicate_of_stored, DuplicateReferral)
     assert duplicate_of_stored.existing_id == existing.id
-    assert isinstance(duplicate_in_group, service.DuplicateReferral)
+    assert isinstance(duplicate_in_group, DuplicateReferral)
     first_of_client_3 = outcomes[3]
     assert isinstance(first_of_client_3, tuple)
     assert duplicate_in_group.existing_id == first_of_client_3[0].id

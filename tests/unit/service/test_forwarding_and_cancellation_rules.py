@@ -7,7 +7,6 @@ from uuid import uuid4
 
 import pytest
 from kela_side.domain.referrals import (
-    AcknowledgementRejected,
     Decision,
     TrackedReferral,
     decide,
@@ -17,6 +16,7 @@ from municipality_side.domain.referrals import cancelled_by_kela, next_change
 from pydantic_core import PydanticCustomError
 from silta_schemas import examples
 from silta_schemas.codes import MessageKind
+from silta_schemas.errors import RuleRefused
 from silta_schemas.lifecycle import TransitionNotAllowed
 from silta_schemas.status import ReferralStatus, StatusAcknowledgement, StatusUpdate
 
@@ -65,7 +65,7 @@ def test_a_forwarding_before_the_cancellation_is_not_followed() -> None:
 
 
 def test_a_cancellation_kela_did_not_make_is_refused() -> None:
-    with pytest.raises(AcknowledgementRejected) as caught:
+    with pytest.raises(RuleRefused) as caught:
         decide(
             TrackedReferral("county-11", S.ACCEPTED, 2), ack(3, S.CANCELLED, "kela"), "county-11"
         )
@@ -73,7 +73,7 @@ def test_a_cancellation_kela_did_not_make_is_refused() -> None:
 
 
 def test_the_wrong_county_cannot_report_a_cancellation() -> None:
-    with pytest.raises(AcknowledgementRejected) as caught:
+    with pytest.raises(RuleRefused) as caught:
         decide(
             TrackedReferral("county-11", S.CANCELLED, 1), ack(2, S.CANCELLED, "kela"), "county-05"
         )

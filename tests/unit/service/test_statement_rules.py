@@ -3,11 +3,7 @@
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from kela_side.domain.statements import (
-    CountyMessageRejected,
-    check_referral_of_sender,
-    check_same_sender,
-)
+from kela_side.domain.statements import check_referral_of_sender, check_same_sender
 from municipality_side.domain.statements import (
     Refused,
     check_county_served,
@@ -17,6 +13,7 @@ from municipality_side.domain.statements import (
     next_naming,
 )
 from silta_schemas import examples
+from silta_schemas.errors import RuleRefused
 from silta_schemas.status import ReferralStatus
 from silta_schemas.workers import ResponsibleWorkerChange, ResponsibleWorkerRequest
 
@@ -103,6 +100,6 @@ def test_kela_takes_only_what_concerns_a_referral_it_sent_to_the_sender() -> Non
         ),
         (lambda: check_same_sender("county-90", "county-11"), "statement.duplicate_id"),
     ]:
-        with pytest.raises(CountyMessageRejected) as caught:
+        with pytest.raises(RuleRefused) as caught:
             call()
         assert caught.value.rule == rule

@@ -4,7 +4,7 @@ from pathlib import Path
 
 from silta_platform.serve import serve
 
-from kela_side.main import build_app
+from kela_side.bootstrap import build_app
 from kela_side.settings import KelaSettings
 
 MIGRATIONS = Path(__file__).parent / "db" / "migrations"

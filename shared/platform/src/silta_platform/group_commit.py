@@ -45,12 +45,16 @@ class GroupCommit(Generic[Item, Result]):
         write: WriteGroup[Item, Result],
         *,
         max_group: int = DEFAULT_MAX_GROUP,
+        after_commit: Callable[[], None] = lambda: None,
     ) -> None:
-        # Weakly: ``per_engine`` keys its groups weakly by engine, which a strong reference
-        # from the value would keep alive for ever.
+        """``after_commit`` runs after each transaction that committed (to wake the relay
+        for what the group announced)."""
+        # Weakly: a group commit lives as long as its service, whose engine may be disposed
+        # and dropped first (tests build many).
         self._engine = weakref.ref(engine)
         self._write = write
         self._max_group = max_group
+        self._after_commit = after_commit
         self._waiting: list[tuple[Item, asyncio.Future[Result]]] = []
         self._writer: asyncio.Task[None] | None = None
 
@@ -98,6 +102,7 @@ class GroupCommit(Generic[Item, Result]):
             for entry in group:
                 await self._commit([entry])
             return
+        self._after_commit()
         for (_, future), outcome in zip(group, outcomes, strict=True):
             _settle(future, outcome)
 
@@ -109,21 +114,3 @@ def _settle(future: asyncio.Future[Result], outcome: Result | Exception) -> None
         future.set_exception(outcome)
     else:
         future.set_result(outcome)
-
-
-def per_engine(
-    write: WriteGroup[Item, Result], *, max_group: int = DEFAULT_MAX_GROUP
-) -> Callable[[AsyncEngine], GroupCommit[Item, Result]]:
-    """One :class:`GroupCommit` of ``write`` per engine (an engine lives in one event loop),
-    created when first asked for and gone with its engine."""
-    groups: weakref.WeakKeyDictionary[AsyncEngine, GroupCommit[Item, Result]] = (
-        weakref.WeakKeyDictionary()
-    )
-
-    def for_engine(engine: AsyncEngine) -> GroupCommit[Item, Result]:
-        group = groups.get(engine)
-        if group is None:
-            group = groups[engine] = GroupCommit(engine, write, max_group=max_group)
-        return group
-
-    return for_engine

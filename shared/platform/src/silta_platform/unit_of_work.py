@@ -73,7 +73,9 @@ class Transactions:
         self.engine = engine
         self._outbox = outbox
         self._record_accesses = record_accesses
-        self._wake_relay = wake_relay
+        self.wake_relay = wake_relay
+        """Tells the relay the outbox has work: for the owner of a transaction that units of
+        work joined (a group commit), after it committed."""
 
     @asynccontextmanager
     async def begin(self) -> AsyncIterator[UnitOfWork]:
@@ -84,7 +86,7 @@ class Transactions:
             yield work
             await work.flush()
         if work.announced:
-            self._wake_relay()
+            self.wake_relay()
 
     def joining(self, conn: AsyncConnection) -> UnitOfWork:
         """A unit of work inside ``conn``'s transaction; call ``flush`` before its owner

@@ -13,9 +13,7 @@ from silta_platform.problems import (
     FieldError,
     ProblemError,
     idempotency_key_reused,
-    not_found,
     problem_responses,
-    rule_broken,
     transition_not_allowed,
 )
 from silta_protection.access_log import ActorDep
@@ -28,10 +26,10 @@ from silta_schemas.lifecycle import TransitionNotAllowed
 from silta_schemas.referrals import ReferralRequest
 from silta_schemas.status import ReferralStatus
 
-from kela_side import cancellation, service
-from kela_side.service import ReferralRecord
-from kela_side.settings import KelaSettings
-from kela_side.workers import current_responsible_worker
+from kela_side import queries
+from kela_side.commands import CancelReferral, SubmitReferral
+from kela_side.domain.submission import DuplicateReferral, IdempotencyKeyReused
+from kela_side.records import ReferralRecord
 
 router = APIRouter(prefix="/v1/referrals", tags=["referrals"])
 
@@ -179,16 +177,9 @@ async def create_referral(
         ),
     ] = None,
 ) -> ReferralView:
-    settings = runtime.settings
-    assert isinstance(settings, KelaSettings)
-    if referral.forwarded_from is not None:
-        message = "forwarded_from is set by Kela's side when a county forwards a referral"
-        raise rule_broken("forwarded_from", "forwarded_from.not_allowed", message)
     try:
-        record, created = await service.submit_referral(
-            runtime.engine, settings, referral, idempotency_key, actor=actor
-        )
-    except service.DuplicateReferral as duplicate:
+        submitted = await runtime.commands.handle(SubmitReferral(referral, idempotency_key, actor))
+    except DuplicateReferral as duplicate:
         href = f"/v1/referrals/{duplicate.existing_id}"
         raise ProblemError(
             409,
@@ -198,10 +189,7 @@ async def create_referral(
             f"{href} ({duplicate.existing_status}); give new_referral_reason to send another",
             [
                 FieldError(
-                    field="new_referral_reason",
-                    rule="referral.duplicate_open",
-                    message="required when the client already has an open referral of this "
-                    "kind at this county",
+                    field=duplicate.field or "body", rule=duplicate.rule, message=duplicate.detail
                 )
             ],
             extra={
@@ -212,14 +200,12 @@ async def create_referral(
                 }
             },
         ) from None
-    except service.IdempotencyKeyReused:
+    except IdempotencyKeyReused:
         raise idempotency_key_reused() from None
-    if created:
-        runtime.relay.wake()
-    else:
+    if not submitted.created:
         response.status_code = 200
-    response.headers["Location"] = f"/v1/referrals/{record.id}"
-    return _view(record)
+    response.headers["Location"] = f"/v1/referrals/{submitted.referral.id}"
+    return _view(submitted.referral)
 
 
 @router.get(
@@ -229,11 +215,8 @@ async def create_referral(
     responses=problem_responses(404, 422),
 )
 async def read_referral(runtime: RuntimeDep, actor: ActorDep, referral_id: UUID) -> ReferralView:
-    record = await service.get_referral(runtime.engine, referral_id, actor)
-    if record is None:
-        raise not_found("referral")
-    view = _view(record)
-    view.responsible_worker = await current_responsible_worker(runtime.engine, referral_id)
+    view = _view(await queries.get_referral(runtime.transactions, referral_id, actor))
+    view.responsible_worker = await queries.current_responsible_worker(runtime.engine, referral_id)
     return view
 
 
@@ -244,7 +227,7 @@ async def read_referral(runtime: RuntimeDep, actor: ActorDep, referral_id: UUID)
     responses=problem_responses(422),
 )
 async def list_referrals(runtime: RuntimeDep, query: ListQueryDep) -> ReferralPage:
-    records = await service.list_referrals(
+    records = await queries.list_referrals(
         runtime.engine,
         status=query.status,
         limit=query.limit,
@@ -276,14 +259,7 @@ async def cancel_referral(
     ],
 ) -> ReferralView:
     try:
-        settings = runtime.settings
-        assert isinstance(settings, KelaSettings)
-        await cancellation.cancel_referral(runtime.engine, settings, referral_id, request, actor)
-    except cancellation.ReferralNotFound:
-        raise not_found("referral") from None
+        record = await runtime.commands.handle(CancelReferral(referral_id, request.reason, actor))
     except TransitionNotAllowed as error:
         raise transition_not_allowed(error) from None
-    runtime.relay.wake()
-    record = await service.get_referral(runtime.engine, referral_id)
-    assert record is not None
     return _view(record)

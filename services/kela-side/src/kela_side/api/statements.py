@@ -9,15 +9,13 @@ from uuid import UUID
 from fastapi import APIRouter, Body, Query
 from pydantic import BaseModel, Field
 from silta_platform.http import MAX_OFFSET, RuntimeDep
-from silta_platform.problems import (
-    not_found,
-    problem_responses,
-)
+from silta_platform.problems import problem_responses
 from silta_protection.access_log import ActorDep
 from silta_schemas import examples
 from silta_schemas.statements import Statement, StatementSearch
 
-from kela_side import statements as service
+from kela_side import queries
+from kela_side.records import StatementRecord
 from kela_side.settings import KelaSettings
 
 router = APIRouter(prefix="/v1/statements", tags=["statements"])
@@ -37,7 +35,7 @@ class StatementPage(BaseModel):
     items: list[StatementView] = Field(description="The client's statements, newest first.")
 
 
-def _view(record: service.StatementRecord) -> StatementView:
+def _view(record: StatementRecord) -> StatementView:
     return StatementView(
         id=record.id,
         county_code=record.county_code,
@@ -74,8 +72,8 @@ async def search_statements(
 ) -> StatementPage:
     settings = runtime.settings
     assert isinstance(settings, KelaSettings)
-    records = await service.search_statements(
-        runtime.engine, settings, search.identity_code, limit=limit, offset=offset, actor=actor
+    records = await queries.search_statements(
+        runtime.transactions, settings, search.identity_code, actor, limit=limit, offset=offset
     )
     return StatementPage(items=[_view(record) for record in records])
 
@@ -89,7 +87,4 @@ async def search_statements(
 async def read_statement(runtime: RuntimeDep, actor: ActorDep, statement_id: UUID) -> StatementView:
     settings = runtime.settings
     assert isinstance(settings, KelaSettings)
-    record = await service.get_statement(runtime.engine, settings, statement_id, actor)
-    if record is None:
-        raise not_found("statement")
-    return _view(record)
+    return _view(await queries.get_statement(runtime.transactions, settings, statement_id, actor))

@@ -1,29 +1,30 @@
-"""What Kela's side decides about its referrals: pure rules, no I/O.
+"""What Kela's side decides about a referral it sent: pure rules, no I/O.
 
 Kela's own change (``sent``) is sequence 0; the county numbers every change it makes from 1
 in the order it made them. Acknowledgements may arrive out of order or twice: the sequence
-decides whether one advances the current status or only fills in the history.
+decides whether one advances the current status or only fills in the history. Kela may
+cancel a referral while it is open, and sends a forwarded referral on to the county the
+forwarding county named (taking in a new referral: ``kela_side.domain.submission``).
 """
 
 from __future__ import annotations
 
 import copy
 import enum
-from dataclasses import dataclass
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
+from uuid import UUID
 
+from silta_schemas.cancellation import Cancellation
+from silta_schemas.errors import RuleRefused
 from silta_schemas.lifecycle import Actor, TransitionNotAllowed, check_transition, may_set
 from silta_schemas.parties import KELA
+from silta_schemas.referrals import ReferralRequest, referral_adapter
 from silta_schemas.status import ReferralStatus, StatusAcknowledgement
 
 SENT_SEQUENCE = 0
-
-
-class AcknowledgementRejected(Exception):
-    def __init__(self, rule: str, detail: str) -> None:
-        super().__init__(detail)
-        self.rule = rule
-        self.detail = detail
 
 
 class Decision(enum.Enum):
@@ -43,15 +44,16 @@ class TrackedReferral:
 
 
 def decide(referral: TrackedReferral, ack: StatusAcknowledgement, sender: str) -> Decision:
-    """Check ``ack`` (sent by ``sender``) against ``referral``; raise if it is not acceptable."""
+    """Check ``ack`` (sent by ``sender``) against ``referral``; raise ``RuleRefused`` if it is
+    not acceptable."""
     if sender != referral.recipient:
-        raise AcknowledgementRejected(
+        raise RuleRefused(
             "acknowledgement.wrong_sender",
             "only the county the referral was sent to may acknowledge it",
         )
     kelas_cancellation = ack.status == ReferralStatus.CANCELLED
     if ack.changed_by != (KELA if kelas_cancellation else sender):
-        raise AcknowledgementRejected(
+        raise RuleRefused(
             "acknowledgement.changed_by_mismatch",
             "changed_by must be the sending organisation (kela for a cancellation)",
         )
@@ -64,7 +66,7 @@ def decide(referral: TrackedReferral, ack: StatusAcknowledgement, sender: str) -
             return Decision.ADVANCE
         return Decision.HISTORY_ONLY
     if kelas_cancellation:
-        raise AcknowledgementRejected(
+        raise RuleRefused(
             "acknowledgement.not_cancelled_here",
             "the county reports a cancellation that Kela's side has not made",
         )
@@ -73,15 +75,95 @@ def decide(referral: TrackedReferral, ack: StatusAcknowledgement, sender: str) -
     if ack.sequence > referral.status_sequence + 1:
         # Earlier changes are still on their way: check what can be checked without them.
         if not may_set(Actor.COUNTY, ack.status):
-            raise AcknowledgementRejected(
+            raise RuleRefused(
                 "lifecycle.not_permitted_for_actor", f"a county may not set {ack.status}"
             )
         return Decision.ADVANCE
     try:
         check_transition(referral.status, ack.status, Actor.COUNTY)
     except TransitionNotAllowed as error:
-        raise AcknowledgementRejected(error.rule, str(error)) from error
+        raise RuleRefused(error.rule, str(error)) from error
     return Decision.ADVANCE
+
+
+@dataclass(frozen=True)
+class Acknowledgement:
+    """A county's status acknowledgement as it arrived: in which message, from whom, and
+    the referral its envelope names."""
+
+    message_id: UUID
+    sender: str
+    envelope_referral_id: UUID | None
+    ack: StatusAcknowledgement
+
+
+@dataclass
+class Applied:
+    """What a batch of acknowledgements changes."""
+
+    refused: dict[UUID, RuleRefused] = field(default_factory=dict)
+    """Message id -> the rule that refused it."""
+    recorded: list[Acknowledgement] = field(default_factory=list)
+    """The changes that join their referral's history, in the order they are applied."""
+    advanced: dict[UUID, StatusAcknowledgement] = field(default_factory=dict)
+    """Referral id -> the change that becomes its current status."""
+    forwarded: list[StatusAcknowledgement] = field(default_factory=list)
+    """Forwardings to follow: Kela sends each referral on to the county it names."""
+
+
+def apply_acknowledgements(
+    acknowledgements: Sequence[Acknowledgement],
+    tracked: Mapping[UUID, TrackedReferral],
+    recorded: set[tuple[UUID, int]],
+) -> Applied:
+    """Apply a batch to the referrals it names (``tracked``; the ones Kela has), whose
+    history already holds the ``(referral id, sequence)`` pairs ``recorded``.
+
+    Each referral's acknowledgements are applied in sequence order, each against the status
+    the ones before left; one whose sequence is recorded already (the same change under
+    another message id) changes nothing.
+    """
+    applied = Applied()
+    recorded = set(recorded)
+    by_referral: dict[UUID, list[Acknowledgement]] = {}
+    for item in acknowledgements:
+        if item.ack.referral_id != item.envelope_referral_id:
+            applied.refused[item.message_id] = RuleRefused(
+                "acknowledgement.referral_mismatch", "payload and envelope name different referrals"
+            )
+        else:
+            by_referral.setdefault(item.ack.referral_id, []).append(item)
+    for referral_id, items in by_referral.items():
+        referral = tracked.get(referral_id)
+        for item in sorted(items, key=lambda item: item.ack.sequence):
+            ack = item.ack
+            if referral is None:
+                applied.refused[item.message_id] = RuleRefused(
+                    "referral.unknown", "no such referral at Kela"
+                )
+                continue
+            if (referral_id, ack.sequence) in recorded:
+                continue
+            try:
+                decision = decide(referral, ack, item.sender)
+            except RuleRefused as refusal:
+                applied.refused[item.message_id] = refusal
+                continue
+            recorded.add((referral_id, ack.sequence))
+            applied.recorded.append(item)
+            if decision is Decision.ADVANCE:
+                referral = TrackedReferral(referral.recipient, ack.status, ack.sequence)
+                applied.advanced[referral_id] = ack
+                if ack.status == ReferralStatus.FORWARDED:
+                    applied.forwarded.append(ack)
+    return applied
+
+
+def cancel(status: ReferralStatus, reason: str, now: datetime) -> Cancellation:
+    """Kela cancels a referral now in ``status``: the cancellation to record and to send the
+    county. Raises ``TransitionNotAllowed`` when the referral is no longer open."""
+    check_transition(status, ReferralStatus.CANCELLED, Actor.KELA)
+    return Cancellation(kind="cancellation", cancelled_at=now, reason=reason)
 
 
 def forwarded_payload(
@@ -102,3 +184,11 @@ def forwarded_payload(
         "reason": ack.reason,
     }
     return forwarded
+
+
+def forward(
+    payload: dict[str, Any], ack: StatusAcknowledgement, from_county: str
+) -> ReferralRequest:
+    """The next leg of a forwarded referral, as a request to send; raises pydantic's
+    ``ValidationError`` when the stored referral no longer passes the schema."""
+    return referral_adapter.validate_python(forwarded_payload(payload, ack, from_county))

@@ -3,12 +3,7 @@ responsible workers): pure rules, no I/O."""
 
 from __future__ import annotations
 
-
-class CountyMessageRejected(Exception):
-    def __init__(self, rule: str, detail: str) -> None:
-        super().__init__(detail)
-        self.rule = rule
-        self.detail = detail
+from silta_schemas.errors import RuleRefused
 
 
 def check_referral_of_sender(referral_recipient: str | None, sender: str, what: str) -> None:
@@ -17,9 +12,9 @@ def check_referral_of_sender(referral_recipient: str | None, sender: str, what: 
     ``referral_recipient`` is the referral's recipient, None if Kela has no such referral.
     """
     if referral_recipient is None:
-        raise CountyMessageRejected("referral.unknown", "no such referral at Kela")
+        raise RuleRefused("referral.unknown", "no such referral at Kela")
     if referral_recipient != sender:
-        raise CountyMessageRejected(
+        raise RuleRefused(
             f"{what}.wrong_county", "the referral was sent to another county than the sender"
         )
 
@@ -27,6 +22,6 @@ def check_referral_of_sender(referral_recipient: str | None, sender: str, what: 
 def check_same_sender(stored_sender: str, sender: str) -> None:
     """A statement id already taken by another county's statement."""
     if stored_sender != sender:
-        raise CountyMessageRejected(
+        raise RuleRefused(
             "statement.duplicate_id", "another county's statement has this statement_id"
         )

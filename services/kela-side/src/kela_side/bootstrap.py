@@ -1,0 +1,71 @@
+"""Kela's side, wired: settings, engine, broker (its queue and bindings), outbox relay, the
+two handler tables with their dependencies, and the HTTP API."""
+
+from __future__ import annotations
+
+from fastapi import FastAPI
+from silta_messaging.topology import COUNTY_EXCHANGE, ConsumerQueue
+from silta_platform.app import create_app
+from silta_platform.authorisation import Side
+from silta_platform.db import create_engine
+from silta_platform.dead_letters import dead_letters_router
+from silta_platform.metrics import metrics_router
+from silta_platform.runtime import BusWiring, Runtime
+from silta_platform.settings import ServiceSettings
+from silta_protection.access_log import access_log_router, record_access
+from silta_protection.retention import maintain
+from silta_records.directory import directory_router
+from silta_records.stats import stats_router
+
+from kela_side.api import referrals, statements
+from kela_side.db.tables import access_log, directory_entries, messaging, status_history
+from kela_side.db.tables import referrals as referrals_table
+from kela_side.handlers import COMMANDS, MESSAGE_HANDLERS
+from kela_side.handlers.directory_updates import KELA_PART
+from kela_side.handlers.submit_referral import ReferralWriter
+from kela_side.protect import RETENTION
+from kela_side.purposes import KELA_SERVICE
+from kela_side.settings import KelaSettings
+
+
+def build_app(settings: ServiceSettings | None = None) -> FastAPI:
+    config = settings if isinstance(settings, KelaSettings) else KelaSettings()
+
+    def runtime() -> Runtime:
+        wiring = BusWiring(
+            name=KELA_SERVICE,
+            queue=ConsumerQueue(
+                name=config.queue_name,
+                exchange=COUNTY_EXCHANGE,
+                binding_keys=("#",),
+                delivery_limit=config.delivery_limit,
+            ),
+            message_handlers=MESSAGE_HANDLERS,
+            unhandled_rule="kind.not_for_kela",
+            commands=COMMANDS,
+            dependencies={"referral_writer": ReferralWriter()},
+            record_accesses=lambda conn, accesses: record_access(conn, access_log, accesses),
+            maintenance=lambda engine: maintain(engine, config, RETENTION),
+        )
+        return Runtime(config, create_engine(config.database_url), messaging, wiring)
+
+    return create_app(
+        title="Silta: Kela side",
+        description=(
+            "Kela's case systems send notices of need for social work, notices of basic "
+            "amount reduction and transferred applications to the client's wellbeing services "
+            "county, cancel what was sent in error, and follow each referral's status (and "
+            "where it was forwarded) as the county acknowledges it."
+        ),
+        runtime_factory=runtime,
+        side=Side.KELA,
+        routers=[
+            referrals.router,
+            statements.router,
+            directory_router(directory_entries, messaging.outbox, editable=KELA_PART),
+            stats_router(referrals_table, status_history, "created_at"),
+            access_log_router(access_log),
+            dead_letters_router([config.queue_name]),
+            metrics_router(messaging, [config.queue_name]),
+        ],
+    )

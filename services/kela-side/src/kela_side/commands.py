@@ -1,0 +1,31 @@
+"""What Kela's case systems ask Kela's side to do over its HTTP API."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from uuid import UUID
+
+from silta_platform.handlers import Command
+from silta_protection.access_log import UNAUTHENTICATED, Actor
+from silta_schemas.referrals import ReferralRequest
+
+from kela_side.records import ReferralRecord, Submitted
+
+
+@dataclass(frozen=True)
+class SubmitReferral(Command[Submitted]):
+    """Send a referral to the client's county (``idempotency_key``: the same key answers
+    with the same referral)."""
+
+    referral: ReferralRequest
+    idempotency_key: str | None = None
+    actor: Actor = UNAUTHENTICATED
+
+
+@dataclass(frozen=True)
+class CancelReferral(Command[ReferralRecord]):
+    """Cancel a referral sent in error, for ``reason``."""
+
+    referral_id: UUID
+    reason: str
+    actor: Actor = UNAUTHENTICATED

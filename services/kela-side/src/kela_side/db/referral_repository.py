@@ -1,0 +1,357 @@
+"""Kela's referrals in its database: SQL over the caller's connection, nothing else."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from datetime import UTC, datetime
+from typing import Any
+from uuid import UUID
+
+from silta_platform.db import as_utc, locking
+from silta_protection.encryption import cipher_of
+from silta_records.deadlines import overdue_clause, referral_due_at
+from silta_records.status_history import StatusChange, load_history
+from silta_schemas.cancellation import Cancellation
+from silta_schemas.parties import county_organisation
+from silta_schemas.referrals import ReferralRequest
+from silta_schemas.status import ReferralStatus, StatusAcknowledgement
+from sqlalchemy import Row, bindparam, select, tuple_, update
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from kela_side.db.tables import OPEN_STATUSES, REFERRAL_CODE, referrals, status_history
+from kela_side.domain.referrals import SENT_SEQUENCE, TrackedReferral
+from kela_side.domain.submission import OpenReferral, Slot
+from kela_side.records import Leg, ReferralRecord
+from kela_side.settings import KelaSettings
+
+
+def new_referral_row(
+    request: ReferralRequest,
+    referral_id: UUID,
+    now: datetime,
+    settings: KelaSettings,
+    *,
+    client_key: str,
+    payload: dict[str, Any] | None = None,
+    **columns: Any,
+) -> dict[str, Any]:
+    """The ``referrals`` row of a referral Kela sends now (status ``sent``, its identity code
+    encrypted, its deadline set); ``columns`` add what only some referrals have."""
+    county_code = request.county_code
+    body = request.model_dump(mode="json") if payload is None else payload
+    return {
+        "id": str(referral_id),
+        "kind": request.kind,
+        "county_code": county_code,
+        "recipient": county_organisation(county_code),
+        "status": ReferralStatus.SENT,
+        "status_sequence": SENT_SEQUENCE,
+        "payload": REFERRAL_CODE.seal(cipher_of(settings), body, str(referral_id)),
+        "client_key": client_key,
+        "new_referral_reason": request.new_referral_reason,
+        "due_at": referral_due_at(request, now, settings),
+        "created_at": now,
+        "updated_at": now,
+        **columns,
+    }
+
+
+async def add(
+    conn: AsyncConnection, rows: Sequence[dict[str, Any]], history: Sequence[dict[str, Any]]
+) -> None:
+    """Store new referrals with their first history entries (``sent``)."""
+    await conn.execute(referrals.insert(), list(rows))
+    await conn.execute(status_history.insert(), list(history))
+
+
+async def taken_idempotency_keys(conn: AsyncConnection, keys: Iterable[str]) -> set[str]:
+    """Which of ``keys`` a stored referral has."""
+    wanted = sorted(set(keys))
+    if not wanted:
+        return set()
+    query = select(referrals.c.idempotency_key).where(referrals.c.idempotency_key.in_(wanted))
+    return {key for key in (await conn.execute(query)).scalars() if key is not None}
+
+
+def _open_in(query: Any) -> Any:
+    return query.where(referrals.c.status.in_(OPEN_STATUSES)).order_by(referrals.c.created_at)
+
+
+async def open_referrals(
+    conn: AsyncConnection, client_keys: Iterable[str]
+) -> dict[Slot, OpenReferral]:
+    """The oldest open referral in each slot of these clients."""
+    wanted = sorted(set(client_keys))
+    if not wanted:
+        return {}
+    found: dict[Slot, OpenReferral] = {}
+    columns = (referrals.c.id, referrals.c.status, referrals.c.client_key, referrals.c.kind)
+    query = select(*columns, referrals.c.county_code).where(referrals.c.client_key.in_(wanted))
+    for row in await conn.execute(_open_in(query)):
+        slot = (row.client_key, row.kind, row.county_code)
+        found.setdefault(slot, OpenReferral(UUID(row.id), ReferralStatus(row.status)))
+    return found
+
+
+async def oldest_open(conn: AsyncConnection, slot: Slot) -> OpenReferral | None:
+    client_key, kind, county_code = slot
+    query = select(referrals.c.id, referrals.c.status).where(
+        referrals.c.client_key == client_key,
+        referrals.c.kind == kind,
+        referrals.c.county_code == county_code,
+    )
+    row = (await conn.execute(_open_in(query).limit(1))).first()
+    return None if row is None else OpenReferral(UUID(row.id), ReferralStatus(row.status))
+
+
+async def by_idempotency_key(conn: AsyncConnection, key: str) -> tuple[UUID, str | None] | None:
+    """The referral stored with this Idempotency-Key, and its request's fingerprint."""
+    query = select(referrals.c.id, referrals.c.request_hash).where(
+        referrals.c.idempotency_key == key
+    )
+    row = (await conn.execute(query)).first()
+    return None if row is None else (UUID(row.id), row.request_hash)
+
+
+async def load(conn: AsyncConnection, referral_id: UUID) -> ReferralRecord | None:
+    """The referral's tracking record: status, history, every leg if it was forwarded."""
+    row = (await conn.execute(_summary_query().where(referrals.c.id == str(referral_id)))).first()
+    if row is None:
+        return None
+    history = await load_history(conn, status_history, referral_id)
+    chain = await chain_of(conn, referral_id)
+    return _record(row, history, chain)
+
+
+async def client_key(conn: AsyncConnection, referral_id: UUID) -> str | None:
+    query = select(referrals.c.client_key).where(referrals.c.id == str(referral_id))
+    return (await conn.execute(query)).scalar_one_or_none()
+
+
+async def listed(
+    conn: AsyncConnection,
+    *,
+    status: ReferralStatus | None,
+    limit: int,
+    offset: int,
+    overdue: bool = False,
+) -> list[ReferralRecord]:
+    """Referrals, newest first, without their histories."""
+    query = _summary_query().order_by(referrals.c.created_at.desc(), referrals.c.id)
+    if status is not None:
+        query = query.where(referrals.c.status == status)
+    if overdue:
+        query = query.where(overdue_clause(referrals, datetime.now(UTC)))
+    rows = (await conn.execute(query.limit(limit).offset(offset))).all()
+    return [_record(row) for row in rows]
+
+
+def _summary_query() -> Any:
+    return select(
+        referrals.c.id,
+        referrals.c.kind,
+        referrals.c.county_code,
+        referrals.c.recipient,
+        referrals.c.status,
+        referrals.c.created_at,
+        referrals.c.updated_at,
+        referrals.c.due_at,
+        referrals.c.new_referral_reason,
+        referrals.c.forwarded_from_id,
+        referrals.c.forwarded_to_id,
+        referrals.c.cancelled_at,
+        referrals.c.cancellation_reason,
+        referrals.c.purged_at,
+    )
+
+
+def _uuid(value: str | None) -> UUID | None:
+    return None if value is None else UUID(value)
+
+
+def _utc(value: datetime | None) -> datetime | None:
+    return None if value is None else as_utc(value)
+
+
+def _record(
+    row: Row[Any], history: Sequence[StatusChange] = (), chain: Sequence[Leg] = ()
+) -> ReferralRecord:
+    return ReferralRecord(
+        id=UUID(row.id),
+        kind=row.kind,
+        county_code=row.county_code,
+        recipient=row.recipient,
+        status=ReferralStatus(row.status),
+        created_at=as_utc(row.created_at),
+        updated_at=as_utc(row.updated_at),
+        due_at=_utc(row.due_at),
+        new_referral_reason=row.new_referral_reason,
+        forwarded_from_id=_uuid(row.forwarded_from_id),
+        forwarded_to_id=_uuid(row.forwarded_to_id),
+        cancelled_at=_utc(row.cancelled_at),
+        cancellation_reason=row.cancellation_reason,
+        history=history,
+        chain=chain,
+        purged_at=_utc(row.purged_at),
+    )
+
+
+async def tracked(
+    conn: AsyncConnection, ids: Iterable[UUID]
+) -> tuple[dict[UUID, TrackedReferral], dict[UUID, str | None]]:
+    """The referrals among ``ids`` as acknowledgements are checked against them, and their
+    clients' keys."""
+    query = select(
+        referrals.c.id,
+        referrals.c.recipient,
+        referrals.c.status,
+        referrals.c.status_sequence,
+        referrals.c.client_key,
+    ).where(referrals.c.id.in_(sorted({str(referral_id) for referral_id in ids})))
+    found: dict[UUID, TrackedReferral] = {}
+    keys: dict[UUID, str | None] = {}
+    for row in await conn.execute(query):
+        referral_id = UUID(row.id)
+        found[referral_id] = TrackedReferral(
+            row.recipient, ReferralStatus(row.status), row.status_sequence
+        )
+        keys[referral_id] = row.client_key
+    return found, keys
+
+
+async def recorded_changes(
+    conn: AsyncConnection, changes: Iterable[tuple[UUID, int]]
+) -> set[tuple[UUID, int]]:
+    """Which of these ``(referral id, sequence)`` changes the history holds already."""
+    pairs = [(str(referral_id), sequence) for referral_id, sequence in changes]
+    query = select(status_history.c.referral_id, status_history.c.sequence).where(
+        tuple_(status_history.c.referral_id, status_history.c.sequence).in_(pairs)
+    )
+    return {(UUID(row.referral_id), row.sequence) for row in await conn.execute(query)}
+
+
+async def add_history(conn: AsyncConnection, acks: Sequence[StatusAcknowledgement]) -> None:
+    """Add the counties' acknowledged changes to their referrals' histories."""
+    if acks:
+        rows = [StatusChange.from_acknowledgement(ack).row(ack.referral_id) for ack in acks]
+        await conn.execute(status_history.insert(), rows)
+
+
+async def advance(conn: AsyncConnection, changes: Mapping[UUID, StatusAcknowledgement]) -> None:
+    """Make each referral's acknowledged change its current status."""
+    if not changes:
+        return
+    await conn.execute(
+        update(referrals)
+        .where(referrals.c.id == bindparam("referral_id"))
+        .values(
+            status=bindparam("new_status"),
+            status_sequence=bindparam("new_sequence"),
+            updated_at=bindparam("changed_at"),
+        ),
+        [
+            {
+                "referral_id": str(referral_id),
+                "new_status": ack.status,
+                "new_sequence": ack.sequence,
+                "changed_at": ack.changed_at,
+            }
+            for referral_id, ack in changes.items()
+        ],
+    )
+
+
+async def not_forwarded_yet(conn: AsyncConnection, ids: Iterable[UUID]) -> dict[str, Any]:
+    """The referrals among ``ids`` that have not been sent on to another county: id -> what
+    sending them on needs."""
+    columns = (
+        referrals.c.id,
+        referrals.c.kind,
+        referrals.c.county_code,
+        referrals.c.payload,
+        referrals.c.client_key,
+        referrals.c.new_referral_reason,
+    )
+    query = select(*columns).where(
+        referrals.c.id.in_([str(referral_id) for referral_id in ids]),
+        referrals.c.forwarded_to_id.is_(None),
+    )
+    return {row.id: row for row in await conn.execute(query)}
+
+
+async def mark_forwarded(conn: AsyncConnection, referral_id: str, leg_id: UUID) -> None:
+    await conn.execute(
+        update(referrals).where(referrals.c.id == referral_id).values(forwarded_to_id=str(leg_id))
+    )
+
+
+async def for_cancellation(conn: AsyncConnection, referral_id: UUID) -> Any:
+    """What cancelling the referral needs, locked against a concurrent acknowledgement."""
+    columns = (
+        referrals.c.status,
+        referrals.c.recipient,
+        referrals.c.county_code,
+        referrals.c.payload,
+        referrals.c.client_key,
+    )
+    query = select(*columns).where(referrals.c.id == str(referral_id))
+    return (await conn.execute(locking(query, conn))).first()
+
+
+async def mark_cancelled(
+    conn: AsyncConnection, referral_id: UUID, cancellation: Cancellation
+) -> None:
+    await conn.execute(
+        update(referrals)
+        .where(referrals.c.id == str(referral_id))
+        .values(
+            status=ReferralStatus.CANCELLED,
+            cancelled_at=cancellation.cancelled_at,
+            cancellation_reason=cancellation.reason,
+            updated_at=cancellation.cancelled_at,
+        )
+    )
+
+
+async def recipients(conn: AsyncConnection, ids: Iterable[UUID | None]) -> dict[str, str]:
+    """Referral id -> the county it was sent to, for those of ``ids`` Kela has."""
+    wanted = sorted({str(referral_id) for referral_id in ids if referral_id is not None})
+    query = select(referrals.c.id, referrals.c.recipient).where(referrals.c.id.in_(wanted))
+    return {row.id: row.recipient for row in await conn.execute(query)}
+
+
+async def chain_of(conn: AsyncConnection, referral_id: UUID) -> list[Leg]:
+    """Every leg of the referral ``referral_id`` belongs to, first county first."""
+    columns = (
+        referrals.c.id,
+        referrals.c.county_code,
+        referrals.c.status,
+        referrals.c.forwarded_from_id,
+        referrals.c.forwarded_to_id,
+    )
+    by_id = {}
+    current = str(referral_id)
+    while current not in by_id:  # back to the first leg
+        row = (await conn.execute(select(*columns).where(referrals.c.id == current))).first()
+        if row is None:
+            return []
+        by_id[current] = row
+        if row.forwarded_from_id is None:
+            break
+        current = row.forwarded_from_id
+    legs = []
+    seen: set[str] = set()
+    row = by_id[current]
+    while row is not None and row.id not in seen:  # forwards to the last
+        seen.add(row.id)
+        legs.append(Leg(UUID(row.id), row.county_code, ReferralStatus(row.status)))
+        nxt = row.forwarded_to_id
+        row = (
+            None
+            if nxt is None
+            else (
+                by_id.get(nxt)
+                or (await conn.execute(select(*columns).where(referrals.c.id == nxt))).first()
+            )
+        )
+    return legs

@@ -1,0 +1,98 @@
+"""The counties' statements and responsible-worker namings in Kela's database: SQL over the
+caller's connection."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from datetime import datetime
+from typing import Any
+from uuid import UUID
+
+from silta_platform.db import as_utc
+from silta_protection.encryption import DataCipher
+from silta_schemas.statements import Statement
+from sqlalchemy import Row, select
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from kela_side.db.statements import STATEMENT_CODE, responsible_workers, statements
+from kela_side.records import StatementRecord
+
+
+async def senders(conn: AsyncConnection, statement_ids: Iterable[UUID]) -> dict[str, str]:
+    """Statement id -> the county that sent it, for those of ``statement_ids`` stored."""
+    wanted = sorted({str(statement_id) for statement_id in statement_ids})
+    query = select(statements.c.statement_id, statements.c.sender).where(
+        statements.c.statement_id.in_(wanted)
+    )
+    return {row.statement_id: row.sender for row in await conn.execute(query)}
+
+
+def new_statement_row(
+    statement: Statement,
+    *,
+    sender: str,
+    county_code: str,
+    referral_id: UUID | None,
+    client_key: str,
+    cipher: DataCipher,
+    received_at: datetime,
+    message_id: UUID,
+) -> dict[str, Any]:
+    """The ``statements`` row of a statement as received (its identity code encrypted)."""
+    key = str(statement.statement_id)
+    return {
+        "statement_id": key,
+        "county_code": county_code,
+        "sender": sender,
+        "referral_id": None if referral_id is None else str(referral_id),
+        "client_key": client_key,
+        "payload": STATEMENT_CODE.seal(cipher, statement.model_dump(mode="json"), key),
+        "made_at": statement.made_at,
+        "received_at": received_at,
+        "message_id": str(message_id),
+    }
+
+
+async def add_statements(conn: AsyncConnection, rows: Sequence[dict[str, Any]]) -> None:
+    if rows:
+        await conn.execute(statements.insert(), list(rows))
+
+
+async def of_client(
+    conn: AsyncConnection, client_key: str, *, limit: int, offset: int
+) -> list[Row[Any]]:
+    """One client's statements, newest first."""
+    query = (
+        select(statements)
+        .where(statements.c.client_key == client_key)
+        .order_by(
+            statements.c.made_at.desc(),
+            statements.c.received_at.desc(),
+            statements.c.statement_id,
+        )
+        .limit(limit)
+        .offset(offset)
+    )
+    return list((await conn.execute(query)).all())
+
+
+async def by_id(conn: AsyncConnection, statement_id: UUID) -> Row[Any] | None:
+    query = select(statements).where(statements.c.statement_id == str(statement_id))
+    return (await conn.execute(query)).first()
+
+
+def statement_record(row: Row[Any], cipher: DataCipher) -> StatementRecord:
+    return StatementRecord(
+        id=UUID(row.statement_id),
+        county_code=row.county_code,
+        sender=row.sender,
+        referral_id=None if row.referral_id is None else UUID(row.referral_id),
+        made_at=as_utc(row.made_at),
+        received_at=as_utc(row.received_at),
+        statement=STATEMENT_CODE.open(cipher, row.payload, row.statement_id) or {},
+    )
+
+
+async def add_namings(conn: AsyncConnection, rows: Sequence[dict[str, Any]]) -> None:
+    if rows:
+        await conn.execute(responsible_workers.insert(), list(rows))

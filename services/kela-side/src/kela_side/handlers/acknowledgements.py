@@ -1,0 +1,64 @@
+"""The counties' status acknowledgements: each change joins its referral's history, the
+newest becomes its status, and a forwarded referral is sent on to the county named."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from uuid import UUID
+
+from silta_messaging.consumer import Incoming, Rejection
+from silta_platform.unit_of_work import UnitOfWork
+from silta_protection.access_log import Access, service_actor
+from silta_schemas.status import StatusAcknowledgement
+
+from kela_side.db import referral_repository as stored
+from kela_side.domain.referrals import Acknowledgement, apply_acknowledgements
+from kela_side.handlers.forwarding import send_onwards
+from kela_side.purposes import KELA_SERVICE, TRACK_PURPOSE
+from kela_side.settings import KelaSettings
+
+
+async def receive_acknowledgements(
+    work: UnitOfWork, messages: Sequence[Incoming], settings: KelaSettings
+) -> Mapping[UUID, Rejection]:
+    """Record a batch of status acknowledgements in a few statements.
+
+    Rejected (parked): one whose payload and envelope name different referrals, one for a
+    referral Kela does not have, and one the referral's rules refuse
+    (``kela_side.domain.referrals.decide``).
+    """
+    acknowledgements = [_acknowledgement(message) for message in messages]
+    ids = [item.ack.referral_id for item in acknowledgements]
+    tracked, client_keys = await stored.tracked(work.conn, ids)
+    recorded = await stored.recorded_changes(
+        work.conn, [(item.ack.referral_id, item.ack.sequence) for item in acknowledgements]
+    )
+    applied = apply_acknowledgements(acknowledgements, tracked, recorded)
+    for item in applied.recorded:
+        referral_id = item.ack.referral_id
+        work.account(
+            Access(
+                service_actor(KELA_SERVICE, item.sender),
+                "update",
+                "referral",
+                str(referral_id),
+                client_keys.get(referral_id),
+                TRACK_PURPOSE,
+                "bus",
+            )
+        )
+    await stored.add_history(work.conn, [item.ack for item in applied.recorded])
+    await stored.advance(work.conn, applied.advanced)
+    if applied.forwarded:
+        await send_onwards(work, settings, applied.forwarded)
+    return {
+        message_id: Rejection(refusal.rule, refusal.detail)
+        for message_id, refusal in applied.refused.items()
+    }
+
+
+def _acknowledgement(message: Incoming) -> Acknowledgement:
+    payload = message.payload
+    assert isinstance(payload, StatusAcknowledgement)
+    envelope = message.envelope
+    return Acknowledgement(envelope.message_id, envelope.sender, envelope.referral_id, payload)

@@ -1,0 +1,14 @@
+"""Why, and as whom, Kela's side touches personal data: what its access log records."""
+
+from __future__ import annotations
+
+KELA_SERVICE = "silta-kela-side"
+"""The subject of what the service itself does on a message's behalf."""
+
+SEND_PURPOSE = "referral.send"
+TRACK_PURPOSE = "referral.tracking"
+CANCEL_PURPOSE = "referral.cancel"
+FORWARD_PURPOSE = "referral.forward"
+RECEIVE_PURPOSE = "statement.receive"
+DECISION_PURPOSE = "social_assistance.decision"
+"""Why Kela's officer reads a client's statements (ASA 1412/1997 §18)."""

@@ -1,0 +1,59 @@
+"""What Kela's side answers about its referrals and the statements it received."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any, NamedTuple
+from uuid import UUID
+
+from silta_records.status_history import StatusChange
+from silta_schemas.status import ReferralStatus
+
+
+@dataclass(frozen=True)
+class Leg:
+    """One county's part of a (possibly forwarded) referral."""
+
+    referral_id: UUID
+    county_code: str
+    status: ReferralStatus
+
+
+@dataclass(frozen=True)
+class ReferralRecord:
+    id: UUID
+    kind: str
+    county_code: str
+    recipient: str
+    status: ReferralStatus
+    created_at: datetime
+    updated_at: datetime
+    due_at: datetime | None = None
+    new_referral_reason: str | None = None
+    forwarded_from_id: UUID | None = None
+    forwarded_to_id: UUID | None = None
+    cancelled_at: datetime | None = None
+    cancellation_reason: str | None = None
+    history: Sequence[StatusChange] = ()
+    chain: Sequence[Leg] = ()
+    purged_at: datetime | None = None
+
+
+class Submitted(NamedTuple):
+    """A submitted referral, and whether this request created it (not a replay)."""
+
+    referral: ReferralRecord
+    created: bool
+
+
+@dataclass(frozen=True)
+class StatementRecord:
+    id: UUID
+    county_code: str
+    sender: str
+    referral_id: UUID | None
+    made_at: datetime
+    received_at: datetime
+    statement: Mapping[str, Any] = field(repr=False)
