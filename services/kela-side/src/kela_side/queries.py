@@ -10,8 +10,8 @@ from silta_protection.access_log import Access, Actor
 from silta_protection.encryption import cipher_of, client_key_of
 from silta_records.directory import get_entry
 from silta_records.responsible_workers import ResponsibleWorkerView, load_namings
+from silta_records.views import ListQuery
 from silta_schemas.errors import NotFound
-from silta_schemas.status import ReferralStatus
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from kela_side.db import referral_repository, statement_repository
@@ -35,19 +35,10 @@ async def get_referral(
     return record
 
 
-async def list_referrals(
-    engine: AsyncEngine,
-    *,
-    status: ReferralStatus | None,
-    limit: int,
-    offset: int,
-    overdue: bool = False,
-) -> list[ReferralRecord]:
+async def list_referrals(engine: AsyncEngine, page: ListQuery) -> list[ReferralRecord]:
     """Referrals sent, newest first (tracking data only: nothing personal)."""
     async with engine.connect() as conn:
-        return await referral_repository.listed(
-            conn, status=status, limit=limit, offset=offset, overdue=overdue
-        )
+        return await referral_repository.listed(conn, page)
 
 
 async def current_responsible_worker(

@@ -227,13 +227,7 @@ async def read_referral(runtime: RuntimeDep, actor: ActorDep, referral_id: UUID)
     responses=problem_responses(422),
 )
 async def list_referrals(runtime: RuntimeDep, query: ListQueryDep) -> ReferralPage:
-    records = await queries.list_referrals(
-        runtime.engine,
-        status=query.status,
-        limit=query.limit,
-        offset=query.offset,
-        overdue=query.overdue,
-    )
+    records = await queries.list_referrals(runtime.engine, query)
     return ReferralPage(items=[ReferralSummary(**_summary(record)) for record in records])
 
 

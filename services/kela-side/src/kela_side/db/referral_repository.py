@@ -11,6 +11,7 @@ from silta_platform.db import as_utc, locking
 from silta_protection.encryption import cipher_of
 from silta_records.deadlines import overdue_clause, referral_due_at
 from silta_records.status_history import StatusChange, load_history
+from silta_records.views import ListQuery
 from silta_schemas.cancellation import Cancellation
 from silta_schemas.parties import county_organisation
 from silta_schemas.referrals import ReferralRequest
@@ -128,21 +129,14 @@ async def client_key(conn: AsyncConnection, referral_id: UUID) -> str | None:
     return (await conn.execute(query)).scalar_one_or_none()
 
 
-async def listed(
-    conn: AsyncConnection,
-    *,
-    status: ReferralStatus | None,
-    limit: int,
-    offset: int,
-    overdue: bool = False,
-) -> list[ReferralRecord]:
-    """Referrals, newest first, without their histories."""
+async def listed(conn: AsyncConnection, page: ListQuery) -> list[ReferralRecord]:
+    """A page of referrals, newest first, without their histories."""
     query = _summary_query().order_by(referrals.c.created_at.desc(), referrals.c.id)
-    if status is not None:
-        query = query.where(referrals.c.status == status)
-    if overdue:
+    if page.status is not None:
+        query = query.where(referrals.c.status == page.status)
+    if page.overdue:
         query = query.where(overdue_clause(referrals, datetime.now(UTC)))
-    rows = (await conn.execute(query.limit(limit).offset(offset))).all()
+    rows = (await conn.execute(query.limit(page.limit).offset(page.offset))).all()
     return [_record(row) for row in rows]
 
 
@@ -286,7 +280,8 @@ async def mark_forwarded(conn: AsyncConnection, referral_id: str, leg_id: UUID) 
 
 
 async def for_cancellation(conn: AsyncConnection, referral_id: UUID) -> Any:
-    """What cancelling the referral needs, locked against a concurrent acknowledgement."""
+    """The row cancelling the referral needs (None: no such referral), locked against a
+    concurrent acknowledgement."""
     columns = (
         referrals.c.status,
         referrals.c.recipient,
