@@ -69,7 +69,8 @@ async def current_responsible_worker(
     current = namings[-1]
     entry = None
     if current.directory_entry_id is not None:
-        entry = await get_entry(engine, directory_entries, current.directory_entry_id)
+        async with engine.connect() as conn:
+            entry = await get_entry(conn, directory_entries, current.directory_entry_id)
         if entry is not None and entry.organisation != county:
             entry = None  # only the county's own part of the directory describes its workers
     return ResponsibleWorkerView(
