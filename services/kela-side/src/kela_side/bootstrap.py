@@ -4,7 +4,7 @@ two handler tables with their dependencies, and the HTTP API."""
 from __future__ import annotations
 
 from fastapi import FastAPI
-from silta_messaging.topology import COUNTY_EXCHANGE, ConsumerQueue
+from silta_messaging.topology import COUNTY_EXCHANGE, KELA_BINDINGS, ConsumerQueue
 from silta_platform.app import create_app
 from silta_platform.authorisation import Side
 from silta_platform.db import create_engine
@@ -37,7 +37,7 @@ def build_app(settings: ServiceSettings | None = None) -> FastAPI:
             queue=ConsumerQueue(
                 name=config.queue_name,
                 exchange=COUNTY_EXCHANGE,
-                binding_keys=("#",),
+                binding_keys=KELA_BINDINGS,
                 delivery_limit=config.delivery_limit,
             ),
             message_handlers=MESSAGE_HANDLERS,
@@ -62,7 +62,7 @@ def build_app(settings: ServiceSettings | None = None) -> FastAPI:
         routers=[
             referrals.router,
             statements.router,
-            directory_router(directory_entries, messaging.outbox, editable=KELA_PART),
+            directory_router(directory_entries, editable=KELA_PART),
             stats_router(referrals_table, status_history, "created_at"),
             access_log_router(access_log),
             dead_letters_router([config.queue_name]),

@@ -1,4 +1,4 @@
-"""What Kela's side puts on the bus: one place for each message's envelope and routing key."""
+"""What Kela's side puts on the bus: each message sealed and addressed in one place."""
 
 from __future__ import annotations
 
@@ -6,11 +6,9 @@ from datetime import datetime
 from uuid import UUID
 
 from silta_messaging.outbox import OutboxEntry
-from silta_messaging.topology import KELA_EXCHANGE, routing_key
 from silta_schemas.cancellation import Cancellation
-from silta_schemas.codes import MessageKind
 from silta_schemas.envelope import seal
-from silta_schemas.parties import KELA, county_code_of, county_organisation
+from silta_schemas.parties import KELA, county_organisation
 from silta_schemas.referrals import NoticeOfNeed, ReferralRequest
 from silta_schemas.statements import StatementReceipt
 
@@ -21,29 +19,20 @@ def is_child_welfare(request: ReferralRequest) -> bool:
 
 
 def referral_entry(request: ReferralRequest, referral_id: UUID) -> OutboxEntry:
-    """The sealed referral, routed to its county (a child-welfare notice to the county's
+    """The sealed referral, to its county (a child-welfare notice to the county's
     child-welfare queue)."""
-    county_code = request.county_code
-    envelope = seal(
-        request, sender=KELA, recipient=county_organisation(county_code), referral_id=referral_id
-    )
-    key = routing_key(request.kind, county_code, child_welfare=is_child_welfare(request))
-    return OutboxEntry(envelope, KELA_EXCHANGE, key)
+    recipient = county_organisation(request.county_code)
+    envelope = seal(request, sender=KELA, recipient=recipient, referral_id=referral_id)
+    return OutboxEntry.addressed(envelope, child_welfare=is_child_welfare(request))
 
 
 def cancellation_entry(
-    cancellation: Cancellation,
-    referral_id: UUID,
-    *,
-    recipient: str,
-    county_code: str,
-    child_welfare: bool,
+    cancellation: Cancellation, referral_id: UUID, *, recipient: str, child_welfare: bool
 ) -> OutboxEntry:
     """Kela's cancellation of a referral, on the same queue as the referral (its county's,
     ``child_welfare`` or not), so that the county never sees it before the referral."""
     envelope = seal(cancellation, sender=KELA, recipient=recipient, referral_id=referral_id)
-    key = routing_key(cancellation.kind, county_code, child_welfare=child_welfare)
-    return OutboxEntry(envelope, KELA_EXCHANGE, key)
+    return OutboxEntry.addressed(envelope, child_welfare=child_welfare)
 
 
 def receipt_entry(
@@ -51,12 +40,8 @@ def receipt_entry(
 ) -> OutboxEntry:
     """Kela's receipt of a statement, to the county (``county-NN``) that sent it: nothing
     personal."""
-    county_code = county_code_of(county)
-    assert county_code is not None  # the envelope lets only a county send a statement
     receipt = StatementReceipt(
         kind="statement_receipt", statement_id=statement_id, received_at=received_at
     )
     envelope = seal(receipt, sender=KELA, recipient=county, referral_id=referral_id)
-    return OutboxEntry(
-        envelope, KELA_EXCHANGE, routing_key(MessageKind.STATEMENT_RECEIPT.value, county_code)
-    )
+    return OutboxEntry.addressed(envelope)

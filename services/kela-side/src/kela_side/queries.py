@@ -47,15 +47,15 @@ async def current_responsible_worker(
     """The worker the county named last, with their directory entry where Kela holds it."""
     async with engine.connect() as conn:
         namings = await load_namings(conn, responsible_workers, referral_id)
-        recipients = await referral_repository.recipients(conn, [referral_id])
-    if not namings:
-        return None
-    current = namings[-1]
-    entry = None
-    if current.directory_entry_id is not None:
-        entry = await get_entry(engine, directory_entries, current.directory_entry_id)
-        if entry is not None and entry.organisation != recipients.get(str(referral_id)):
-            entry = None  # only the county's own part of the directory describes its workers
+        if not namings:
+            return None
+        current = namings[-1]
+        entry = None
+        if current.directory_entry_id is not None:
+            entry = await get_entry(conn, directory_entries, current.directory_entry_id)
+            recipients = await referral_repository.recipients(conn, [referral_id])
+            if entry is not None and entry.organisation != recipients.get(str(referral_id)):
+                entry = None  # only the county's own part of the directory describes its workers
     return ResponsibleWorkerView(
         named_at=current.named_at,
         change=current.change,

@@ -44,7 +44,6 @@ async def cancel_referral(
                 cancellation,
                 referral_id,
                 recipient=row.recipient,
-                county_code=row.county_code,
                 child_welfare=is_child_welfare(referral_adapter.validate_python(referral)),
             )
         )
