@@ -6,7 +6,6 @@ contain personal data.
 """
 
 from silta_schemas._base import Contract
-from silta_schemas.cancellation import Cancellation, CancellationRequest
 from silta_schemas.codes import (
     AssistanceType,
     ConsentMethod,
@@ -24,18 +23,13 @@ from silta_schemas.directory import (
     ContactChannel,
     DirectoryEntry,
     DirectoryEntryRequest,
-    DirectoryUpdate,
     KelaService,
     KelaServiceDescription,
 )
 from silta_schemas.envelope import (
-    ALL_COUNTIES,
-    PAYLOAD_MODELS,
     SCHEMA_VERSION,
-    SENDER_SIDE,
     Envelope,
     Message,
-    MessageRejected,
     describe_errors,
     open_message,
     seal,
@@ -65,6 +59,12 @@ from silta_schemas.identity import (
     contains_identity_code,
     redact_identity_codes,
 )
+from silta_schemas.kinds.cancellation import Cancellation, CancellationRequest
+from silta_schemas.kinds.directory_update import DirectoryUpdate
+from silta_schemas.kinds.responsible_worker import ResponsibleWorker, ResponsibleWorkerRequest
+from silta_schemas.kinds.statement import Statement, StatementRequest
+from silta_schemas.kinds.statement_receipt import StatementReceipt
+from silta_schemas.kinds.status_acknowledgement import StatusAcknowledgement, StatusUpdate
 from silta_schemas.lifecycle import (
     TERMINAL_STATUSES,
     Actor,
@@ -76,6 +76,7 @@ from silta_schemas.lifecycle import (
     may_set,
 )
 from silta_schemas.parties import (
+    ALL_COUNTIES,
     KELA,
     ClientAddress,
     ClientContact,
@@ -85,7 +86,8 @@ from silta_schemas.parties import (
     county_code_of,
     county_organisation,
 )
-from silta_schemas.purpose import Purpose, purpose_and_legal_basis
+from silta_schemas.purpose import Purpose
+from silta_schemas.referral_status import Outcome, ProgressEvent, ReferralStatus
 from silta_schemas.referrals import (
     ApplicantRequest,
     ApplicationTransfer,
@@ -100,6 +102,14 @@ from silta_schemas.referrals import (
     ReferralRequest,
     referral_adapter,
 )
+from silta_schemas.registry import (
+    KINDS,
+    PAYLOAD_MODELS,
+    SENDER_SIDE,
+    purpose_and_legal_basis,
+    spec_of,
+)
+from silta_schemas.rejection import MessageRejected
 from silta_schemas.routing import (
     COUNTY_CODES,
     COUNTY_NAMES,
@@ -107,28 +117,10 @@ from silta_schemas.routing import (
     RoutingError,
     county_for_municipality,
 )
-from silta_schemas.statements import (
-    Statement,
-    StatementClient,
-    StatementReceipt,
-    StatementRequest,
-    StatementSearch,
-    StatementTopic,
-)
-from silta_schemas.status import (
-    Outcome,
-    ProgressEvent,
-    ReferralStatus,
-    StatusAcknowledgement,
-    StatusUpdate,
-)
+from silta_schemas.spec import KindSpec, ReferralLink
+from silta_schemas.statements import StatementClient, StatementSearch, StatementTopic
 from silta_schemas.text import FreeText, ShortText
-from silta_schemas.workers import (
-    ResponsibleWorker,
-    ResponsibleWorkerChange,
-    ResponsibleWorkerRequest,
-    WorkContact,
-)
+from silta_schemas.workers import ResponsibleWorkerChange, WorkContact
 
 __all__ = [
     "ALL_COUNTIES",
@@ -143,6 +135,7 @@ __all__ = [
     "IDENTITY_CODE_PATTERN",
     "KELA",
     "KELA_SERVICE_CATALOGUE",
+    "KINDS",
     "NOTICE_OF_NEED_EXAMPLE",
     "PAYLOAD_MODELS",
     "RESPONSIBLE_WORKER_EXAMPLE",
@@ -185,6 +178,7 @@ __all__ = [
     "KelaDecision",
     "KelaService",
     "KelaServiceDescription",
+    "KindSpec",
     "LegalExceptionBasis",
     "LegalExceptionGround",
     "Message",
@@ -197,6 +191,7 @@ __all__ = [
     "Outcome",
     "ProgressEvent",
     "Purpose",
+    "ReferralLink",
     "ReferralRequest",
     "ReferralStatus",
     "ResponsibleWorker",
@@ -234,4 +229,5 @@ __all__ = [
     "redact_identity_codes",
     "referral_adapter",
     "seal",
+    "spec_of",
 ]

@@ -1,35 +1,38 @@
 """The contact directory: named cooperation contacts and the catalogue of Kela's special services.
 
 Both sides keep their own part (Kela its teams, each county its units) and tell the other side
-of every change with a `DirectoryUpdate` on the bus. The directory holds WORK contact data of
-officials and units (name, role, work channels, hours), never client data: every text field
-is bounded and may not contain a personal identity code. (Seed 004, §7.2-7.3: up-to-date
-named contacts, low-threshold channels, and one table of Kela's special services with what
-each is for and when to refer a client there.)
+of every change with a `DirectoryUpdate` on the bus (`kinds.directory_update`). The directory
+holds WORK contact data of officials and units (name, role, work channels, hours), never
+client data: every text field is bounded and may not contain a personal identity code.
+(Seed 004, §7.2-7.3: up-to-date named contacts, low-threshold channels, and one table of
+Kela's special services with what each is for and when to refer a client there.)
 """
 
 import re
 from collections.abc import Mapping
 from enum import StrEnum
-from typing import Final, Literal, Self
+from typing import Final, Self
 from uuid import UUID
 
 from pydantic import AwareDatetime, ConfigDict, Field, model_validator
 from pydantic_core import PydanticCustomError
 
-from silta_schemas._base import Contract
-from silta_schemas.examples import DIRECTORY_ENTRY_REQUEST_EXAMPLE, DIRECTORY_UPDATE_EXAMPLE
-from silta_schemas.parties import CountyCode, OrganisationId, county_code_of
+from silta_schemas._base import Contract, check_no_repeats
+from silta_schemas.examples import DIRECTORY_ENTRY_REQUEST_EXAMPLE
+from silta_schemas.parties import (
+    EMAIL_PATTERN,
+    PHONE_PATTERN,
+    CountyCode,
+    OrganisationId,
+    county_code_of,
+)
 from silta_schemas.text import FreeText, ShortText
 
 MAX_CHANNELS: Final = 5
 MAX_TOPICS: Final = 10
-MAX_UPDATE_ENTRIES: Final = 20
-MAX_UPDATE_REMOVED: Final = 100
 
-# The same shapes as `parties.Phone` and `parties.Email`.
-_PHONE: Final = re.compile(r"^\+?[0-9][0-9 -]{3,18}[0-9]$")
-_EMAIL: Final = re.compile(r"^[^@\s]{1,64}@[^@\s]+\.[^@\s]+$")
+_PHONE: Final = re.compile(PHONE_PATTERN)
+_EMAIL: Final = re.compile(EMAIL_PATTERN)
 
 
 class KelaService(StrEnum):
@@ -232,8 +235,7 @@ class DirectoryEntryRequest(Contract):
             raise PydanticCustomError(
                 "directory.county_mismatch", "county_code must be the organisation's county"
             )
-        if len(set(self.services)) != len(self.services):
-            raise PydanticCustomError("directory.duplicate_service", "services must not repeat")
+        check_no_repeats(self.services, "directory.duplicate_service", "services must not repeat")
         return self
 
 
@@ -244,39 +246,3 @@ class DirectoryEntry(DirectoryEntryRequest):
     updated_at: AwareDatetime = Field(
         description="When the maintaining side last changed it; a receiver ignores older changes."
     )
-
-
-class DirectoryUpdate(Contract):
-    """Bus payload, either direction: entries the sender created or replaced, entries removed.
-
-    Every entry must belong to the sending organisation (checked by the envelope) and a
-    receiver applies each change only if it is newer than what it holds.
-    """
-
-    model_config = ConfigDict(json_schema_extra={"examples": [DIRECTORY_UPDATE_EXAMPLE]})
-
-    kind: Literal["directory_update"] = Field(description="Message kind discriminator.")
-    entries: tuple[DirectoryEntry, ...] = Field(
-        default=(),
-        max_length=MAX_UPDATE_ENTRIES,
-        description="Entries created or replaced, whole.",
-    )
-    removed: tuple[UUID, ...] = Field(
-        default=(), max_length=MAX_UPDATE_REMOVED, description="Ids of entries removed."
-    )
-    changed_at: AwareDatetime = Field(
-        description="When the change was made; orders removals against other changes."
-    )
-
-    @model_validator(mode="after")
-    def _consistent(self) -> Self:
-        if not self.entries and not self.removed:
-            raise PydanticCustomError(
-                "directory.update_empty", "a directory update changes or removes something"
-            )
-        ids = [entry.entry_id for entry in self.entries] + list(self.removed)
-        if len(set(ids)) != len(ids):
-            raise PydanticCustomError(
-                "directory.duplicate_entry", "each entry may appear once in an update"
-            )
-        return self

@@ -6,24 +6,18 @@ on the decision period or on a basic amount reduction, special circumstances. It
 application: Kela keeps it for the officer who decides (Act on Social Assistance 1412/1997
 §18: Kela's right to the data necessary for deciding basic assistance). Kela acknowledges
 receipt with a `StatementReceipt`, which carries nothing personal.
+
+This module holds what a statement is made of; the two message kinds are
+`kinds.statement` and `kinds.statement_receipt`.
 """
 
 from enum import StrEnum
-from typing import Literal
-from uuid import UUID
 
 from pydantic import AwareDatetime, ConfigDict, Field, field_validator
-from pydantic_core import PydanticCustomError
 
-from silta_schemas._base import Contract
-from silta_schemas.examples import (
-    STATEMENT_EXAMPLE,
-    STATEMENT_RECEIPT_EXAMPLE,
-    STATEMENT_REQUEST_EXAMPLE,
-    STATEMENT_SEARCH_EXAMPLE,
-)
+from silta_schemas._base import Contract, check_no_repeats
+from silta_schemas.examples import STATEMENT_SEARCH_EXAMPLE
 from silta_schemas.identity import IdentityCode
-from silta_schemas.parties import CountyCode
 from silta_schemas.text import FreeText
 from silta_schemas.workers import WorkContact
 
@@ -69,46 +63,8 @@ class StatementContent(Contract):
     @field_validator("topics")
     @classmethod
     def _no_duplicate_topics(cls, topics: tuple[StatementTopic, ...]) -> tuple[StatementTopic, ...]:
-        if len(set(topics)) != len(topics):
-            raise PydanticCustomError(
-                "statement.topic_duplicate", "topics lists a topic more than once"
-            )
+        check_no_repeats(topics, "statement.topic_duplicate", "topics lists a topic more than once")
         return topics
-
-
-class StatementRequest(StatementContent):
-    """What a county's client information system sends: `POST /v1/statements`."""
-
-    model_config = ConfigDict(json_schema_extra={"examples": [STATEMENT_REQUEST_EXAMPLE]})
-
-    county_code: CountyCode = Field(
-        description="The county giving the statement; one this deployment serves."
-    )
-    referral_id: UUID | None = Field(
-        default=None,
-        description="The referral the statement concerns, if any: one Kela sent to this county. "
-        "Null for a statement about a client before (or without) a referral.",
-    )
-
-
-class Statement(StatementContent):
-    """Bus payload, county → Kela: a statement of social work. The envelope's `referral_id`
-    is the referral it concerns, or null."""
-
-    model_config = ConfigDict(json_schema_extra={"examples": [STATEMENT_EXAMPLE]})
-
-    kind: Literal["statement"] = Field(description="Message kind discriminator.")
-    statement_id: UUID = Field(description="The statement's id, shared by both sides.")
-
-
-class StatementReceipt(Contract):
-    """Bus payload, Kela → the sending county: Kela has stored the statement. Nothing personal."""
-
-    model_config = ConfigDict(json_schema_extra={"examples": [STATEMENT_RECEIPT_EXAMPLE]})
-
-    kind: Literal["statement_receipt"] = Field(description="Message kind discriminator.")
-    statement_id: UUID = Field(description="The statement Kela received.")
-    received_at: AwareDatetime = Field(description="When Kela's side stored it.")
 
 
 class StatementSearch(Contract):
