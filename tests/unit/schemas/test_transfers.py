@@ -13,9 +13,7 @@ from silta_schemas import (
     referral_adapter,
 )
 
-from .support import assert_rule, copied
-
-Body = dict[str, Any]
+from .support import Body, assert_rule, copied
 
 
 @pytest.fixture

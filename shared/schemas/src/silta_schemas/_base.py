@@ -1,6 +1,7 @@
 """The base every contract model shares, and the one rule many of them apply."""
 
 from collections.abc import Collection, Hashable
+from typing import Any
 
 from pydantic import BaseModel, ConfigDict
 from pydantic_core import PydanticCustomError
@@ -15,6 +16,11 @@ class Contract(BaseModel):
     """
 
     model_config = ConfigDict(extra="forbid", frozen=True, hide_input_in_errors=True)
+
+
+def with_examples(*examples: dict[str, Any]) -> ConfigDict:
+    """A model's configuration that shows `examples` in its JSON schema (and so in OpenAPI)."""
+    return ConfigDict(json_schema_extra={"examples": list(examples)})
 
 
 def check_no_repeats(values: Collection[Hashable], rule: str, message: str) -> None:

@@ -14,10 +14,10 @@ from enum import StrEnum
 from typing import Final, Self
 from uuid import UUID
 
-from pydantic import AwareDatetime, ConfigDict, Field, model_validator
+from pydantic import AwareDatetime, Field, model_validator
 from pydantic_core import PydanticCustomError
 
-from silta_schemas._base import Contract, check_no_repeats
+from silta_schemas._base import Contract, check_no_repeats, with_examples
 from silta_schemas.examples import DIRECTORY_ENTRY_REQUEST_EXAMPLE
 from silta_schemas.parties import (
     EMAIL_PATTERN,
@@ -182,7 +182,7 @@ class ContactChannel(Contract):
 class DirectoryEntryRequest(Contract):
     """What a side's own system sends to create or replace one of its directory entries."""
 
-    model_config = ConfigDict(json_schema_extra={"examples": [DIRECTORY_ENTRY_REQUEST_EXAMPLE]})
+    model_config = with_examples(DIRECTORY_ENTRY_REQUEST_EXAMPLE)
 
     organisation: OrganisationId = Field(
         description="Whose entry: `kela` or `county-NN`; each side maintains only its own."

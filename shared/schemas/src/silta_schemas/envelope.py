@@ -139,22 +139,23 @@ def _check_parties(envelope: Envelope, payload: BaseModel) -> None:
     """Sender, recipient and payload must agree on who talks to whom, as the kind's spec says."""
     kind = envelope.kind
     spec = KINDS[kind]
+    route = spec.route
     side = Actor.KELA if envelope.sender == KELA else Actor.COUNTY
-    if side not in spec.senders:
-        senders = " or ".join(sorted(actor.value for actor in spec.senders))
+    if side not in route.senders:
+        senders = " or ".join(sorted(actor.value for actor in route.senders))
         raise MessageRejected("envelope.sender_not_allowed", f"{kind.value} is sent by {senders}")
-    if spec.referral is ReferralLink.NONE:
+    if route.referral is ReferralLink.NONE:
         if envelope.referral_id is not None:
             raise MessageRejected(
                 "envelope.referral_id_not_allowed",
                 f"{kind.value} belongs to no referral: referral_id must be null",
             )
-    elif envelope.referral_id is None and spec.referral is ReferralLink.REQUIRED:
+    elif envelope.referral_id is None and route.referral is ReferralLink.REQUIRED:
         raise MessageRejected(
             "envelope.referral_id_required", f"{kind.value} belongs to a referral: referral_id"
         )
-    addressing = Addressing(envelope.sender, envelope.recipient, envelope.referral_id)
-    complaint = spec.recipient(addressing, payload)
+    addressing = Addressing(kind, envelope.sender, envelope.recipient, envelope.referral_id)
+    complaint = route.recipient(addressing, payload)
     if complaint is not None:
         raise MessageRejected("envelope.wrong_recipient", complaint)
     if spec.check is not None:
@@ -182,7 +183,7 @@ def seal(
         checked = spec.payload.model_validate(body)
     except ValidationError as error:
         raise MessageRejected("payload.invalid", describe_errors(error, "payload")) from None
-    purpose, legal_basis = spec.purpose_and_legal_basis(checked)
+    purpose, legal_basis = spec.grounds.of(checked)
     try:
         envelope = Envelope(
             message_id=message_id or uuid4(),
@@ -228,7 +229,7 @@ def open_message(body: bytes, *, max_bytes: int = 256_000) -> Message:
         payload = spec.payload.model_validate(envelope.payload)
     except ValidationError as error:
         raise MessageRejected("payload.invalid", describe_errors(error, "payload")) from None
-    purpose, legal_basis = spec.purpose_and_legal_basis(payload)
+    purpose, legal_basis = spec.grounds.of(payload)
     if (envelope.purpose, envelope.legal_basis) != (purpose, legal_basis):
         raise MessageRejected(
             "envelope.purpose_mismatch",

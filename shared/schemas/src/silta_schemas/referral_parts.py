@@ -2,21 +2,21 @@
 the fields Kela's side sets when a referral is new again or forwarded.
 
 The referral kinds (`kinds.notice_of_need`, `kinds.basic_amount_reduction`,
-`kinds.application_transfer`) are built from these parts.
+`kinds.application_transfer`) are built from these parts and share one route.
 """
 
 from datetime import datetime
-from typing import Annotated, Protocol, Self
+from typing import TYPE_CHECKING, Annotated, Any, Final, Self
 from uuid import UUID
 
-from pydantic import Field, ValidationInfo, model_validator
+from pydantic import Field, ValidationInfo, field_validator, model_validator
 from pydantic_core import PydanticCustomError
 
 from silta_schemas._base import Contract
 from silta_schemas.identity import IdentityCode
 from silta_schemas.parties import ClientContact, CountyCode, county_organisation
 from silta_schemas.routing import MunicipalityCode, RoutingError, county_for_municipality
-from silta_schemas.spec import Addressing
+from silta_schemas.spec import BY_KELA, Addressing, ReferralLink, Route
 from silta_schemas.text import FreeText, ShortText
 
 
@@ -93,43 +93,46 @@ def check_routes(client: Client, info: ValidationInfo) -> Client:
     return client
 
 
-def without_contact(client: Client, what: str) -> Client:
-    """A referral sent by law, with no consent to cover the client's contact details."""
-    if client.contact is not None:
-        raise PydanticCustomError(
-            "client.contact_not_covered",
-            f"client.contact must be left out: {what} has no consent to cover contact "
-            "details (data minimisation)",
-        )
-    return client
+def no_contact_details(what: str) -> Any:
+    """The `client` validator of a referral sent by law: with no consent to cover them, the
+    client's contact details must be left out (data minimisation)."""
+
+    def check(client: Client) -> Client:
+        if client.contact is not None:
+            raise PydanticCustomError(
+                "client.contact_not_covered",
+                f"client.contact must be left out: {what} has no consent to cover contact "
+                "details (data minimisation)",
+            )
+        return client
+
+    return field_validator("client")(check)
 
 
-class Routed(Protocol):
-    """A referral request: made on a day, about a client whose municipality routes it."""
+class ReferralPayload(Contract):
+    """Base of the referral kinds: made on a day, about a client whose municipality of
+    residence routes the referral to its county. Declares no fields of its own, so each kind
+    keeps its fields (and their order on the wire) in its own module."""
 
-    @property
-    def made_at(self) -> datetime: ...
+    if TYPE_CHECKING:
+        made_at: datetime
+        client: Client
 
-    @property
-    def client(self) -> Client: ...
-
-
-def routed_county(referral: Routed) -> str:
-    """The county the client's municipality of residence routes the referral to."""
-    return county_for_municipality(referral.client.municipality_code, referral.made_at.date())
-
-
-class RoutedReferral:
-    """Gives a referral model its `county_code`."""
+    _routes = field_validator("client", check_fields=False)(check_routes)
 
     @property
-    def county_code(self: Routed) -> str:
+    def county_code(self) -> str:
         """The county the client's municipality of residence routes to."""
-        return routed_county(self)
+        return county_for_municipality(self.client.municipality_code, self.made_at.date())
 
 
-def to_routed_county(addressing: Addressing, referral: Routed) -> str | None:
+def to_routed_county(addressing: Addressing, referral: ReferralPayload) -> str | None:
     """Recipient rule of every referral kind: the county the client's municipality routes to."""
-    if addressing.recipient == county_organisation(routed_county(referral)):
+    if addressing.recipient == county_organisation(referral.county_code):
         return None
     return "recipient must be the county the client's municipality of residence routes to"
+
+
+KELA_TO_ROUTED_COUNTY: Final = Route(BY_KELA, to_routed_county, ReferralLink.REQUIRED)
+"""The route of every referral kind: Kela sends it to the county the client's municipality
+routes to, and it opens a referral (its envelope names the referral)."""

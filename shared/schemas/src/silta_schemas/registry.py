@@ -2,7 +2,7 @@
 
 One line a kind: the envelope (`seal`, `open_message`) looks up a message's kind here and
 checks it against that `KindSpec`; so do the purpose check and whatever addresses a message
-(`KindSpec.senders` decides its exchange). `MessageKind` lists the wire values; a test checks
+(`KindSpec.route.senders` decides its exchange). `MessageKind` lists the wire values; a test checks
 that each has exactly one spec here.
 """
 
@@ -53,7 +53,7 @@ PAYLOAD_MODELS: Final[Mapping[MessageKind, type[BaseModel]]] = {
 """Each kind's payload model (read from `KINDS`)."""
 
 SENDER_SIDE: Final[Mapping[MessageKind, frozenset[Actor]]] = {
-    kind: spec.senders for kind, spec in KINDS.items()
+    kind: spec.route.senders for kind, spec in KINDS.items()
 }
 """Which sides may send each kind (read from `KINDS`)."""
 
@@ -68,4 +68,4 @@ def purpose_and_legal_basis(payload: BaseModel) -> tuple[Purpose, str]:
     spec = spec_of(payload)
     if spec is None:
         raise TypeError(f"no purpose is defined for {type(payload).__name__}")
-    return spec.purpose_and_legal_basis(payload)
+    return spec.grounds.of(payload)

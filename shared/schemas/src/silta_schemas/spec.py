@@ -7,9 +7,9 @@ kind's spec.
 """
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from enum import StrEnum
-from typing import Final, Generic, NamedTuple, TypeVar
+from typing import Final, Generic, NamedTuple, TypeVar, get_args
 from uuid import UUID
 
 from silta_schemas._base import Contract
@@ -19,6 +19,7 @@ from silta_schemas.parties import ALL_COUNTIES, KELA
 from silta_schemas.purpose import Purpose
 
 P = TypeVar("P", bound=Contract)
+P_contra = TypeVar("P_contra", bound=Contract, contravariant=True)
 
 BY_KELA: Final = frozenset({Actor.KELA})
 BY_COUNTY: Final = frozenset({Actor.COUNTY})
@@ -40,6 +41,7 @@ class ReferralLink(StrEnum):
 class Addressing(NamedTuple):
     """The envelope's routing fields, which a kind's recipient rule and checks read."""
 
+    kind: MessageKind
     sender: str
     recipient: str
     referral_id: UUID | None
@@ -50,51 +52,65 @@ RecipientRule = Callable[[Addressing, P], str | None]
 
 
 @dataclass(frozen=True)
+class Route(Generic[P_contra]):
+    """Who sends a kind to whom, and whether it names a referral: what addressing needs."""
+
+    senders: frozenset[Actor]
+    """The sides that may send it; the side decides the exchange (Kela's or the counties')."""
+    recipient: RecipientRule[P_contra]
+    referral: ReferralLink
+
+
+@dataclass(frozen=True)
+class Grounds(Generic[P_contra]):
+    """Why a kind is sent (its purpose) and under which law."""
+
+    purpose: Purpose
+    legal_basis: str | Callable[[P_contra], str]
+    """The law it is sent under, or how the payload's content decides it."""
+
+    def of(self, payload: P_contra) -> tuple[Purpose, str]:
+        """The purpose and legal basis the envelope of `payload` must state."""
+        basis = self.legal_basis
+        return self.purpose, basis if isinstance(basis, str) else basis(payload)
+
+
+@dataclass(frozen=True)
 class KindSpec(Generic[P]):
     """One message kind: its payload model and the rules its envelope must meet."""
 
-    kind: MessageKind
     payload: type[P]
-    """The payload model; its `kind` literal is `kind`, and its fields are all it may carry."""
-    senders: frozenset[Actor]
-    """The sides that may send it; the side decides the exchange (Kela's or the counties')."""
-    recipient: RecipientRule[P]
-    referral: ReferralLink
-    purpose: Purpose
-    legal_basis: str | Callable[[P], str]
-    """The law it is sent under, or how the payload's content decides it."""
+    """The payload model: its `kind` literal names the kind, its fields are all it may carry."""
+    route: Route[P]
+    grounds: Grounds[P]
     check: Callable[[Addressing, P], None] | None = None
     """Further rules between envelope and payload; raises `MessageRejected`."""
+    kind: MessageKind = field(init=False)
+    """The payload's `kind` literal: the wire value is written once, in the model."""
+
+    def __post_init__(self) -> None:
+        (value,) = get_args(self.payload.model_fields["kind"].annotation)
+        object.__setattr__(self, "kind", MessageKind(value))
 
     @property
     def sent_by_kela(self) -> bool:
         """True if Kela sends this kind (on Kela's exchange)."""
-        return Actor.KELA in self.senders
+        return Actor.KELA in self.route.senders
 
     @property
     def sent_by_county(self) -> bool:
         """True if a county sends this kind (on the counties' exchange)."""
-        return Actor.COUNTY in self.senders
+        return Actor.COUNTY in self.route.senders
 
     @property
     def allowed_fields(self) -> frozenset[str]:
         """The payload's fields: the model forbids any other (data minimisation)."""
         return frozenset(self.payload.model_fields)
 
-    def purpose_and_legal_basis(self, payload: P) -> tuple[Purpose, str]:
-        """What the envelope of `payload` must state as its purpose and legal basis."""
-        basis = self.legal_basis
-        return self.purpose, basis if isinstance(basis, str) else basis(payload)
 
-
-def to_kela(kind: MessageKind) -> RecipientRule[Contract]:
-    """A kind that goes to Kela."""
-    complaint = f"{kind.value} is sent to kela"
-
-    def rule(addressing: Addressing, _: Contract) -> str | None:
-        return None if addressing.recipient == KELA else complaint
-
-    return rule
+def to_kela(addressing: Addressing, _: Contract) -> str | None:
+    """Recipient rule of a kind that goes to Kela."""
+    return None if addressing.recipient == KELA else f"{addressing.kind.value} is sent to kela"
 
 
 def to_one_county(complaint: str) -> RecipientRule[Contract]:

@@ -13,9 +13,9 @@ This module holds what a statement is made of; the two message kinds are
 
 from enum import StrEnum
 
-from pydantic import AwareDatetime, ConfigDict, Field, field_validator
+from pydantic import AwareDatetime, Field, field_validator
 
-from silta_schemas._base import Contract, check_no_repeats
+from silta_schemas._base import Contract, check_no_repeats, with_examples
 from silta_schemas.examples import STATEMENT_SEARCH_EXAMPLE
 from silta_schemas.identity import IdentityCode
 from silta_schemas.text import FreeText
@@ -71,7 +71,7 @@ class StatementSearch(Contract):
     """Kela's officer asks for one client's statements: in the body, never in a URL (URLs end
     up in access logs)."""
 
-    model_config = ConfigDict(json_schema_extra={"examples": [STATEMENT_SEARCH_EXAMPLE]})
+    model_config = with_examples(STATEMENT_SEARCH_EXAMPLE)
 
     identity_code: IdentityCode = Field(
         repr=False, description="The client's personal identity code (henkilötunnus)."

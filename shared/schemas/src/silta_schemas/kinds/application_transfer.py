@@ -7,7 +7,6 @@ from typing import Any, Literal, Self
 
 from pydantic import (
     AwareDatetime,
-    ConfigDict,
     Field,
     ValidationInfo,
     field_validator,
@@ -15,27 +14,25 @@ from pydantic import (
 )
 from pydantic_core import PydanticCustomError
 
-from silta_schemas._base import Contract, check_no_repeats
+from silta_schemas._base import Contract, check_no_repeats, with_examples
 from silta_schemas.codes import (
     AssistanceType,
     ConsentMethod,
     ExpenseCategory,
-    MessageKind,
     Urgency,
 )
 from silta_schemas.examples import APPLICATION_TRANSFER_EXAMPLE
 from silta_schemas.parties import KelaContact
 from silta_schemas.purpose import Purpose
 from silta_schemas.referral_parts import (
+    KELA_TO_ROUTED_COUNTY,
     Client,
     Forwarding,
     NewReferralReason,
-    RoutedReferral,
-    check_routes,
-    to_routed_county,
-    without_contact,
+    ReferralPayload,
+    no_contact_details,
 )
-from silta_schemas.spec import BY_KELA, KindSpec, ReferralLink
+from silta_schemas.spec import Grounds, KindSpec
 from silta_schemas.text import ShortText
 
 ASA_14 = "Act on Social Assistance 1412/1997 §14 (at the applicant's request)"
@@ -59,7 +56,7 @@ class KelaDecision(Contract):
     decided_on: date = Field(description="Date of Kela's decision.")
 
 
-class ApplicationTransfer(Contract, RoutedReferral):
+class ApplicationTransfer(ReferralPayload):
     """Transfer of an application (hakemuksen siirto), Act on Social Assistance 1412/1997 §14.
 
     At the applicant's request Kela forwards the part of an application that basic assistance
@@ -68,7 +65,7 @@ class ApplicationTransfer(Contract, RoutedReferral):
     only what the county needs to take up the application.
     """
 
-    model_config = ConfigDict(json_schema_extra={"examples": [APPLICATION_TRANSFER_EXAMPLE]})
+    model_config = with_examples(APPLICATION_TRANSFER_EXAMPLE)
 
     kind: Literal["application_transfer"] = Field(description="Message kind discriminator.")
     made_at: AwareDatetime = Field(description="When Kela made the transfer.")
@@ -95,12 +92,7 @@ class ApplicationTransfer(Contract, RoutedReferral):
     new_referral_reason: NewReferralReason
     forwarded_from: Forwarding
 
-    _routes = field_validator("client")(check_routes)
-
-    @field_validator("client")
-    @classmethod
-    def _no_contact(cls, client: Client) -> Client:
-        return without_contact(client, "an application transfer")
+    _no_contact = no_contact_details("an application transfer")
 
     @field_validator("applicant_request")
     @classmethod
@@ -150,11 +142,7 @@ class ApplicationTransfer(Contract, RoutedReferral):
 
 
 SPEC = KindSpec(
-    kind=MessageKind.APPLICATION_TRANSFER,
     payload=ApplicationTransfer,
-    senders=BY_KELA,
-    recipient=to_routed_county,
-    referral=ReferralLink.REQUIRED,
-    purpose=Purpose.APPLICATION_TRANSFER,
-    legal_basis=ASA_14,
+    route=KELA_TO_ROUTED_COUNTY,
+    grounds=Grounds(Purpose.APPLICATION_TRANSFER, ASA_14),
 )

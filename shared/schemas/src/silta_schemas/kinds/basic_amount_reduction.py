@@ -6,7 +6,6 @@ from typing import Any, Literal
 
 from pydantic import (
     AwareDatetime,
-    ConfigDict,
     Field,
     ValidationInfo,
     field_validator,
@@ -14,32 +13,30 @@ from pydantic import (
 )
 from pydantic_core import PydanticCustomError
 
-from silta_schemas._base import Contract
-from silta_schemas.codes import MessageKind
+from silta_schemas._base import with_examples
 from silta_schemas.examples import BASIC_AMOUNT_REDUCTION_EXAMPLE
 from silta_schemas.parties import KelaContact
 from silta_schemas.purpose import Purpose
 from silta_schemas.referral_parts import (
+    KELA_TO_ROUTED_COUNTY,
     Client,
     Forwarding,
     NewReferralReason,
-    RoutedReferral,
-    check_routes,
-    to_routed_county,
-    without_contact,
+    ReferralPayload,
+    no_contact_details,
 )
-from silta_schemas.spec import BY_KELA, KindSpec, ReferralLink
+from silta_schemas.spec import Grounds, KindSpec
 
 ASA_10 = "Act on Social Assistance 1412/1997 §10"
 
 
-class NoticeOfBasicAmountReduction(Contract, RoutedReferral):
+class NoticeOfBasicAmountReduction(ReferralPayload):
     """Notice of basic amount reduction (perusosan alentaminen), Act on Social Assistance §10.
 
     Sent by law whenever Kela reduces the basic amount: no consent, so no contact details.
     """
 
-    model_config = ConfigDict(json_schema_extra={"examples": [BASIC_AMOUNT_REDUCTION_EXAMPLE]})
+    model_config = with_examples(BASIC_AMOUNT_REDUCTION_EXAMPLE)
 
     kind: Literal["basic_amount_reduction"] = Field(description="Message kind discriminator.")
     made_at: AwareDatetime = Field(description="When Kela made the notice.")
@@ -63,12 +60,7 @@ class NoticeOfBasicAmountReduction(Contract, RoutedReferral):
             )
         return data
 
-    _routes = field_validator("client")(check_routes)
-
-    @field_validator("client")
-    @classmethod
-    def _no_contact(cls, client: Client) -> Client:
-        return without_contact(client, "a notice of basic amount reduction")
+    _no_contact = no_contact_details("a notice of basic amount reduction")
 
     @field_validator("period_end")
     @classmethod
@@ -80,11 +72,7 @@ class NoticeOfBasicAmountReduction(Contract, RoutedReferral):
 
 
 SPEC = KindSpec(
-    kind=MessageKind.BASIC_AMOUNT_REDUCTION,
     payload=NoticeOfBasicAmountReduction,
-    senders=BY_KELA,
-    recipient=to_routed_county,
-    referral=ReferralLink.REQUIRED,
-    purpose=Purpose.BASIC_AMOUNT_REDUCTION_NOTICE,
-    legal_basis=ASA_10,
+    route=KELA_TO_ROUTED_COUNTY,
+    grounds=Grounds(Purpose.BASIC_AMOUNT_REDUCTION_NOTICE, ASA_10),
 )

@@ -2,13 +2,12 @@
 
 from typing import Literal
 
-from pydantic import AwareDatetime, ConfigDict, Field
+from pydantic import AwareDatetime, Field
 
-from silta_schemas._base import Contract
-from silta_schemas.codes import MessageKind
+from silta_schemas._base import Contract, with_examples
 from silta_schemas.examples import CANCELLATION_EXAMPLE, CANCELLATION_REQUEST_EXAMPLE
 from silta_schemas.purpose import Purpose
-from silta_schemas.spec import BY_KELA, KindSpec, ReferralLink, to_one_county
+from silta_schemas.spec import BY_KELA, Grounds, KindSpec, ReferralLink, Route, to_one_county
 from silta_schemas.text import ShortText
 
 WITHDRAWAL = (
@@ -16,11 +15,13 @@ WITHDRAWAL = (
     "withdrawing a referral sent in error (GDPR Art. 5(1)(d))"
 )
 
+WRONG_RECIPIENT = "a cancellation goes to the county that holds the referral"
+
 
 class CancellationRequest(Contract):
     """What Kela's case system posts to cancel a referral."""
 
-    model_config = ConfigDict(json_schema_extra={"examples": [CANCELLATION_REQUEST_EXAMPLE]})
+    model_config = with_examples(CANCELLATION_REQUEST_EXAMPLE)
 
     reason: ShortText = Field(description="Why the referral is cancelled (required).")
 
@@ -29,7 +30,7 @@ class Cancellation(Contract):
     """The bus payload: which referral (the envelope's `referral_id`), when and why. Nothing
     about the client: the county already holds the referral."""
 
-    model_config = ConfigDict(json_schema_extra={"examples": [CANCELLATION_EXAMPLE]})
+    model_config = with_examples(CANCELLATION_EXAMPLE)
 
     kind: Literal["cancellation"] = Field(description="Message kind discriminator.")
     cancelled_at: AwareDatetime = Field(description="When Kela cancelled the referral.")
@@ -37,11 +38,7 @@ class Cancellation(Contract):
 
 
 SPEC = KindSpec(
-    kind=MessageKind.CANCELLATION,
     payload=Cancellation,
-    senders=BY_KELA,
-    recipient=to_one_county("a cancellation goes to the county that holds the referral"),
-    referral=ReferralLink.REQUIRED,
-    purpose=Purpose.REFERRAL_CANCELLATION,
-    legal_basis=WITHDRAWAL,
+    route=Route(BY_KELA, to_one_county(WRONG_RECIPIENT), ReferralLink.REQUIRED),
+    grounds=Grounds(Purpose.REFERRAL_CANCELLATION, WITHDRAWAL),
 )

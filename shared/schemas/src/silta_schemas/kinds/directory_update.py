@@ -7,17 +7,16 @@ Kela's part goes to every county at once, a county's part to Kela (see
 from typing import Final, Literal, Self
 from uuid import UUID
 
-from pydantic import AwareDatetime, ConfigDict, Field, model_validator
+from pydantic import AwareDatetime, Field, model_validator
 from pydantic_core import PydanticCustomError
 
-from silta_schemas._base import Contract, check_no_repeats
-from silta_schemas.codes import MessageKind
+from silta_schemas._base import Contract, check_no_repeats, with_examples
 from silta_schemas.directory import DirectoryEntry
 from silta_schemas.examples import DIRECTORY_UPDATE_EXAMPLE
 from silta_schemas.parties import ALL_COUNTIES, KELA
 from silta_schemas.purpose import Purpose
 from silta_schemas.rejection import MessageRejected
-from silta_schemas.spec import BY_EITHER, Addressing, KindSpec, ReferralLink
+from silta_schemas.spec import BY_EITHER, Addressing, Grounds, KindSpec, ReferralLink, Route
 
 MAX_UPDATE_ENTRIES: Final = 20
 MAX_UPDATE_REMOVED: Final = 100
@@ -34,7 +33,7 @@ class DirectoryUpdate(Contract):
     receiver applies each change only if it is newer than what it holds.
     """
 
-    model_config = ConfigDict(json_schema_extra={"examples": [DIRECTORY_UPDATE_EXAMPLE]})
+    model_config = with_examples(DIRECTORY_UPDATE_EXAMPLE)
 
     kind: Literal["directory_update"] = Field(description="Message kind discriminator.")
     entries: tuple[DirectoryEntry, ...] = Field(
@@ -80,12 +79,8 @@ def _only_own_entries(addressing: Addressing, payload: DirectoryUpdate) -> None:
 
 
 SPEC = KindSpec(
-    kind=MessageKind.DIRECTORY_UPDATE,
     payload=DirectoryUpdate,
-    senders=BY_EITHER,
-    recipient=_to_the_other_side,
-    referral=ReferralLink.NONE,
-    purpose=Purpose.COOPERATION_DIRECTORY,
-    legal_basis=COOPERATION,
+    route=Route(BY_EITHER, _to_the_other_side, ReferralLink.NONE),
+    grounds=Grounds(Purpose.COOPERATION_DIRECTORY, COOPERATION),
     check=_only_own_entries,
 )

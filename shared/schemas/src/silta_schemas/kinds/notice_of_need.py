@@ -6,7 +6,6 @@ from typing import Annotated, Literal, Self
 
 from pydantic import (
     AwareDatetime,
-    ConfigDict,
     Field,
     ValidationInfo,
     field_validator,
@@ -14,12 +13,11 @@ from pydantic import (
 )
 from pydantic_core import PydanticCustomError
 
-from silta_schemas._base import Contract, check_no_repeats
+from silta_schemas._base import Contract, check_no_repeats, with_examples
 from silta_schemas.codes import (
     ConsentMethod,
     ConsentScope,
     LegalExceptionGround,
-    MessageKind,
     SupportNeed,
     TriggerSituation,
     Urgency,
@@ -28,14 +26,13 @@ from silta_schemas.examples import NOTICE_OF_NEED_EXAMPLE
 from silta_schemas.parties import KelaContact
 from silta_schemas.purpose import Purpose
 from silta_schemas.referral_parts import (
+    KELA_TO_ROUTED_COUNTY,
     Client,
     Forwarding,
     NewReferralReason,
-    RoutedReferral,
-    check_routes,
-    to_routed_county,
+    ReferralPayload,
 )
-from silta_schemas.spec import BY_KELA, KindSpec, ReferralLink
+from silta_schemas.spec import Grounds, KindSpec
 from silta_schemas.text import FreeText, ShortText
 
 SWA_35_CONSENT = "Social Welfare Act 1301/2014 §35 (consent)"
@@ -85,10 +82,10 @@ Basis = Annotated[
 ]
 
 
-class NoticeOfNeed(Contract, RoutedReferral):
+class NoticeOfNeed(ReferralPayload):
     """Notice of need for social welfare (sosiaalihuollon tarpeen ilmoitus), SWA 1301/2014 §35."""
 
-    model_config = ConfigDict(json_schema_extra={"examples": [NOTICE_OF_NEED_EXAMPLE]})
+    model_config = with_examples(NOTICE_OF_NEED_EXAMPLE)
 
     kind: Literal["notice_of_need"] = Field(description="Message kind discriminator.")
     made_at: AwareDatetime = Field(description="When Kela made the notice.")
@@ -109,8 +106,6 @@ class NoticeOfNeed(Contract, RoutedReferral):
     urgency: Urgency = Field(default=Urgency.NORMAL, description="How soon to act.")
     new_referral_reason: NewReferralReason
     forwarded_from: Forwarding
-
-    _routes = field_validator("client")(check_routes)
 
     @field_validator("support_needs")
     @classmethod
@@ -182,11 +177,7 @@ def legal_basis(notice: NoticeOfNeed) -> str:
 
 
 SPEC = KindSpec(
-    kind=MessageKind.NOTICE_OF_NEED,
     payload=NoticeOfNeed,
-    senders=BY_KELA,
-    recipient=to_routed_county,
-    referral=ReferralLink.REQUIRED,
-    purpose=Purpose.SOCIAL_WELFARE_REFERRAL,
-    legal_basis=legal_basis,
+    route=KELA_TO_ROUTED_COUNTY,
+    grounds=Grounds(Purpose.SOCIAL_WELFARE_REFERRAL, legal_basis),
 )

@@ -4,16 +4,14 @@ when the county names one or another. Work contact data only (see `silta_schemas
 from typing import Literal, Self
 from uuid import UUID
 
-from pydantic import AwareDatetime, ConfigDict, Field, model_validator
+from pydantic import AwareDatetime, Field, model_validator
 
-from silta_schemas._base import Contract
-from silta_schemas.codes import MessageKind
+from silta_schemas._base import Contract, with_examples
 from silta_schemas.examples import RESPONSIBLE_WORKER_EXAMPLE, RESPONSIBLE_WORKER_REQUEST_EXAMPLE
 from silta_schemas.purpose import Purpose
-from silta_schemas.spec import BY_COUNTY, KindSpec, ReferralLink, to_kela
+from silta_schemas.spec import BY_COUNTY, Grounds, KindSpec, ReferralLink, Route, to_kela
 from silta_schemas.workers import ResponsibleWorkerChange, WorkContact, check_reachable
 
-KIND = MessageKind.RESPONSIBLE_WORKER
 COOPERATION_ON_A_SHARED_CLIENT = (
     "Social Welfare Act 1301/2014 §41 and §42; Act on Social Assistance 1412/1997 §14a: the "
     "responsible worker of a shared client (work contact data, no client data)"
@@ -24,7 +22,7 @@ class ResponsibleWorkerRequest(Contract):
     """What a county's client information system sends to name a referral's responsible
     worker (again, to change them)."""
 
-    model_config = ConfigDict(json_schema_extra={"examples": [RESPONSIBLE_WORKER_REQUEST_EXAMPLE]})
+    model_config = with_examples(RESPONSIBLE_WORKER_REQUEST_EXAMPLE)
 
     worker: WorkContact = Field(description="The responsible worker's work contact.")
     directory_entry_id: UUID | None = Field(
@@ -45,7 +43,7 @@ class ResponsibleWorker(Contract):
     Work contact data only: the payload says nothing about the client or the case.
     """
 
-    model_config = ConfigDict(json_schema_extra={"examples": [RESPONSIBLE_WORKER_EXAMPLE]})
+    model_config = with_examples(RESPONSIBLE_WORKER_EXAMPLE)
 
     kind: Literal["responsible_worker"] = Field(description="Message kind discriminator.")
     named_at: AwareDatetime = Field(
@@ -67,11 +65,7 @@ class ResponsibleWorker(Contract):
 
 
 SPEC = KindSpec(
-    kind=KIND,
     payload=ResponsibleWorker,
-    senders=BY_COUNTY,
-    recipient=to_kela(KIND),
-    referral=ReferralLink.REQUIRED,
-    purpose=Purpose.RESPONSIBLE_WORKER_NOTICE,
-    legal_basis=COOPERATION_ON_A_SHARED_CLIENT,
+    route=Route(BY_COUNTY, to_kela, ReferralLink.REQUIRED),
+    grounds=Grounds(Purpose.RESPONSIBLE_WORKER_NOTICE, COOPERATION_ON_A_SHARED_CLIENT),
 )

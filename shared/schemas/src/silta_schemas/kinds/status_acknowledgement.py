@@ -8,11 +8,10 @@ from datetime import date
 from typing import Literal, Self
 from uuid import UUID
 
-from pydantic import AwareDatetime, ConfigDict, Field, model_validator
+from pydantic import AwareDatetime, Field, model_validator
 from pydantic_core import PydanticCustomError
 
-from silta_schemas._base import Contract
-from silta_schemas.codes import MessageKind
+from silta_schemas._base import Contract, with_examples
 from silta_schemas.examples import STATUS_ACKNOWLEDGEMENT_EXAMPLE, STATUS_UPDATE_EXAMPLES
 from silta_schemas.lifecycle import Actor, may_set
 from silta_schemas.parties import KELA, CountyCode, OrganisationId
@@ -26,17 +25,24 @@ from silta_schemas.referral_status import (
 )
 from silta_schemas.rejection import MessageRejected
 from silta_schemas.routing import MunicipalityCode
-from silta_schemas.spec import BY_COUNTY, Addressing, KindSpec, ReferralLink, to_kela
+from silta_schemas.spec import (
+    BY_COUNTY,
+    Addressing,
+    Grounds,
+    KindSpec,
+    ReferralLink,
+    Route,
+    to_kela,
+)
 from silta_schemas.text import FreeText
 
-KIND = MessageKind.STATUS_ACKNOWLEDGEMENT
 STATUS_FEEDBACK = "Social Welfare Act 1301/2014 §35; Act on Social Assistance 1412/1997 §18"
 
 
 class StatusUpdate(Contract):
     """What a county's client information system posts to change a referral's status."""
 
-    model_config = ConfigDict(json_schema_extra={"examples": list(STATUS_UPDATE_EXAMPLES.values())})
+    model_config = with_examples(*STATUS_UPDATE_EXAMPLES.values())
 
     status: Literal[
         ReferralStatus.ACCEPTED,
@@ -67,7 +73,7 @@ class StatusUpdate(Contract):
 class StatusAcknowledgement(Contract):
     """County → Kela on the bus: a referral's status changed. Status only, never case content."""
 
-    model_config = ConfigDict(json_schema_extra={"examples": [STATUS_ACKNOWLEDGEMENT_EXAMPLE]})
+    model_config = with_examples(STATUS_ACKNOWLEDGEMENT_EXAMPLE)
 
     kind: Literal["status_acknowledgement"] = Field(description="Message kind discriminator.")
     referral_id: UUID = Field(description="The referral this status belongs to.")
@@ -136,12 +142,8 @@ def _check_acknowledgement(addressing: Addressing, payload: StatusAcknowledgemen
 
 
 SPEC = KindSpec(
-    kind=KIND,
     payload=StatusAcknowledgement,
-    senders=BY_COUNTY,
-    recipient=to_kela(KIND),
-    referral=ReferralLink.REQUIRED,
-    purpose=Purpose.REFERRAL_STATUS_FEEDBACK,
-    legal_basis=STATUS_FEEDBACK,
+    route=Route(BY_COUNTY, to_kela, ReferralLink.REQUIRED),
+    grounds=Grounds(Purpose.REFERRAL_STATUS_FEEDBACK, STATUS_FEEDBACK),
     check=_check_acknowledgement,
 )
