@@ -54,3 +54,13 @@ def assert_no_identity_code(text: str, *codes: str) -> None:
 
 def copied(data: dict[str, Any]) -> dict[str, Any]:
     return copy.deepcopy(data)
+
+
+def example_fixture(example: Body) -> Any:
+    """A fixture that gives each test its own copy of `example` to mutate."""
+
+    @pytest.fixture
+    def fixture() -> Body:
+        return copied(example)
+
+    return fixture

@@ -28,14 +28,19 @@ from silta_schemas import (
 )
 from silta_schemas.text import FREE_TEXT_MAX, SHORT_TEXT_MAX
 
-from .support import OTHER_CODE, REFERRAL, Body, assert_no_identity_code, assert_rule, copied
+from .support import (
+    OTHER_CODE,
+    REFERRAL,
+    Body,
+    assert_no_identity_code,
+    assert_rule,
+    example_fixture,
+)
 
 ENTRY_ID = "7c1d2e3f-4a5b-4c6d-8e9f-0a1b2c3d4e5f"
 
 
-@pytest.fixture
-def request_body() -> Body:
-    return copied(DIRECTORY_ENTRY_REQUEST_EXAMPLE)
+request_body = example_fixture(DIRECTORY_ENTRY_REQUEST_EXAMPLE)
 
 
 @pytest.fixture
@@ -51,9 +56,7 @@ def county_body() -> Body:
     }
 
 
-@pytest.fixture
-def update() -> Body:
-    return copied(DIRECTORY_UPDATE_EXAMPLE)
+update = example_fixture(DIRECTORY_UPDATE_EXAMPLE)
 
 
 def entry(body: Body, entry_id: str = ENTRY_ID) -> Body:

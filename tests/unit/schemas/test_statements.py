@@ -38,25 +38,16 @@ from .support import (
     assert_no_identity_code,
     assert_rule,
     copied,
+    example_fixture,
     make_code,
 )
 
 TOPICS = [topic.value for topic in StatementTopic]
 
 
-@pytest.fixture
-def statement() -> Body:
-    return copied(STATEMENT_EXAMPLE)
-
-
-@pytest.fixture
-def statement_request() -> Body:
-    return copied(STATEMENT_REQUEST_EXAMPLE)
-
-
-@pytest.fixture
-def receipt() -> Body:
-    return copied(STATEMENT_RECEIPT_EXAMPLE)
+statement = example_fixture(STATEMENT_EXAMPLE)
+statement_request = example_fixture(STATEMENT_REQUEST_EXAMPLE)
+receipt = example_fixture(STATEMENT_RECEIPT_EXAMPLE)
 
 
 def test_the_topics() -> None:

@@ -22,19 +22,13 @@ from silta_schemas import (
     seal,
 )
 
-from .support import REFERRAL, Body, assert_rule, copied
+from .support import REFERRAL, Body, assert_rule, example_fixture
 
 ENTRY = "7c1d2e3f-4a5b-4c6d-8e9f-0a1b2c3d4e5f"
 
 
-@pytest.fixture
-def notice() -> Body:
-    return copied(RESPONSIBLE_WORKER_EXAMPLE)
-
-
-@pytest.fixture
-def worker_request() -> Body:
-    return copied(RESPONSIBLE_WORKER_REQUEST_EXAMPLE)
+notice = example_fixture(RESPONSIBLE_WORKER_EXAMPLE)
+worker_request = example_fixture(RESPONSIBLE_WORKER_REQUEST_EXAMPLE)
 
 
 def test_payload_is_work_contact_only() -> None:

@@ -59,6 +59,22 @@ REASON_REQUIRED = frozenset(
 REASON_ALLOWED = REASON_REQUIRED
 
 
+def _only_when(field: str, value: object, status: ReferralStatus, when: ReferralStatus) -> None:
+    """`field` is given exactly when the status is `when`."""
+    if status == when and value is None:
+        raise PydanticCustomError(
+            f"status.{field}_required",
+            f"{field} is required when status is {when.value}",
+            {"field": field},
+        )
+    if status != when and value is not None:
+        raise PydanticCustomError(
+            f"status.{field}_not_allowed",
+            f"{field} is allowed only when status is {when.value}",
+            {"field": field},
+        )
+
+
 def check_status_details(
     status: ReferralStatus,
     event: ProgressEvent | None,
@@ -66,32 +82,8 @@ def check_status_details(
     reason: str | None,
 ) -> None:
     """Each status carries exactly the details it needs and nothing else (data minimisation)."""
-    in_progress = status == ReferralStatus.IN_PROGRESS
-    completed = status == ReferralStatus.COMPLETED
-    if in_progress and event is None:
-        raise PydanticCustomError(
-            "status.event_required",
-            "event is required when status is in_progress",
-            {"field": "event"},
-        )
-    if not in_progress and event is not None:
-        raise PydanticCustomError(
-            "status.event_not_allowed",
-            "event is allowed only when status is in_progress",
-            {"field": "event"},
-        )
-    if completed and outcome is None:
-        raise PydanticCustomError(
-            "status.outcome_required",
-            "outcome is required when status is completed",
-            {"field": "outcome"},
-        )
-    if not completed and outcome is not None:
-        raise PydanticCustomError(
-            "status.outcome_not_allowed",
-            "outcome is allowed only when status is completed",
-            {"field": "outcome"},
-        )
+    _only_when("event", event, status, ReferralStatus.IN_PROGRESS)
+    _only_when("outcome", outcome, status, ReferralStatus.COMPLETED)
     if status in REASON_REQUIRED and reason is None:
         raise PydanticCustomError(
             "status.reason_required",
