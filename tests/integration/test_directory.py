@@ -26,8 +26,8 @@ from silta_messaging.topology import (
     parking_queue_name,
 )
 from silta_schemas import examples
+from silta_schemas.directory import DirectoryUpdate
 from silta_schemas.envelope import ALL_COUNTIES, seal
-from silta_schemas.kinds.directory_update import DirectoryUpdate
 
 from tests.integration.conftest import body, eventually, tap
 from tests.signing import signed_message

@@ -15,8 +15,8 @@ import pytest
 from aio_pika.abc import AbstractChannel
 from silta_messaging.topology import COUNTY_EXCHANGE, KELA_EXCHANGE, REASON_HEADER
 from silta_schemas import examples
+from silta_schemas.cancellation import Cancellation
 from silta_schemas.envelope import seal
-from silta_schemas.kinds.cancellation import Cancellation
 
 from tests.integration.conftest import body, eventually, tap
 from tests.integration.test_kela_transfers_cancellations import child_welfare_notice

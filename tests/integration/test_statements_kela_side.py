@@ -16,10 +16,10 @@ from aio_pika.abc import AbstractChannel, AbstractIncomingMessage
 from pydantic import BaseModel
 from silta_messaging.topology import COUNTY_EXCHANGE, KELA_EXCHANGE, REASON_HEADER
 from silta_schemas import examples
+from silta_schemas.directory import DirectoryUpdate
 from silta_schemas.envelope import seal
-from silta_schemas.kinds.directory_update import DirectoryUpdate
-from silta_schemas.kinds.responsible_worker import ResponsibleWorker
-from silta_schemas.kinds.statement import Statement
+from silta_schemas.statements import Statement
+from silta_schemas.workers import ResponsibleWorker
 
 from tests.integration.conftest import body, eventually, tap
 from tests.signing import signed_message

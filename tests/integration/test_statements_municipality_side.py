@@ -18,8 +18,8 @@ from aio_pika.abc import AbstractChannel, AbstractIncomingMessage
 from silta_messaging.topology import COUNTY_EXCHANGE, KELA_EXCHANGE, REASON_HEADER
 from silta_schemas import examples
 from silta_schemas.envelope import seal
-from silta_schemas.kinds.statement_receipt import StatementReceipt
 from silta_schemas.referrals import referral_adapter
+from silta_schemas.statements import StatementReceipt
 
 from tests.integration.conftest import body, eventually, tap
 from tests.signing import signed_message

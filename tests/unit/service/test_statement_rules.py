@@ -17,9 +17,8 @@ from municipality_side.domain.statements import (
     next_naming,
 )
 from silta_schemas import examples
-from silta_schemas.kinds.responsible_worker import ResponsibleWorkerRequest
 from silta_schemas.status import ReferralStatus
-from silta_schemas.workers import ResponsibleWorkerChange
+from silta_schemas.workers import ResponsibleWorkerChange, ResponsibleWorkerRequest
 
 NOW = datetime(2026, 3, 4, 12, 0, tzinfo=UTC)
 

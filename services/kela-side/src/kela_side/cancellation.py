@@ -11,8 +11,8 @@ from uuid import UUID
 
 from silta_messaging.outbox import OutboxEntry, add_to_outbox
 from silta_messaging.topology import KELA_EXCHANGE, routing_key
+from silta_schemas.cancellation import Cancellation, CancellationRequest
 from silta_schemas.envelope import seal
-from silta_schemas.kinds.cancellation import Cancellation, CancellationRequest
 from silta_schemas.lifecycle import Actor, check_transition
 from silta_schemas.parties import KELA
 from silta_schemas.referrals import referral_adapter

@@ -8,7 +8,7 @@ from typing import Any
 from uuid import UUID
 
 from silta_messaging.consumer import Incoming, Rejection
-from silta_schemas.kinds.responsible_worker import ResponsibleWorker
+from silta_schemas.workers import ResponsibleWorker
 from silta_service.directory import get_entry
 from silta_service.workers import Naming, ResponsibleWorkerView, load_namings
 from sqlalchemy import select

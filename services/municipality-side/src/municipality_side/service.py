@@ -15,9 +15,9 @@ from uuid import UUID
 from silta_messaging.consumer import BatchHandler, Incoming, Rejection
 from silta_messaging.outbox import OutboxEntry, add_to_outbox
 from silta_messaging.topology import COUNTY_EXCHANGE, routing_key
+from silta_schemas.cancellation import Cancellation
 from silta_schemas.codes import MessageKind
 from silta_schemas.envelope import seal
-from silta_schemas.kinds.cancellation import Cancellation
 from silta_schemas.lifecycle import TransitionNotAllowed
 from silta_schemas.parties import KELA, county_code_of, county_organisation
 from silta_schemas.referrals import ApplicationTransfer, NoticeOfBasicAmountReduction, NoticeOfNeed

@@ -19,9 +19,8 @@ from silta_messaging.consumer import BatchHandler, Incoming, Rejection
 from silta_messaging.outbox import OutboxEntry, add_to_outbox
 from silta_messaging.topology import COUNTY_EXCHANGE, routing_key
 from silta_schemas.envelope import seal
-from silta_schemas.kinds.statement import Statement, StatementRequest
-from silta_schemas.kinds.statement_receipt import StatementReceipt
 from silta_schemas.parties import KELA, county_code_of, county_organisation
+from silta_schemas.statements import Statement, StatementReceipt, StatementRequest
 from silta_service import access_log as audit
 from silta_service.db import as_utc
 from silta_service.protection import DataCipher, cipher_of, client_key_of

@@ -6,6 +6,7 @@ contain personal data.
 """
 
 from silta_schemas._base import Contract
+from silta_schemas.cancellation import Cancellation, CancellationRequest
 from silta_schemas.codes import (
     AssistanceType,
     ConsentMethod,
@@ -23,13 +24,18 @@ from silta_schemas.directory import (
     ContactChannel,
     DirectoryEntry,
     DirectoryEntryRequest,
+    DirectoryUpdate,
     KelaService,
     KelaServiceDescription,
 )
 from silta_schemas.envelope import (
+    ALL_COUNTIES,
+    PAYLOAD_MODELS,
     SCHEMA_VERSION,
+    SENDER_SIDE,
     Envelope,
     Message,
+    MessageRejected,
     describe_errors,
     open_message,
     seal,
@@ -59,12 +65,6 @@ from silta_schemas.identity import (
     contains_identity_code,
     redact_identity_codes,
 )
-from silta_schemas.kinds.cancellation import Cancellation, CancellationRequest
-from silta_schemas.kinds.directory_update import DirectoryUpdate
-from silta_schemas.kinds.responsible_worker import ResponsibleWorker, ResponsibleWorkerRequest
-from silta_schemas.kinds.statement import Statement, StatementRequest
-from silta_schemas.kinds.statement_receipt import StatementReceipt
-from silta_schemas.kinds.status_acknowledgement import StatusAcknowledgement, StatusUpdate
 from silta_schemas.lifecycle import (
     TERMINAL_STATUSES,
     Actor,
@@ -76,7 +76,6 @@ from silta_schemas.lifecycle import (
     may_set,
 )
 from silta_schemas.parties import (
-    ALL_COUNTIES,
     KELA,
     ClientAddress,
     ClientContact,
@@ -87,7 +86,6 @@ from silta_schemas.parties import (
     county_organisation,
 )
 from silta_schemas.purpose import Purpose
-from silta_schemas.referral_status import Outcome, ProgressEvent, ReferralStatus
 from silta_schemas.referrals import (
     ApplicantRequest,
     ApplicationTransfer,
@@ -102,14 +100,7 @@ from silta_schemas.referrals import (
     ReferralRequest,
     referral_adapter,
 )
-from silta_schemas.registry import (
-    KINDS,
-    PAYLOAD_MODELS,
-    SENDER_SIDE,
-    purpose_and_legal_basis,
-    spec_of,
-)
-from silta_schemas.rejection import MessageRejected
+from silta_schemas.registry import KINDS, purpose_and_legal_basis, spec_of
 from silta_schemas.routing import (
     COUNTY_CODES,
     COUNTY_NAMES,
@@ -117,10 +108,29 @@ from silta_schemas.routing import (
     RoutingError,
     county_for_municipality,
 )
-from silta_schemas.spec import KindSpec, ReferralLink
-from silta_schemas.statements import StatementClient, StatementSearch, StatementTopic
+from silta_schemas.spec import Grounds, KindSpec, ReferralLink, Route
+from silta_schemas.statements import (
+    Statement,
+    StatementClient,
+    StatementReceipt,
+    StatementRequest,
+    StatementSearch,
+    StatementTopic,
+)
+from silta_schemas.status import (
+    Outcome,
+    ProgressEvent,
+    ReferralStatus,
+    StatusAcknowledgement,
+    StatusUpdate,
+)
 from silta_schemas.text import FreeText, ShortText
-from silta_schemas.workers import ResponsibleWorkerChange, WorkContact
+from silta_schemas.workers import (
+    ResponsibleWorker,
+    ResponsibleWorkerChange,
+    ResponsibleWorkerRequest,
+    WorkContact,
+)
 
 __all__ = [
     "ALL_COUNTIES",
@@ -173,6 +183,7 @@ __all__ = [
     "ExpenseCategory",
     "ForwardedFrom",
     "FreeText",
+    "Grounds",
     "IdentityCode",
     "KelaContact",
     "KelaDecision",
@@ -197,6 +208,7 @@ __all__ = [
     "ResponsibleWorker",
     "ResponsibleWorkerChange",
     "ResponsibleWorkerRequest",
+    "Route",
     "RoutingError",
     "ShortText",
     "Statement",

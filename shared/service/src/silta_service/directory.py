@@ -27,11 +27,11 @@ from silta_schemas.directory import (
     KELA_SERVICE_CATALOGUE,
     DirectoryEntry,
     DirectoryEntryRequest,
+    DirectoryUpdate,
     KelaService,
     KelaServiceDescription,
 )
 from silta_schemas.envelope import ALL_COUNTIES, seal
-from silta_schemas.kinds.directory_update import DirectoryUpdate
 from silta_schemas.parties import KELA, county_code_of
 from silta_schemas.routing import COUNTY_NAMES
 from sqlalchemy import (

@@ -16,8 +16,7 @@ from uuid import UUID
 
 from pydantic import BaseModel, Field
 from silta_schemas.directory import DirectoryEntry
-from silta_schemas.kinds.responsible_worker import ResponsibleWorker
-from silta_schemas.workers import ResponsibleWorkerChange, WorkContact
+from silta_schemas.workers import ResponsibleWorker, ResponsibleWorkerChange, WorkContact
 from sqlalchemy import (
     JSON,
     BigInteger,

@@ -9,7 +9,7 @@ from uuid import UUID
 from fastapi import APIRouter, Body, Header, Response
 from pydantic import BaseModel, Field
 from silta_schemas import examples
-from silta_schemas.kinds.cancellation import CancellationRequest
+from silta_schemas.cancellation import CancellationRequest
 from silta_schemas.lifecycle import TransitionNotAllowed
 from silta_schemas.referrals import ReferralRequest
 from silta_schemas.status import ReferralStatus

@@ -9,8 +9,7 @@ from uuid import UUID
 from fastapi import APIRouter, Body, Query
 from pydantic import BaseModel, Field
 from silta_schemas import examples
-from silta_schemas.kinds.statement import Statement
-from silta_schemas.statements import StatementSearch
+from silta_schemas.statements import Statement, StatementSearch
 from silta_service.access_log import ActorDep
 from silta_service.problems import (
     not_found,

@@ -9,8 +9,7 @@ from uuid import UUID
 from fastapi import APIRouter, Body, Header, Query, Response
 from pydantic import BaseModel, Field
 from silta_schemas import examples
-from silta_schemas.kinds.statement import Statement, StatementRequest
-from silta_schemas.statements import StatementTopic
+from silta_schemas.statements import Statement, StatementRequest, StatementTopic
 from silta_service.access_log import ActorDep
 from silta_service.problems import (
     idempotency_key_reused,

@@ -8,7 +8,7 @@ from uuid import UUID
 from fastapi import APIRouter, Body, Response
 from pydantic import BaseModel, Field
 from silta_schemas import examples
-from silta_schemas.kinds.responsible_worker import ResponsibleWorkerRequest
+from silta_schemas.workers import ResponsibleWorkerRequest
 from silta_service.problems import (
     FieldError,
     ProblemError,

@@ -4,9 +4,8 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from silta_schemas.kinds.responsible_worker import ResponsibleWorkerRequest
 from silta_schemas.status import ReferralStatus
-from silta_schemas.workers import ResponsibleWorkerChange
+from silta_schemas.workers import ResponsibleWorkerChange, ResponsibleWorkerRequest
 from silta_service.workers import Naming
 
 WORKING_STATUSES = frozenset({ReferralStatus.ACCEPTED, ReferralStatus.IN_PROGRESS})

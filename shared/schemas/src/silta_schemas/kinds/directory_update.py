@@ -11,7 +11,7 @@ from pydantic import AwareDatetime, Field, model_validator
 from pydantic_core import PydanticCustomError
 
 from silta_schemas._base import Contract, check_no_repeats, with_examples
-from silta_schemas.directory import DirectoryEntry
+from silta_schemas.directory_entries import DirectoryEntry
 from silta_schemas.examples import DIRECTORY_UPDATE_EXAMPLE
 from silta_schemas.parties import ALL_COUNTIES, KELA
 from silta_schemas.purpose import Purpose

@@ -1,6 +1,7 @@
 """County → Kela: the responsible worker (vastuutyöntekijä) of the referral in the envelope,
 when the county names one or another. Work contact data only (see `silta_schemas.workers`)."""
 
+from enum import StrEnum
 from typing import Literal, Self
 from uuid import UUID
 
@@ -10,12 +11,19 @@ from silta_schemas._base import Contract, with_examples
 from silta_schemas.examples import RESPONSIBLE_WORKER_EXAMPLE, RESPONSIBLE_WORKER_REQUEST_EXAMPLE
 from silta_schemas.purpose import Purpose
 from silta_schemas.spec import BY_COUNTY, Grounds, KindSpec, ReferralLink, Route, to_kela
-from silta_schemas.workers import ResponsibleWorkerChange, WorkContact, check_reachable
+from silta_schemas.work_contact import WorkContact, check_reachable
 
 COOPERATION_ON_A_SHARED_CLIENT = (
     "Social Welfare Act 1301/2014 §41 and §42; Act on Social Assistance 1412/1997 §14a: the "
     "responsible worker of a shared client (work contact data, no client data)"
 )
+
+
+class ResponsibleWorkerChange(StrEnum):
+    """Whether a worker is named for the first time or replaces the one named before."""
+
+    NAMED = "named"
+    CHANGED = "changed"
 
 
 class ResponsibleWorkerRequest(Contract):

@@ -11,7 +11,7 @@ from silta_schemas.examples import STATEMENT_EXAMPLE, STATEMENT_REQUEST_EXAMPLE
 from silta_schemas.parties import CountyCode
 from silta_schemas.purpose import Purpose
 from silta_schemas.spec import BY_COUNTY, Grounds, KindSpec, ReferralLink, Route, to_kela
-from silta_schemas.statements import StatementContent
+from silta_schemas.statement_parts import StatementContent
 
 ASA_18 = "Act on Social Assistance 1412/1997 §18"
 
