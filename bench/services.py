@@ -18,9 +18,9 @@ from typing import IO
 
 import httpx
 from silta_messaging.signing import dev_key_settings, ensure_dev_keys
+from silta_platform.auth import KELA_AUDIENCE
+from silta_platform.dev_tokens import DevIssuer
 from silta_schemas.routing import COUNTY_CODES
-from silta_service.auth import KELA_AUDIENCE
-from silta_service.dev_tokens import DevIssuer
 
 STOP_TIMEOUT_S = 15.0
 

@@ -7,8 +7,8 @@ benchmark never uses this. The patches are sketches for measuring how much a cha
 bring, not production code.
 
 Sketches that became real code are gone from here: one SQLite connection per engine
-(``silta_service.db``), the relay outside the transaction (``silta_messaging.relay``),
-group commit of concurrent POSTs (``silta_service.group_commit``), publishing without
+(``silta_platform.db``), the relay outside the transaction (``silta_messaging.relay``),
+group commit of concurrent POSTs (``silta_platform.group_commit``), publishing without
 waiting for each frame to drain (``silta_messaging.broker``) and one ack per batch
 (``silta_messaging.consumer``).
 """
@@ -116,8 +116,8 @@ async def _relay_only(parent: int) -> None:
     import os
 
     settings = _load("kela_side.settings").KelaSettings()
-    _load("silta_service.logs").configure_logging(settings.log_level, "kela-side-relay")
-    engine = _load("silta_service.db").create_engine(settings.database_url)
+    _load("silta_platform.logs").configure_logging(settings.log_level, "kela-side-relay")
+    engine = _load("silta_platform.db").create_engine(settings.database_url)
     broker = _load("silta_messaging.broker").Broker(settings.amqp_url, name="silta-kela-relay")
     await broker.start()
     await broker.wait_connected()

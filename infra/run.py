@@ -263,7 +263,7 @@ def development_tokens(env: Mapping[str, str] = os.environ) -> list[str]:
     lines with a ready token for each demo role, unless another JWKS is configured."""
     if any(env.get(f"{prefix}AUTH_JWKS") for prefix in ("KELA_SIDE_", "MUNICIPALITY_SIDE_")):
         return ["AUTH_JWKS is set: use your issuer's tokens"]
-    from silta_service.dev_tokens import DEMO_USERS, DevIssuer
+    from silta_platform.dev_tokens import DEMO_USERS, DevIssuer
 
     issuer = DevIssuer.ensure(ROOT / "var")
     lines = [

@@ -22,10 +22,10 @@ import asyncpg
 import httpx
 import pytest
 from fastapi import FastAPI
-from silta_service.auth import KELA_AUDIENCE, MUNICIPALITY_AUDIENCE
-from silta_service.authorisation import COUNTY_ROLES, KELA_ROLES, Side
-from silta_service.dev_tokens import DevIssuer
-from silta_service.migrations import upgrade
+from silta_platform.auth import KELA_AUDIENCE, MUNICIPALITY_AUDIENCE
+from silta_platform.authorisation import COUNTY_ROLES, KELA_ROLES, Side
+from silta_platform.dev_tokens import DevIssuer
+from silta_platform.migrations import upgrade
 
 from tests import signing
 

@@ -30,12 +30,12 @@ import aio_pika
 import asyncpg
 import httpx
 import pytest
+from silta_platform.auth import KELA_AUDIENCE, MUNICIPALITY_AUDIENCE
+from silta_platform.authorisation import COUNTY_ROLES, KELA_ROLES
+from silta_platform.dev_tokens import DevIssuer
 from silta_schemas import examples
 from silta_schemas.identity import control_character
 from silta_schemas.routing import COUNTY_CODES
-from silta_service.auth import KELA_AUDIENCE, MUNICIPALITY_AUDIENCE
-from silta_service.authorisation import COUNTY_ROLES, KELA_ROLES
-from silta_service.dev_tokens import DevIssuer
 
 from tests import signing
 

@@ -11,8 +11,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from silta_service.auth import KELA_AUDIENCE, MUNICIPALITY_AUDIENCE
-from silta_service.authorisation import COUNTY_ROLES, KELA_ROLES, Role
+from silta_platform.auth import KELA_AUDIENCE, MUNICIPALITY_AUDIENCE
+from silta_platform.authorisation import COUNTY_ROLES, KELA_ROLES, Role
 
 pytestmark = pytest.mark.e2e
 

@@ -17,8 +17,8 @@ from kela_side.main import build_app as build_kela
 from kela_side.settings import KelaSettings
 from municipality_side.main import build_app as build_municipality
 from municipality_side.settings import MunicipalitySettings
-from silta_service.authorisation import Side
-from silta_service.dev_tokens import DevIssuer
+from silta_platform.authorisation import Side
+from silta_platform.dev_tokens import DevIssuer
 
 from tests.conftest import delete_queues, full_access_token, migrate, serving
 

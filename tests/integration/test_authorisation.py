@@ -19,10 +19,8 @@ from kela_side.main import build_app as build_kela
 from kela_side.settings import KelaSettings
 from municipality_side.main import build_app as build_municipality
 from municipality_side.settings import MunicipalitySettings
-from silta_schemas import examples
-from silta_schemas.identity import control_character
-from silta_service.auth import KELA_AUDIENCE, MUNICIPALITY_AUDIENCE
-from silta_service.authorisation import (
+from silta_platform.auth import KELA_AUDIENCE, MUNICIPALITY_AUDIENCE
+from silta_platform.authorisation import (
     COUNTY_ROLES,
     KELA_ROLES,
     PERMISSIONS,
@@ -30,7 +28,9 @@ from silta_service.authorisation import (
     Side,
     allowed_roles,
 )
-from silta_service.dev_tokens import DevIssuer
+from silta_platform.dev_tokens import DevIssuer
+from silta_schemas import examples
+from silta_schemas.identity import control_character
 
 from tests.conftest import delete_queues, migrate, serving
 from tests.integration.conftest import KELA_MIGRATIONS, MUNICIPALITY_MIGRATIONS, eventually
@@ -220,7 +220,7 @@ def test_the_table_is_what_the_domain_asks() -> None:
 
 
 def test_the_readme_shows_the_table() -> None:
-    from silta_service.authorisation import permission_table_markdown
+    from silta_platform.authorisation import permission_table_markdown
 
     readme = (Path(__file__).parents[2] / "README.md").read_text(encoding="utf-8")
     assert permission_table_markdown() in readme

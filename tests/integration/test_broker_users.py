@@ -26,9 +26,9 @@ from kela_side.settings import KelaSettings
 from municipality_side.main import build_app as build_municipality
 from municipality_side.settings import MunicipalitySettings
 from silta_messaging.topology import COUNTY_EXCHANGE, DEAD_LETTER_EXCHANGE, KELA_EXCHANGE
+from silta_platform.authorisation import Side
+from silta_platform.dev_tokens import DevIssuer
 from silta_schemas import examples
-from silta_service.authorisation import Side
-from silta_service.dev_tokens import DevIssuer
 
 from tests.conftest import (
     AMQP_HOST,

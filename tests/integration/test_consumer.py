@@ -22,9 +22,9 @@ from silta_messaging.topology import (
     declare_consumer_queue,
     parking_queue_name,
 )
+from silta_platform.db import create_engine
 from silta_schemas.envelope import seal
 from silta_schemas.status import StatusAcknowledgement
-from silta_service.db import create_engine
 from sqlalchemy import Column, MetaData, String, Table, func, select
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 

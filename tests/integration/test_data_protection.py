@@ -30,13 +30,13 @@ from municipality_side.db.tables import referrals as municipality_referrals
 from municipality_side.protect import RETENTION as MUNICIPALITY_RETENTION
 from pydantic import SecretStr
 from silta_messaging.topology import COUNTY_EXCHANGE, KELA_EXCHANGE
+from silta_platform.runtime import Runtime
+from silta_platform.settings import DEVELOPMENT_DATA_KEY
+from silta_protection.access_log import verify
+from silta_protection.commands import run
+from silta_protection.encryption import cipher_of, is_token, reencrypt
+from silta_protection.retention import purge_expired
 from silta_schemas import examples
-from silta_service.access_log import verify
-from silta_service.data_commands import run
-from silta_service.protection import cipher_of, is_token, reencrypt
-from silta_service.retention import purge_expired
-from silta_service.runtime import Runtime
-from silta_service.settings import DEVELOPMENT_DATA_KEY
 from sqlalchemy import text, update
 from sqlalchemy.ext.asyncio import AsyncEngine
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 from typing import Any
 
-from silta_service.db import create_engine
+from silta_platform.db import create_engine
 from sqlalchemy import Column, Integer, MetaData, Table, event, func, select
 
 metadata = MetaData()

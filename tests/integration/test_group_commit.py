@@ -1,6 +1,6 @@
 """Group commit: concurrent writes share a transaction, each caller keeps its own outcome.
 
-On both databases: the generic mechanism (``silta_service.group_commit``) and Kela's
+On both databases: the generic mechanism (``silta_platform.group_commit``) and Kela's
 ``submit_referral`` on it, whose duplicate and Idempotency-Key rules must not change.
 """
 
@@ -17,11 +17,11 @@ import pytest
 from kela_side import service
 from kela_side.settings import KelaSettings
 from pydantic import TypeAdapter
+from silta_platform.db import create_engine
+from silta_platform.group_commit import GroupCommit
 from silta_schemas import examples
 from silta_schemas.identity import control_character
 from silta_schemas.referrals import ReferralRequest
-from silta_service.db import create_engine
-from silta_service.group_commit import GroupCommit
 from sqlalchemy import Column, Integer, MetaData, String, Table, event, exc, func, select
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 

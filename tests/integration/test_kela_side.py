@@ -15,11 +15,11 @@ from aio_pika.abc import AbstractChannel
 from kela_side.main import build_app
 from kela_side.settings import KelaSettings
 from silta_messaging.topology import COUNTY_EXCHANGE, KELA_EXCHANGE
+from silta_platform.authorisation import Side
+from silta_platform.dev_tokens import DevIssuer
 from silta_schemas import examples
 from silta_schemas.envelope import seal
 from silta_schemas.status import StatusAcknowledgement
-from silta_service.authorisation import Side
-from silta_service.dev_tokens import DevIssuer
 
 from tests.conftest import full_access_token, serving
 from tests.integration.conftest import KELA_MIGRATIONS, body, eventually, migrate, tap

@@ -15,7 +15,7 @@ from silta_messaging.broker import Broker
 from silta_messaging.relay import OutboxRelay
 from silta_messaging.tables import MessagingTables, add_messaging_tables
 from silta_messaging.topology import COUNTY_EXCHANGE
-from silta_service.db import create_engine
+from silta_platform.db import create_engine
 from sqlalchemy import MetaData, func, select, update
 from sqlalchemy.ext.asyncio import AsyncEngine
 

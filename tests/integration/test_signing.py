@@ -24,11 +24,11 @@ from municipality_side.main import build_app as build_municipality
 from municipality_side.settings import MunicipalitySettings
 from silta_messaging.signing import KEY_ID_HEADER, SIGNATURE_HEADER, Signer, private_key_text
 from silta_messaging.topology import KELA_EXCHANGE
+from silta_platform.dev_tokens import DevIssuer
 from silta_schemas import examples
 from silta_schemas.envelope import seal
 from silta_schemas.identity import control_character
 from silta_schemas.referrals import referral_adapter
-from silta_service.dev_tokens import DevIssuer
 
 from tests import signing
 from tests.conftest import delete_queues, full_access_token, migrate, serving

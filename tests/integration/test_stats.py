@@ -22,12 +22,12 @@ from aio_pika.abc import AbstractChannel
 from kela_side.db import tables as kela_tables
 from municipality_side.db import tables as municipality_tables
 from silta_messaging.topology import KELA_EXCHANGE
+from silta_platform.db import create_engine
+from silta_records.stats import CountCell, GroupStatistics, MedianCell, Statistics, StatsFilters
 from silta_schemas import examples
 from silta_schemas.codes import MessageKind
 from silta_schemas.envelope import seal
 from silta_schemas.referrals import referral_adapter
-from silta_service.db import create_engine
-from silta_service.stats import CountCell, GroupStatistics, MedianCell, Statistics, StatsFilters
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from tests.integration.conftest import eventually

@@ -10,8 +10,8 @@ from typing import Any
 import pytest
 from kela_side.main import build_app
 from kela_side.settings import KelaSettings
-from silta_service import auth
-from silta_service.auth import (
+from silta_platform import auth
+from silta_platform.auth import (
     DEV_ISSUER,
     KELA_AUDIENCE,
     AuthenticationFailed,
@@ -19,8 +19,8 @@ from silta_service.auth import (
     DevelopmentKeysRefused,
     JwksUnavailable,
 )
-from silta_service.authorisation import Role, principal_from_claims
-from silta_service.dev_tokens import DevIssuer, main
+from silta_platform.authorisation import Role, principal_from_claims
+from silta_platform.dev_tokens import DevIssuer, main
 
 # What production needs besides its token keys (its own data keys), so that only the
 # authentication settings decide what these tests see.

@@ -5,9 +5,9 @@ from __future__ import annotations
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
+from silta_platform.settings import ServiceSettings
+from silta_records.deadlines import FINLAND, add_working_days, due_at, is_overdue, is_working_day
 from silta_schemas.status import ReferralStatus
-from silta_service.deadlines import FINLAND, add_working_days, due_at, is_overdue, is_working_day
-from silta_service.settings import ServiceSettings
 
 
 @pytest.mark.parametrize(

@@ -8,9 +8,9 @@ import os
 import pytest
 from kela_side.settings import KelaSettings
 from pydantic import SecretStr, ValidationError
-from silta_service.access_log import UNAUTHENTICATED, Actor, actor_of, entry_hash
-from silta_service.protection import DataCipher, UndecryptableValue, cipher_of
-from silta_service.settings import DEVELOPMENT_DATA_KEY
+from silta_platform.settings import DEVELOPMENT_DATA_KEY
+from silta_protection.access_log import UNAUTHENTICATED, Actor, actor_of, entry_hash
+from silta_protection.encryption import DataCipher, UndecryptableValue, cipher_of
 
 CODE = "131052-308T"
 

@@ -8,13 +8,13 @@ from pathlib import Path
 import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from silta_messaging.signing import KeyRegistry, private_key_text
-from silta_service.security import (
+from silta_platform.bus_security import (
     SecurityNotConfigured,
     broker_tls_context,
     signer_from,
     verifier_from,
 )
-from silta_service.settings import ServiceSettings
+from silta_platform.settings import ServiceSettings
 
 KEY = Ed25519PrivateKey.generate()
 REGISTRY = json.dumps({"kela-1": KeyRegistry.entry({"kela"}, KEY)})

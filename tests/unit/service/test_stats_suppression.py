@@ -9,9 +9,7 @@ from typing import Any
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from silta_schemas.codes import MessageKind
-from silta_schemas.status import Outcome, ReferralStatus
-from silta_service.stats import (
+from silta_records.stats import (
     ACKNOWLEDGED_STATUSES,
     CountCell,
     GroupFigures,
@@ -19,6 +17,8 @@ from silta_service.stats import (
     protect_group,
     suppress_line,
 )
+from silta_schemas.codes import MessageKind
+from silta_schemas.status import Outcome, ReferralStatus
 
 S = ReferralStatus
 

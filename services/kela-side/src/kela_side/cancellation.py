@@ -11,14 +11,14 @@ from uuid import UUID
 
 from silta_messaging.outbox import OutboxEntry, add_to_outbox
 from silta_messaging.topology import KELA_EXCHANGE, routing_key
+from silta_protection import access_log as audit
+from silta_protection.encryption import cipher_of
 from silta_schemas.cancellation import Cancellation, CancellationRequest
 from silta_schemas.envelope import seal
 from silta_schemas.lifecycle import Actor, check_transition
 from silta_schemas.parties import KELA
 from silta_schemas.referrals import referral_adapter
 from silta_schemas.status import ReferralStatus
-from silta_service import access_log as audit
-from silta_service.protection import cipher_of
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncEngine
 

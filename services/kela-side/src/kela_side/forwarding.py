@@ -14,13 +14,13 @@ from uuid import UUID, uuid4
 
 from pydantic import ValidationError
 from silta_messaging.outbox import add_to_outbox
+from silta_protection.access_log import Access, service_actor
+from silta_protection.encryption import cipher_of
+from silta_records.status_history.change import StatusChange
 from silta_schemas.envelope import describe_errors
 from silta_schemas.parties import KELA, county_organisation
 from silta_schemas.referrals import referral_adapter
 from silta_schemas.status import ReferralStatus, StatusAcknowledgement
-from silta_service.access_log import Access, service_actor
-from silta_service.protection import cipher_of
-from silta_service.tracking import StatusChange
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 

@@ -2,22 +2,26 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
+from uuid import UUID
+
 from fastapi import FastAPI
-from silta_messaging.consumer import dispatch
-from silta_messaging.topology import COUNTY_EXCHANGE, ConsumerQueue
+from silta_messaging.consumer import BatchHandler, Incoming, Rejection
+from silta_messaging.topology import COUNTY_EXCHANGE, KELA_BINDINGS, ConsumerQueue
+from silta_platform.app import create_app
+from silta_platform.authorisation import Side
+from silta_platform.db import create_engine
+from silta_platform.dead_letters import dead_letters_router
+from silta_platform.metrics import metrics_router
+from silta_platform.runtime import BusWiring, Runtime
+from silta_platform.settings import ServiceSettings
+from silta_platform.unit_of_work import MessageHandler, UnitOfWork
+from silta_protection.access_log import access_log_router, record_access
+from silta_protection.retention import maintain
+from silta_records.directory import directory_receiver, directory_router
+from silta_records.stats import stats_router
 from silta_schemas.codes import MessageKind
 from silta_schemas.parties import KELA
-from silta_service.access_log import access_log_router, logging_accesses
-from silta_service.app import create_app
-from silta_service.authorisation import Side
-from silta_service.db import create_engine
-from silta_service.dead_letters import dead_letters_router
-from silta_service.directory import directory_receiver, directory_router
-from silta_service.metrics import metrics_router
-from silta_service.retention import maintain
-from silta_service.runtime import BusWiring, Runtime
-from silta_service.settings import ServiceSettings
-from silta_service.stats import stats_router
 
 from kela_side.api import referrals
 from kela_side.api import statements as statements_api
@@ -34,6 +38,13 @@ KELA_PART = frozenset({KELA})
 """The part of the contact directory this side maintains."""
 
 
+def _on_connection(handler: BatchHandler) -> MessageHandler:
+    async def handle(work: UnitOfWork, messages: Sequence[Incoming]) -> Mapping[UUID, Rejection]:
+        return await handler(work.conn, messages)
+
+    return handle
+
+
 def build_app(settings: ServiceSettings | None = None) -> FastAPI:
     config = settings if isinstance(settings, KelaSettings) else KelaSettings()
 
@@ -43,23 +54,19 @@ def build_app(settings: ServiceSettings | None = None) -> FastAPI:
             queue=ConsumerQueue(
                 name=config.queue_name,
                 exchange=COUNTY_EXCHANGE,
-                binding_keys=("#",),
+                binding_keys=KELA_BINDINGS,
                 delivery_limit=config.delivery_limit,
             ),
-            handler=logging_accesses(
-                access_log,
-                dispatch(
-                    {
-                        MessageKind.STATUS_ACKNOWLEDGEMENT: acknowledgement_handler(config),
-                        MessageKind.DIRECTORY_UPDATE: directory_receiver(
-                            tables.directory_entries, recipient=KELA, own=KELA_PART
-                        ),
-                        MessageKind.STATEMENT: statement_receiver(config),
-                        MessageKind.RESPONSIBLE_WORKER: receive_responsible_workers,
-                    },
-                    unhandled_rule="kind.not_for_kela",
+            message_handlers={
+                MessageKind.STATUS_ACKNOWLEDGEMENT: _on_connection(acknowledgement_handler(config)),
+                MessageKind.DIRECTORY_UPDATE: directory_receiver(
+                    tables.directory_entries, recipient=KELA, own=KELA_PART
                 ),
-            ),
+                MessageKind.STATEMENT: _on_connection(statement_receiver(config)),
+                MessageKind.RESPONSIBLE_WORKER: _on_connection(receive_responsible_workers),
+            },
+            unhandled_rule="kind.not_for_kela",
+            record_accesses=lambda conn, accesses: record_access(conn, access_log, accesses),
             maintenance=lambda engine: maintain(engine, config, RETENTION),
         )
         return Runtime(config, create_engine(config.database_url), messaging, wiring)
@@ -77,7 +84,7 @@ def build_app(settings: ServiceSettings | None = None) -> FastAPI:
         routers=[
             referrals.router,
             statements_api.router,
-            directory_router(tables.directory_entries, messaging.outbox, editable=KELA_PART),
+            directory_router(tables.directory_entries, editable=KELA_PART),
             stats_router(referrals_table, status_history, "created_at"),
             access_log_router(access_log),
             dead_letters_router([config.queue_name]),

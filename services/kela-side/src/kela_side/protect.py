@@ -7,9 +7,9 @@ from __future__ import annotations
 
 import sys
 
-from silta_service.data_commands import run
-from silta_service.protection import ProtectedField
-from silta_service.retention import RetentionTables
+from silta_protection.commands import run
+from silta_protection.encryption import ProtectedField
+from silta_protection.retention import RetentionTables
 
 from kela_side.db.statements import STATEMENT_CODE
 from kela_side.db.tables import REFERRAL_CODE, access_log, messaging, referrals

@@ -8,12 +8,12 @@ from uuid import UUID
 
 from silta_messaging.outbox import OutboxEntry
 from silta_messaging.topology import KELA_EXCHANGE, routing_key
+from silta_protection.encryption import cipher_of
+from silta_records.deadlines import referral_due_at
 from silta_schemas.envelope import seal
 from silta_schemas.parties import KELA, county_organisation
 from silta_schemas.referrals import NoticeOfNeed, ReferralRequest
 from silta_schemas.status import ReferralStatus
-from silta_service.deadlines import referral_due_at
-from silta_service.protection import cipher_of
 
 from kela_side.db.tables import REFERRAL_CODE
 from kela_side.domain.referrals import SENT_SEQUENCE

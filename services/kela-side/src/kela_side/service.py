@@ -16,21 +16,21 @@ from typing import Any
 from uuid import UUID, uuid4
 
 from silta_messaging.consumer import BatchHandler, Incoming, Rejection
-from silta_schemas.parties import KELA, county_organisation
-from silta_schemas.referrals import ReferralRequest
-from silta_schemas.status import ReferralStatus, StatusAcknowledgement
-from silta_service.access_log import (
+from silta_platform.db import as_utc
+from silta_platform.group_commit import per_engine
+from silta_protection.access_log import (
     UNAUTHENTICATED,
     Access,
     Actor,
     record_access,
     service_actor,
 )
-from silta_service.db import as_utc
-from silta_service.deadlines import overdue_clause
-from silta_service.group_commit import per_engine
-from silta_service.protection import client_key_of
-from silta_service.tracking import StatusChange, load_history
+from silta_protection.encryption import client_key_of
+from silta_records.deadlines import overdue_clause
+from silta_records.status_history import StatusChange, load_history
+from silta_schemas.parties import KELA, county_organisation
+from silta_schemas.referrals import ReferralRequest
+from silta_schemas.status import ReferralStatus, StatusAcknowledgement
 from sqlalchemy import Row, bindparam, exc, select, tuple_, update
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 

@@ -2,8 +2,8 @@ from __future__ import annotations
 
 from pydantic import Field
 from pydantic_settings import SettingsConfigDict
-from silta_service.auth import KELA_AUDIENCE
-from silta_service.settings import ServiceSettings
+from silta_platform.auth import KELA_AUDIENCE
+from silta_platform.settings import ServiceSettings
 
 
 class KelaSettings(ServiceSettings):

@@ -16,13 +16,13 @@ from uuid import UUID
 from silta_messaging.consumer import BatchHandler, Incoming, Rejection
 from silta_messaging.outbox import OutboxEntry, add_to_outbox
 from silta_messaging.topology import KELA_EXCHANGE, routing_key
+from silta_platform.db import as_utc
+from silta_protection import access_log as audit
+from silta_protection.encryption import cipher_of, client_key_of
 from silta_schemas.codes import MessageKind
 from silta_schemas.envelope import seal
 from silta_schemas.parties import KELA, county_code_of
 from silta_schemas.statements import Statement, StatementReceipt
-from silta_service import access_log as audit
-from silta_service.db import as_utc
-from silta_service.protection import cipher_of, client_key_of
 from sqlalchemy import Row, select
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 

@@ -8,9 +8,9 @@ from typing import Any
 from uuid import UUID
 
 from silta_messaging.consumer import Incoming, Rejection
+from silta_records.directory import get_entry
+from silta_records.responsible_workers import Naming, ResponsibleWorkerView, load_namings
 from silta_schemas.workers import ResponsibleWorker
-from silta_service.directory import get_entry
-from silta_service.workers import Naming, ResponsibleWorkerView, load_namings
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
@@ -69,7 +69,8 @@ async def current_responsible_worker(
     current = namings[-1]
     entry = None
     if current.directory_entry_id is not None:
-        entry = await get_entry(engine, directory_entries, current.directory_entry_id)
+        async with engine.connect() as conn:
+            entry = await get_entry(conn, directory_entries, current.directory_entry_id)
         if entry is not None and entry.organisation != county:
             entry = None  # only the county's own part of the directory describes its workers
     return ResponsibleWorkerView(

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from silta_service.serve import serve
+from silta_platform.serve import serve
 
 from municipality_side.main import build_app
 from municipality_side.settings import MunicipalitySettings

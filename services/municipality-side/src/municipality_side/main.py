@@ -2,23 +2,32 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
+from uuid import UUID
+
 from fastapi import FastAPI
-from silta_messaging.consumer import dispatch
-from silta_messaging.topology import CHILD_WELFARE, KELA_EXCHANGE, ConsumerQueue
+from silta_messaging.consumer import BatchHandler, Incoming, Rejection
+from silta_messaging.topology import (
+    KELA_EXCHANGE,
+    ConsumerQueue,
+    child_welfare_bindings,
+    county_bindings,
+)
+from silta_platform.app import create_app
+from silta_platform.authorisation import Side
+from silta_platform.db import create_engine
+from silta_platform.dead_letters import dead_letters_router
+from silta_platform.metrics import metrics_router
+from silta_platform.runtime import BusWiring, Runtime
+from silta_platform.settings import ServiceSettings
+from silta_platform.unit_of_work import MessageHandler, UnitOfWork
+from silta_protection.access_log import access_log_router, record_access
+from silta_protection.retention import maintain
+from silta_records.directory import directory_receiver, directory_router
+from silta_records.stats import stats_router
 from silta_schemas.codes import MessageKind
 from silta_schemas.envelope import ALL_COUNTIES
 from silta_schemas.parties import county_organisation
-from silta_service.access_log import access_log_router, logging_accesses
-from silta_service.app import create_app
-from silta_service.authorisation import Side
-from silta_service.db import create_engine
-from silta_service.dead_letters import dead_letters_router
-from silta_service.directory import KELA_DIRECTORY_KEY, directory_receiver, directory_router
-from silta_service.metrics import metrics_router
-from silta_service.retention import maintain
-from silta_service.runtime import BusWiring, Runtime
-from silta_service.settings import ServiceSettings
-from silta_service.stats import stats_router
 
 from municipality_side.api import referrals
 from municipality_side.api import statements as statements_api
@@ -34,6 +43,13 @@ from municipality_side.service import (
 )
 from municipality_side.settings import MunicipalitySettings
 from municipality_side.statements import receipt_receiver
+
+
+def _on_connection(handler: BatchHandler) -> MessageHandler:
+    async def handle(work: UnitOfWork, messages: Sequence[Incoming]) -> Mapping[UUID, Rejection]:
+        return await handler(work.conn, messages)
+
+    return handle
 
 
 def build_app(settings: ServiceSettings | None = None) -> FastAPI:
@@ -52,34 +68,25 @@ def build_app(settings: ServiceSettings | None = None) -> FastAPI:
             queue=ConsumerQueue(
                 name=config.queue_name,
                 exchange=KELA_EXCHANGE,
-                binding_keys=(
-                    # every kind to a county served, Kela's statement receipts included
-                    *(f"*.{code}" for code in sorted(counties)),
-                    KELA_DIRECTORY_KEY,  # Kela's part of the contact directory
-                ),
+                binding_keys=county_bindings(counties),
                 delivery_limit=config.delivery_limit,
             ),
             more_queues=(
                 ConsumerQueue(
                     name=config.child_welfare_queue_name,
                     exchange=KELA_EXCHANGE,
-                    # child-welfare notices, and the cancellations that follow them
-                    binding_keys=tuple(f"*.{code}.{CHILD_WELFARE}" for code in sorted(counties)),
+                    binding_keys=child_welfare_bindings(counties),
                     delivery_limit=config.delivery_limit,
                 ),
             ),
-            handler=logging_accesses(
-                access_log,
-                dispatch(
-                    {
-                        **{kind: receive_referrals for kind in REFERRAL_KINDS},
-                        MessageKind.CANCELLATION: receive_cancellations,
-                        MessageKind.DIRECTORY_UPDATE: receive_directory,
-                        MessageKind.STATEMENT_RECEIPT: receipt_receiver(counties),
-                    },
-                    unhandled_rule="kind.not_for_county",
-                ),
-            ),
+            message_handlers={
+                **{kind: _on_connection(receive_referrals) for kind in REFERRAL_KINDS},
+                MessageKind.CANCELLATION: _on_connection(receive_cancellations),
+                MessageKind.DIRECTORY_UPDATE: receive_directory,
+                MessageKind.STATEMENT_RECEIPT: _on_connection(receipt_receiver(counties)),
+            },
+            unhandled_rule="kind.not_for_county",
+            record_accesses=lambda conn, accesses: record_access(conn, access_log, accesses),
             maintenance=lambda engine: maintain(engine, config, RETENTION),
         )
         return Runtime(config, create_engine(config.database_url), messaging, wiring)
@@ -96,7 +103,7 @@ def build_app(settings: ServiceSettings | None = None) -> FastAPI:
             referrals.router,
             workers_api.router,
             statements_api.router,
-            directory_router(tables.directory_entries, messaging.outbox, editable=own_part),
+            directory_router(tables.directory_entries, editable=own_part),
             stats_router(referrals_table, status_history, "received_at", counties=counties),
             access_log_router(access_log),
             dead_letters_router([config.queue_name, config.child_welfare_queue_name]),

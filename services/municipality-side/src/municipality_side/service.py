@@ -15,6 +15,11 @@ from uuid import UUID
 from silta_messaging.consumer import BatchHandler, Incoming, Rejection
 from silta_messaging.outbox import OutboxEntry, add_to_outbox
 from silta_messaging.topology import COUNTY_EXCHANGE, routing_key
+from silta_platform.db import as_utc
+from silta_protection import access_log as audit
+from silta_protection.encryption import cipher_of, client_key_of
+from silta_records.deadlines import overdue_clause, referral_due_at
+from silta_records.status_history import StatusChange, load_history
 from silta_schemas.cancellation import Cancellation
 from silta_schemas.codes import MessageKind
 from silta_schemas.envelope import seal
@@ -22,11 +27,6 @@ from silta_schemas.lifecycle import TransitionNotAllowed
 from silta_schemas.parties import KELA, county_code_of, county_organisation
 from silta_schemas.referrals import ApplicationTransfer, NoticeOfBasicAmountReduction, NoticeOfNeed
 from silta_schemas.status import ReferralStatus, StatusUpdate
-from silta_service import access_log as audit
-from silta_service.db import as_utc
-from silta_service.deadlines import overdue_clause, referral_due_at
-from silta_service.protection import cipher_of, client_key_of
-from silta_service.tracking import StatusChange, load_history
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 

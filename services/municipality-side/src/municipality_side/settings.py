@@ -2,9 +2,9 @@ from __future__ import annotations
 
 from pydantic import Field
 from pydantic_settings import SettingsConfigDict
+from silta_platform.auth import MUNICIPALITY_AUDIENCE
+from silta_platform.settings import ServiceSettings
 from silta_schemas.routing import COUNTY_CODES
-from silta_service.auth import MUNICIPALITY_AUDIENCE
-from silta_service.settings import ServiceSettings
 
 
 class MunicipalitySettings(ServiceSettings):

@@ -18,12 +18,12 @@ from uuid import UUID, uuid4
 from silta_messaging.consumer import BatchHandler, Incoming, Rejection
 from silta_messaging.outbox import OutboxEntry, add_to_outbox
 from silta_messaging.topology import COUNTY_EXCHANGE, routing_key
+from silta_platform.db import as_utc
+from silta_protection import access_log as audit
+from silta_protection.encryption import DataCipher, cipher_of, client_key_of
 from silta_schemas.envelope import seal
 from silta_schemas.parties import KELA, county_code_of, county_organisation
 from silta_schemas.statements import Statement, StatementReceipt, StatementRequest
-from silta_service import access_log as audit
-from silta_service.db import as_utc
-from silta_service.protection import DataCipher, cipher_of, client_key_of
 from sqlalchemy import Row, bindparam, exc, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 

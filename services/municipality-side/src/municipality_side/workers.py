@@ -13,11 +13,11 @@ from uuid import UUID
 
 from silta_messaging.outbox import OutboxEntry, add_to_outbox
 from silta_messaging.topology import COUNTY_EXCHANGE, routing_key
+from silta_records.responsible_workers import Naming, load_namings
 from silta_schemas.envelope import seal
 from silta_schemas.parties import KELA, county_organisation
 from silta_schemas.status import ReferralStatus
 from silta_schemas.workers import ResponsibleWorkerRequest
-from silta_service.workers import Naming, load_namings
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncEngine
 

@@ -26,7 +26,7 @@ import logging
 from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, TypeVar
 from uuid import UUID
 
 from aio_pika.abc import AbstractIncomingMessage, AbstractQueue
@@ -332,12 +332,23 @@ def _reused_ids(items: Iterable[Incoming], seen: Mapping[str, str | None]) -> di
     }
 
 
-def dispatch(handlers: Mapping[str, BatchHandler], *, unhandled_rule: str) -> BatchHandler:
-    """One handler per message kind; a kind with no handler is rejected with ``unhandled_rule``."""
+Context = TypeVar("Context")
 
-    async def handle(
-        conn: AsyncConnection, messages: Sequence[Incoming]
-    ) -> Mapping[UUID, Rejection]:
+
+def dispatch(
+    handlers: Mapping[
+        str, Callable[[Context, Sequence[Incoming]], Awaitable[Mapping[UUID, Rejection]]]
+    ],
+    *,
+    unhandled_rule: str,
+) -> Callable[[Context, Sequence[Incoming]], Awaitable[Mapping[UUID, Rejection]]]:
+    """One handler per message kind; a kind with no handler is rejected with ``unhandled_rule``.
+
+    ``Context`` is what every handler gets with its messages: the open connection, or a unit
+    of work around it (``silta_platform.unit_of_work``).
+    """
+
+    async def handle(context: Context, messages: Sequence[Incoming]) -> Mapping[UUID, Rejection]:
         by_kind: dict[str, list[Incoming]] = {}
         for message in messages:
             by_kind.setdefault(str(message.envelope.kind), []).append(message)
@@ -350,7 +361,7 @@ def dispatch(handlers: Mapping[str, BatchHandler], *, unhandled_rule: str) -> Ba
                         unhandled_rule, f"this side does not take {kind} messages"
                     )
             else:
-                rejections.update(await handler(conn, items))
+                rejections.update(await handler(context, items))
         return rejections
 
     return handle

@@ -7,9 +7,12 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from silta_schemas.envelope import Envelope
+from silta_schemas.envelope import ALL_COUNTIES, Envelope
+from silta_schemas.parties import KELA, county_code_of
 from sqlalchemy import Table
 from sqlalchemy.ext.asyncio import AsyncConnection
+
+from silta_messaging.topology import EVERY_COUNTY, exchange_of, routing_key
 
 
 @dataclass(frozen=True)
@@ -19,6 +22,19 @@ class OutboxEntry:
     envelope: Envelope
     exchange: str
     routing_key: str
+
+    @classmethod
+    def addressed(cls, envelope: Envelope, *, child_welfare: bool = False) -> OutboxEntry:
+        """``envelope`` on its sender's exchange, keyed by its kind and the county it goes
+        to (Kela's messages) or comes from (a county's); ``child_welfare`` for a
+        child-welfare notice and what follows it (their own queue at the county)."""
+        if envelope.recipient == ALL_COUNTIES:
+            county = EVERY_COUNTY
+        else:
+            county_org = envelope.recipient if envelope.sender == KELA else envelope.sender
+            county = county_code_of(county_org) or EVERY_COUNTY
+        key = routing_key(envelope.kind, county, child_welfare=child_welfare)
+        return cls(envelope, exchange_of(envelope.sender), key)
 
     def row(self, now: datetime) -> dict[str, Any]:
         return {

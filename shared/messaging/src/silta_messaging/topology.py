@@ -1,16 +1,21 @@
 """RabbitMQ topology: one durable topic exchange per direction, quorum queues, parking.
 
 Routing keys are ``{kind}.{county_code}`` so that a municipality-side deployment binds
-exactly the counties it serves, and new message kinds need no new exchanges.
+exactly the counties it serves, and new message kinds need no new exchanges. The grammar is
+written here once: :func:`routing_key` and :func:`exchange_of` address what a side sends,
+:func:`county_bindings` and :func:`child_welfare_bindings` say what a county side reads.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
 import aio_pika
 from aio_pika.abc import AbstractChannel, AbstractQueue
+from silta_schemas.codes import MessageKind
+from silta_schemas.parties import KELA
 
 KELA_EXCHANGE = "silta.kela"
 """Kela → counties (notices, transfers, cancellations)."""
@@ -30,6 +35,15 @@ CHILD_WELFARE = "child_welfare"
 queue, never to the general one (Child Welfare Act 417/2007 §25)."""
 
 
+EVERY_COUNTY = "all"
+"""The county word of what Kela sends to every county at once (its directory updates)."""
+
+
+def exchange_of(sender: str) -> str:
+    """The exchange of everything ``sender`` (``kela`` or ``county-NN``) sends."""
+    return KELA_EXCHANGE if sender == KELA else COUNTY_EXCHANGE
+
+
 def routing_key(kind: str, county_code: str, *, child_welfare: bool = False) -> str:
     """The routing key of a message of ``kind`` to or from ``county_code``.
 
@@ -38,6 +52,26 @@ def routing_key(kind: str, county_code: str, *, child_welfare: bool = False) -> 
     """
     key = f"{kind}.{county_code}"
     return f"{key}.{CHILD_WELFARE}" if child_welfare else key
+
+
+KELA_BROADCAST_KEY = routing_key(MessageKind.DIRECTORY_UPDATE, EVERY_COUNTY)
+"""Kela's directory updates on ``silta.kela``: every county side binds it."""
+
+
+def county_bindings(counties: Iterable[str]) -> tuple[str, ...]:
+    """What a county side's general queue reads: every kind to a county it serves (Kela's
+    statement receipts included, child-welfare notices not), and Kela's directory updates."""
+    return (*(f"*.{code}" for code in sorted(counties)), KELA_BROADCAST_KEY)
+
+
+def child_welfare_bindings(counties: Iterable[str]) -> tuple[str, ...]:
+    """What a county side's child-welfare queue reads: child-welfare notices to the counties
+    it serves, and the cancellations that follow them."""
+    return tuple(f"*.{code}.{CHILD_WELFARE}" for code in sorted(counties))
+
+
+KELA_BINDINGS = ("#",)
+"""What Kela's queue reads of ``silta.county``: everything every county sends."""
 
 
 def parking_queue_name(queue_name: str) -> str:

@@ -8,14 +8,8 @@ from uuid import UUID
 
 from fastapi import APIRouter, Body, Header, Response
 from pydantic import BaseModel, Field
-from silta_schemas import examples
-from silta_schemas.cancellation import CancellationRequest
-from silta_schemas.lifecycle import TransitionNotAllowed
-from silta_schemas.referrals import ReferralRequest
-from silta_schemas.status import ReferralStatus
-from silta_service.access_log import ActorDep
-from silta_service.deadlines import is_overdue
-from silta_service.problems import (
+from silta_platform.http import RuntimeDep
+from silta_platform.problems import (
     FieldError,
     ProblemError,
     idempotency_key_reused,
@@ -24,8 +18,15 @@ from silta_service.problems import (
     rule_broken,
     transition_not_allowed,
 )
-from silta_service.views import ListQueryDep, ReferralSummaryBase, RuntimeDep, StatusChangeView
-from silta_service.workers import ResponsibleWorkerView
+from silta_protection.access_log import ActorDep
+from silta_records.deadlines import is_overdue
+from silta_records.responsible_workers import ResponsibleWorkerView
+from silta_records.views import ListQueryDep, ReferralSummaryBase, StatusChangeView
+from silta_schemas import examples
+from silta_schemas.cancellation import CancellationRequest
+from silta_schemas.lifecycle import TransitionNotAllowed
+from silta_schemas.referrals import ReferralRequest
+from silta_schemas.status import ReferralStatus
 
 from kela_side import cancellation, service
 from kela_side.service import ReferralRecord

@@ -8,14 +8,14 @@ from uuid import UUID
 
 from fastapi import APIRouter, Body, Query
 from pydantic import BaseModel, Field
-from silta_schemas import examples
-from silta_schemas.statements import Statement, StatementSearch
-from silta_service.access_log import ActorDep
-from silta_service.problems import (
+from silta_platform.http import MAX_OFFSET, RuntimeDep
+from silta_platform.problems import (
     not_found,
     problem_responses,
 )
-from silta_service.views import MAX_OFFSET, RuntimeDep
+from silta_protection.access_log import ActorDep
+from silta_schemas import examples
+from silta_schemas.statements import Statement, StatementSearch
 
 from kela_side import statements as service
 from kela_side.settings import KelaSettings

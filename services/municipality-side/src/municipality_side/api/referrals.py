@@ -9,19 +9,20 @@ from uuid import UUID
 from fastapi import APIRouter, Body, Query
 from pydantic import BaseModel, Field
 from pydantic_core import PydanticCustomError
-from silta_schemas import examples
-from silta_schemas.lifecycle import TransitionNotAllowed
-from silta_schemas.referrals import ReferralRequest
-from silta_schemas.status import StatusUpdate
-from silta_service.access_log import ActorDep
-from silta_service.deadlines import is_overdue
-from silta_service.problems import (
+from silta_platform.http import RuntimeDep
+from silta_platform.problems import (
     not_found,
     problem_responses,
     rule_broken,
     transition_not_allowed,
 )
-from silta_service.views import ListQueryDep, ReferralSummaryBase, RuntimeDep, StatusChangeView
+from silta_protection.access_log import ActorDep
+from silta_records.deadlines import is_overdue
+from silta_records.views import ListQueryDep, ReferralSummaryBase, StatusChangeView
+from silta_schemas import examples
+from silta_schemas.lifecycle import TransitionNotAllowed
+from silta_schemas.referrals import ReferralRequest
+from silta_schemas.status import StatusUpdate
 
 from municipality_side import service
 from municipality_side.api.scope import VisibleCounties, settings_of

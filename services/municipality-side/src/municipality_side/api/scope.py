@@ -5,8 +5,8 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import Depends
-from silta_service.authorisation import PrincipalDep, visible_counties
-from silta_service.views import RuntimeDep
+from silta_platform.authorisation import PrincipalDep, visible_counties
+from silta_platform.http import RuntimeDep
 
 from municipality_side.settings import MunicipalitySettings
 

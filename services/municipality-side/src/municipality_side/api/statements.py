@@ -8,16 +8,16 @@ from uuid import UUID
 
 from fastapi import APIRouter, Body, Header, Query, Response
 from pydantic import BaseModel, Field
-from silta_schemas import examples
-from silta_schemas.statements import Statement, StatementRequest, StatementTopic
-from silta_service.access_log import ActorDep
-from silta_service.problems import (
+from silta_platform.http import MAX_OFFSET, RuntimeDep
+from silta_platform.problems import (
     idempotency_key_reused,
     not_found,
     problem_responses,
     rule_broken,
 )
-from silta_service.views import MAX_OFFSET, RuntimeDep
+from silta_protection.access_log import ActorDep
+from silta_schemas import examples
+from silta_schemas.statements import Statement, StatementRequest, StatementTopic
 
 from municipality_side import statements as service
 from municipality_side.api.scope import VisibleCounties, settings_of

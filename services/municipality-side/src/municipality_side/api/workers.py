@@ -7,16 +7,16 @@ from uuid import UUID
 
 from fastapi import APIRouter, Body, Response
 from pydantic import BaseModel, Field
-from silta_schemas import examples
-from silta_schemas.workers import ResponsibleWorkerRequest
-from silta_service.problems import (
+from silta_platform.http import RuntimeDep
+from silta_platform.problems import (
     FieldError,
     ProblemError,
     not_found,
     problem_responses,
 )
-from silta_service.views import RuntimeDep
-from silta_service.workers import NamingView, naming_view
+from silta_records.responsible_workers import NamingView, naming_view
+from silta_schemas import examples
+from silta_schemas.workers import ResponsibleWorkerRequest
 
 from municipality_side import workers as service
 from municipality_side.api.scope import VisibleCounties

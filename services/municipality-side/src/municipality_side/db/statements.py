@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from silta_service.protection import ProtectedField
-from silta_service.workers import add_responsible_workers
+from silta_protection.encryption import ProtectedField
+from silta_records.responsible_workers import add_responsible_workers
 from sqlalchemy import JSON, Column, DateTime, Index, String, Table
 
 from municipality_side.db.tables import metadata

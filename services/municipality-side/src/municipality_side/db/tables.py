@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from silta_messaging.tables import add_messaging_tables
-from silta_service.access_log import add_access_log
-from silta_service.directory import add_directory_entries
-from silta_service.protection import ProtectedField
-from silta_service.tracking import add_status_history
+from silta_protection.access_log import add_access_log
+from silta_protection.encryption import ProtectedField
+from silta_records.directory import add_directory_entries
+from silta_records.status_history import add_status_history
 from sqlalchemy import (
     JSON,
     Boolean,

@@ -5,11 +5,11 @@ from __future__ import annotations
 from datetime import datetime
 
 from pydantic_core import PydanticCustomError
+from silta_records.status_history.change import StatusChange
 from silta_schemas.codes import MessageKind
 from silta_schemas.lifecycle import Actor, check_outcome_for_kind, check_transition
 from silta_schemas.parties import KELA, county_organisation
 from silta_schemas.status import ReferralStatus, StatusUpdate, check_forwarding
-from silta_service.tracking import StatusChange
 
 DELIVERED_SEQUENCE = 1
 

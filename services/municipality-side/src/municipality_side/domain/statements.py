@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
+from silta_records.responsible_workers.naming import Naming
 from silta_schemas.status import ReferralStatus
 from silta_schemas.workers import ResponsibleWorkerChange, ResponsibleWorkerRequest
-from silta_service.workers import Naming
 
 WORKING_STATUSES = frozenset({ReferralStatus.ACCEPTED, ReferralStatus.IN_PROGRESS})
 """Statuses in which the county works on a referral and may name its responsible worker."""

@@ -1,5 +1,5 @@
 from alembic import context
 from municipality_side.db.tables import metadata
-from silta_service.migrations import run_env
+from silta_platform.migrations import run_env
 
 run_env(context, metadata)

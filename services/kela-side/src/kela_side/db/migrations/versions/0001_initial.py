@@ -6,7 +6,7 @@ Revision ID: 0001
 import sqlalchemy as sa
 from alembic import op
 from silta_messaging.migrations import create_messaging_tables, drop_messaging_tables
-from silta_service.tracking import create_status_history
+from silta_records.status_history import create_status_history
 
 revision = "0001"
 down_revision = None

@@ -8,7 +8,7 @@ Revision ID: 0006d_data_protection
 
 import sqlalchemy as sa
 from alembic import op
-from silta_service.access_log import create_access_log, drop_access_log
+from silta_protection.access_log import create_access_log, drop_access_log
 
 revision = "0006d_data_protection"
 down_revision = "0005"

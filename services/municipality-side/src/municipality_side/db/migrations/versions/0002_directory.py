@@ -4,7 +4,7 @@ Revision ID: 0002d
 """
 
 from alembic import op
-from silta_service.directory import create_directory_entries, drop_directory_entries
+from silta_records.directory import create_directory_entries, drop_directory_entries
 
 revision = "0002d"
 down_revision = "0001"

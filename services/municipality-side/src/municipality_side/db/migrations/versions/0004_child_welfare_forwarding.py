@@ -5,7 +5,7 @@ Revision ID: 0004
 
 import sqlalchemy as sa
 from alembic import op
-from silta_service.tracking import HISTORY, add_forwarding_columns
+from silta_records.status_history import HISTORY, add_forwarding_columns
 
 revision = "0004"
 down_revision = "0003"

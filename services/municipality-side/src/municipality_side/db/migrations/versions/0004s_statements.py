@@ -5,7 +5,7 @@ Revision ID: 0004s_statements
 
 import sqlalchemy as sa
 from alembic import op
-from silta_service.workers import create_responsible_workers, drop_responsible_workers
+from silta_records.responsible_workers import create_responsible_workers, drop_responsible_workers
 
 revision = "0004s_statements"
 down_revision = "0003"

@@ -1,0 +1,95 @@
+"""Building a service's FastAPI application around its runtime."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Callable, Sequence
+from contextlib import asynccontextmanager
+
+from fastapi import APIRouter, Depends, FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+
+from silta_platform import health
+from silta_platform.auth import (
+    AuthenticationFailed,
+    Authenticator,
+    bearer_token,
+    install_auth_handler,
+    unauthorised_response,
+)
+from silta_platform.authorisation import Side, authorise, principal_from_claims
+from silta_platform.problems import (
+    Problem,
+    install_problem_handlers,
+    problem_responses,
+    validation_response,
+)
+from silta_platform.runtime import Runtime
+
+
+def create_app(
+    *,
+    title: str,
+    description: str,
+    runtime_factory: Callable[[], Runtime],
+    routers: Sequence[APIRouter],
+    side: Side,
+) -> FastAPI:
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        runtime = runtime_factory()
+        app.state.runtime = runtime
+        app.state.authenticator = Authenticator(runtime.settings)
+        await app.state.authenticator.start()  # no usable keys (or dev keys in production): stop
+        await runtime.start()
+        try:
+            yield
+        finally:
+            await runtime.stop()
+
+    app = FastAPI(title=title, description=description, version="1", lifespan=lifespan)
+    app.state.side = side
+    install_problem_handlers(app)
+    install_auth_handler(app)
+
+    @app.exception_handler(RequestValidationError)
+    async def _authenticate_before_validating(
+        request: Request, error: RequestValidationError
+    ) -> JSONResponse:
+        # FastAPI parses the body before it runs dependencies: without this, a caller with
+        # no valid token would learn how the API validates bodies (422) instead of 401.
+        if request.url.path.startswith("/v1/") or request.url.path == "/v1":
+            try:
+                principal_from_claims(
+                    await request.app.state.authenticator.claims(bearer_token(request))
+                )
+            except AuthenticationFailed as refused:
+                return unauthorised_response(request, refused)
+        return validation_response(request, error)
+
+    app.include_router(health.router)
+    for router in routers:  # every /v1 route: a bearer token, and the permission table
+        app.include_router(
+            router, dependencies=[Depends(authorise)], responses=problem_responses(400, 401, 403)
+        )
+    _register_problem_schema(app)
+    return app
+
+
+def _register_problem_schema(app: FastAPI) -> None:
+    """Make ``#/components/schemas/Problem`` exist even if no route names it directly."""
+    original = app.openapi
+
+    def openapi() -> dict[str, object]:
+        if app.openapi_schema:
+            return app.openapi_schema
+        schema = original()
+        components = schema.setdefault("components", {}).setdefault("schemas", {})
+        problem = Problem.model_json_schema(ref_template="#/components/schemas/{model}")
+        for name, definition in problem.pop("$defs", {}).items():
+            components.setdefault(name, definition)
+        components.setdefault("Problem", problem)
+        app.openapi_schema = schema
+        return schema
+
+    app.openapi = openapi  # type: ignore[method-assign]

@@ -1,0 +1,233 @@
+"""Authorisation: who may call which endpoint, as ONE table (:data:`PERMISSIONS`).
+
+A caller is who their token says (:mod:`silta_platform.auth`): roles (claim ``roles``), an
+organisation (``org``: ``kela`` or ``county-NN``) and, for county users, the counties they
+serve (``counties``; the organisation's own county when absent). Kela's roles count only
+with ``org = kela``, the counties' roles only with a county organisation; the side's audience
+keeps each side's tokens apart.
+
+Every ``/v1`` route is looked up in the table by side, method and path; a route missing from it
+is refused to everybody (and a test fails). Not allowed: ``403`` naming the rule. What a county
+user may see within an allowed endpoint (only its counties; anything else ``404``) is decided
+where the data is read, with :func:`visible_counties`.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import Annotated, Any
+
+from fastapi import Depends, Request
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from silta_schemas.routing import COUNTY_CODES
+
+from silta_platform.auth import AuthenticationFailed, Authenticator
+from silta_platform.problems import FieldError, ProblemError
+
+
+class Side(StrEnum):
+    KELA = "kela"
+    MUNICIPALITY = "municipality"
+
+
+class Role(StrEnum):
+    KELA_BENEFIT_OFFICER = "kela_benefit_officer"
+    KELA_COOPERATION_CONTACT = "kela_cooperation_contact"
+    COUNTY_SOCIAL_WORKER = "county_social_worker"
+    COUNTY_UNIT_LEAD = "county_unit_lead"
+    OPERATIONS = "operations"
+
+
+KELA_ROLES = frozenset({Role.KELA_BENEFIT_OFFICER, Role.KELA_COOPERATION_CONTACT})
+COUNTY_ROLES = frozenset({Role.COUNTY_SOCIAL_WORKER, Role.COUNTY_UNIT_LEAD})
+
+_OFFICER = frozenset({Role.KELA_BENEFIT_OFFICER})
+_KELA = KELA_ROLES
+_COOPERATION = frozenset({Role.KELA_COOPERATION_CONTACT})
+_COUNTY = COUNTY_ROLES
+_LEAD = frozenset({Role.COUNTY_UNIT_LEAD})
+_OPS = frozenset({Role.OPERATIONS})
+
+
+@dataclass(frozen=True)
+class Permission:
+    side: Side
+    method: str
+    path: str
+    roles: frozenset[Role]
+    why: str
+
+
+K, M = Side.KELA, Side.MUNICIPALITY
+
+PERMISSIONS: tuple[Permission, ...] = (
+    # Kela side
+    Permission(K, "POST", "/v1/referrals", _OFFICER, "officers send referrals"),
+    Permission(K, "GET", "/v1/referrals", _KELA, "Kela follows what it sent"),
+    Permission(K, "GET", "/v1/referrals/{referral_id}", _KELA, "Kela follows what it sent"),
+    Permission(K, "POST", "/v1/referrals/{referral_id}/cancel", _OFFICER, "officers cancel"),
+    Permission(K, "POST", "/v1/statements/search", _OFFICER, "the deciding officer (ASA §18)"),
+    Permission(K, "GET", "/v1/statements/{statement_id}", _OFFICER, "the deciding officer"),
+    Permission(K, "GET", "/v1/directory", _KELA, "work contacts, for Kela's staff"),
+    Permission(K, "GET", "/v1/directory/services", _KELA | _OPS, "no personal data"),
+    Permission(K, "GET", "/v1/directory/entries/{entry_id}", _KELA, "work contacts"),
+    Permission(K, "PUT", "/v1/directory/entries/{entry_id}", _COOPERATION, "Kela's part"),
+    Permission(K, "DELETE", "/v1/directory/entries/{entry_id}", _COOPERATION, "Kela's part"),
+    Permission(K, "GET", "/v1/stats", _COOPERATION | _OPS, "follow-up, no personal data"),
+    Permission(K, "GET", "/v1/ops/dead-letters", _OPS, "metadata only, never a body"),
+    Permission(K, "GET", "/v1/ops/metrics", _OPS, "technical figures, no personal data"),
+    Permission(
+        K, "POST", "/v1/access-log/search", _COOPERATION, "answers a client's access request"
+    ),
+    # municipality side
+    Permission(M, "GET", "/v1/referrals", _COUNTY, "the inbox of the user's counties"),
+    Permission(M, "GET", "/v1/referrals/{referral_id}", _COUNTY, "the notice itself"),
+    Permission(M, "POST", "/v1/referrals/{referral_id}/status", _COUNTY, "workers and leads"),
+    Permission(
+        M, "GET", "/v1/referrals/{referral_id}/responsible-worker", _COUNTY, "workers and leads"
+    ),
+    Permission(
+        M, "PUT", "/v1/referrals/{referral_id}/responsible-worker", _COUNTY, "workers and leads"
+    ),
+    Permission(M, "POST", "/v1/statements", _COUNTY, "social workers give statements"),
+    Permission(M, "GET", "/v1/statements", _COUNTY, "the user's counties' statements"),
+    Permission(M, "GET", "/v1/statements/{statement_id}", _COUNTY, "the statement itself"),
+    Permission(M, "POST", "/v1/access-log/search", _LEAD, "the unit lead answers access requests"),
+    Permission(M, "GET", "/v1/directory", _COUNTY, "work contacts, for the county's staff"),
+    Permission(M, "GET", "/v1/directory/services", _COUNTY | _OPS, "no personal data"),
+    Permission(M, "GET", "/v1/directory/entries/{entry_id}", _COUNTY, "work contacts"),
+    Permission(M, "PUT", "/v1/directory/entries/{entry_id}", _LEAD, "the counties' part"),
+    Permission(M, "DELETE", "/v1/directory/entries/{entry_id}", _LEAD, "the counties' part"),
+    Permission(M, "GET", "/v1/stats", _LEAD | _OPS, "no personal data"),
+    Permission(M, "GET", "/v1/ops/dead-letters", _OPS, "metadata only, never a body"),
+    Permission(M, "GET", "/v1/ops/metrics", _OPS, "technical figures, no personal data"),
+)
+"""Who may call what: the single source of truth (the README's table is generated from it)."""
+
+_TABLE: Mapping[tuple[Side, str, str], frozenset[Role]] = {
+    (p.side, p.method, p.path): p.roles for p in PERMISSIONS
+}
+
+
+def allowed_roles(side: Side, method: str, path: str) -> frozenset[Role]:
+    """The roles that may call ``method path`` on ``side``; empty if it is not in the table."""
+    return _TABLE.get((side, method, path), frozenset())
+
+
+def permission_table_markdown() -> str:
+    """The table as Markdown, for the README (a test keeps the two the same)."""
+    roles = list(Role)
+    lines = [
+        "| side | method and path | " + " | ".join(f"`{role}`" for role in roles) + " |",
+        "|---|---|" + "---|" * len(roles),
+    ]
+    for p in PERMISSIONS:
+        cells = ["✓" if role in p.roles else "" for role in roles]
+        lines.append(f"| {p.side} | `{p.method} {p.path}` | " + " | ".join(cells) + " |")
+    return "\n".join(lines)
+
+
+# --- who is calling ---------------------------------------------------------------------------
+
+_ROLE_NAMES = frozenset(role.value for role in Role)
+_ORGANISATION = re.compile(r"^(kela|county-(\d{2}))$")
+
+
+@dataclass(frozen=True)
+class Principal:
+    subject: str
+    organisation: str
+    roles: frozenset[Role]
+    counties: frozenset[str]
+    """The counties a county user serves; empty for Kela and operations without any."""
+
+
+def _strings(value: Any) -> list[str]:
+    if isinstance(value, str):
+        return [value]
+    if isinstance(value, list) and all(isinstance(item, str) for item in value):
+        return value
+    raise AuthenticationFailed("auth.claims_invalid", "the token's claims are not valid")
+
+
+def principal_from_claims(claims: Mapping[str, Any]) -> Principal:
+    """The caller the (already verified) claims describe. Unknown roles grant nothing."""
+    organisation = claims.get("org")
+    subject = claims.get("sub")
+    match = _ORGANISATION.match(organisation) if isinstance(organisation, str) else None
+    if match is None or not isinstance(subject, str):
+        raise AuthenticationFailed("auth.claims_invalid", "the token's claims are not valid")
+    named = {value for value in _strings(claims.get("roles")) if value in _ROLE_NAMES}
+    own_county = match.group(2)
+    roles = {Role(value) for value in named}
+    if own_county is None:
+        roles -= COUNTY_ROLES  # a county role counts only for a county's user
+    else:
+        roles -= KELA_ROLES  # and Kela's only for Kela's
+    counties = set(_strings(claims["counties"])) if "counties" in claims else set()
+    if own_county is not None and not counties:
+        counties = {own_county}
+    if counties - COUNTY_CODES:
+        raise AuthenticationFailed("auth.claims_invalid", "the token names an unknown county")
+    return Principal(subject, organisation, frozenset(roles), frozenset(counties))  # type: ignore[arg-type]
+
+
+# --- the dependency on every /v1 route ---------------------------------------------------------
+
+bearer = HTTPBearer(
+    scheme_name="bearer",
+    bearerFormat="JWT",
+    description="An OAuth2 access token (JWT) from the configured issuer, for this side's "
+    "audience, with the claims `roles`, `org` (`kela` or `county-NN`) and, for county users, "
+    "`counties`.",
+    auto_error=False,
+)
+
+
+async def authorise(
+    request: Request,
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)],
+) -> Principal:
+    """Authenticate the caller and check the table for this route; return the caller."""
+    authenticator: Authenticator = request.app.state.authenticator
+    token = credentials.credentials if credentials is not None else None
+    principal = principal_from_claims(await authenticator.claims(token))
+    route = request.scope.get("route")
+    path = getattr(route, "path", "")
+    side: Side = request.app.state.side
+    if not principal.roles & allowed_roles(side, request.method, path):
+        raise forbidden()
+    request.state.principal = principal  # who the access log records (access_log.ActorDep)
+    return principal
+
+
+def forbidden() -> ProblemError:
+    message = "the caller's roles do not allow this"
+    return ProblemError(
+        403,
+        "forbidden",
+        "Forbidden",
+        message,
+        [FieldError(field="Authorization", rule="auth.role_not_permitted", message=message)],
+        extra={"rule": "auth.role_not_permitted"},
+    )
+
+
+PrincipalDep = Annotated[Principal, Depends(authorise)]
+"""The caller, in a route that needs to know (the check itself runs once per request)."""
+
+
+def visible_counties(principal: Principal, served: Iterable[str]) -> frozenset[str]:
+    """The counties whose referrals and statements ``principal`` sees on a deployment
+    serving ``served``: only its own."""
+    return frozenset(served) & principal.counties
+
+
+def organisations_of(principal: Principal) -> frozenset[str]:
+    """The organisations whose data ``principal`` acts for: Kela, or each of its counties."""
+    if principal.organisation == "kela":
+        return frozenset({"kela"})
+    return frozenset(f"county-{code}" for code in principal.counties)

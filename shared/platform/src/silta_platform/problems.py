@@ -1,0 +1,218 @@
+"""RFC 9457 problem details for every error the HTTP APIs return.
+
+A validation problem lists each failing field with the rule that failed: the rule ids are
+the shared schema package's (``identity_code.control_character``, ``basis.consent_after_notice``
+...) or pydantic's own (``missing``, ``extra_forbidden`` ...). Inputs are never echoed back:
+they may hold personal data.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel, Field
+from silta_schemas.codes import MessageKind
+from silta_schemas.errors import NotFound, RuleRefused
+from silta_schemas.lifecycle import TransitionNotAllowed, allowed_next
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+PROBLEM_JSON = "application/problem+json"
+PROBLEM_BASE = "urn:silta:problem:"
+
+
+class FieldError(BaseModel):
+    field: str = Field(
+        description="Dotted path of the offending field, e.g. `client.identity_code`."
+    )
+    rule: str = Field(
+        description="Id of the rule that failed, e.g. `identity_code.control_character`."
+    )
+    message: str = Field(description="What is wrong, in plain English.")
+
+
+class Problem(BaseModel):
+    """An RFC 9457 problem details object."""
+
+    type: str = Field(description="URI naming the kind of problem.")
+    title: str = Field(description="Short summary of the kind of problem.")
+    status: int = Field(description="The HTTP status code.")
+    detail: str | None = Field(None, description="What went wrong in this case.")
+    instance: str | None = Field(None, description="The request path.")
+    errors: list[FieldError] | None = Field(None, description="Each field and rule that failed.")
+
+
+class ProblemError(Exception):
+    """Raise from a route to answer with problem details."""
+
+    def __init__(
+        self,
+        status: int,
+        slug: str,
+        title: str,
+        detail: str | None = None,
+        errors: Sequence[FieldError] = (),
+        extra: dict[str, Any] | None = None,
+    ) -> None:
+        super().__init__(detail or title)
+        self.status = status
+        self.slug = slug
+        self.title = title
+        self.detail = detail
+        self.errors = list(errors)
+        self.extra = extra or {}
+
+
+VALIDATION_TITLE = "The request does not satisfy the schema"
+
+
+def not_found(what: str) -> ProblemError:
+    """404 for a resource this caller cannot see (or that does not exist: the same answer)."""
+    return ProblemError(404, "not-found", "Not found", f"no such {what}")
+
+
+def rule_broken(field: str, rule: str, message: str) -> ProblemError:
+    """422 for one rule the service layer checks beyond the request schema."""
+    return ProblemError(
+        422,
+        "validation",
+        VALIDATION_TITLE,
+        message,
+        [FieldError(field=field, rule=rule, message=message)],
+    )
+
+
+def refused(error: RuleRefused) -> ProblemError:
+    """422 naming the field (``body`` when the rule is about the whole request) and the rule."""
+    return rule_broken(error.field or "body", error.rule, error.detail)
+
+
+def idempotency_key_reused() -> ProblemError:
+    return ProblemError(
+        422,
+        "idempotency-key-reused",
+        "Idempotency-Key reused",
+        "this Idempotency-Key was used with a different request body",
+    )
+
+
+def transition_not_allowed(error: TransitionNotAllowed) -> ProblemError:
+    """409 naming the lifecycle rule, the current status and what may follow it."""
+    return ProblemError(
+        409,
+        "transition-not-allowed",
+        "Status change not allowed",
+        str(error),
+        [FieldError(field="status", rule=error.rule, message=str(error))],
+        extra={"current_status": error.current, "allowed": sorted(allowed_next(error.current))},
+    )
+
+
+def problem_response(
+    request: Request,
+    status: int,
+    slug: str,
+    title: str,
+    detail: str | None = None,
+    errors: Sequence[FieldError] = (),
+    extra: dict[str, Any] | None = None,
+    headers: Mapping[str, str] | None = None,
+) -> JSONResponse:
+    problem = Problem(
+        type=PROBLEM_BASE + slug,
+        title=title,
+        status=status,
+        detail=detail,
+        instance=request.url.path,
+        errors=list(errors) or None,
+    ).model_dump(exclude_none=True)
+    problem.update(extra or {})
+    return JSONResponse(problem, status_code=status, media_type=PROBLEM_JSON, headers=headers)
+
+
+def field_errors(errors: Sequence[Any]) -> list[FieldError]:
+    """Turn pydantic/FastAPI errors into field + rule pairs, without the inputs."""
+    result = []
+    for error in errors:
+        location = [str(part) for part in error.get("loc", ())]
+        if location[:1] == ["body"]:
+            location = location[1:]
+            if location[:1] and location[0] in _KINDS:
+                location = location[1:]  # the discriminated union's tag is not a field
+            if error.get("type") == "json_invalid":
+                location = []  # the position of the syntax error, not a field
+        context = error.get("ctx") or {}
+        if isinstance(context.get("field"), str):
+            location.append(context["field"])  # a rule across fields names the one to fix
+        field = ".".join(location) or "body"
+        rule = str(error.get("type", "invalid"))
+        result.append(FieldError(field=field, rule=rule, message=str(error.get("msg", ""))))
+    return result
+
+
+_KINDS = frozenset(kind.value for kind in MessageKind)
+
+_TITLES = {
+    400: "Bad request",
+    401: "Unauthorized",
+    403: "Forbidden",
+    404: "Not found",
+    405: "Method not allowed",
+    406: "Not acceptable",
+    409: "Conflict",
+    415: "Unsupported media type",
+    422: "Unprocessable content",
+}
+
+
+def validation_response(request: Request, error: RequestValidationError) -> JSONResponse:
+    """422 naming each failing field and rule."""
+    errors = field_errors(error.errors())
+    detail = "; ".join(f"{e.field}: {e.rule}" for e in errors)
+    return problem_response(request, 422, "validation", VALIDATION_TITLE, detail, errors)
+
+
+def install_problem_handlers(app: FastAPI) -> None:
+    @app.exception_handler(RequestValidationError)
+    async def _validation(request: Request, error: RequestValidationError) -> JSONResponse:
+        return validation_response(request, error)
+
+    @app.exception_handler(ProblemError)
+    async def _problem(request: Request, error: ProblemError) -> JSONResponse:
+        return problem_response(
+            request, error.status, error.slug, error.title, error.detail, error.errors, error.extra
+        )
+
+    @app.exception_handler(RuleRefused)
+    async def _refused(request: Request, error: RuleRefused) -> JSONResponse:
+        problem = refused(error)
+        return problem_response(
+            request, problem.status, problem.slug, problem.title, problem.detail, problem.errors
+        )
+
+    @app.exception_handler(NotFound)
+    async def _not_found(request: Request, error: NotFound) -> JSONResponse:
+        return problem_response(request, 404, "not-found", "Not found", f"no such {error.what}")
+
+    @app.exception_handler(StarletteHTTPException)
+    async def _http(request: Request, error: StarletteHTTPException) -> JSONResponse:
+        title = _TITLES.get(error.status_code, "HTTP error")
+        slug = title.lower().replace(" ", "-")
+        return problem_response(
+            request, error.status_code, slug, title, str(error.detail), headers=error.headers
+        )
+
+
+def problem_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
+    """OpenAPI ``responses`` entries documenting problem details for ``statuses``."""
+    return {
+        status: {
+            "model": Problem,
+            "description": _TITLES.get(status, "Error"),
+            "content": {PROBLEM_JSON: {"schema": {"$ref": "#/components/schemas/Problem"}}},
+        }
+        for status in statuses
+    }

@@ -1,0 +1,181 @@
+"""A service's moving parts around its HTTP API: engine, broker, outbox relay, consumer."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import Awaitable, Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from silta_messaging.broker import Broker
+from silta_messaging.consumer import BatchConsumer, BatchHandler
+from silta_messaging.relay import OutboxRelay
+from silta_messaging.tables import MessagingTables
+from silta_messaging.topology import ConsumerQueue
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
+
+from silta_platform.bus_security import broker_tls_context, signer_from, verifier_from
+from silta_platform.handlers import Command, CommandBus, inject
+from silta_platform.settings import ServiceSettings
+from silta_platform.unit_of_work import AccessRecorder, Transactions, message_handlers
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class BusWiring:
+    """What a service plugs into the runtime: its name, its queues, its handlers.
+
+    ``more_queues`` are read by consumers of their own with the same handlers (the county
+    side's child-welfare queue). ``message_handlers`` (one per kind) and ``commands`` (one
+    per command type) get what they name of ``dependencies`` injected, and besides
+    ``settings``, ``engine`` and ``transactions`` (``silta_platform.handlers``).
+    """
+
+    name: str
+    queue: ConsumerQueue
+    handler: BatchHandler | None = None
+    """A whole batch handler instead of ``message_handlers`` (tests of the runtime)."""
+    message_handlers: Mapping[str, Callable[..., Awaitable[Any]]] = field(default_factory=dict)
+    unhandled_rule: str = "kind.not_handled"
+    """The parking reason of a kind with no handler here."""
+    commands: Mapping[type[Command[Any]], Callable[..., Awaitable[Any]]] = field(
+        default_factory=dict
+    )
+    dependencies: Mapping[str, object] = field(default_factory=dict)
+    more_queues: tuple[ConsumerQueue, ...] = ()
+    maintenance: Callable[[AsyncEngine], Awaitable[None]] | None = None
+    """Run every ``maintenance_interval_seconds`` (retention: ``silta_protection.retention``)."""
+    record_accesses: AccessRecorder | None = None
+    """How this service's units of work append to its access log."""
+
+
+class Runtime:
+    def __init__(
+        self,
+        settings: ServiceSettings,
+        engine: AsyncEngine,
+        tables: MessagingTables,
+        wiring: BusWiring,
+    ) -> None:
+        self.settings = settings
+        self.engine = engine
+        verifier = verifier_from(settings)  # fails fast when signing is not configured
+        self.broker = Broker(
+            settings.amqp_url,
+            name=wiring.name,
+            ssl_context=broker_tls_context(settings),
+            declare_exchanges=settings.amqp_declare_exchanges,
+        )
+        self.relay = OutboxRelay(
+            engine,
+            tables,
+            self.broker,
+            batch_size=settings.relay_batch_size,
+            idle_poll_seconds=settings.relay_poll_seconds,
+            signer=signer_from(settings),
+        )
+        self.transactions = Transactions(
+            engine, tables.outbox, wiring.record_accesses or _no_access_log, self.relay.wake
+        )
+        """Units of work on this service's database; they wake the relay after commits."""
+        dependencies = {
+            **wiring.dependencies,
+            "settings": settings,
+            "engine": engine,
+            "transactions": self.transactions,
+        }
+        self.commands = CommandBus(wiring.commands, dependencies)
+        """What the HTTP entry points hand their commands to."""
+        handler = wiring.handler or message_handlers(
+            self.transactions,
+            {kind: inject(h, dependencies) for kind, h in wiring.message_handlers.items()},
+            unhandled_rule=wiring.unhandled_rule,
+        )
+        self.consumers = [
+            BatchConsumer(
+                broker=self.broker,
+                engine=engine,
+                inbox=tables.inbox,
+                queue=queue,
+                handler=handler,
+                after_commit=self.relay.wake,
+                prefetch=settings.consumer_prefetch,
+                batch_max=settings.consumer_batch_size,
+                verifier=verifier,
+            )
+            for queue in (wiring.queue, *wiring.more_queues)
+        ]
+        self._relay_task: asyncio.Task[None] | None = None
+        self._maintenance = wiring.maintenance
+        self._maintenance_task: asyncio.Task[None] | None = None
+
+    async def start(self) -> None:
+        await self.broker.start()
+        self._relay_task = asyncio.create_task(self.relay.run(), name="outbox-relay")
+        for consumer in self.consumers:
+            await consumer.start()
+        if self._maintenance is not None:
+            self._maintenance_task = asyncio.create_task(self._maintain(), name="maintenance")
+
+    async def _maintain(self) -> None:
+        assert self._maintenance is not None
+        while True:
+            try:
+                await self._maintenance(self.engine)
+            except Exception:
+                log.exception("maintenance pass failed; trying again next time")
+            await asyncio.sleep(self.settings.maintenance_interval_seconds)
+
+    @property
+    def consuming(self) -> bool:
+        """Every queue of this service has a live consumer."""
+        return all(consumer.subscribed for consumer in self.consumers)
+
+    async def stop(self) -> None:
+        """Stop consuming, then publishing, then close; each step bounded, so that a broker
+        or database that no longer answers cannot keep the process from ending."""
+        for consumer in self.consumers:
+            await _bounded("stopping a consumer", consumer.stop())
+        for task in (self._maintenance_task,):
+            if task is not None:
+                task.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await _bounded("stopping maintenance", task)
+        if self._relay_task is not None:
+            self._relay_task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await _bounded("stopping the relay", self._relay_task)
+        await _bounded("closing the broker connection", self.broker.close())
+        await _bounded("closing the database pool", self.engine.dispose())
+
+    async def database_ready(self) -> bool:
+        try:
+            await asyncio.wait_for(self._select_one(), 5)
+        except Exception:
+            return False
+        return True
+
+    async def _select_one(self) -> None:
+        # Waiting for a connection counts against the time limit too: on SQLite the one
+        # connection may be busy with a batch.
+        async with self.engine.connect() as conn:
+            await conn.execute(text("SELECT 1"))
+
+
+async def _no_access_log(_conn: AsyncConnection, accesses: Sequence[Any]) -> None:
+    if accesses:
+        raise RuntimeError("this runtime was built without an access log to record to")
+
+
+STOP_STEP_SECONDS = 10.0
+
+
+async def _bounded(what: str, step: Awaitable[object]) -> None:
+    try:
+        await asyncio.wait_for(step, STOP_STEP_SECONDS)
+    except TimeoutError:
+        log.warning("%s took over %.0f s; going on without it", what, STOP_STEP_SECONDS)

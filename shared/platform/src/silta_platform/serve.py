@@ -1,0 +1,37 @@
+"""Starting a service process: logging, migrations, then uvicorn."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+import uvicorn
+from fastapi import FastAPI
+from sqlalchemy.engine import make_url
+
+from silta_platform.logs import configure_logging
+from silta_platform.migrations import upgrade
+from silta_platform.settings import ServiceSettings
+
+
+def serve(
+    *,
+    service: str,
+    settings: ServiceSettings,
+    migrations_dir: Path,
+    app_factory: Callable[[ServiceSettings], FastAPI],
+) -> None:
+    configure_logging(settings.log_level, service)
+    url = make_url(settings.database_url)
+    if url.get_backend_name() == "sqlite" and url.database:
+        Path(url.database).parent.mkdir(parents=True, exist_ok=True)
+    if settings.run_migrations:
+        upgrade(migrations_dir, settings.database_url)
+    uvicorn.run(
+        app_factory(settings),
+        host=settings.host,
+        port=settings.port,
+        log_config=None,
+        access_log=settings.access_log,
+        timeout_graceful_shutdown=10,
+    )

@@ -1,0 +1,158 @@
+"""Settings common to both services; each service subclasses with its own env prefix."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Literal, Self
+
+from pydantic import Field, SecretStr, model_validator
+from pydantic_settings import BaseSettings
+
+DEVELOPMENT_DATA_KEY_ID = "dev"
+DEVELOPMENT_DATA_KEY = "c2lsdGEtZGV2ZWxvcG1lbnQtb25seS1kYXRhLWtleSE="
+"""base64 of 32 bytes: encrypts identity codes in development and tests; refused in production."""
+DEVELOPMENT_CLIENT_KEY_SECRET = "silta-development-client-key"  # noqa: S105 - refused in production
+
+
+class ServiceSettings(BaseSettings):
+    database_url: str = Field(
+        description="SQLAlchemy async URL: sqlite+aiosqlite or postgresql+asyncpg."
+    )
+    amqp_url: str = Field(
+        "amqp://guest:guest@127.0.0.1:5672/", description="RabbitMQ URL (amqps:// for TLS)."
+    )
+    host: str = Field("127.0.0.1", description="Address the HTTP API listens on.")
+    port: int = Field(description="Port the HTTP API listens on.")
+    log_level: str = Field("INFO", description="Python logging level.")
+    relay_batch_size: int = Field(500, ge=1, description="Outbox rows published per relay pass.")
+    relay_poll_seconds: float = Field(
+        1.0, gt=0, description="Fallback outbox poll when nothing wakes the relay."
+    )
+    consumer_prefetch: int = Field(256, ge=1, description="Unacknowledged deliveries at most.")
+    consumer_batch_size: int = Field(200, ge=1, description="Deliveries committed per transaction.")
+    delivery_limit: int = Field(
+        5, ge=1, description="Failed deliveries before the broker parks a message."
+    )
+    deadline_working_days: dict[str, int] = Field(
+        default_factory=lambda: {
+            "notice_of_need": 7,
+            "basic_amount_reduction": 7,
+            "application_transfer": 7,
+        },
+        description="Working days the county has to react, per referral kind (JSON object); "
+        "for an application transfer, to decide (ASA 1412/1997 §14).",
+    )
+    urgent_deadline_working_days: int = Field(
+        1, ge=0, description="Working days for a referral marked urgent."
+    )
+    access_log: bool = Field(
+        True, description="Log every HTTP request (paths carry no personal data)."
+    )
+    run_migrations: bool = Field(True, description="Apply Alembic migrations at start-up.")
+    stats_min_cell: int = Field(
+        5,
+        ge=5,
+        description=(
+            "Smallest number of referrals a cell of GET /v1/stats may describe; smaller ones "
+            "are suppressed. At least 5: it can be raised, never lowered."
+        ),
+    )
+
+    # --- Data protection: encryption at rest, retention, access log (issue 4, items 5-6) ---
+    environment: Literal["development", "production"] = Field(
+        "development",
+        description="`production` refuses the development keys and secrets.",
+    )
+    client_key_secret: SecretStr = Field(
+        SecretStr(DEVELOPMENT_CLIENT_KEY_SECRET),
+        description="Key of the keyed hash (HMAC-SHA-256) of the identity code that finds a "
+        "client's referrals, statements and access log entries without decrypting anything.",
+    )
+    data_keys: dict[str, SecretStr] = Field(
+        default_factory=lambda: {DEVELOPMENT_DATA_KEY_ID: SecretStr(DEVELOPMENT_DATA_KEY)},
+        description="Keys that encrypt identity codes at rest (AES-256-GCM), as a JSON object "
+        "key id -> base64 of 32 random bytes. Older keys stay here until `reencrypt` has run.",
+    )
+    data_key_current: str = Field(
+        DEVELOPMENT_DATA_KEY_ID, description="Id of the key in `data_keys` new values use."
+    )
+    retention_days: int = Field(
+        365,
+        ge=1,
+        description="Days after a referral closed (completed, rejected, forwarded, cancelled) "
+        "before its content is purged; the tracking record stays.",
+    )
+    maintenance_interval_seconds: float = Field(
+        300.0,
+        gt=0,
+        description="How often the service purges expired content and empties sent messages.",
+    )
+
+    @model_validator(mode="after")
+    def _data_protection_keys(self) -> Self:
+        if self.data_key_current not in self.data_keys:
+            raise ValueError("data_key_current names no key in data_keys")
+        if self.environment == "production":
+            if self.client_key_secret.get_secret_value() == DEVELOPMENT_CLIENT_KEY_SECRET:
+                raise ValueError("production needs its own client_key_secret")
+            if any(
+                key.get_secret_value() == DEVELOPMENT_DATA_KEY for key in self.data_keys.values()
+            ):
+                raise ValueError("production refuses the development data key")
+        return self
+
+    # --- authentication (silta_platform.auth) ---------------------------------------------
+    auth_jwks: str = Field(
+        "var/dev-jwks.json",
+        description="Where the token verification keys are: a JWKS file path or an https URL "
+        "(cached). The default is the development issuer's (python -m silta_platform.dev_tokens).",
+    )
+    auth_jwks_cache_seconds: float = Field(
+        300.0, gt=0, description="How long the JWKS is cached before it is read again."
+    )
+    auth_issuer: str = Field("silta-dev-issuer", description="The tokens' expected `iss`.")
+    auth_audience: str = Field(
+        "silta", description="The tokens' expected `aud`; each side has its own default."
+    )
+    auth_leeway_seconds: int = Field(
+        30, ge=0, le=300, description="Clock skew allowed when checking `exp`, `nbf`, `iat`."
+    )
+
+    # --- Message signing and the broker connection's security (issue 4, items 3 and 4) ----
+    # Kept in one block; read by ``silta_platform.bus_security``.
+    signing_key_id: str = Field(
+        "", description="Id of this organisation's current signing key (in the registry)."
+    )
+    signing_key: SecretStr | None = Field(
+        None, description="Ed25519 signing key: base64 of its 32 raw bytes, or PEM (PKCS#8)."
+    )
+    signing_key_file: Path | None = Field(
+        None, description="File holding the signing key (instead of SIGNING_KEY)."
+    )
+    trusted_keys: str = Field(
+        "",
+        description='Registry of the organisations\' public keys, JSON: {"<key id>": '
+        '{"organisations": ["kela"], "public_key": "<base64>"}, ...}.',
+    )
+    trusted_keys_file: Path | None = Field(
+        None, description="File holding the registry (instead of TRUSTED_KEYS)."
+    )
+    message_max_age_seconds: float = Field(
+        7 * 24 * 3600.0,
+        gt=0,
+        description="A message not processed before is parked (message.outside_window) when "
+        "its created_at is older than this.",
+    )
+    message_max_future_seconds: float = Field(
+        300.0, ge=0, description="... or later than now plus this (clock skew allowed)."
+    )
+    amqp_declare_exchanges: bool = Field(
+        True,
+        description="Declare the exchanges; false where the broker user may not configure "
+        "them (they are provisioned by infra/broker_users.py and only checked).",
+    )
+    amqp_ca_file: Path | None = Field(
+        None, description="CA certificate(s) that verify the broker (amqps://)."
+    )
+    amqp_cert_file: Path | None = Field(None, description="Client certificate (amqps://).")
+    amqp_key_file: Path | None = Field(None, description="Client certificate's key (amqps://).")

@@ -1,0 +1,116 @@
+"""The unit of work: one transaction, the messages it announces and the accesses it makes.
+
+Every handler of both services changes state through one. What a handler announces is
+written to the outbox, and what personal data it touched to the access log, in the same
+transaction as the change itself, so that none of the three happens without the others. The
+relay is woken after a commit that announced something; no route or handler wakes it.
+
+Two ways in: :meth:`Transactions.begin` owns a transaction (an HTTP command), and
+:meth:`Transactions.joining` works inside one somebody else owns (the consumer's batch with
+its inbox rows, a group commit); that owner commits and wakes the relay.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
+from contextlib import asynccontextmanager
+from typing import Any
+from uuid import UUID
+
+from silta_messaging.consumer import BatchHandler, Incoming, Rejection, dispatch
+from silta_messaging.outbox import OutboxEntry, add_to_outbox
+from sqlalchemy import Table
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
+
+AccessRecorder = Callable[[AsyncConnection, Sequence[Any]], Awaitable[None]]
+"""Appends access-log entries inside a transaction (``silta_protection.access_log``)."""
+
+
+class UnitOfWork:
+    """The open transaction (``conn``) and what it collects until it is flushed."""
+
+    def __init__(self, conn: AsyncConnection, outbox: Table, record_accesses: AccessRecorder):
+        self.conn = conn
+        self._outbox = outbox
+        self._record_accesses = record_accesses
+        self._messages: list[OutboxEntry] = []
+        self._accesses: list[Any] = []
+        self.announced = False
+        """Whether anything was written to the outbox: the relay has work after the commit."""
+
+    @property
+    def dialect(self) -> str:
+        return self.conn.dialect.name
+
+    def announce(self, *messages: OutboxEntry) -> None:
+        """Send ``messages`` once this unit of work commits (the transactional outbox)."""
+        self._messages.extend(messages)
+
+    def account(self, *accesses: Any) -> None:
+        """Record these accesses to personal data in the access log, with the change."""
+        self._accesses.extend(accesses)
+
+    async def flush(self) -> None:
+        """Write what was collected into the open transaction (the owner commits it)."""
+        if self._messages:
+            await add_to_outbox(self.conn, self._outbox, self._messages)
+            self.announced = True
+        if self._accesses:
+            await self._record_accesses(self.conn, self._accesses)
+        self._messages, self._accesses = [], []
+
+
+class Transactions:
+    """Makes units of work for one service: its engine, outbox, access log and relay."""
+
+    def __init__(
+        self,
+        engine: AsyncEngine,
+        outbox: Table,
+        record_accesses: AccessRecorder,
+        wake_relay: Callable[[], None] = lambda: None,
+    ) -> None:
+        self.engine = engine
+        self._outbox = outbox
+        self._record_accesses = record_accesses
+        self._wake_relay = wake_relay
+
+    @asynccontextmanager
+    async def begin(self) -> AsyncIterator[UnitOfWork]:
+        """A unit of work in a transaction of its own: committed when the block ends without
+        an exception (rolled back otherwise), then the relay is woken if it announced."""
+        async with self.engine.begin() as conn:
+            work = self.joining(conn)
+            yield work
+            await work.flush()
+        if work.announced:
+            self._wake_relay()
+
+    def joining(self, conn: AsyncConnection) -> UnitOfWork:
+        """A unit of work inside ``conn``'s transaction; call ``flush`` before its owner
+        commits. The owner wakes the relay (the consumer does after every batch)."""
+        return UnitOfWork(conn, self._outbox, self._record_accesses)
+
+
+MessageHandler = Callable[[UnitOfWork, Sequence[Incoming]], Awaitable[Mapping[UUID, Rejection]]]
+"""Applies a batch of one message kind in a unit of work; returns the messages it rejects."""
+
+
+def message_handlers(
+    transactions: Transactions, handlers: Mapping[str, MessageHandler], *, unhandled_rule: str
+) -> BatchHandler:
+    """The consumer's batch handler: one unit of work per batch, inside the consumer's
+    transaction (with its inbox rows), each kind to its handler. What the handlers announce
+    and account for is written once, after the last of them; the consumer commits and then
+    wakes the relay."""
+    by_kind = dispatch(handlers, unhandled_rule=unhandled_rule)
+
+    async def handle(
+        conn: AsyncConnection, messages: Sequence[Incoming]
+    ) -> Mapping[UUID, Rejection]:
+        work = transactions.joining(conn)
+        rejections = await by_kind(work, messages)
+        await work.flush()
+        return rejections
+
+    return handle

@@ -1,0 +1,114 @@
+"""A referral's responsible workers (vastuutyöntekijä), kept in the same shape on both sides.
+
+Every naming is kept: who was named when, and whether it was the first (`named`) or a later
+one (`changed`). The current responsible worker is the one named last (`named_at`), so a
+change that arrives before an older one still leaves the right worker current. Work contact
+data only, never client data.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+from uuid import UUID
+
+from pydantic import BaseModel, Field
+from silta_platform.db import as_utc
+from silta_schemas.directory import DirectoryEntry
+from silta_schemas.workers import ResponsibleWorkerChange, WorkContact
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Column,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    select,
+)
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from silta_records.responsible_workers.naming import Naming
+
+WORKERS = "responsible_workers"
+_INDEX = "ix_responsible_workers_referral"
+
+
+def worker_columns() -> list[Any]:
+    return [
+        Column("id", BigInteger().with_variant(Integer(), "sqlite"), primary_key=True),
+        Column("referral_id", String(36), ForeignKey("referrals.id"), nullable=False),
+        Column("named_at", DateTime(timezone=True), nullable=False),
+        Column("change", String(10), nullable=False),
+        Column("worker", JSON, nullable=False),
+        Column("directory_entry_id", String(36), nullable=True),
+        Column("recorded_at", DateTime(timezone=True), nullable=False),
+    ]
+
+
+def add_responsible_workers(metadata: MetaData) -> Table:
+    table = Table(WORKERS, metadata, *worker_columns())
+    Index(_INDEX, table.c.referral_id, table.c.named_at)
+    return table
+
+
+def create_responsible_workers(op: Any) -> None:
+    """For a service's Alembic migration."""
+    op.create_table(WORKERS, *worker_columns())
+    op.create_index(_INDEX, WORKERS, ["referral_id", "named_at"])
+
+
+def drop_responsible_workers(op: Any) -> None:
+    op.drop_index(_INDEX, table_name=WORKERS)
+    op.drop_table(WORKERS)
+
+
+async def load_namings(conn: AsyncConnection, table: Table, referral_id: UUID) -> Sequence[Naming]:
+    """Every naming of the referral's responsible worker, oldest first."""
+    rows = await conn.execute(
+        select(table)
+        .where(table.c.referral_id == str(referral_id))
+        .order_by(table.c.named_at, table.c.id)
+    )
+    return [
+        Naming(
+            named_at=as_utc(row.named_at),
+            change=ResponsibleWorkerChange(row.change),
+            worker=WorkContact.model_validate(row.worker),
+            directory_entry_id=None
+            if row.directory_entry_id is None
+            else UUID(row.directory_entry_id),
+        )
+        for row in rows
+    ]
+
+
+class NamingView(BaseModel):
+    """One naming of a referral's responsible worker."""
+
+    named_at: datetime = Field(description="When the county named the worker.")
+    change: ResponsibleWorkerChange = Field(
+        description="`named` for the first responsible worker, `changed` for a later one."
+    )
+    worker: WorkContact = Field(description="The worker's work contact.")
+    directory_entry_id: UUID | None = Field(
+        description="The worker's entry in the county's part of the contact directory, if any."
+    )
+
+
+class ResponsibleWorkerView(NamingView):
+    """The referral's current responsible worker (the one named last)."""
+
+    directory_entry: DirectoryEntry | None = Field(
+        default=None,
+        description="The directory entry `directory_entry_id` names, where this side holds it "
+        "(the county's part of the directory, replicated to Kela over the bus).",
+    )
+
+
+def naming_view(naming: Naming) -> NamingView:
+    return NamingView.model_validate(naming, from_attributes=True)

@@ -1,0 +1,80 @@
+"""The referral views both services show in the same shape: history, list entries, list filters."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Annotated
+from uuid import UUID
+
+from fastapi import Depends, Query
+from pydantic import BaseModel, Field
+from silta_platform.http import MAX_OFFSET
+from silta_schemas.codes import MessageKind
+from silta_schemas.status import ReferralStatus
+
+
+class StatusChangeView(BaseModel):
+    """One change in a referral's history: what, when, by which organisation, why."""
+
+    sequence: int = Field(
+        description="Order of the change: 0 is Kela's `sent`, the county numbers its own from 1."
+    )
+    status: ReferralStatus = Field(description="The status the referral took.")
+    event: str | None = Field(None, description="With `in_progress`: what happened.")
+    outcome: str | None = Field(None, description="With `completed`: how it ended.")
+    reason: str | None = Field(None, description="Why, where the status requires a reason.")
+    forwarded_to_county: str | None = Field(
+        None, description="With `forwarded`: the county the referral went on to."
+    )
+    changed_at: datetime = Field(description="When the change was made.")
+    changed_by: str = Field(description="Organisation that made it: `kela` or `county-NN`.")
+
+
+class ReferralSummaryBase(BaseModel):
+    """What both sides show of a referral in a list: tracking data, no personal data."""
+
+    id: UUID = Field(description="The referral's id, shared by both sides.")
+    kind: MessageKind = Field(description="What was sent, e.g. `notice_of_need`.")
+    status: ReferralStatus = Field(description="Current status.")
+    county_code: str = Field(
+        description="Wellbeing services county it was routed to (`01`–`21`, Helsinki `90`)."
+    )
+    updated_at: datetime = Field(description="When its status last changed.")
+    due_at: datetime | None = Field(
+        description="When the county's first reaction is due (working days, Finnish holidays); "
+        "for an application transfer, its decision."
+    )
+    overdue: bool = Field(
+        description="Past `due_at` without the county's first reaction (for an application "
+        "transfer: without its decision)."
+    )
+
+
+@dataclass(frozen=True)
+class ListQuery:
+    status: ReferralStatus | None
+    limit: int
+    offset: int
+    overdue: bool
+
+
+async def list_query(
+    status: Annotated[
+        ReferralStatus | None, Query(description="Only referrals in this status.")
+    ] = None,
+    limit: Annotated[int, Query(ge=1, le=500, description="Page size.")] = 100,
+    offset: Annotated[int, Query(ge=0, le=MAX_OFFSET, description="Items to skip.")] = 0,
+    overdue: Annotated[
+        bool,
+        Query(
+            description="Only referrals past their deadline that the county has not yet "
+            "reacted to (still `sent` or `delivered`), and application transfers past their "
+            "decision deadline and not yet decided."
+        ),
+    ] = False,
+) -> ListQuery:
+    return ListQuery(status, limit, offset, overdue)
+
+
+ListQueryDep = Annotated[ListQuery, Depends(list_query)]

@@ -1,0 +1,108 @@
+"""The unit of work: a change, its outbox messages and its access-log entries commit together
+or not at all, and the relay is woken only after a commit that announced something."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime
+from uuid import uuid4
+
+import pytest
+from silta_messaging.outbox import OutboxEntry
+from silta_messaging.tables import outbox_columns
+from silta_platform.db import create_engine
+from silta_platform.unit_of_work import Transactions
+from silta_protection.access_log import Access, Actor, add_access_log, record_access
+from silta_schemas.directory import DirectoryUpdate
+from silta_schemas.envelope import ALL_COUNTIES, seal
+from silta_schemas.errors import RuleRefused
+from silta_schemas.parties import KELA
+from sqlalchemy import Column, MetaData, String, Table, func, select
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+metadata = MetaData()
+outbox = Table("outbox", metadata, *outbox_columns())
+notes = Table("notes", metadata, Column("id", String(36), primary_key=True))
+access_log = add_access_log(metadata)
+ACTOR = Actor(subject="worker-1", organisation="kela", role="kela_officer")
+
+
+@pytest.fixture
+async def engine(database_url: str) -> AsyncIterator[AsyncEngine]:
+    engine = create_engine(database_url)
+    async with engine.begin() as conn:
+        await conn.run_sync(metadata.create_all)
+    yield engine
+    await engine.dispose()
+
+
+def _message() -> OutboxEntry:
+    update = DirectoryUpdate(
+        kind="directory_update", removed=(uuid4(),), changed_at=datetime.now(UTC)
+    )
+    envelope = seal(update, sender=KELA, recipient=ALL_COUNTIES, referral_id=None)
+    return OutboxEntry(envelope, "silta.kela", "directory_update.all")
+
+
+async def _counts(engine: AsyncEngine) -> tuple[int, int, int]:
+    async with engine.connect() as conn:
+        counts = [
+            (await conn.execute(select(func.count()).select_from(table))).scalar_one()
+            for table in (notes, outbox, access_log.entries)
+        ]
+    return counts[0], counts[1], counts[2]
+
+
+async def test_change_messages_and_accesses_commit_together_and_wake_the_relay(
+    engine: AsyncEngine,
+) -> None:
+    woken: list[bool] = []
+    transactions = Transactions(
+        engine,
+        outbox,
+        lambda conn, accesses: record_access(conn, access_log, accesses),
+        lambda: woken.append(True),
+    )
+    async with transactions.begin() as work:
+        await work.conn.execute(notes.insert().values(id=str(uuid4())))
+        work.announce(_message())
+        work.account(Access(ACTOR, "create", "note", None, "key", "test"))
+        assert woken == []  # never before the commit
+    assert await _counts(engine) == (1, 1, 1)
+    assert woken == [True]
+
+
+async def test_a_failed_unit_of_work_leaves_nothing_and_wakes_nobody(engine: AsyncEngine) -> None:
+    woken: list[bool] = []
+    transactions = Transactions(
+        engine,
+        outbox,
+        lambda conn, accesses: record_access(conn, access_log, accesses),
+        lambda: woken.append(True),
+    )
+
+    async def refused_after_the_insert() -> None:
+        async with transactions.begin() as work:
+            await work.conn.execute(notes.insert().values(id=str(uuid4())))
+            work.announce(_message())
+            work.account(Access(ACTOR, "create", "note", None, "key", "test"))
+            raise RuleRefused("note.refused", "a rule said no after the insert")
+
+    with pytest.raises(RuleRefused):
+        await refused_after_the_insert()
+    assert await _counts(engine) == (0, 0, 0)
+    assert woken == []
+
+
+async def test_a_read_only_unit_of_work_does_not_wake_the_relay(engine: AsyncEngine) -> None:
+    woken: list[bool] = []
+    transactions = Transactions(
+        engine,
+        outbox,
+        lambda conn, accesses: record_access(conn, access_log, accesses),
+        lambda: woken.append(True),
+    )
+    async with transactions.begin() as work:
+        work.account(Access(ACTOR, "read", "note", None, "key", "test"))
+    assert await _counts(engine) == (0, 0, 1)  # the read is accounted for all the same
+    assert woken == []
