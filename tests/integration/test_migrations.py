@@ -124,10 +124,11 @@ def reflect(conn: Connection, schema: str | None) -> dict[str, Any]:
         if table.startswith("alembic_version"):
             continue
         tables[table] = {
-            "columns": [
+            # In any order: a column a later migration adds comes last in the table.
+            "columns": sorted(
                 (c["name"], str(c["type"]), c["nullable"], plain(c["default"]))
                 for c in inspector.get_columns(table, schema)
-            ],
+            ),
             "primary key": inspector.get_pk_constraint(table, schema)["constrained_columns"],
             "indexes": sorted(
                 (
