@@ -4,12 +4,16 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import aio_pika
 import httpx
 
 from silta_harness.process import ServiceProcess
+
+READY_WITHIN_S = 30.0
+"""How long a side may take to migrate its database, start and reach the broker."""
 
 
 @dataclass
@@ -29,10 +33,16 @@ class System:
         self.kela.start()
 
     async def wait_ready(
-        self, client: httpx.AsyncClient, *, within: float, consuming: bool = False
+        self,
+        *,
+        within: float = READY_WITHIN_S,
+        consuming: bool = False,
+        processes: Sequence[ServiceProcess] = (),
     ) -> None:
-        """Until both answer ``/readyz`` (and, with ``consuming``, both consume their queues)."""
+        """Until both (or ``processes``) answer ``/readyz`` and, with ``consuming``, consume
+        their queues: a message sent then finds its queue bound."""
         async with contextlib.AsyncExitStack() as stack:
+            client = await stack.enter_async_context(httpx.AsyncClient())
             connection = None
             if consuming:
                 connection = await aio_pika.connect(self.kela.settings["AMQP_URL"])
@@ -40,9 +50,16 @@ class System:
             await asyncio.gather(
                 *(
                     process.wait_ready(client, within=within, consuming=connection)
-                    for process in self.processes
+                    for process in processes or self.processes
                 )
             )
+
+    async def restart(self, process: ServiceProcess, *, within: float = READY_WITHIN_S) -> None:
+        """Start a stopped side again (same port, database and queue); wait until it is
+        ready and consuming."""
+        assert not process.running(), f"{process.name} is still running"
+        process.start()
+        await self.wait_ready(within=within, consuming=True, processes=(process,))
 
     async def stop(self, *, kela_first: bool = False) -> dict[str, int | None]:
         """Stop both (SIGTERM) as an orchestrator would; return their exit codes by name.
