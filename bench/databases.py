@@ -7,7 +7,7 @@ import importlib
 import secrets
 import sqlite3
 from collections.abc import AsyncIterator, Sequence
-from contextlib import asynccontextmanager
+from contextlib import AsyncExitStack, asynccontextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -169,18 +169,13 @@ async def run_databases(
     kind: str, directory: Path, admin_dsn: str = POSTGRES_ADMIN_DSN
 ) -> AsyncIterator[tuple[ServiceDatabases, DeliveryProbe]]:
     """The databases of one run (``sqlite`` or ``postgresql``) and a probe of Kela's."""
-    probe: DeliveryProbe
-    if kind == "postgresql":
-        async with postgres_databases(admin_dsn) as (databases, kela_dsn):
+    async with AsyncExitStack() as stack:
+        probe: DeliveryProbe
+        if kind == "postgresql":
+            databases, kela_dsn = await stack.enter_async_context(postgres_databases(admin_dsn))
             probe = PostgresProbe(kela_dsn)
-            try:
-                yield databases, probe
-            finally:
-                await probe.close()
-    else:
-        async with sqlite_databases(directory) as (databases, kela_path):
+        else:
+            databases, kela_path = await stack.enter_async_context(sqlite_databases(directory))
             probe = SqliteProbe(kela_path)
-            try:
-                yield databases, probe
-            finally:
-                await probe.close()
+        stack.push_async_callback(probe.close)
+        yield databases, probe

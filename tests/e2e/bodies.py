@@ -83,6 +83,22 @@ def child_welfare_notice(**changes: Any) -> dict[str, Any]:
     )
 
 
+def county_worker_entry(**changes: Any) -> dict[str, Any]:
+    """A directory entry for a social worker of county 11's adult social work unit,
+    ``changes`` applied."""
+    entry: dict[str, Any] = {
+        "organisation": COUNTY_ORG,
+        "county_code": COUNTY,
+        "unit": "Aikuissosiaalityö, Lappeenranta",
+        "person_name": "Sanna Sosiaalityöntekijä",
+        "role": "sosiaalityöntekijä (social worker)",
+        "channels": [{"type": "phone", "value": "+358 40 123 4567", "note": "Mon-Fri 9-11"}],
+        "hours": "Mon-Fri 8-15",
+    }
+    entry.update(changes)
+    return entry
+
+
 def wrong_control_character(code: str = IDENTITY_CODE) -> str:
     """``code`` with another (wrong) control character: same shape, invalid checksum."""
     return code[:-1] + ("A" if code[-1] != "A" else "B")
@@ -101,6 +117,7 @@ class Bodies:
     application_transfer = staticmethod(application_transfer)
     child_welfare_notice = staticmethod(child_welfare_notice)
     statement = staticmethod(statement)
+    county_worker_entry = staticmethod(county_worker_entry)
     wrong_control_character = staticmethod(wrong_control_character)
     new_identity_code = staticmethod(new_identity_code)
 

@@ -14,15 +14,15 @@ from typing import Any
 
 import aio_pika
 import httpx
-from silta_harness import (
+from silta_harness.process import ServiceProcess
+from silta_harness.sides import (
     KELA_SIDE,
     MUNICIPALITY_SIDE,
-    ServiceProcess,
     Side,
-    System,
     dev_issuer,
     without_side_settings,
 )
+from silta_harness.system import System
 from silta_schemas.routing import COUNTY_CODES
 from silta_service.auth import KELA_AUDIENCE, MUNICIPALITY_AUDIENCE
 from silta_service.authorisation import COUNTY_ROLES, KELA_ROLES
@@ -111,6 +111,19 @@ class Silta(System):
 
     async def set_status(self, referral_id: str, update: dict[str, Any]) -> httpx.Response:
         return await self.municipality_http.post(f"/v1/referrals/{referral_id}/status", json=update)
+
+    async def advance(self, referral_id: str, *updates: dict[str, Any]) -> None:
+        """The county moves the referral on, one status change at a time; each is taken."""
+        for update in updates:
+            response = await self.set_status(referral_id, update)
+            assert response.status_code == 200, response.text
+
+    async def add_directory_entry(self, entry: dict[str, Any]) -> str:
+        """The county's unit lead adds ``entry`` to its directory part; returns its id."""
+        entry_id = str(uuid.uuid4())
+        put = await self.municipality_http.put(f"/v1/directory/entries/{entry_id}", json=entry)
+        assert put.status_code == 201, put.text
+        return entry_id
 
     def logs(self) -> dict[str, str]:
         return {process.name: process.log_text() for process in self.processes}
