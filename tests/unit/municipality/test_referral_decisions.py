@@ -17,6 +17,7 @@ from municipality_side.domain.referrals import (
     first_deliveries,
     next_change,
 )
+from silta_records.status_history import StatusChange
 from silta_schemas import examples
 from silta_schemas.codes import MessageKind
 from silta_schemas.errors import RuleRefused
@@ -85,30 +86,27 @@ def test_a_stored_referral_is_delivered_first_of_all() -> None:
 
 
 def test_county_forwarding_names_the_other_county() -> None:
-    update = StatusUpdate(status=S.FORWARDED, reason="Not ours.", forwarded_to_municipality="091")
-    change = next_change(
-        kind=MessageKind.NOTICE_OF_NEED,
-        status=S.DELIVERED,
-        sequence=1,
-        update=update,
-        county="county-11",
-        now=NOW,
-    )
+    def forward(municipality: str) -> StatusChange:
+        update = StatusUpdate(
+            status=S.FORWARDED, reason="Not ours.", forwarded_to_municipality=municipality
+        )
+        return next_change(
+            kind=MessageKind.NOTICE_OF_NEED,
+            status=S.DELIVERED,
+            sequence=1,
+            update=update,
+            county="county-11",
+            now=NOW,
+        )
+
+    change = forward("091")
     assert (change.sequence, change.forwarded_to_county, change.changed_by) == (
         2,
         "90",
         "county-11",
     )
-    same = StatusUpdate(status=S.FORWARDED, reason="Not ours.", forwarded_to_municipality="153")
     with pytest.raises(RuleRefused) as caught:
-        next_change(
-            kind=MessageKind.NOTICE_OF_NEED,
-            status=S.DELIVERED,
-            sequence=1,
-            update=same,
-            county="county-11",
-            now=NOW,
-        )
+        forward("153")
     assert (caught.value.rule, caught.value.field) == (
         "forward.same_county",
         "forwarded_to_municipality",

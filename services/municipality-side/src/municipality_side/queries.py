@@ -9,14 +9,17 @@ from uuid import UUID
 from silta_platform.unit_of_work import Transactions
 from silta_protection.access_log import Access, Actor
 from silta_protection.encryption import cipher_of
+from silta_records.views import ListQuery
 from silta_schemas.errors import NotFound
-from silta_schemas.status import ReferralStatus
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from municipality_side.db import referral_repository, statement_repository, worker_repository
 from municipality_side.purposes import HANDLING_PURPOSE, STATEMENT_PURPOSE
 from municipality_side.records import Namings, ReferralRecord, StatementRecord
 from municipality_side.settings import MunicipalitySettings
+
+Page = tuple[int, int]
+"""How many items at most, after skipping how many."""
 
 
 async def get_referral(
@@ -42,24 +45,17 @@ async def get_referral(
 
 
 async def list_inbox(
-    engine: AsyncEngine,
-    *,
-    counties: frozenset[str],
-    status: ReferralStatus | None,
-    limit: int,
-    offset: int,
-    overdue: bool = False,
-    child_welfare: bool | None = None,
+    engine: AsyncEngine, counties: frozenset[str], query: ListQuery, child_welfare: bool | None
 ) -> list[ReferralRecord]:
     """Referrals received for ``counties``, newest first (tracking data only)."""
     async with engine.connect() as conn:
         return await referral_repository.listed(
             conn,
-            counties=counties,
-            status=status,
-            limit=limit,
-            offset=offset,
-            overdue=overdue,
+            counties,
+            status=query.status,
+            limit=query.limit,
+            offset=query.offset,
+            overdue=query.overdue,
             child_welfare=child_welfare,
         )
 
@@ -92,19 +88,8 @@ async def get_statement(
 
 
 async def list_statements(
-    engine: AsyncEngine,
-    *,
-    counties: frozenset[str],
-    received_by_kela: bool | None,
-    limit: int,
-    offset: int,
+    engine: AsyncEngine, counties: frozenset[str], received_by_kela: bool | None, page: Page
 ) -> list[StatementRecord]:
     """Statements ``counties`` sent, newest first (tracking data only)."""
     async with engine.connect() as conn:
-        return await statement_repository.listed(
-            conn,
-            counties=counties,
-            received_by_kela=received_by_kela,
-            limit=limit,
-            offset=offset,
-        )
+        return await statement_repository.listed(conn, counties, received_by_kela, *page)

@@ -90,15 +90,7 @@ async def list_inbox(
         Query(description="Only child-welfare notices (true), or only the others (false)."),
     ] = None,
 ) -> Inbox:
-    records = await queries.list_inbox(
-        runtime.engine,
-        counties=counties,
-        status=query.status,
-        limit=query.limit,
-        offset=query.offset,
-        overdue=query.overdue,
-        child_welfare=child_welfare,
-    )
+    records = await queries.list_inbox(runtime.engine, counties, query, child_welfare)
     return Inbox(items=[InboxItem(**_item(record)) for record in records])
 
 

@@ -131,13 +131,8 @@ async def list_statements(
     limit: Annotated[int, Query(ge=1, le=500, description="Page size.")] = 100,
     offset: Annotated[int, Query(ge=0, le=MAX_OFFSET, description="Items to skip.")] = 0,
 ) -> StatementPage:
-    records = await queries.list_statements(
-        runtime.engine,
-        counties=counties,
-        received_by_kela=received_by_kela,
-        limit=limit,
-        offset=offset,
-    )
+    page = (limit, offset)
+    records = await queries.list_statements(runtime.engine, counties, received_by_kela, page)
     return StatementPage(items=[StatementSummary(**_summary(record)) for record in records])
 
 

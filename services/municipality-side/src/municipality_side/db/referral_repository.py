@@ -161,8 +161,8 @@ async def load(
 
 async def listed(
     conn: AsyncConnection,
-    *,
     counties: frozenset[str],
+    *,
     status: ReferralStatus | None,
     limit: int,
     offset: int,

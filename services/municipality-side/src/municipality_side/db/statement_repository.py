@@ -86,7 +86,6 @@ def statement_record(row: Row[Any], cipher: DataCipher | None = None) -> Stateme
 
 async def listed(
     conn: AsyncConnection,
-    *,
     counties: frozenset[str],
     received_by_kela: bool | None,
     limit: int,
