@@ -12,7 +12,7 @@ STAMP := $(VENV)/.installed
 PACKAGES := shared/schemas shared/messaging shared/platform shared/protection shared/records services/kela-side services/municipality-side
 PYPROJECTS := pyproject.toml $(addsuffix /pyproject.toml,$(PACKAGES))
 # Development tools no package depends on; versions come from constraints.txt.
-DEV_TOOLS := ruff mypy pytest pytest-asyncio hypothesis httpx PyYAML schemathesis
+DEV_TOOLS := ruff mypy pytest pytest-asyncio hypothesis httpx PyYAML schemathesis import-linter
 # Only the directories that exist (ruff fails on missing paths).
 LINT_PATHS := $(wildcard shared services tests bench infra tools)
 
@@ -38,9 +38,10 @@ $(STAMP): constraints.txt $(PYPROJECTS) Makefile | $(BIN)/python
 
 install: $(STAMP) ## Create .venv and install all packages (editable) and dev tools
 
-lint: install ## ruff check + ruff format --check
+lint: install ## ruff check + ruff format --check + the layering contracts (.importlinter)
 	$(BIN)/ruff check $(LINT_PATHS)
 	$(BIN)/ruff format --check $(LINT_PATHS)
+	$(BIN)/lint-imports
 
 typecheck: install ## mypy (configuration in pyproject.toml)
 	$(BIN)/mypy

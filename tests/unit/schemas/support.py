@@ -1,12 +1,19 @@
-"""Test helpers: an independent identity-code builder and error assertions."""
+"""Test helpers: shared constants, an independent identity-code builder and error assertions."""
 
 import copy
 from datetime import date
 from typing import Any
+from uuid import UUID
 
 import pytest
 from pydantic import BaseModel, ValidationError
 from silta_schemas.examples import EXAMPLE_IDENTITY_CODE
+
+Body = dict[str, Any]
+"""A message or request body as JSON data, to mutate in a test."""
+REFERRAL = UUID("0b6e5f8a-3f43-4c55-9b51-6f1d2a7c9e10")
+OTHER_CODE = "010594Y9032"
+"""A valid identity code other than the example's."""
 
 _CHARS = "0123456789ABCDEFHJKLMNPRSTUVWXY"
 SIGNS_BY_CENTURY = {1800: "+", 1900: "-YXWVU", 2000: "ABCDEF"}
@@ -47,3 +54,13 @@ def assert_no_identity_code(text: str, *codes: str) -> None:
 
 def copied(data: dict[str, Any]) -> dict[str, Any]:
     return copy.deepcopy(data)
+
+
+def example_fixture(example: Body) -> Any:
+    """A fixture that gives each test its own copy of `example` to mutate."""
+
+    @pytest.fixture
+    def fixture() -> Body:
+        return copied(example)
+
+    return fixture

@@ -2,12 +2,10 @@
 the envelope rules for a kind both sides send."""
 
 import json
-from pathlib import Path
 from typing import Any
 from uuid import UUID
 
 import pytest
-from pydantic import BaseModel
 from silta_schemas import (
     ALL_COUNTIES,
     DIRECTORY_ENTRY_REQUEST_EXAMPLE,
@@ -30,18 +28,19 @@ from silta_schemas import (
 )
 from silta_schemas.text import FREE_TEXT_MAX, SHORT_TEXT_MAX
 
-from .support import assert_no_identity_code, assert_rule, copied
+from .support import (
+    OTHER_CODE,
+    REFERRAL,
+    Body,
+    assert_no_identity_code,
+    assert_rule,
+    example_fixture,
+)
 
-Body = dict[str, Any]
-EXAMPLES = Path(__file__).resolve().parents[3] / "examples"
 ENTRY_ID = "7c1d2e3f-4a5b-4c6d-8e9f-0a1b2c3d4e5f"
-REFERRAL = UUID("0b6e5f8a-3f43-4c55-9b51-6f1d2a7c9e10")
-OTHER_CODE = "010594Y9032"
 
 
-@pytest.fixture
-def request_body() -> Body:
-    return copied(DIRECTORY_ENTRY_REQUEST_EXAMPLE)
+request_body = example_fixture(DIRECTORY_ENTRY_REQUEST_EXAMPLE)
 
 
 @pytest.fixture
@@ -57,38 +56,11 @@ def county_body() -> Body:
     }
 
 
-@pytest.fixture
-def update() -> Body:
-    return copied(DIRECTORY_UPDATE_EXAMPLE)
+update = example_fixture(DIRECTORY_UPDATE_EXAMPLE)
 
 
 def entry(body: Body, entry_id: str = ENTRY_ID) -> Body:
     return body | {"entry_id": entry_id, "updated_at": "2026-03-02T12:00:00+02:00"}
-
-
-# --- examples ---------------------------------------------------------------------------------
-
-
-@pytest.mark.parametrize(
-    ("name", "constant", "model"),
-    [
-        ("directory_update.json", DIRECTORY_UPDATE_EXAMPLE, DirectoryUpdate),
-        ("directory_entry.json", DIRECTORY_ENTRY_REQUEST_EXAMPLE, DirectoryEntryRequest),
-    ],
-)
-def test_example_file_equals_constant_and_validates(
-    name: str, constant: Body, model: type[BaseModel]
-) -> None:
-    text = (EXAMPLES / name).read_text(encoding="utf-8")
-    assert text == json.dumps(constant, indent=2, ensure_ascii=False) + "\n"
-    assert model.model_validate_json(text).model_dump(mode="json") == constant
-    assert model.model_json_schema()["examples"] == [constant]
-
-
-def test_every_field_is_described() -> None:
-    for model in (DirectoryEntry, DirectoryUpdate, ContactChannel):
-        for name, info in model.model_fields.items():
-            assert info.description, f"{model.__name__}.{name}"
 
 
 # --- the catalogue ----------------------------------------------------------------------------

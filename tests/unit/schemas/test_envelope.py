@@ -8,14 +8,11 @@ import pytest
 from pydantic import BaseModel
 from silta_schemas import (
     CANCELLATION_EXAMPLE,
-    PAYLOAD_MODELS,
     SCHEMA_VERSION,
     Cancellation,
-    MessageKind,
     MessageRejected,
     NoticeOfBasicAmountReduction,
     NoticeOfNeed,
-    Purpose,
     StatusAcknowledgement,
     SupportNeed,
     open_message,
@@ -23,10 +20,8 @@ from silta_schemas import (
     seal,
 )
 
-from .support import assert_no_identity_code
+from .support import REFERRAL, Body, assert_no_identity_code
 
-Body = dict[str, Any]
-REFERRAL = UUID("0b6e5f8a-3f43-4c55-9b51-6f1d2a7c9e10")
 MESSAGE = UUID("5d0f9a3e-2b7c-4e8a-9f61-3c2d1b0a9e87")
 WHEN = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 
@@ -108,46 +103,6 @@ def test_seal_fills_in_id_and_time(notice: Body) -> None:
     )
     assert envelope.message_id.version == 4
     assert envelope.created_at.tzinfo is not None
-
-
-@pytest.mark.parametrize(
-    ("basis", "purpose", "legal_basis"),
-    [
-        (None, Purpose.SOCIAL_WELFARE_REFERRAL, "Social Welfare Act 1301/2014 §35 (consent)"),
-        (
-            "unable_to_look_after_own_care",
-            Purpose.SOCIAL_WELFARE_REFERRAL,
-            "Social Welfare Act 1301/2014 §35",
-        ),
-        ("child_interest", Purpose.SOCIAL_WELFARE_REFERRAL, "Child Welfare Act 417/2007 §25"),
-    ],
-)
-def test_purpose_of_notice(
-    notice: Body, basis: str | None, purpose: Purpose, legal_basis: str
-) -> None:
-    if basis is not None:
-        notice["basis"] = {"type": "legal_exception", "ground": basis, "justification": "Needed."}
-    assert purpose_and_legal_basis(NoticeOfNeed.model_validate(notice)) == (purpose, legal_basis)
-
-
-def test_purpose_of_other_kinds(reduction: Body, acknowledgement: Body) -> None:
-    assert purpose_and_legal_basis(NoticeOfBasicAmountReduction.model_validate(reduction)) == (
-        Purpose.BASIC_AMOUNT_REDUCTION_NOTICE,
-        "Act on Social Assistance 1412/1997 §10",
-    )
-    purpose, legal_basis = purpose_and_legal_basis(
-        StatusAcknowledgement.model_validate(acknowledgement)
-    )
-    assert purpose == Purpose.REFERRAL_STATUS_FEEDBACK
-    assert "1301/2014 §35" in legal_basis
-
-
-def test_purpose_of_unknown_payload() -> None:
-    class Other(BaseModel):
-        pass
-
-    with pytest.raises(TypeError, match="Other"):
-        purpose_and_legal_basis(Other())
 
 
 # --- rejections -----------------------------------------------------------------------------
@@ -414,20 +369,6 @@ def test_seal_refuses_naive_time(notice: Body) -> None:
         "envelope.invalid",
         "created_at: timezone_aware",
     )
-
-
-def test_payload_models_so_far() -> None:
-    assert set(PAYLOAD_MODELS) == {
-        MessageKind.NOTICE_OF_NEED,
-        MessageKind.BASIC_AMOUNT_REDUCTION,
-        MessageKind.APPLICATION_TRANSFER,
-        MessageKind.CANCELLATION,
-        MessageKind.STATUS_ACKNOWLEDGEMENT,
-        MessageKind.DIRECTORY_UPDATE,
-        MessageKind.STATEMENT,
-        MessageKind.STATEMENT_RECEIPT,
-        MessageKind.RESPONSIBLE_WORKER,
-    }
 
 
 @pytest.mark.parametrize(

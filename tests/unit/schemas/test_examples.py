@@ -6,34 +6,54 @@ import pytest
 import silta_schemas
 from pydantic import BaseModel
 from silta_schemas import (
-    APPLICATION_TRANSFER_EXAMPLE,
-    BASIC_AMOUNT_REDUCTION_EXAMPLE,
-    CANCELLATION_EXAMPLE,
-    CANCELLATION_REQUEST_EXAMPLE,
-    NOTICE_OF_NEED_EXAMPLE,
-    STATUS_ACKNOWLEDGEMENT_EXAMPLE,
-    STATUS_UPDATE_EXAMPLES,
     ApplicationTransfer,
     Cancellation,
     CancellationRequest,
+    ContactChannel,
+    DirectoryEntry,
+    DirectoryEntryRequest,
+    DirectoryUpdate,
     NoticeOfBasicAmountReduction,
     NoticeOfNeed,
+    ResponsibleWorker,
+    ResponsibleWorkerRequest,
+    Statement,
+    StatementReceipt,
+    StatementRequest,
+    StatementSearch,
     StatusAcknowledgement,
     StatusUpdate,
+    WorkContact,
     check_identity_code,
 )
-from silta_schemas.examples import EXAMPLE_IDENTITY_CODE
+from silta_schemas import examples as ex
 
 EXAMPLES = Path(__file__).resolve().parents[3] / "examples"
 
 CASES: list[tuple[str, dict[str, Any], type[BaseModel]]] = [
-    ("notice_of_need.json", NOTICE_OF_NEED_EXAMPLE, NoticeOfNeed),
-    ("basic_amount_reduction.json", BASIC_AMOUNT_REDUCTION_EXAMPLE, NoticeOfBasicAmountReduction),
-    ("application_transfer.json", APPLICATION_TRANSFER_EXAMPLE, ApplicationTransfer),
-    ("cancellation.json", CANCELLATION_EXAMPLE, Cancellation),
-    ("cancellation_request.json", CANCELLATION_REQUEST_EXAMPLE, CancellationRequest),
-    ("status_acknowledgement.json", STATUS_ACKNOWLEDGEMENT_EXAMPLE, StatusAcknowledgement),
-    *[(f"status_update_{k}.json", v, StatusUpdate) for k, v in STATUS_UPDATE_EXAMPLES.items()],
+    ("statement.json", ex.STATEMENT_EXAMPLE, Statement),
+    ("statement_request.json", ex.STATEMENT_REQUEST_EXAMPLE, StatementRequest),
+    ("statement_receipt.json", ex.STATEMENT_RECEIPT_EXAMPLE, StatementReceipt),
+    ("statement_search.json", ex.STATEMENT_SEARCH_EXAMPLE, StatementSearch),
+    ("responsible_worker.json", ex.RESPONSIBLE_WORKER_EXAMPLE, ResponsibleWorker),
+    (
+        "responsible_worker_request.json",
+        ex.RESPONSIBLE_WORKER_REQUEST_EXAMPLE,
+        ResponsibleWorkerRequest,
+    ),
+    ("directory_update.json", ex.DIRECTORY_UPDATE_EXAMPLE, DirectoryUpdate),
+    ("directory_entry.json", ex.DIRECTORY_ENTRY_REQUEST_EXAMPLE, DirectoryEntryRequest),
+    ("notice_of_need.json", ex.NOTICE_OF_NEED_EXAMPLE, NoticeOfNeed),
+    (
+        "basic_amount_reduction.json",
+        ex.BASIC_AMOUNT_REDUCTION_EXAMPLE,
+        NoticeOfBasicAmountReduction,
+    ),
+    ("application_transfer.json", ex.APPLICATION_TRANSFER_EXAMPLE, ApplicationTransfer),
+    ("cancellation.json", ex.CANCELLATION_EXAMPLE, Cancellation),
+    ("cancellation_request.json", ex.CANCELLATION_REQUEST_EXAMPLE, CancellationRequest),
+    ("status_acknowledgement.json", ex.STATUS_ACKNOWLEDGEMENT_EXAMPLE, StatusAcknowledgement),
+    *[(f"status_update_{k}.json", v, StatusUpdate) for k, v in ex.STATUS_UPDATE_EXAMPLES.items()],
 ]
 
 
@@ -45,6 +65,28 @@ def test_file_equals_constant_and_validates(
     assert json.loads(text) == constant
     assert text == json.dumps(constant, indent=2, ensure_ascii=False) + "\n"
     assert model.model_validate_json(text).model_dump(mode="json") == constant
+    expected = list(ex.STATUS_UPDATE_EXAMPLES.values()) if model is StatusUpdate else [constant]
+    assert model.model_json_schema()["examples"] == expected
+
+
+DESCRIBED = [
+    ResponsibleWorker,
+    ResponsibleWorkerRequest,
+    Statement,
+    StatementRequest,
+    StatementReceipt,
+    StatementSearch,
+    WorkContact,
+    DirectoryEntry,
+    DirectoryUpdate,
+    ContactChannel,
+]
+
+
+@pytest.mark.parametrize("model", DESCRIBED, ids=[model.__name__ for model in DESCRIBED])
+def test_every_field_is_described(model: type[BaseModel]) -> None:
+    for name, info in model.model_fields.items():
+        assert info.description, f"{model.__name__}.{name}"
 
 
 def test_status_update_files_cover_every_example() -> None:
@@ -56,7 +98,7 @@ def test_status_update_files_cover_every_example() -> None:
 
 
 def test_example_identity_code_is_valid() -> None:
-    assert check_identity_code(EXAMPLE_IDENTITY_CODE) == "131052-308T"
+    assert check_identity_code(ex.EXAMPLE_IDENTITY_CODE) == "131052-308T"
 
 
 @pytest.mark.parametrize(

@@ -13,9 +13,8 @@ from silta_schemas import (
 )
 from silta_schemas.examples import EXAMPLE_IDENTITY_CODE
 
-from .support import assert_no_identity_code, assert_rule, errors
+from .support import Body, assert_no_identity_code, assert_rule, errors
 
-Body = dict[str, Any]
 EXCEPTION_BASIS = {
     "type": "legal_exception",
     "ground": "unable_to_look_after_own_care",

@@ -3,8 +3,6 @@ rule valid and invalid, and the envelope rules for a kind that may or may not na
 
 import json
 from datetime import date
-from pathlib import Path
-from typing import Any
 from uuid import UUID
 
 import pytest
@@ -17,7 +15,6 @@ from silta_schemas import (
     STATEMENT_EXAMPLE,
     STATEMENT_RECEIPT_EXAMPLE,
     STATEMENT_REQUEST_EXAMPLE,
-    STATEMENT_SEARCH_EXAMPLE,
     Actor,
     MessageKind,
     MessageRejected,
@@ -27,62 +24,30 @@ from silta_schemas import (
     StatementRequest,
     StatementSearch,
     StatementTopic,
-    WorkContact,
     open_message,
     purpose_and_legal_basis,
     seal,
 )
 from silta_schemas.text import FREE_TEXT_MAX, SHORT_TEXT_MAX
 
-from .support import SIGNS_BY_CENTURY, assert_no_identity_code, assert_rule, copied, make_code
+from .support import (
+    OTHER_CODE,
+    REFERRAL,
+    SIGNS_BY_CENTURY,
+    Body,
+    assert_no_identity_code,
+    assert_rule,
+    copied,
+    example_fixture,
+    make_code,
+)
 
-Body = dict[str, Any]
-EXAMPLES = Path(__file__).resolve().parents[3] / "examples"
-REFERRAL = UUID("0b6e5f8a-3f43-4c55-9b51-6f1d2a7c9e10")
-OTHER_CODE = "010594Y9032"
 TOPICS = [topic.value for topic in StatementTopic]
 
 
-@pytest.fixture
-def statement() -> Body:
-    return copied(STATEMENT_EXAMPLE)
-
-
-@pytest.fixture
-def statement_request() -> Body:
-    return copied(STATEMENT_REQUEST_EXAMPLE)
-
-
-@pytest.fixture
-def receipt() -> Body:
-    return copied(STATEMENT_RECEIPT_EXAMPLE)
-
-
-# --- examples ---------------------------------------------------------------------------------
-
-
-@pytest.mark.parametrize(
-    ("name", "constant", "model"),
-    [
-        ("statement.json", STATEMENT_EXAMPLE, Statement),
-        ("statement_request.json", STATEMENT_REQUEST_EXAMPLE, StatementRequest),
-        ("statement_receipt.json", STATEMENT_RECEIPT_EXAMPLE, StatementReceipt),
-        ("statement_search.json", STATEMENT_SEARCH_EXAMPLE, StatementSearch),
-    ],
-)
-def test_example_file_equals_constant_and_validates(
-    name: str, constant: Body, model: type[BaseModel]
-) -> None:
-    text = (EXAMPLES / name).read_text(encoding="utf-8")
-    assert text == json.dumps(constant, indent=2, ensure_ascii=False) + "\n"
-    assert model.model_validate_json(text).model_dump(mode="json") == constant
-    assert model.model_json_schema()["examples"] == [constant]
-
-
-def test_every_field_is_described() -> None:
-    for model in (Statement, StatementRequest, StatementReceipt, StatementSearch, WorkContact):
-        for name, info in model.model_fields.items():
-            assert info.description, f"{model.__name__}.{name}"
+statement = example_fixture(STATEMENT_EXAMPLE)
+statement_request = example_fixture(STATEMENT_REQUEST_EXAMPLE)
+receipt = example_fixture(STATEMENT_RECEIPT_EXAMPLE)
 
 
 def test_the_topics() -> None:

@@ -1,11 +1,8 @@
-from typing import Any
-
 import pytest
 from silta_schemas import STATUS_UPDATE_EXAMPLES, StatusAcknowledgement, StatusUpdate
 
-from .support import assert_rule
+from .support import Body, assert_rule
 
-Body = dict[str, Any]
 REASON = "Wrong unit: the client is already a client of child welfare."
 
 # (status, event, outcome, reason) that are complete and minimal for each status

@@ -13,14 +13,9 @@ from silta_schemas import (
     referral_adapter,
 )
 
-from .support import assert_rule, copied
+from .support import Body, assert_rule, example_fixture
 
-Body = dict[str, Any]
-
-
-@pytest.fixture
-def transfer() -> Body:
-    return copied(APPLICATION_TRANSFER_EXAMPLE)
+transfer = example_fixture(APPLICATION_TRANSFER_EXAMPLE)
 
 
 def test_example_routes_and_is_sent_under_section_14(transfer: Body) -> None:

@@ -2,12 +2,9 @@
 client; every rule valid and invalid, and the envelope rules."""
 
 import json
-from pathlib import Path
 from typing import Any
-from uuid import UUID
 
 import pytest
-from pydantic import BaseModel
 from silta_schemas import (
     PAYLOAD_MODELS,
     RESPONSIBLE_WORKER_EXAMPLE,
@@ -25,48 +22,13 @@ from silta_schemas import (
     seal,
 )
 
-from .support import assert_rule, copied
+from .support import REFERRAL, Body, assert_rule, example_fixture
 
-Body = dict[str, Any]
-EXAMPLES = Path(__file__).resolve().parents[3] / "examples"
-REFERRAL = UUID("0b6e5f8a-3f43-4c55-9b51-6f1d2a7c9e10")
 ENTRY = "7c1d2e3f-4a5b-4c6d-8e9f-0a1b2c3d4e5f"
 
 
-@pytest.fixture
-def notice() -> Body:
-    return copied(RESPONSIBLE_WORKER_EXAMPLE)
-
-
-@pytest.fixture
-def worker_request() -> Body:
-    return copied(RESPONSIBLE_WORKER_REQUEST_EXAMPLE)
-
-
-@pytest.mark.parametrize(
-    ("name", "constant", "model"),
-    [
-        ("responsible_worker.json", RESPONSIBLE_WORKER_EXAMPLE, ResponsibleWorker),
-        (
-            "responsible_worker_request.json",
-            RESPONSIBLE_WORKER_REQUEST_EXAMPLE,
-            ResponsibleWorkerRequest,
-        ),
-    ],
-)
-def test_example_file_equals_constant_and_validates(
-    name: str, constant: Body, model: type[BaseModel]
-) -> None:
-    text = (EXAMPLES / name).read_text(encoding="utf-8")
-    assert text == json.dumps(constant, indent=2, ensure_ascii=False) + "\n"
-    assert model.model_validate_json(text).model_dump(mode="json") == constant
-    assert model.model_json_schema()["examples"] == [constant]
-
-
-def test_every_field_is_described() -> None:
-    for model in (ResponsibleWorker, ResponsibleWorkerRequest):
-        for name, info in model.model_fields.items():
-            assert info.description, f"{model.__name__}.{name}"
+notice = example_fixture(RESPONSIBLE_WORKER_EXAMPLE)
+worker_request = example_fixture(RESPONSIBLE_WORKER_REQUEST_EXAMPLE)
 
 
 def test_payload_is_work_contact_only() -> None:

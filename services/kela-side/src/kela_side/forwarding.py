@@ -16,7 +16,7 @@ from pydantic import ValidationError
 from silta_messaging.outbox import add_to_outbox
 from silta_protection.access_log import Access, service_actor
 from silta_protection.encryption import cipher_of
-from silta_records.status_history import StatusChange
+from silta_records.status_history.change import StatusChange
 from silta_schemas.envelope import describe_errors
 from silta_schemas.parties import KELA, county_organisation
 from silta_schemas.referrals import referral_adapter

@@ -85,7 +85,7 @@ from silta_schemas.parties import (
     county_code_of,
     county_organisation,
 )
-from silta_schemas.purpose import Purpose, purpose_and_legal_basis
+from silta_schemas.purpose import Purpose
 from silta_schemas.referrals import (
     ApplicantRequest,
     ApplicationTransfer,
@@ -100,6 +100,7 @@ from silta_schemas.referrals import (
     ReferralRequest,
     referral_adapter,
 )
+from silta_schemas.registry import KINDS, purpose_and_legal_basis, spec_of
 from silta_schemas.routing import (
     COUNTY_CODES,
     COUNTY_NAMES,
@@ -107,6 +108,7 @@ from silta_schemas.routing import (
     RoutingError,
     county_for_municipality,
 )
+from silta_schemas.spec import Grounds, KindSpec, ReferralLink, Route
 from silta_schemas.statements import (
     Statement,
     StatementClient,
@@ -143,6 +145,7 @@ __all__ = [
     "IDENTITY_CODE_PATTERN",
     "KELA",
     "KELA_SERVICE_CATALOGUE",
+    "KINDS",
     "NOTICE_OF_NEED_EXAMPLE",
     "PAYLOAD_MODELS",
     "RESPONSIBLE_WORKER_EXAMPLE",
@@ -180,11 +183,13 @@ __all__ = [
     "ExpenseCategory",
     "ForwardedFrom",
     "FreeText",
+    "Grounds",
     "IdentityCode",
     "KelaContact",
     "KelaDecision",
     "KelaService",
     "KelaServiceDescription",
+    "KindSpec",
     "LegalExceptionBasis",
     "LegalExceptionGround",
     "Message",
@@ -197,11 +202,13 @@ __all__ = [
     "Outcome",
     "ProgressEvent",
     "Purpose",
+    "ReferralLink",
     "ReferralRequest",
     "ReferralStatus",
     "ResponsibleWorker",
     "ResponsibleWorkerChange",
     "ResponsibleWorkerRequest",
+    "Route",
     "RoutingError",
     "ShortText",
     "Statement",
@@ -234,4 +241,5 @@ __all__ = [
     "redact_identity_codes",
     "referral_adapter",
     "seal",
+    "spec_of",
 ]

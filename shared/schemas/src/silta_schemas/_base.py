@@ -1,6 +1,10 @@
-"""The base every contract model shares."""
+"""The base every contract model shares, and the one rule many of them apply."""
+
+from collections.abc import Collection, Hashable
+from typing import Any
 
 from pydantic import BaseModel, ConfigDict
+from pydantic_core import PydanticCustomError
 
 
 class Contract(BaseModel):
@@ -12,3 +16,14 @@ class Contract(BaseModel):
     """
 
     model_config = ConfigDict(extra="forbid", frozen=True, hide_input_in_errors=True)
+
+
+def with_examples(*examples: dict[str, Any]) -> ConfigDict:
+    """A model's configuration that shows `examples` in its JSON schema (and so in OpenAPI)."""
+    return ConfigDict(json_schema_extra={"examples": list(examples)})
+
+
+def check_no_repeats(values: Collection[Hashable], rule: str, message: str) -> None:
+    """Raise `rule` if a list of codes names one twice: a repeat is a sender's mistake."""
+    if len(set(values)) != len(values):
+        raise PydanticCustomError(rule, message)

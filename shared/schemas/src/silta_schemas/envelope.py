@@ -12,21 +12,20 @@ from uuid import UUID, uuid4
 from pydantic import AwareDatetime, BaseModel, Field, ValidationError
 
 from silta_schemas._base import Contract
-from silta_schemas.cancellation import Cancellation
 from silta_schemas.codes import MessageKind
-from silta_schemas.directory import DirectoryUpdate
 from silta_schemas.identity import redact_identity_codes
-from silta_schemas.lifecycle import Actor, may_set
-from silta_schemas.parties import KELA, OrganisationId, county_organisation
-from silta_schemas.purpose import Purpose, purpose_and_legal_basis
-from silta_schemas.referrals import (
-    ApplicationTransfer,
-    NoticeOfBasicAmountReduction,
-    NoticeOfNeed,
+from silta_schemas.lifecycle import Actor
+from silta_schemas.parties import ALL_COUNTIES, KELA, OrganisationId
+from silta_schemas.purpose import Purpose
+from silta_schemas.registry import (
+    KINDS,
+    PAYLOAD_MODELS,
+    SENDER_SIDE,
+    purpose_and_legal_basis,
+    spec_of,
 )
-from silta_schemas.statements import Statement, StatementReceipt
-from silta_schemas.status import ReferralStatus, StatusAcknowledgement
-from silta_schemas.workers import ResponsibleWorker
+from silta_schemas.rejection import MessageRejected
+from silta_schemas.spec import Addressing, ReferralLink
 
 __all__ = [
     "ALL_COUNTIES",
@@ -46,46 +45,6 @@ __all__ = [
 SCHEMA_VERSION: Final = "1"
 MAX_DETAIL: Final = 2000
 
-PAYLOAD_MODELS: Final[dict[MessageKind, type[BaseModel]]] = {
-    MessageKind.NOTICE_OF_NEED: NoticeOfNeed,
-    MessageKind.BASIC_AMOUNT_REDUCTION: NoticeOfBasicAmountReduction,
-    MessageKind.APPLICATION_TRANSFER: ApplicationTransfer,
-    MessageKind.CANCELLATION: Cancellation,
-    MessageKind.STATUS_ACKNOWLEDGEMENT: StatusAcknowledgement,
-    MessageKind.DIRECTORY_UPDATE: DirectoryUpdate,
-    MessageKind.STATEMENT: Statement,
-    MessageKind.STATEMENT_RECEIPT: StatementReceipt,
-    MessageKind.RESPONSIBLE_WORKER: ResponsibleWorker,
-}
-"""Kinds this schema version can carry, and their payload models."""
-
-_KELA: Final = frozenset({Actor.KELA})
-_COUNTY: Final = frozenset({Actor.COUNTY})
-
-SENDER_SIDE: Final[dict[MessageKind, frozenset[Actor]]] = {
-    MessageKind.NOTICE_OF_NEED: _KELA,
-    MessageKind.BASIC_AMOUNT_REDUCTION: _KELA,
-    MessageKind.APPLICATION_TRANSFER: _KELA,
-    MessageKind.CANCELLATION: _KELA,
-    MessageKind.STATUS_ACKNOWLEDGEMENT: _COUNTY,
-    MessageKind.STATEMENT: _COUNTY,
-    MessageKind.RESPONSIBLE_WORKER: _COUNTY,
-    MessageKind.DIRECTORY_UPDATE: _KELA | _COUNTY,
-    MessageKind.STATEMENT_RECEIPT: _KELA,
-}
-"""Which sides may send each kind."""
-
-REFERRAL_FREE_KINDS: Final = frozenset({MessageKind.DIRECTORY_UPDATE})
-"""Kinds that belong to no referral: their envelope's `referral_id` is null; every other
-kind's is required."""
-
-REFERRAL_OPTIONAL_KINDS: Final = frozenset({MessageKind.STATEMENT, MessageKind.STATEMENT_RECEIPT})
-"""Kinds about a client rather than a referral: `referral_id` names the referral they concern,
-or is null (a statement may come before Kela handles the client's application)."""
-
-ALL_COUNTIES: Final = "counties"
-"""Recipient of what Kela sends to every county at once (its directory updates)."""
-
 Recipient = Annotated[
     str,
     Field(
@@ -95,15 +54,6 @@ Recipient = Annotated[
         examples=["county-11", "kela", "counties"],
     ),
 ]
-
-
-class MessageRejected(Exception):
-    """A message that must not be processed; `rule` for problem details, `detail` log-safe."""
-
-    def __init__(self, rule: str, detail: str) -> None:
-        super().__init__(f"{rule}: {detail}")
-        self.rule = rule
-        self.detail = detail
 
 
 class Envelope(Contract):
@@ -185,98 +135,31 @@ def _parse(body: bytes) -> Any:
         ) from None
 
 
-def _kind_of(payload: BaseModel) -> MessageKind:
-    for kind, model in PAYLOAD_MODELS.items():
-        if type(payload) is model:
-            return kind
-    raise MessageRejected(
-        "envelope.unknown_kind", f"{type(payload).__name__} is not a payload this version carries"
-    )
-
-
 def _check_parties(envelope: Envelope, payload: BaseModel) -> None:
-    """Sender, recipient and payload must agree on who talks to whom."""
+    """Sender, recipient and payload must agree on who talks to whom, as the kind's spec says."""
     kind = envelope.kind
+    spec = KINDS[kind]
+    route = spec.route
     side = Actor.KELA if envelope.sender == KELA else Actor.COUNTY
-    if side not in SENDER_SIDE[kind]:
-        senders = " or ".join(sorted(actor.value for actor in SENDER_SIDE[kind]))
+    if side not in route.senders:
+        senders = " or ".join(sorted(actor.value for actor in route.senders))
         raise MessageRejected("envelope.sender_not_allowed", f"{kind.value} is sent by {senders}")
-    if kind in REFERRAL_FREE_KINDS:
+    if route.referral is ReferralLink.NONE:
         if envelope.referral_id is not None:
             raise MessageRejected(
                 "envelope.referral_id_not_allowed",
                 f"{kind.value} belongs to no referral: referral_id must be null",
             )
-    elif envelope.referral_id is None and kind not in REFERRAL_OPTIONAL_KINDS:
+    elif envelope.referral_id is None and route.referral is ReferralLink.REQUIRED:
         raise MessageRejected(
             "envelope.referral_id_required", f"{kind.value} belongs to a referral: referral_id"
         )
-    if isinstance(payload, DirectoryUpdate):
-        _check_directory_update(envelope, payload)
-        return
-    if isinstance(payload, StatementReceipt):
-        _check_statement_receipt(envelope)
-        return
-    if isinstance(payload, NoticeOfNeed | NoticeOfBasicAmountReduction | ApplicationTransfer):
-        if envelope.recipient != county_organisation(payload.county_code):
-            raise MessageRejected(
-                "envelope.wrong_recipient",
-                "recipient must be the county the client's municipality of residence routes to",
-            )
-    elif isinstance(payload, Cancellation):
-        if envelope.recipient in (KELA, ALL_COUNTIES):
-            raise MessageRejected(
-                "envelope.wrong_recipient",
-                "a cancellation goes to the county that holds the referral",
-            )
-    elif envelope.recipient != KELA:
-        raise MessageRejected("envelope.wrong_recipient", f"{kind.value} is sent to kela")
-    if isinstance(payload, StatusAcknowledgement):
-        _check_acknowledgement(envelope, payload)
-
-
-def _check_acknowledgement(envelope: Envelope, payload: StatusAcknowledgement) -> None:
-    """A county reports its own changes, and Kela's cancellations once it has applied them."""
-    if payload.status == ReferralStatus.CANCELLED:
-        if payload.changed_by != KELA:
-            raise MessageRejected(
-                "envelope.sender_not_allowed", "only Kela cancels: payload.changed_by is kela"
-            )
-    else:
-        if payload.changed_by != envelope.sender:
-            raise MessageRejected(
-                "envelope.sender_not_allowed", "payload.changed_by must be the sender"
-            )
-        if not may_set(Actor.COUNTY, payload.status):
-            raise MessageRejected(
-                "envelope.sender_not_allowed", f"a county may not set {payload.status.value}"
-            )
-    if payload.referral_id != envelope.referral_id:
-        raise MessageRejected(
-            "payload.referral_mismatch", "payload.referral_id must equal envelope referral_id"
-        )
-
-
-def _check_directory_update(envelope: Envelope, payload: DirectoryUpdate) -> None:
-    """Kela's part goes to every county, a county's part to Kela; each sends only its own."""
-    expected = ALL_COUNTIES if envelope.sender == KELA else KELA
-    if envelope.recipient != expected:
-        raise MessageRejected(
-            "envelope.wrong_recipient", f"a directory update from this sender goes to {expected}"
-        )
-    if any(entry.organisation != envelope.sender for entry in payload.entries):
-        raise MessageRejected(
-            "directory.wrong_owner",
-            "every entry must belong to the sender: each side maintains only its own part",
-        )
-
-
-def _check_statement_receipt(envelope: Envelope) -> None:
-    """Kela's receipt of a statement goes back to the one county that sent the statement."""
-    if not envelope.recipient.startswith("county-"):
-        raise MessageRejected(
-            "envelope.wrong_recipient", "a statement receipt goes to the county that sent it"
-        )
+    addressing = Addressing(kind, envelope.sender, envelope.recipient, envelope.referral_id)
+    complaint = route.recipient(addressing, payload)
+    if complaint is not None:
+        raise MessageRejected("envelope.wrong_recipient", complaint)
+    if spec.check is not None:
+        spec.check(addressing, payload)
 
 
 def seal(
@@ -289,17 +172,22 @@ def seal(
     created_at: datetime | None = None,
 ) -> Envelope:
     """Wrap a payload for sending, re-validating it and checking the same rules as on receipt."""
-    kind = _kind_of(payload)
+    spec = spec_of(payload)
+    if spec is None:
+        raise MessageRejected(
+            "envelope.unknown_kind",
+            f"{type(payload).__name__} is not a payload this version carries",
+        )
     body = payload.model_dump(mode="json")
     try:
-        checked = PAYLOAD_MODELS[kind].model_validate(body)
+        checked = spec.payload.model_validate(body)
     except ValidationError as error:
         raise MessageRejected("payload.invalid", describe_errors(error, "payload")) from None
-    purpose, legal_basis = purpose_and_legal_basis(checked)
+    purpose, legal_basis = spec.grounds.of(checked)
     try:
         envelope = Envelope(
             message_id=message_id or uuid4(),
-            kind=kind,
+            kind=spec.kind,
             schema_version=SCHEMA_VERSION,
             sender=sender,
             recipient=recipient,
@@ -327,8 +215,8 @@ def open_message(body: bytes, *, max_bytes: int = 256_000) -> Message:
             "envelope.schema_version",
             f"unsupported schema_version: this side reads {SCHEMA_VERSION}",
         )
-    if isinstance(raw.get("kind"), str) and raw["kind"] not in PAYLOAD_MODELS:
-        handled = ", ".join(PAYLOAD_MODELS)
+    if isinstance(raw.get("kind"), str) and raw["kind"] not in KINDS:
+        handled = ", ".join(KINDS)
         raise MessageRejected("envelope.unknown_kind", f"kind must be one of: {handled}")
     try:
         envelope = Envelope.model_validate(raw)
@@ -336,12 +224,13 @@ def open_message(body: bytes, *, max_bytes: int = 256_000) -> Message:
         raise MessageRejected("envelope.invalid", describe_errors(error)) from None
     if envelope.payload.get("kind") != envelope.kind.value:
         raise MessageRejected("payload.kind_mismatch", "payload.kind must equal envelope kind")
+    spec = KINDS[envelope.kind]
     try:
-        payload = PAYLOAD_MODELS[envelope.kind].model_validate(envelope.payload)
+        payload = spec.payload.model_validate(envelope.payload)
     except ValidationError as error:
         raise MessageRejected("payload.invalid", describe_errors(error, "payload")) from None
-    if (envelope.purpose, envelope.legal_basis) != purpose_and_legal_basis(payload):
-        purpose, legal_basis = purpose_and_legal_basis(payload)
+    purpose, legal_basis = spec.grounds.of(payload)
+    if (envelope.purpose, envelope.legal_basis) != (purpose, legal_basis):
         raise MessageRejected(
             "envelope.purpose_mismatch",
             f"this payload is sent for {purpose.value} under {legal_basis}",

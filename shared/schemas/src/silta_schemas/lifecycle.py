@@ -9,7 +9,7 @@ from typing import Final
 from pydantic_core import PydanticCustomError
 
 from silta_schemas.codes import MessageKind
-from silta_schemas.status import Outcome, ReferralStatus
+from silta_schemas.referral_status import Outcome, ReferralStatus
 
 S = ReferralStatus
 

@@ -11,6 +11,10 @@ from silta_schemas.routing import COUNTY_CODES
 from silta_schemas.text import ShortText
 
 KELA: Final = "kela"
+ALL_COUNTIES: Final = "counties"
+"""Recipient of what Kela sends to every county at once (its directory updates)."""
+PHONE_PATTERN: Final = r"^\+?[0-9][0-9 -]{3,18}[0-9]$"
+EMAIL_PATTERN: Final = r"^[^@\s]{1,64}@[^@\s]+\.[^@\s]+$"
 _COUNTY_ORGANISATION = re.compile(r"^county-(0[1-9]|1[0-9]|2[01]|90)$")
 
 OrganisationId = Annotated[
@@ -32,7 +36,7 @@ CountyCode = Annotated[
 Phone = Annotated[
     str,
     Field(
-        pattern=r"^\+?[0-9][0-9 -]{3,18}[0-9]$",
+        pattern=PHONE_PATTERN,
         description="Phone number, digits with optional leading + and spaces or hyphens.",
         examples=["+358 20 634 0000"],
     ),
@@ -41,7 +45,7 @@ Email = Annotated[
     str,
     Field(
         max_length=254,
-        pattern=r"^[^@\s]{1,64}@[^@\s]+\.[^@\s]+$",
+        pattern=EMAIL_PATTERN,
         description="Email address.",
         examples=["kuntayhteistyo@example.fi"],
     ),

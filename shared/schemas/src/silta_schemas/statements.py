@@ -1,122 +1,24 @@
 """Statements of social work (sosiaalityön lausunto), county → Kela, and Kela's receipt.
 
-A social worker gives Kela a statement on a client's basic social assistance: a move, a view
-on the decision period or on a basic amount reduction, special circumstances. It is about a
-*client*, not necessarily a referral, and may come before Kela handles the client's
-application: Kela keeps it for the officer who decides (Act on Social Assistance 1412/1997
-§18: Kela's right to the data necessary for deciding basic assistance). Kela acknowledges
-receipt with a `StatementReceipt`, which carries nothing personal.
+The public place for them: what a statement is made of (`statement_parts`) and the two kinds
+(`kinds.statement`, `kinds.statement_receipt`).
 """
 
-from enum import StrEnum
-from typing import Literal
-from uuid import UUID
-
-from pydantic import AwareDatetime, ConfigDict, Field, field_validator
-from pydantic_core import PydanticCustomError
-
-from silta_schemas._base import Contract
-from silta_schemas.examples import (
-    STATEMENT_EXAMPLE,
-    STATEMENT_RECEIPT_EXAMPLE,
-    STATEMENT_REQUEST_EXAMPLE,
-    STATEMENT_SEARCH_EXAMPLE,
+from silta_schemas.kinds.statement import Statement, StatementRequest
+from silta_schemas.kinds.statement_receipt import StatementReceipt
+from silta_schemas.statement_parts import (
+    StatementClient,
+    StatementContent,
+    StatementSearch,
+    StatementTopic,
 )
-from silta_schemas.identity import IdentityCode
-from silta_schemas.parties import CountyCode
-from silta_schemas.text import FreeText
-from silta_schemas.workers import WorkContact
 
-
-class StatementTopic(StrEnum):
-    """What a statement is about (seed 004; the situations social workers name)."""
-
-    MOVE = "move"
-    """The client moves or has moved: housing costs and the municipality may change."""
-    DECISION_PERIOD = "decision_period"
-    """A view on the length of the decision period."""
-    BASIC_AMOUNT_REDUCTION = "basic_amount_reduction"
-    """A view on reducing the basic amount (Act on Social Assistance §10)."""
-    SPECIAL_CIRCUMSTANCES = "special_circumstances"
-    """Special circumstances Kela should take into account."""
-    OTHER = "other"
-
-
-class StatementClient(Contract):
-    """The client the statement is about: the identity code and nothing else."""
-
-    identity_code: IdentityCode = Field(
-        repr=False, description="The client's personal identity code (henkilötunnus)."
-    )
-
-
-class StatementContent(Contract):
-    """What a statement says; shared by the HTTP request and the bus payload."""
-
-    made_at: AwareDatetime = Field(description="When the social worker made the statement.")
-    client: StatementClient = Field(description="The client the statement is about.")
-    topics: tuple[StatementTopic, ...] = Field(
-        min_length=1, description="What the statement is about; at least one, none repeated."
-    )
-    text: FreeText = Field(
-        repr=False, description="The statement; no identity code (the client's is in client)."
-    )
-    author: WorkContact = Field(
-        description="The social worker who made it: work contact only (name, title, unit, and "
-        "work phone or email if given)."
-    )
-
-    @field_validator("topics")
-    @classmethod
-    def _no_duplicate_topics(cls, topics: tuple[StatementTopic, ...]) -> tuple[StatementTopic, ...]:
-        if len(set(topics)) != len(topics):
-            raise PydanticCustomError(
-                "statement.topic_duplicate", "topics lists a topic more than once"
-            )
-        return topics
-
-
-class StatementRequest(StatementContent):
-    """What a county's client information system sends: `POST /v1/statements`."""
-
-    model_config = ConfigDict(json_schema_extra={"examples": [STATEMENT_REQUEST_EXAMPLE]})
-
-    county_code: CountyCode = Field(
-        description="The county giving the statement; one this deployment serves."
-    )
-    referral_id: UUID | None = Field(
-        default=None,
-        description="The referral the statement concerns, if any: one Kela sent to this county. "
-        "Null for a statement about a client before (or without) a referral.",
-    )
-
-
-class Statement(StatementContent):
-    """Bus payload, county → Kela: a statement of social work. The envelope's `referral_id`
-    is the referral it concerns, or null."""
-
-    model_config = ConfigDict(json_schema_extra={"examples": [STATEMENT_EXAMPLE]})
-
-    kind: Literal["statement"] = Field(description="Message kind discriminator.")
-    statement_id: UUID = Field(description="The statement's id, shared by both sides.")
-
-
-class StatementReceipt(Contract):
-    """Bus payload, Kela → the sending county: Kela has stored the statement. Nothing personal."""
-
-    model_config = ConfigDict(json_schema_extra={"examples": [STATEMENT_RECEIPT_EXAMPLE]})
-
-    kind: Literal["statement_receipt"] = Field(description="Message kind discriminator.")
-    statement_id: UUID = Field(description="The statement Kela received.")
-    received_at: AwareDatetime = Field(description="When Kela's side stored it.")
-
-
-class StatementSearch(Contract):
-    """Kela's officer asks for one client's statements: in the body, never in a URL (URLs end
-    up in access logs)."""
-
-    model_config = ConfigDict(json_schema_extra={"examples": [STATEMENT_SEARCH_EXAMPLE]})
-
-    identity_code: IdentityCode = Field(
-        repr=False, description="The client's personal identity code (henkilötunnus)."
-    )
+__all__ = [
+    "Statement",
+    "StatementClient",
+    "StatementContent",
+    "StatementReceipt",
+    "StatementRequest",
+    "StatementSearch",
+    "StatementTopic",
+]

@@ -1,223 +1,28 @@
-"""Status of a referral as the county reports it: status only, never case content."""
+"""Status of a referral as the county reports it: status only, never case content.
 
-from datetime import date
-from enum import StrEnum
-from typing import Literal, Self
-from uuid import UUID
+The public place for both halves: the codes and rules (`referral_status`) and the county's
+report of a change (`kinds.status_acknowledgement`).
+"""
 
-from pydantic import AwareDatetime, ConfigDict, Field, model_validator
-from pydantic_core import PydanticCustomError
-
-from silta_schemas._base import Contract
-from silta_schemas.examples import STATUS_ACKNOWLEDGEMENT_EXAMPLE, STATUS_UPDATE_EXAMPLES
-from silta_schemas.parties import KELA, CountyCode, OrganisationId
-from silta_schemas.routing import MunicipalityCode, RoutingError, county_for_municipality
-from silta_schemas.text import FreeText
-
-
-class ReferralStatus(StrEnum):
-    """Where a referral is: the FHIR Task states mapped to the domain (see `lifecycle`)."""
-
-    SENT = "sent"
-    DELIVERED = "delivered"
-    ACCEPTED = "accepted"
-    IN_PROGRESS = "in_progress"
-    COMPLETED = "completed"
-    REJECTED = "rejected"
-    FORWARDED = "forwarded"
-    CANCELLED = "cancelled"
-
-
-class ProgressEvent(StrEnum):
-    """What happened while the referral is in progress."""
-
-    CONTACT_ATTEMPTED = "contact_attempted"
-    CLIENT_REACHED = "client_reached"
-    CLIENT_NOT_REACHED = "client_not_reached"
-    CLIENT_RELATIONSHIP_STARTED = "client_relationship_started"
-    ALREADY_A_CLIENT = "already_a_client"
-
-
-class Outcome(StrEnum):
-    """How a completed referral ended; `decided` only for an application transfer."""
-
-    CLIENT_RELATIONSHIP_STARTED = "client_relationship_started"
-    CLIENT_DECLINED = "client_declined"
-    NOT_REACHED_AFTER_ATTEMPTS = "not_reached_after_attempts"
-    NO_NEED_FOUND = "no_need_found"
-    DECIDED = "decided"
-
-
-REASON_REQUIRED = frozenset(
-    {ReferralStatus.REJECTED, ReferralStatus.CANCELLED, ReferralStatus.FORWARDED}
+from silta_schemas.kinds.status_acknowledgement import StatusAcknowledgement, StatusUpdate
+from silta_schemas.referral_status import (
+    REASON_ALLOWED,
+    REASON_REQUIRED,
+    Outcome,
+    ProgressEvent,
+    ReferralStatus,
+    check_forwarding,
+    check_status_details,
 )
-"""Statuses that need a reason (as in FHIR Task: rejected, cancelled; and forwarded)."""
-REASON_ALLOWED = REASON_REQUIRED
 
-
-def check_status_details(
-    status: ReferralStatus,
-    event: ProgressEvent | None,
-    outcome: Outcome | None,
-    reason: str | None,
-) -> None:
-    """Each status carries exactly the details it needs and nothing else (data minimisation)."""
-    in_progress = status == ReferralStatus.IN_PROGRESS
-    completed = status == ReferralStatus.COMPLETED
-    if in_progress and event is None:
-        raise PydanticCustomError(
-            "status.event_required",
-            "event is required when status is in_progress",
-            {"field": "event"},
-        )
-    if not in_progress and event is not None:
-        raise PydanticCustomError(
-            "status.event_not_allowed",
-            "event is allowed only when status is in_progress",
-            {"field": "event"},
-        )
-    if completed and outcome is None:
-        raise PydanticCustomError(
-            "status.outcome_required",
-            "outcome is required when status is completed",
-            {"field": "outcome"},
-        )
-    if not completed and outcome is not None:
-        raise PydanticCustomError(
-            "status.outcome_not_allowed",
-            "outcome is allowed only when status is completed",
-            {"field": "outcome"},
-        )
-    if status in REASON_REQUIRED and reason is None:
-        raise PydanticCustomError(
-            "status.reason_required",
-            f"reason is required when status is {status.value}",
-            {"field": "reason"},
-        )
-    if status not in REASON_ALLOWED and reason is not None:
-        raise PydanticCustomError(
-            "status.reason_not_allowed",
-            "reason is allowed only when status is rejected, cancelled or forwarded: "
-            "status messages carry no case content",
-            {"field": "reason"},
-        )
-
-
-def check_forwarding(status: ReferralStatus, municipality_code: str | None, on: date) -> str | None:
-    """The county a forwarded referral goes to; only `forwarded` names a municipality.
-
-    The municipality is the one thing forwarding needs: the client's municipality of
-    residence as the forwarding county knows it, which decides the right county.
-    """
-    forwarded = status == ReferralStatus.FORWARDED
-    if forwarded and municipality_code is None:
-        raise PydanticCustomError(
-            "status.forward_target_required",
-            "forwarded_to_municipality is required when status is forwarded: it decides "
-            "the county the referral goes on to",
-            {"field": "forwarded_to_municipality"},
-        )
-    if not forwarded and municipality_code is not None:
-        raise PydanticCustomError(
-            "status.forward_target_not_allowed",
-            "forwarded_to_municipality is allowed only when status is forwarded",
-            {"field": "forwarded_to_municipality"},
-        )
-    if municipality_code is None:
-        return None
-    try:
-        return county_for_municipality(municipality_code, on)
-    except RoutingError as error:
-        raise PydanticCustomError(
-            error.rule,
-            f"forwarded_to_municipality: {error.message}",
-            {"field": "forwarded_to_municipality"},
-        ) from None
-
-
-class StatusUpdate(Contract):
-    """What a county's client information system posts to change a referral's status."""
-
-    model_config = ConfigDict(json_schema_extra={"examples": list(STATUS_UPDATE_EXAMPLES.values())})
-
-    status: Literal[
-        ReferralStatus.ACCEPTED,
-        ReferralStatus.IN_PROGRESS,
-        ReferralStatus.COMPLETED,
-        ReferralStatus.REJECTED,
-        ReferralStatus.FORWARDED,
-    ] = Field(description="The new status.")
-    event: ProgressEvent | None = Field(
-        default=None, description="What happened; required iff status is in_progress."
-    )
-    outcome: Outcome | None = Field(
-        default=None, description="How it ended; required iff status is completed."
-    )
-    reason: FreeText | None = Field(
-        default=None, description="Why; required when status is rejected or forwarded."
-    )
-    forwarded_to_municipality: MunicipalityCode | None = Field(
-        default=None,
-        description='Forwarding ("not ours"): the client\'s municipality of residence as the '
-        "county knows it; it decides the county the referral goes on to. Only with forwarded.",
-    )
-
-    @model_validator(mode="after")
-    def _details(self) -> Self:
-        check_status_details(self.status, self.event, self.outcome, self.reason)
-        # Routing uses today's classification; the county side checks it again when applying.
-        check_forwarding(self.status, self.forwarded_to_municipality, date.today())
-        return self
-
-
-class StatusAcknowledgement(Contract):
-    """County → Kela on the bus: a referral's status changed. Status only, never case content."""
-
-    model_config = ConfigDict(json_schema_extra={"examples": [STATUS_ACKNOWLEDGEMENT_EXAMPLE]})
-
-    kind: Literal["status_acknowledgement"] = Field(description="Message kind discriminator.")
-    referral_id: UUID = Field(description="The referral this status belongs to.")
-    sequence: int = Field(
-        ge=1, description="Order of this change within the referral, set by the county side."
-    )
-    status: ReferralStatus = Field(description="The referral's status after the change.")
-    event: ProgressEvent | None = Field(
-        default=None, description="What happened; required iff status is in_progress."
-    )
-    outcome: Outcome | None = Field(
-        default=None, description="How it ended; required iff status is completed."
-    )
-    reason: FreeText | None = Field(
-        default=None, description="Why; required when status is rejected, forwarded or cancelled."
-    )
-    forwarded_to_county: CountyCode | None = Field(
-        default=None, description="Where a forwarded referral goes on to; only with forwarded."
-    )
-    forwarded_to_municipality: MunicipalityCode | None = Field(
-        default=None,
-        description="The municipality of residence that decides forwarded_to_county; only "
-        "with forwarded.",
-    )
-    changed_at: AwareDatetime = Field(description="When the status changed.")
-    changed_by: OrganisationId = Field(
-        description="The organisation that changed it: the county, or `kela` for a "
-        "cancellation the county has applied."
-    )
-
-    @model_validator(mode="after")
-    def _details(self) -> Self:
-        check_status_details(self.status, self.event, self.outcome, self.reason)
-        county = check_forwarding(
-            self.status, self.forwarded_to_municipality, self.changed_at.date()
-        )
-        if county != self.forwarded_to_county:
-            raise PydanticCustomError(
-                "status.forward_target_mismatch",
-                "forwarded_to_county must be the county forwarded_to_municipality routes to",
-            )
-        if (self.status == ReferralStatus.CANCELLED) != (self.changed_by == KELA):
-            raise PydanticCustomError(
-                "status.changed_by",
-                "only Kela cancels: changed_by is kela exactly when status is cancelled",
-            )
-        return self
+__all__ = [
+    "REASON_ALLOWED",
+    "REASON_REQUIRED",
+    "Outcome",
+    "ProgressEvent",
+    "ReferralStatus",
+    "StatusAcknowledgement",
+    "StatusUpdate",
+    "check_forwarding",
+    "check_status_details",
+]

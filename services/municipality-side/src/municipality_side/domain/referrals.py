@@ -16,7 +16,7 @@ from datetime import datetime
 from uuid import UUID
 
 from pydantic_core import PydanticCustomError
-from silta_records.status_history import StatusChange
+from silta_records.status_history.change import StatusChange
 from silta_schemas.codes import MessageKind
 from silta_schemas.errors import RuleRefused
 from silta_schemas.lifecycle import Actor, check_outcome_for_kind, check_transition

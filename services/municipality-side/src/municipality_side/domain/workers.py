@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from silta_records.responsible_workers import Naming
+from silta_records.responsible_workers.naming import Naming
 from silta_schemas.errors import RuleRefused
 from silta_schemas.status import ReferralStatus
 from silta_schemas.workers import ResponsibleWorkerChange, ResponsibleWorkerRequest

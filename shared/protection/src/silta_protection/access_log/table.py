@@ -1,0 +1,65 @@
+"""The access log's two tables: the entries, and the chain head (one row)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import Column, DateTime, Index, Integer, MetaData, String, Table
+
+GENESIS_HASH = "0" * 64
+ENTRIES = "access_log"
+HEAD = "access_log_head"
+_INDEX = "ix_access_log_client"
+
+
+@dataclass(frozen=True)
+class AccessLogTables:
+    entries: Table
+    head: Table
+
+
+def entry_columns() -> list[Column[Any]]:
+    return [
+        Column("seq", Integer, primary_key=True, autoincrement=False),
+        Column("at", DateTime(timezone=True), nullable=False),
+        Column("subject", String(200), nullable=False),
+        Column("organisation", String(100), nullable=False),
+        Column("role", String(200), nullable=False),
+        Column("purpose", String(100), nullable=False),
+        Column("action", String(20), nullable=False),
+        Column("channel", String(20), nullable=False),
+        Column("resource", String(40), nullable=False),
+        Column("resource_id", String(36), nullable=True),
+        Column("client_key", String(64), nullable=True),
+        Column("prev_hash", String(64), nullable=False),
+        Column("entry_hash", String(64), nullable=False),
+    ]
+
+
+def head_columns() -> list[Column[Any]]:
+    return [
+        Column("id", Integer, primary_key=True, autoincrement=False),
+        Column("last_seq", Integer, nullable=False),
+        Column("last_hash", String(64), nullable=False),
+    ]
+
+
+def add_access_log(metadata: MetaData) -> AccessLogTables:
+    entries = Table(ENTRIES, metadata, *entry_columns())
+    Index(_INDEX, entries.c.client_key, entries.c.seq)
+    return AccessLogTables(entries, Table(HEAD, metadata, *head_columns()))
+
+
+def create_access_log(op: Any) -> None:
+    """For a service's Alembic migration."""
+    op.create_table(ENTRIES, *entry_columns())
+    op.create_index(_INDEX, ENTRIES, ["client_key", "seq"])
+    head = op.create_table(HEAD, *head_columns())
+    op.bulk_insert(head, [{"id": 1, "last_seq": 0, "last_hash": GENESIS_HASH}])
+
+
+def drop_access_log(op: Any) -> None:
+    op.drop_table(HEAD)
+    op.drop_index(_INDEX, table_name=ENTRIES)
+    op.drop_table(ENTRIES)
