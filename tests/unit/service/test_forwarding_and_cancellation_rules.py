@@ -1,4 +1,5 @@
-"""The pure rules of cancelling and forwarding, on each side (no I/O)."""
+"""The pure rules of cancelling and forwarding on Kela's side (no I/O); the county's are in
+``tests/unit/municipality``."""
 
 from __future__ import annotations
 
@@ -12,13 +13,9 @@ from kela_side.domain.referrals import (
     decide,
     forwarded_payload,
 )
-from municipality_side.domain.referrals import cancelled_by_kela, next_change
-from pydantic_core import PydanticCustomError
 from silta_schemas import examples
-from silta_schemas.codes import MessageKind
 from silta_schemas.errors import RuleRefused
-from silta_schemas.lifecycle import TransitionNotAllowed
-from silta_schemas.status import ReferralStatus, StatusAcknowledgement, StatusUpdate
+from silta_schemas.status import ReferralStatus, StatusAcknowledgement
 
 S = ReferralStatus
 NOW = datetime(2026, 3, 4, 12, 0, tzinfo=UTC)
@@ -100,44 +97,3 @@ def test_forwarded_payload_changes_only_the_municipality_and_says_where_from() -
     assert {k: v for k, v in payload.items() if k not in ("client", "forwarded_from")} == {
         k: v for k, v in original.items() if k not in ("client", "forwarded_from")
     }
-
-
-def test_county_forwarding_names_the_other_county() -> None:
-    update = StatusUpdate(status=S.FORWARDED, reason="Not ours.", forwarded_to_municipality="091")
-    change = next_change(
-        kind=MessageKind.NOTICE_OF_NEED,
-        status=S.DELIVERED,
-        sequence=1,
-        update=update,
-        county="county-11",
-        now=NOW,
-    )
-    assert (change.sequence, change.forwarded_to_county, change.changed_by) == (
-        2,
-        "90",
-        "county-11",
-    )
-    same = StatusUpdate(status=S.FORWARDED, reason="Not ours.", forwarded_to_municipality="153")
-    with pytest.raises(PydanticCustomError) as caught:
-        next_change(
-            kind=MessageKind.NOTICE_OF_NEED,
-            status=S.DELIVERED,
-            sequence=1,
-            update=same,
-            county="county-11",
-            now=NOW,
-        )
-    assert caught.value.type == "forward.same_county"
-
-
-@pytest.mark.parametrize("status", [S.DELIVERED, S.ACCEPTED, S.IN_PROGRESS])
-def test_kelas_cancellation_applies_to_an_open_referral(status: S) -> None:
-    change = cancelled_by_kela(status, 4, "Sent in error.", NOW)
-    assert (change.sequence, change.status, change.changed_by) == (5, S.CANCELLED, "kela")
-
-
-@pytest.mark.parametrize("status", [S.COMPLETED, S.REJECTED, S.FORWARDED, S.CANCELLED])
-def test_kelas_cancellation_is_too_late_for_a_closed_referral(status: S) -> None:
-    with pytest.raises(TransitionNotAllowed) as caught:
-        cancelled_by_kela(status, 4, "Sent in error.", NOW)
-    assert caught.value.rule == "lifecycle.terminal"

@@ -4,7 +4,7 @@ from pathlib import Path
 
 from silta_platform.serve import serve
 
-from municipality_side.main import build_app
+from municipality_side.bootstrap import build_app
 from municipality_side.settings import MunicipalitySettings
 
 MIGRATIONS = Path(__file__).parent / "db" / "migrations"

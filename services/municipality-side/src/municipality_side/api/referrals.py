@@ -8,14 +8,8 @@ from uuid import UUID
 
 from fastapi import APIRouter, Body, Query
 from pydantic import BaseModel, Field
-from pydantic_core import PydanticCustomError
 from silta_platform.http import RuntimeDep
-from silta_platform.problems import (
-    not_found,
-    problem_responses,
-    rule_broken,
-    transition_not_allowed,
-)
+from silta_platform.problems import problem_responses, transition_not_allowed
 from silta_protection.access_log import ActorDep
 from silta_records.deadlines import is_overdue
 from silta_records.views import ListQueryDep, ReferralSummaryBase, StatusChangeView
@@ -24,8 +18,10 @@ from silta_schemas.lifecycle import TransitionNotAllowed
 from silta_schemas.referrals import ReferralRequest
 from silta_schemas.status import StatusUpdate
 
-from municipality_side import service
+from municipality_side import queries
 from municipality_side.api.scope import VisibleCounties, settings_of
+from municipality_side.commands import ChangeStatus
+from municipality_side.records import ReferralRecord
 
 router = APIRouter(prefix="/v1/referrals", tags=["referrals"])
 
@@ -55,7 +51,7 @@ class Inbox(BaseModel):
     items: list[InboxItem]
 
 
-def _item(record: service.ReferralRecord) -> dict[str, Any]:
+def _item(record: ReferralRecord) -> dict[str, Any]:
     return {
         "id": record.id,
         "kind": record.kind,
@@ -70,7 +66,7 @@ def _item(record: service.ReferralRecord) -> dict[str, Any]:
     }
 
 
-def _view(record: service.ReferralRecord) -> ReferralView:
+def _view(record: ReferralRecord) -> ReferralView:
     return ReferralView(
         **_item(record),
         referral=record.payload,
@@ -94,22 +90,8 @@ async def list_inbox(
         Query(description="Only child-welfare notices (true), or only the others (false)."),
     ] = None,
 ) -> Inbox:
-    records = await service.list_inbox(
-        runtime.engine,
-        counties=counties,
-        status=query.status,
-        limit=query.limit,
-        offset=query.offset,
-        overdue=query.overdue,
-        child_welfare=child_welfare,
-    )
+    records = await queries.list_inbox(runtime.engine, counties, query, child_welfare)
     return Inbox(items=[InboxItem(**_item(record)) for record in records])
-
-
-async def _check_visible(runtime: RuntimeDep, referral_id: UUID, counties: frozenset[str]) -> None:
-    """404 unless the referral is addressed to a county the caller sees (before any read)."""
-    if await service.county_of(runtime.engine, referral_id) not in counties:
-        raise not_found("referral")
 
 
 @router.get(
@@ -121,10 +103,9 @@ async def _check_visible(runtime: RuntimeDep, referral_id: UUID, counties: froze
 async def read_referral(
     runtime: RuntimeDep, actor: ActorDep, counties: VisibleCounties, referral_id: UUID
 ) -> ReferralView:
-    await _check_visible(runtime, referral_id, counties)
-    record = await service.get_referral(runtime.engine, settings_of(runtime), referral_id, actor)
-    if record is None:
-        raise not_found("referral")
+    record = await queries.get_referral(
+        runtime.transactions, settings_of(runtime), referral_id, actor, counties
+    )
     return _view(record)
 
 
@@ -154,17 +135,8 @@ async def post_status(
     referral_id: UUID,
     update: Annotated[StatusUpdate, Body(openapi_examples=_STATUS_EXAMPLES)],
 ) -> ReferralView:
-    await _check_visible(runtime, referral_id, counties)
     try:
-        record = await service.change_status(
-            runtime.engine, settings_of(runtime), referral_id, update, actor
-        )
+        record = await runtime.commands.handle(ChangeStatus(referral_id, update, counties, actor))
     except TransitionNotAllowed as error:
         raise transition_not_allowed(error) from None
-    except PydanticCustomError as error:
-        field = str((error.context or {}).get("field", "body"))
-        raise rule_broken(field, error.type, error.message()) from None
-    except service.ReferralNotFound:
-        raise not_found("referral") from None
-    runtime.relay.wake()
     return _view(record)

@@ -9,19 +9,16 @@ from uuid import UUID
 from fastapi import APIRouter, Body, Header, Query, Response
 from pydantic import BaseModel, Field
 from silta_platform.http import MAX_OFFSET, RuntimeDep
-from silta_platform.problems import (
-    idempotency_key_reused,
-    not_found,
-    problem_responses,
-    rule_broken,
-)
+from silta_platform.problems import idempotency_key_reused, problem_responses
 from silta_protection.access_log import ActorDep
 from silta_schemas import examples
 from silta_schemas.statements import Statement, StatementRequest, StatementTopic
 
-from municipality_side import statements as service
+from municipality_side import queries
 from municipality_side.api.scope import VisibleCounties, settings_of
-from municipality_side.domain.statements import Refused
+from municipality_side.commands import SendStatement
+from municipality_side.domain.statements import IdempotencyKeyReused
+from municipality_side.records import StatementRecord
 
 router = APIRouter(prefix="/v1/statements", tags=["statements"])
 
@@ -49,7 +46,7 @@ class StatementPage(BaseModel):
     items: list[StatementSummary]
 
 
-def _summary(record: service.StatementRecord) -> dict[str, Any]:
+def _summary(record: StatementRecord) -> dict[str, Any]:
     return {
         "id": record.id,
         "county_code": record.county_code,
@@ -108,24 +105,15 @@ async def send_statement(
     ] = None,
 ) -> StatementSummary:
     try:
-        record, created = await service.submit_statement(
-            runtime.engine,
-            counties,
-            statement,
-            idempotency_key,
-            settings=settings_of(runtime),
-            actor=actor,
+        sent = await runtime.commands.handle(
+            SendStatement(statement, counties, idempotency_key, actor)
         )
-    except Refused as refused:
-        raise rule_broken(refused.field, refused.rule, refused.message) from None
-    except service.IdempotencyKeyReused:
+    except IdempotencyKeyReused:
         raise idempotency_key_reused() from None
-    if created:
-        runtime.relay.wake()
-    else:
+    if not sent.created:
         response.status_code = 200
-    response.headers["Location"] = f"/v1/statements/{record.id}"
-    return StatementSummary(**_summary(record))
+    response.headers["Location"] = f"/v1/statements/{sent.statement.id}"
+    return StatementSummary(**_summary(sent.statement))
 
 
 @router.get(
@@ -143,13 +131,8 @@ async def list_statements(
     limit: Annotated[int, Query(ge=1, le=500, description="Page size.")] = 100,
     offset: Annotated[int, Query(ge=0, le=MAX_OFFSET, description="Items to skip.")] = 0,
 ) -> StatementPage:
-    records = await service.list_statements(
-        runtime.engine,
-        counties=counties,
-        received_by_kela=received_by_kela,
-        limit=limit,
-        offset=offset,
-    )
+    page = (limit, offset)
+    records = await queries.list_statements(runtime.engine, counties, received_by_kela, page)
     return StatementPage(items=[StatementSummary(**_summary(record)) for record in records])
 
 
@@ -162,9 +145,7 @@ async def list_statements(
 async def read_statement(
     runtime: RuntimeDep, actor: ActorDep, counties: VisibleCounties, statement_id: UUID
 ) -> StatementView:
-    record = await service.get_statement(
-        runtime.engine, settings_of(runtime), statement_id, actor, counties
+    record = await queries.get_statement(
+        runtime.transactions, settings_of(runtime), statement_id, actor, counties
     )
-    if record is None:
-        raise not_found("statement")
     return StatementView(**_summary(record), statement=record.statement)

@@ -8,19 +8,17 @@ from uuid import UUID
 from fastapi import APIRouter, Body, Response
 from pydantic import BaseModel, Field
 from silta_platform.http import RuntimeDep
-from silta_platform.problems import (
-    FieldError,
-    ProblemError,
-    not_found,
-    problem_responses,
-)
+from silta_platform.problems import FieldError, ProblemError, problem_responses
 from silta_records.responsible_workers import NamingView, naming_view
 from silta_schemas import examples
+from silta_schemas.errors import RuleRefused
 from silta_schemas.workers import ResponsibleWorkerRequest
 
-from municipality_side import workers as service
+from municipality_side import queries
 from municipality_side.api.scope import VisibleCounties
-from municipality_side.domain.statements import WORKING_STATUSES, Refused
+from municipality_side.commands import NameResponsibleWorker
+from municipality_side.domain.workers import NOT_IN_WORK, WORKING_STATUSES
+from municipality_side.records import Namings
 
 router = APIRouter(prefix="/v1/referrals", tags=["responsible worker"])
 
@@ -31,15 +29,21 @@ class ResponsibleWorkers(BaseModel):
     history: list[NamingView] = Field(description="Every naming, oldest first.")
 
 
-def _view(referral_id: UUID, namings: service.Namings) -> ResponsibleWorkers:
+def _view(referral_id: UUID, namings: Namings) -> ResponsibleWorkers:
     history = [naming_view(naming) for naming in namings.history]
     return ResponsibleWorkers(
         referral_id=referral_id, current=history[-1] if history else None, history=history
     )
 
 
-def _not_found() -> ProblemError:
-    return not_found("referral")
+def _refused(refused: RuleRefused) -> ProblemError:
+    """409 while the referral is not in work, 422 for the directory entry named."""
+    field = refused.field or "body"
+    errors = [FieldError(field=field, rule=refused.rule, message=refused.detail)]
+    if refused.rule == NOT_IN_WORK:
+        title = "Responsible worker not allowed now"
+        return ProblemError(409, "responsible-worker-not-allowed", title, refused.detail, errors)
+    return ProblemError(422, "validation", "Invalid reference", refused.detail, errors)
 
 
 _EXAMPLES = {
@@ -74,31 +78,13 @@ async def put_responsible_worker(
     referral_id: UUID,
     body: Annotated[ResponsibleWorkerRequest, Body(openapi_examples=_EXAMPLES)],
 ) -> ResponsibleWorkers:
-    namings = await service.get_namings(runtime.engine, referral_id)
-    if namings is None or namings.county_code not in counties:
-        raise _not_found()
     try:
-        namings, first, changed = await service.name_responsible_worker(
-            runtime.engine, referral_id, body
-        )
-    except service.ReferralNotFound:
-        raise _not_found() from None
-    except Refused as refused:
-        status = 409 if refused.field == "status" else 422
-        slug = "responsible-worker-not-allowed" if status == 409 else "validation"
-        title = "Responsible worker not allowed now" if status == 409 else "Invalid reference"
-        raise ProblemError(
-            status,
-            slug,
-            title,
-            refused.message,
-            [FieldError(field=refused.field, rule=refused.rule, message=refused.message)],
-        ) from None
-    if changed:
-        runtime.relay.wake()
-    if first:
+        named = await runtime.commands.handle(NameResponsibleWorker(referral_id, body, counties))
+    except RuleRefused as refused:
+        raise _refused(refused) from None
+    if named.first:
         response.status_code = 201
-    return _view(referral_id, namings)
+    return _view(referral_id, named.namings)
 
 
 @router.get(
@@ -110,7 +96,4 @@ async def put_responsible_worker(
 async def read_responsible_worker(
     runtime: RuntimeDep, counties: VisibleCounties, referral_id: UUID
 ) -> ResponsibleWorkers:
-    namings = await service.get_namings(runtime.engine, referral_id)
-    if namings is None or namings.county_code not in counties:
-        raise _not_found()
-    return _view(referral_id, namings)
+    return _view(referral_id, await queries.get_namings(runtime.engine, referral_id, counties))

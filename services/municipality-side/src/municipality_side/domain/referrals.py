@@ -1,22 +1,108 @@
-"""What a county's side decides about a referral it holds: pure rules, no I/O."""
+"""What a county's side decides about the referrals it receives and holds: pure, no I/O.
+
+A referral arrives from Kela (:func:`admit`, :func:`first_deliveries`) and is ``delivered``
+at once (:func:`delivered`); the county's workers move it along its lifecycle, forwarding
+included (:func:`next_change`); Kela may cancel it while it is open (:func:`cancellation`).
+Every decision is a :class:`~silta_records.status_history.StatusChange` for the handler to
+store and announce to Kela, or a refusal: ``RuleRefused`` naming the rule, or
+``TransitionNotAllowed`` for a lifecycle rule.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Collection, Sequence
+from dataclasses import dataclass
 from datetime import datetime
+from uuid import UUID
 
 from pydantic_core import PydanticCustomError
 from silta_records.status_history.change import StatusChange
 from silta_schemas.codes import MessageKind
+from silta_schemas.errors import RuleRefused
 from silta_schemas.lifecycle import Actor, check_outcome_for_kind, check_transition
-from silta_schemas.parties import KELA, county_organisation
+from silta_schemas.parties import KELA, county_code_of, county_organisation
 from silta_schemas.status import ReferralStatus, StatusUpdate, check_forwarding
 
 DELIVERED_SEQUENCE = 1
 
 
+def check_served(county_code: str | None, served: frozenset[str]) -> None:
+    """A message for a county this deployment does not serve was routed here by mistake."""
+    if county_code not in served:
+        raise RuleRefused(
+            "routing.county_not_served", f"this deployment does not serve county {county_code}"
+        )
+
+
+@dataclass(frozen=True)
+class Arrival:
+    """A referral as it arrives: the message carrying it, its id and its recipient county
+    (``county-NN``)."""
+
+    message_id: UUID
+    referral_id: UUID
+    recipient: str
+
+
+@dataclass(frozen=True)
+class Sorted:
+    """Arrivals sorted: those to store (``accepted``) and why the others are refused, by
+    message id."""
+
+    accepted: list[Arrival]
+    refused: dict[UUID, RuleRefused]
+
+
+def admit(arrivals: Sequence[Arrival], served: frozenset[str]) -> Sorted:
+    """The arrivals for a county served, each referral id once in the batch."""
+    sorted_ = Sorted([], {})
+    seen: set[UUID] = set()
+    for arrival in arrivals:
+        try:
+            check_served(county_code_of(arrival.recipient), served)
+            if arrival.referral_id in seen:
+                raise RuleRefused(
+                    "referral.duplicate_id", "another message in this batch has the referral's id"
+                )
+        except RuleRefused as refusal:
+            sorted_.refused[arrival.message_id] = refusal
+            continue
+        seen.add(arrival.referral_id)
+        sorted_.accepted.append(arrival)
+    return sorted_
+
+
+def first_deliveries(admitted: Sequence[Arrival], known: Collection[UUID]) -> Sorted:
+    """The admitted arrivals whose referral this side does not hold yet (``known``)."""
+    sorted_ = Sorted([], {})
+    for arrival in admitted:
+        if arrival.referral_id in known:
+            sorted_.refused[arrival.message_id] = RuleRefused(
+                "referral.duplicate_id", "a different message already delivered this referral"
+            )
+        else:
+            sorted_.accepted.append(arrival)
+    return sorted_
+
+
 def delivered(county: str, now: datetime) -> StatusChange:
     """The automatic first change: the county side has stored the referral."""
     return StatusChange(DELIVERED_SEQUENCE, ReferralStatus.DELIVERED, now, county)
+
+
+@dataclass(frozen=True)
+class HeldReferral:
+    """A referral as the county holds it: whose it is and where its lifecycle stands."""
+
+    kind: MessageKind
+    county_code: str
+    status: ReferralStatus
+    sequence: int
+
+    @property
+    def county(self) -> str:
+        """The county's organisation id (``county-NN``)."""
+        return county_organisation(self.county_code)
 
 
 def next_change(
@@ -28,16 +114,24 @@ def next_change(
     county: str,
     now: datetime,
 ) -> StatusChange:
-    """The change ``update`` makes; raises ``TransitionNotAllowed`` if the lifecycle forbids it."""
+    """The change a county worker's ``update`` makes.
+
+    Raises ``TransitionNotAllowed`` if the lifecycle forbids it, ``RuleRefused`` (naming the
+    field) for an outcome the kind does not have or a forwarding that goes nowhere else.
+    """
     check_transition(status, update.status, Actor.COUNTY)
-    check_outcome_for_kind(kind, update.outcome)
-    forwarded_to = check_forwarding(update.status, update.forwarded_to_municipality, now.date())
+    try:
+        check_outcome_for_kind(kind, update.outcome)
+        forwarded_to = check_forwarding(update.status, update.forwarded_to_municipality, now.date())
+    except PydanticCustomError as error:
+        field = (error.context or {}).get("field")
+        raise RuleRefused(error.type, error.message(), field=field) from None
     if forwarded_to is not None and county_organisation(forwarded_to) == county:
-        raise PydanticCustomError(
+        raise RuleRefused(
             "forward.same_county",
             "forwarded_to_municipality belongs to this county: forwarding is for a referral "
             "that belongs to another county",
-            {"field": "forwarded_to_municipality"},
+            field="forwarded_to_municipality",
         )
     return StatusChange(
         sequence=sequence + 1,
@@ -49,6 +143,18 @@ def next_change(
         reason=update.reason,
         forwarded_to_county=forwarded_to,
         forwarded_to_municipality=update.forwarded_to_municipality,
+    )
+
+
+def change_by_county(held: HeldReferral, update: StatusUpdate, now: datetime) -> StatusChange:
+    """:func:`next_change` of the referral as held."""
+    return next_change(
+        kind=held.kind,
+        status=held.status,
+        sequence=held.sequence,
+        update=update,
+        county=held.county,
+        now=now,
     )
 
 
@@ -64,3 +170,25 @@ def cancelled_by_kela(
         changed_by=KELA,
         reason=reason,
     )
+
+
+def cancellation(
+    held: HeldReferral | None,
+    *,
+    recipient: str,
+    served: frozenset[str],
+    reason: str,
+    now: datetime,
+) -> StatusChange:
+    """Kela's cancellation of ``held`` (None: this side has no such referral), addressed to
+    ``recipient``.
+
+    Raises ``RuleRefused`` for a referral this side does not hold for a county it serves
+    (``referral.unknown``) or holds for another county than the recipient
+    (``envelope.wrong_recipient``), ``TransitionNotAllowed`` once the referral is closed.
+    """
+    if held is None or held.county_code not in served:
+        raise RuleRefused("referral.unknown", "no such referral at the counties this side serves")
+    if held.county != recipient:
+        raise RuleRefused("envelope.wrong_recipient", "the referral is held by another county")
+    return cancelled_by_kela(held.status, held.sequence, reason, now)

@@ -1,86 +1,94 @@
-"""What a county's side decides about statements and responsible workers: pure rules, no I/O."""
+"""What a county's side decides about the statements it sends and Kela's receipts of them:
+pure rules, no I/O.
+
+A statement of social work is sent by the county's own deployment, about a client or about a
+referral Kela sent to that county. With an Idempotency-Key, the same request again answers
+with the statement it created; the same key with another body is refused. Kela's receipt
+records when Kela's side stored the statement, once.
+"""
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+import hashlib
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
 
-from silta_records.responsible_workers.naming import Naming
-from silta_schemas.status import ReferralStatus
-from silta_schemas.workers import ResponsibleWorkerChange, ResponsibleWorkerRequest
-
-WORKING_STATUSES = frozenset({ReferralStatus.ACCEPTED, ReferralStatus.IN_PROGRESS})
-"""Statuses in which the county works on a referral and may name its responsible worker."""
+from silta_schemas.errors import RuleRefused
 
 
-class Refused(Exception):
-    """A request this side refuses; ``rule`` names the rule, ``field`` the offending field."""
+class IdempotencyKeyReused(RuleRefused):
+    """The Idempotency-Key was used before with a different request body."""
 
-    def __init__(self, rule: str, field: str, message: str) -> None:
-        super().__init__(message)
-        self.rule = rule
-        self.field = field
-        self.message = message
+    def __init__(self) -> None:
+        super().__init__(
+            "idempotency_key.reused",
+            "this Idempotency-Key was used with a different request body",
+            field="Idempotency-Key",
+        )
 
 
 def check_county_served(county_code: str, served: frozenset[str]) -> None:
     if county_code not in served:
-        raise Refused(
+        raise RuleRefused(
             "statement.county_not_served",
-            "county_code",
             "this deployment does not serve that county: a statement is sent by the county's "
             "own deployment",
+            field="county_code",
         )
 
 
 def check_statement_referral(referral_county: str | None, county_code: str) -> None:
     """A statement may name only a referral Kela sent to the county giving the statement."""
     if referral_county is None:
-        raise Refused(
-            "statement.referral_unknown", "referral_id", "no such referral at this county"
+        raise RuleRefused(
+            "statement.referral_unknown", "no such referral at this county", field="referral_id"
         )
     if referral_county != county_code:
-        raise Refused(
+        raise RuleRefused(
             "statement.referral_other_county",
-            "referral_id",
             "the referral was sent to another county than the one giving the statement",
+            field="referral_id",
         )
 
 
-def check_may_name(status: ReferralStatus) -> None:
-    """A responsible worker is named while the county works on the referral."""
-    if status not in WORKING_STATUSES:
-        raise Refused(
-            "responsible_worker.referral_not_in_work",
-            "status",
-            f"the referral is {status.value.replace('_', ' ')}: a responsible worker is named "
-            "only while the county works on it (accepted or in progress)",
+def fingerprint(request: Mapping[str, Any]) -> str:
+    """The request body's digest, stored with its Idempotency-Key to recognise a replay."""
+    canonical = json.dumps(request, sort_keys=True, separators=(",", ":"))
+    return hashlib.sha256(canonical.encode()).hexdigest()
+
+
+def check_replay(stored_fingerprint: str | None, request_fingerprint: str) -> None:
+    """A request repeating an Idempotency-Key must repeat the body too."""
+    if stored_fingerprint != request_fingerprint:
+        raise IdempotencyKeyReused()
+
+
+@dataclass(frozen=True)
+class SentStatement:
+    """A statement this side sent, as far as Kela's receipt of it matters."""
+
+    county: str
+    """The county that sent it (``county-NN``)."""
+    received_by_kela_at: datetime | None
+
+
+def receipt_time(
+    sent: SentStatement | None, recipient: str, received_at: datetime
+) -> datetime | None:
+    """When Kela received the statement, to record; None if already recorded (a repeated
+    receipt changes nothing: the first one's time stays).
+
+    Raises ``RuleRefused`` for a receipt of a statement this side did not send
+    (``statement.unknown``) or addressed to another county than the one that sent it.
+    """
+    if sent is None:
+        raise RuleRefused("statement.unknown", "no such statement here")
+    if recipient != sent.county:
+        raise RuleRefused(
+            "statement_receipt.wrong_county",
+            "the receipt is addressed to another county than the one that sent it",
         )
-
-
-def check_directory_entry(entry_organisation: str | None, county: str) -> None:
-    """The named directory entry must be a live entry of the referral's county."""
-    if entry_organisation is None:
-        raise Refused(
-            "responsible_worker.directory_entry_unknown",
-            "directory_entry_id",
-            "no such entry in the contact directory",
-        )
-    if entry_organisation != county:
-        raise Refused(
-            "responsible_worker.directory_entry_other_organisation",
-            "directory_entry_id",
-            "the directory entry belongs to another organisation than the referral's county",
-        )
-
-
-def next_naming(
-    previous: Naming | None, request: ResponsibleWorkerRequest, now: datetime
-) -> Naming | None:
-    """The naming ``request`` makes after ``previous``; None if it names the same again."""
-    worker, entry = request.worker, request.directory_entry_id
-    if previous is None:
-        return Naming(now, ResponsibleWorkerChange.NAMED, worker, entry)
-    if (previous.worker, previous.directory_entry_id) == (worker, entry):
-        return None
-    named_at = max(now, previous.named_at + timedelta(microseconds=1))  # a clock step back
-    return Naming(named_at, ResponsibleWorkerChange.CHANGED, worker, entry)
+    return received_at if sent.received_by_kela_at is None else None

@@ -1,0 +1,83 @@
+"""A county's side, wired: settings, engine, broker (its two queues and their bindings),
+outbox relay, the two handler tables with their dependencies, and the HTTP API."""
+
+from __future__ import annotations
+
+from fastapi import FastAPI
+from silta_messaging.topology import (
+    KELA_EXCHANGE,
+    ConsumerQueue,
+    child_welfare_bindings,
+    county_bindings,
+)
+from silta_platform.app import create_app
+from silta_platform.authorisation import Side
+from silta_platform.db import create_engine
+from silta_platform.dead_letters import dead_letters_router
+from silta_platform.metrics import metrics_router
+from silta_platform.runtime import BusWiring, Runtime
+from silta_platform.settings import ServiceSettings
+from silta_protection.access_log import access_log_router, record_access
+from silta_protection.retention import maintain
+from silta_records.directory import directory_router
+from silta_records.stats import stats_router
+
+from municipality_side.api import referrals, statements, workers
+from municipality_side.db.tables import access_log, directory_entries, messaging, status_history
+from municipality_side.db.tables import referrals as referrals_table
+from municipality_side.handlers import COMMANDS, MESSAGE_HANDLERS
+from municipality_side.handlers.directory_updates import own_part
+from municipality_side.protect import RETENTION
+from municipality_side.purposes import MUNICIPALITY_SERVICE
+from municipality_side.settings import MunicipalitySettings
+
+
+def build_app(settings: ServiceSettings | None = None) -> FastAPI:
+    config = settings if isinstance(settings, MunicipalitySettings) else MunicipalitySettings()
+    counties = config.served_counties
+    queues = [config.queue_name, config.child_welfare_queue_name]
+
+    def runtime() -> Runtime:
+        wiring = BusWiring(
+            name=MUNICIPALITY_SERVICE,
+            queue=ConsumerQueue(
+                name=config.queue_name,
+                exchange=KELA_EXCHANGE,
+                binding_keys=county_bindings(counties),
+                delivery_limit=config.delivery_limit,
+            ),
+            more_queues=(
+                ConsumerQueue(
+                    name=config.child_welfare_queue_name,
+                    exchange=KELA_EXCHANGE,
+                    binding_keys=child_welfare_bindings(counties),
+                    delivery_limit=config.delivery_limit,
+                ),
+            ),
+            message_handlers=MESSAGE_HANDLERS,
+            unhandled_rule="kind.not_for_county",
+            commands=COMMANDS,
+            record_accesses=lambda conn, accesses: record_access(conn, access_log, accesses),
+            maintenance=lambda engine: maintain(engine, config, RETENTION),
+        )
+        return Runtime(config, create_engine(config.database_url), messaging, wiring)
+
+    return create_app(
+        title="Silta: municipality side",
+        description=(
+            "The wellbeing services counties' client information systems receive Kela's "
+            "referrals here, track them and answer with status acknowledgements."
+        ),
+        runtime_factory=runtime,
+        side=Side.MUNICIPALITY,
+        routers=[
+            referrals.router,
+            workers.router,
+            statements.router,
+            directory_router(directory_entries, editable=own_part(config)),
+            stats_router(referrals_table, status_history, "received_at", counties=counties),
+            access_log_router(access_log),
+            dead_letters_router(queues),
+            metrics_router(messaging, queues),
+        ],
+    )

@@ -1,0 +1,37 @@
+"""A county's side's handlers: one per command of its HTTP API, one per message kind it takes.
+
+The bootstrap hands both tables to the runtime, which injects each handler's dependencies by
+parameter name (``silta_platform.handlers``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable, Mapping
+from typing import Any
+
+from silta_platform.handlers import Command
+from silta_schemas.codes import MessageKind
+
+from municipality_side.commands import ChangeStatus, NameResponsibleWorker, SendStatement
+from municipality_side.handlers.cancellations import receive_cancellations
+from municipality_side.handlers.change_status import change_status
+from municipality_side.handlers.directory_updates import receive_directory_updates
+from municipality_side.handlers.referrals import receive_referrals
+from municipality_side.handlers.responsible_workers import name_responsible_worker
+from municipality_side.handlers.statement_receipts import receive_statement_receipts
+from municipality_side.handlers.statements import send_statement
+
+COMMANDS: Mapping[type[Command[Any]], Callable[..., Awaitable[Any]]] = {
+    ChangeStatus: change_status,
+    NameResponsibleWorker: name_responsible_worker,
+    SendStatement: send_statement,
+}
+
+MESSAGE_HANDLERS: Mapping[str, Callable[..., Awaitable[Any]]] = {
+    MessageKind.NOTICE_OF_NEED: receive_referrals,
+    MessageKind.BASIC_AMOUNT_REDUCTION: receive_referrals,
+    MessageKind.APPLICATION_TRANSFER: receive_referrals,
+    MessageKind.CANCELLATION: receive_cancellations,
+    MessageKind.DIRECTORY_UPDATE: receive_directory_updates,
+    MessageKind.STATEMENT_RECEIPT: receive_statement_receipts,
+}

@@ -1,0 +1,45 @@
+"""POST /v1/referrals/{id}/status: a county worker moves a referral along its lifecycle
+(forwarding included), and Kela is told in the same transaction."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from silta_platform.unit_of_work import Transactions
+from silta_protection.access_log import Access
+from silta_protection.encryption import cipher_of
+from silta_schemas.errors import NotFound
+
+from municipality_side.commands import ChangeStatus
+from municipality_side.db import referral_repository
+from municipality_side.domain.referrals import change_by_county
+from municipality_side.messages import acknowledgement
+from municipality_side.purposes import HANDLING_PURPOSE
+from municipality_side.records import ReferralRecord
+from municipality_side.settings import MunicipalitySettings
+
+
+async def change_status(
+    command: ChangeStatus, transactions: Transactions, settings: MunicipalitySettings
+) -> ReferralRecord:
+    """The referral as it is after the change.
+
+    Raises ``NotFound``, ``TransitionNotAllowed`` or ``RuleRefused`` (``domain.referrals``).
+    """
+    referral_id = command.referral_id
+    async with transactions.begin() as work:
+        found = await referral_repository.held(work.conn, referral_id, to_change=True)
+        if found is None or found[0].county_code not in command.counties:
+            raise NotFound("referral")
+        held, client_key = found
+        change = change_by_county(held, command.update, datetime.now(UTC))
+        await referral_repository.record_change(work.conn, referral_id, change)
+        work.announce(acknowledgement(referral_id, held.county_code, change))
+        work.account(
+            Access(
+                command.actor, "update", "referral", str(referral_id), client_key, HANDLING_PURPOSE
+            )
+        )
+        record = await referral_repository.load(work.conn, cipher_of(settings), referral_id)
+    assert record is not None
+    return record

@@ -1,0 +1,12 @@
+"""Why, and as whom, a county's side touches personal data: what its access log records."""
+
+from __future__ import annotations
+
+MUNICIPALITY_SERVICE = "silta-municipality-side"
+"""The subject of what the service itself does on a message's behalf."""
+
+RECEIVE_PURPOSE = "referral.receive"
+HANDLING_PURPOSE = "referral.handling"
+"""Why the county reads and updates a referral: to assess the client's need (SWA §35-36)."""
+STATEMENT_PURPOSE = "statement.social_assistance"
+"""Why the county gives and reads a statement (ASA 1412/1997 §18)."""
