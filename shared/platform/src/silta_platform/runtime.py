@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from silta_messaging.broker import Broker
-from silta_messaging.consumer import BatchConsumer, BatchHandler
+from silta_messaging.consumer import BatchConsumer
 from silta_messaging.relay import OutboxRelay
 from silta_messaging.tables import MessagingTables
 from silta_messaging.topology import ConsumerQueue
@@ -37,8 +37,6 @@ class BusWiring:
 
     name: str
     queue: ConsumerQueue
-    handler: BatchHandler | None = None
-    """A whole batch handler instead of ``message_handlers`` (tests of the runtime)."""
     message_handlers: Mapping[str, Callable[..., Awaitable[Any]]] = field(default_factory=dict)
     unhandled_rule: str = "kind.not_handled"
     """The parking reason of a kind with no handler here."""
@@ -90,7 +88,7 @@ class Runtime:
         }
         self.commands = CommandBus(wiring.commands, dependencies)
         """What the HTTP entry points hand their commands to."""
-        handler = wiring.handler or message_handlers(
+        handler = message_handlers(
             self.transactions,
             {kind: inject(h, dependencies) for kind, h in wiring.message_handlers.items()},
             unhandled_rule=wiring.unhandled_rule,

@@ -24,7 +24,6 @@ from silta_protection.access_log.api import (
 from silta_protection.access_log.chain import (
     Verification,
     entry_hash,
-    logging_accesses,
     record_access,
     verify,
     verify_chain,
@@ -62,7 +61,6 @@ __all__ = [
     "add_access_log",
     "current_actor",
     "entry_hash",
-    "logging_accesses",
     "record_access",
     "service_actor",
     "verify",

@@ -8,18 +8,13 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
-from uuid import UUID
 
-from silta_messaging.consumer import BatchHandler, Incoming, Rejection
 from silta_platform.db import as_utc, locking
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from silta_protection.access_log.entry import Access
 from silta_protection.access_log.table import GENESIS_HASH, AccessLogTables
-
-_PENDING = "silta.access_log.pending"
-
 
 # --- the chain ---------------------------------------------------------------------------
 
@@ -52,16 +47,11 @@ async def record_access(
 ) -> None:
     """Append ``accesses`` to the chain, in the caller's transaction, as its last statement.
 
-    Inside ``logging_accesses`` (a bus batch) the entries are collected and appended once,
-    after every handler of the batch has run.
+    A unit of work (``silta_platform.unit_of_work``) collects what its handlers account for
+    and calls this once, when it flushes: a bus batch appends once, after all its handlers.
     """
-    if not accesses:
-        return
-    pending: list[Access] | None = conn.info.get(_PENDING)
-    if pending is not None:
-        pending.extend(accesses)
-        return
-    await _append(conn, tables, accesses)
+    if accesses:
+        await _append(conn, tables, accesses)
 
 
 async def _append(
@@ -97,25 +87,6 @@ async def _append(
         rows.append(row)
     await conn.execute(tables.entries.insert(), rows)
     await conn.execute(update(head).where(head.c.id == 1).values(last_seq=seq, last_hash=prev))
-
-
-def logging_accesses(tables: AccessLogTables, handler: BatchHandler) -> BatchHandler:
-    """Wrap a bus handler: what its parts log is appended once, at the end of the batch."""
-
-    async def handle(
-        conn: AsyncConnection, messages: Sequence[Incoming]
-    ) -> Mapping[UUID, Rejection]:
-        pending: list[Access] = []
-        conn.info[_PENDING] = pending
-        try:
-            rejections = await handler(conn, messages)
-        finally:
-            conn.info.pop(_PENDING, None)
-        if pending:
-            await _append(conn, tables, pending)
-        return rejections
-
-    return handle
 
 
 @dataclass
