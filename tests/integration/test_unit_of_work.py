@@ -36,6 +36,18 @@ async def engine(database_url: str) -> AsyncIterator[AsyncEngine]:
     await engine.dispose()
 
 
+def _transactions(engine: AsyncEngine) -> tuple[Transactions, list[bool]]:
+    """Units of work on ``engine``, and the list each wake-up of the relay appends to."""
+    woken: list[bool] = []
+    transactions = Transactions(
+        engine,
+        outbox,
+        lambda conn, accesses: record_access(conn, access_log, accesses),
+        lambda: woken.append(True),
+    )
+    return transactions, woken
+
+
 def _message() -> OutboxEntry:
     update = DirectoryUpdate(
         kind="directory_update", removed=(uuid4(),), changed_at=datetime.now(UTC)
@@ -56,13 +68,7 @@ async def _counts(engine: AsyncEngine) -> tuple[int, int, int]:
 async def test_change_messages_and_accesses_commit_together_and_wake_the_relay(
     engine: AsyncEngine,
 ) -> None:
-    woken: list[bool] = []
-    transactions = Transactions(
-        engine,
-        outbox,
-        lambda conn, accesses: record_access(conn, access_log, accesses),
-        lambda: woken.append(True),
-    )
+    transactions, woken = _transactions(engine)
     async with transactions.begin() as work:
         await work.conn.execute(notes.insert().values(id=str(uuid4())))
         work.announce(_message())
@@ -73,13 +79,7 @@ async def test_change_messages_and_accesses_commit_together_and_wake_the_relay(
 
 
 async def test_a_failed_unit_of_work_leaves_nothing_and_wakes_nobody(engine: AsyncEngine) -> None:
-    woken: list[bool] = []
-    transactions = Transactions(
-        engine,
-        outbox,
-        lambda conn, accesses: record_access(conn, access_log, accesses),
-        lambda: woken.append(True),
-    )
+    transactions, woken = _transactions(engine)
 
     async def refused_after_the_insert() -> None:
         async with transactions.begin() as work:
@@ -95,13 +95,7 @@ async def test_a_failed_unit_of_work_leaves_nothing_and_wakes_nobody(engine: Asy
 
 
 async def test_a_read_only_unit_of_work_does_not_wake_the_relay(engine: AsyncEngine) -> None:
-    woken: list[bool] = []
-    transactions = Transactions(
-        engine,
-        outbox,
-        lambda conn, accesses: record_access(conn, access_log, accesses),
-        lambda: woken.append(True),
-    )
+    transactions, woken = _transactions(engine)
     async with transactions.begin() as work:
         work.account(Access(ACTOR, "read", "note", None, "key", "test"))
     assert await _counts(engine) == (0, 0, 1)  # the read is accounted for all the same
