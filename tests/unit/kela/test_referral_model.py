@@ -19,18 +19,16 @@ from kela_side.domain.referrals import (
 from kela_side.domain.submission import (
     Candidate,
     DuplicateReferral,
-    IdempotencyKeyReused,
     KeyTaken,
     OpenReferral,
     admit,
-    check_replay,
     check_request,
-    fingerprint,
     refuse_duplicate,
 )
 from pydantic import ValidationError
 from silta_schemas import examples
 from silta_schemas.errors import RuleRefused
+from silta_schemas.idempotency import IdempotencyKeyReused, check_replay, fingerprint
 from silta_schemas.lifecycle import TransitionNotAllowed
 from silta_schemas.referrals import referral_adapter
 from silta_schemas.status import ReferralStatus, StatusAcknowledgement

@@ -7,17 +7,15 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 from municipality_side.domain.statements import (
-    IdempotencyKeyReused,
     SentStatement,
     check_county_served,
-    check_replay,
     check_statement_referral,
-    fingerprint,
     receipt_time,
 )
 from municipality_side.domain.workers import check_directory_entry, check_may_name, next_naming
 from silta_schemas import examples
 from silta_schemas.errors import RuleRefused
+from silta_schemas.idempotency import IdempotencyKeyReused, check_replay, fingerprint
 from silta_schemas.status import ReferralStatus
 from silta_schemas.workers import ResponsibleWorkerChange, ResponsibleWorkerRequest
 

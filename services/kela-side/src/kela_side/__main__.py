@@ -1,3 +1,5 @@
+"""`python -m kela_side`: logging, migrations, then the HTTP server (`silta_platform.serve`)."""
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -7,16 +9,9 @@ from silta_platform.serve import serve
 from kela_side.bootstrap import build_app
 from kela_side.settings import KelaSettings
 
-MIGRATIONS = Path(__file__).parent / "db" / "migrations"
-
 
 def main() -> None:
-    serve(
-        service="kela-side",
-        settings=KelaSettings(),
-        migrations_dir=MIGRATIONS,
-        app_factory=build_app,
-    )
+    serve("kela-side", KelaSettings(), Path(__file__).parent / "db" / "migrations", build_app)
 
 
 if __name__ == "__main__":

@@ -1,3 +1,5 @@
+"""`python -m municipality_side`: logs, migrations, then the HTTP server (silta_platform)."""
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -7,15 +9,13 @@ from silta_platform.serve import serve
 from municipality_side.bootstrap import build_app
 from municipality_side.settings import MunicipalitySettings
 
-MIGRATIONS = Path(__file__).parent / "db" / "migrations"
-
 
 def main() -> None:
     serve(
-        service="municipality-side",
-        settings=MunicipalitySettings(),
-        migrations_dir=MIGRATIONS,
-        app_factory=build_app,
+        "municipality-side",
+        MunicipalitySettings(),
+        Path(__file__).parent / "db" / "migrations",
+        build_app,
     )
 
 

@@ -15,7 +15,6 @@ from silta_platform.settings import ServiceSettings
 
 
 def serve(
-    *,
     service: str,
     settings: ServiceSettings,
     migrations_dir: Path,

@@ -22,13 +22,14 @@ from silta_records.responsible_workers import ResponsibleWorkerView
 from silta_records.views import ListQueryDep, ReferralSummaryBase, StatusChangeView
 from silta_schemas import examples
 from silta_schemas.cancellation import CancellationRequest
+from silta_schemas.idempotency import IdempotencyKeyReused
 from silta_schemas.lifecycle import TransitionNotAllowed
 from silta_schemas.referrals import ReferralRequest
 from silta_schemas.status import ReferralStatus
 
 from kela_side import queries
 from kela_side.commands import CancelReferral, SubmitReferral
-from kela_side.domain.submission import DuplicateReferral, IdempotencyKeyReused
+from kela_side.domain.submission import DuplicateReferral
 from kela_side.records import ReferralRecord
 
 router = APIRouter(prefix="/v1/referrals", tags=["referrals"])

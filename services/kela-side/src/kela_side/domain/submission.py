@@ -7,11 +7,8 @@ answers with the referral it created; the same key with another body is refused.
 
 from __future__ import annotations
 
-import hashlib
-import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
 from uuid import UUID
 
 from silta_schemas.errors import RuleRefused
@@ -33,17 +30,6 @@ class DuplicateReferral(RuleRefused):
         self.existing_status = existing_status
 
 
-class IdempotencyKeyReused(RuleRefused):
-    """The Idempotency-Key was used before with a different request body."""
-
-    def __init__(self) -> None:
-        super().__init__(
-            "idempotency_key.reused",
-            "this Idempotency-Key was used with a different request body",
-            field="Idempotency-Key",
-        )
-
-
 class KeyTaken(Exception):
     """The Idempotency-Key was taken since the caller looked: the caller replays it."""
 
@@ -56,18 +42,6 @@ def check_request(request: ReferralRequest) -> None:
             "forwarded_from is set by Kela's side when a county forwards a referral",
             field="forwarded_from",
         )
-
-
-def fingerprint(payload: Mapping[str, Any]) -> str:
-    """The request body's digest, stored with its Idempotency-Key to recognise a replay."""
-    canonical = json.dumps(payload, sort_keys=True, separators=(",", ":"))
-    return hashlib.sha256(canonical.encode()).hexdigest()
-
-
-def check_replay(stored_fingerprint: str | None, request_fingerprint: str) -> None:
-    """A request repeating an Idempotency-Key must repeat the body too."""
-    if stored_fingerprint != request_fingerprint:
-        raise IdempotencyKeyReused()
 
 
 Slot = tuple[str, str, str]

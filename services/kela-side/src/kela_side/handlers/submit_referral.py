@@ -21,6 +21,7 @@ from silta_platform.unit_of_work import Transactions
 from silta_protection.access_log import Access
 from silta_protection.encryption import client_key_of
 from silta_records.status_history import StatusChange
+from silta_schemas.idempotency import check_replay, fingerprint
 from silta_schemas.parties import KELA, county_organisation
 from silta_schemas.status import ReferralStatus
 from sqlalchemy import exc
@@ -33,9 +34,7 @@ from kela_side.domain.submission import (
     Candidate,
     KeyTaken,
     admit,
-    check_replay,
     check_request,
-    fingerprint,
     refuse_duplicate,
 )
 from kela_side.messages import referral_entry

@@ -12,12 +12,12 @@ from silta_platform.http import MAX_OFFSET, RuntimeDep
 from silta_platform.problems import idempotency_key_reused, problem_responses
 from silta_protection.access_log import ActorDep
 from silta_schemas import examples
+from silta_schemas.idempotency import IdempotencyKeyReused
 from silta_schemas.statements import Statement, StatementRequest, StatementTopic
 
 from municipality_side import queries
 from municipality_side.api.scope import VisibleCounties, settings_of
 from municipality_side.commands import SendStatement
-from municipality_side.domain.statements import IdempotencyKeyReused
 from municipality_side.records import StatementRecord
 
 router = APIRouter(prefix="/v1/statements", tags=["statements"])

@@ -9,25 +9,10 @@ records when Kela's side stored the statement, once.
 
 from __future__ import annotations
 
-import hashlib
-import json
-from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
 
 from silta_schemas.errors import RuleRefused
-
-
-class IdempotencyKeyReused(RuleRefused):
-    """The Idempotency-Key was used before with a different request body."""
-
-    def __init__(self) -> None:
-        super().__init__(
-            "idempotency_key.reused",
-            "this Idempotency-Key was used with a different request body",
-            field="Idempotency-Key",
-        )
 
 
 def check_county_served(county_code: str, served: frozenset[str]) -> None:
@@ -52,18 +37,6 @@ def check_statement_referral(referral_county: str | None, county_code: str) -> N
             "the referral was sent to another county than the one giving the statement",
             field="referral_id",
         )
-
-
-def fingerprint(request: Mapping[str, Any]) -> str:
-    """The request body's digest, stored with its Idempotency-Key to recognise a replay."""
-    canonical = json.dumps(request, sort_keys=True, separators=(",", ":"))
-    return hashlib.sha256(canonical.encode()).hexdigest()
-
-
-def check_replay(stored_fingerprint: str | None, request_fingerprint: str) -> None:
-    """A request repeating an Idempotency-Key must repeat the body too."""
-    if stored_fingerprint != request_fingerprint:
-        raise IdempotencyKeyReused()
 
 
 @dataclass(frozen=True)

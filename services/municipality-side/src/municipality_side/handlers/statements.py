@@ -9,6 +9,7 @@ from uuid import uuid4
 from silta_platform.unit_of_work import Transactions
 from silta_protection.access_log import Access
 from silta_protection.encryption import cipher_of, client_key_of
+from silta_schemas.idempotency import check_replay, fingerprint
 from silta_schemas.statements import Statement
 from sqlalchemy import exc
 
@@ -16,9 +17,7 @@ from municipality_side.commands import SendStatement
 from municipality_side.db import referral_repository, statement_repository
 from municipality_side.domain.statements import (
     check_county_served,
-    check_replay,
     check_statement_referral,
-    fingerprint,
 )
 from municipality_side.messages import to_kela
 from municipality_side.purposes import STATEMENT_PURPOSE
