@@ -9,7 +9,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-PACKAGES := shared/schemas shared/messaging shared/platform shared/protection shared/records services/kela-side services/municipality-side
+PACKAGES := shared/schemas shared/messaging shared/migrations shared/platform shared/protection shared/records shared/harness services/kela-side services/municipality-side
 PYPROJECTS := pyproject.toml $(addsuffix /pyproject.toml,$(PACKAGES))
 # Development tools no package depends on; versions come from constraints.txt.
 DEV_TOOLS := ruff mypy pytest pytest-asyncio hypothesis httpx PyYAML schemathesis import-linter

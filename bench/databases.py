@@ -7,13 +7,16 @@ import importlib
 import secrets
 import sqlite3
 from collections.abc import AsyncIterator, Sequence
-from contextlib import asynccontextmanager
+from contextlib import AsyncExitStack, asynccontextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Protocol
 
-# asyncpg ships no type information; it is used through a few calls only.
+from silta_harness import sqlalchemy_url, sqlite_url
+from silta_harness.databases import postgres_databases as fresh_postgres_databases
+
+# asyncpg ships no type information; the probe uses it through a few calls only.
 asyncpg: Any = importlib.import_module("asyncpg")
 
 POSTGRES_ADMIN_DSN = "postgresql://postgres@127.0.0.1:5432/test"
@@ -144,14 +147,7 @@ async def sqlite_databases(directory: Path) -> AsyncIterator[tuple[ServiceDataba
     """Two SQLite files in ``directory`` (the caller removes it); yields them and Kela's path."""
     kela = directory / "kela-side.db"
     municipality = directory / "municipality-side.db"
-    yield (
-        ServiceDatabases(
-            kind="sqlite",
-            kela_url=f"sqlite+aiosqlite:///{kela.resolve()}",
-            municipality_url=f"sqlite+aiosqlite:///{municipality.resolve()}",
-        ),
-        kela,
-    )
+    yield ServiceDatabases("sqlite", sqlite_url(kela), sqlite_url(municipality)), kela
 
 
 @asynccontextmanager
@@ -161,30 +157,25 @@ async def postgres_databases(
     """Two fresh PostgreSQL databases, dropped afterwards; yields them and Kela's asyncpg DSN."""
     stem = f"silta_bench_{secrets.token_hex(4)}"
     names = (f"{stem}_kela", f"{stem}_municipality")
-    created: list[str] = []
-    base = admin_dsn.rsplit("/", 1)[0]
-    try:
-        admin = await asyncpg.connect(admin_dsn)
-        try:
-            for name in names:
-                await admin.execute(f'CREATE DATABASE "{name}"')
-                created.append(name)
-        finally:
-            await admin.close()
-        sqlalchemy_base = base.replace("postgresql://", "postgresql+asyncpg://", 1)
+    async with fresh_postgres_databases(admin_dsn, names) as (kela, municipality):
         yield (
-            ServiceDatabases(
-                kind="postgresql",
-                kela_url=f"{sqlalchemy_base}/{names[0]}",
-                municipality_url=f"{sqlalchemy_base}/{names[1]}",
-            ),
-            f"{base}/{names[0]}",
+            ServiceDatabases("postgresql", sqlalchemy_url(kela), sqlalchemy_url(municipality)),
+            kela,
         )
-    finally:
-        if created:
-            admin = await asyncpg.connect(admin_dsn)
-            try:
-                for name in created:
-                    await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-            finally:
-                await admin.close()
+
+
+@asynccontextmanager
+async def run_databases(
+    kind: str, directory: Path, admin_dsn: str = POSTGRES_ADMIN_DSN
+) -> AsyncIterator[tuple[ServiceDatabases, DeliveryProbe]]:
+    """The databases of one run (``sqlite`` or ``postgresql``) and a probe of Kela's."""
+    async with AsyncExitStack() as stack:
+        probe: DeliveryProbe
+        if kind == "postgresql":
+            databases, kela_dsn = await stack.enter_async_context(postgres_databases(admin_dsn))
+            probe = PostgresProbe(kela_dsn)
+        else:
+            databases, kela_path = await stack.enter_async_context(sqlite_databases(directory))
+            probe = SqliteProbe(kela_path)
+        stack.push_async_callback(probe.close)
+        yield databases, probe

@@ -72,7 +72,12 @@ BENCH_VHOST = os.environ.get("SILTA_BENCH_VHOST", "silta-bench")
 Creating and deleting virtual hosts full of quorum queues wedges a busy RabbitMQ 3.10, so
 the benchmark never deletes one: it deletes the queues it uses before and after a run.
 """
-BENCH_QUEUES = (BASELINE_QUEUE, "silta.kela-side.inbox", "silta.municipality-side.inbox")
+BENCH_QUEUES = (
+    BASELINE_QUEUE,
+    "silta.kela-side.inbox",
+    "silta.municipality-side.inbox",
+    "silta.municipality-side.child-welfare",
+)
 
 
 async def _delete_queues(url: str) -> None:

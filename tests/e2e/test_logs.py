@@ -24,12 +24,12 @@ async def test_no_log_line_holds_an_identity_code_after_every_kind_of_traffic(
     async with start_silta(log_level="DEBUG") as silta:
         # The main flow, both kinds.
         referral_id = await silta.send_and_deliver(bodies.notice_of_need())
-        for step in (
+        await silta.advance(
+            referral_id,
             {"status": "accepted"},
             {"status": "in_progress", "event": "client_reached"},
             {"status": "completed", "outcome": "client_relationship_started"},
-        ):
-            assert (await silta.set_status(referral_id, step)).status_code == 200
+        )
         await silta.wait_kela_status(referral_id, "completed")
         await silta.send_and_deliver(bodies.basic_amount_reduction())
 

@@ -10,7 +10,6 @@ officer before the next application is decided.
 
 from __future__ import annotations
 
-import uuid
 from typing import Any
 
 import pytest
@@ -32,13 +31,12 @@ async def test_a_basic_amount_reduction_client_not_reached_and_a_second_notice_l
     assert (item["kind"], item["status"]) == ("basic_amount_reduction", "delivered")
 
     # The county tries to reach the client, and cannot.
-    for update in (
+    await silta.advance(
+        first,
         {"status": "accepted"},
         {"status": "in_progress", "event": "contact_attempted"},
         {"status": "in_progress", "event": "client_not_reached"},
-    ):
-        response = await silta.set_status(first, update)
-        assert response.status_code == 200, response.text
+    )
 
     # The Kela officer sees it: who, when and what.
     async def not_reached_at_kela() -> dict[str, Any]:
@@ -80,26 +78,14 @@ async def test_b_consented_notice_responsible_worker_directory_and_statement(
     referral_id = await silta.send_and_deliver(notice)
 
     # The county accepts it and a client relationship starts.
-    for update in (
+    await silta.advance(
+        referral_id,
         {"status": "accepted"},
         {"status": "in_progress", "event": "client_relationship_started"},
-    ):
-        response = await silta.set_status(referral_id, update)
-        assert response.status_code == 200, response.text
+    )
 
     # The county's unit keeps its worker in the directory and names them for the referral.
-    entry_id = str(uuid.uuid4())
-    entry = {
-        "organisation": "county-11",
-        "county_code": "11",
-        "unit": "Aikuissosiaalityö, Lappeenranta",
-        "person_name": "Sanna Sosiaalityöntekijä",
-        "role": "sosiaalityöntekijä (social worker)",
-        "channels": [{"type": "phone", "value": "+358 40 123 4567", "note": "Mon-Fri 9-11"}],
-        "hours": "Mon-Fri 8-15",
-    }
-    put = await silta.municipality_http.put(f"/v1/directory/entries/{entry_id}", json=entry)
-    assert put.status_code == 201, put.text
+    entry_id = await silta.add_directory_entry(bodies.county_worker_entry())
     worker = {
         "worker": {
             "name": "Sanna Sosiaalityöntekijä",

@@ -109,18 +109,13 @@ async def test_a_responsible_worker_named_and_changed_is_visible_at_kela_with_it
     referral_id = await silta.send_and_deliver(bodies.notice_of_need())
     assert (await silta.set_status(referral_id, {"status": "accepted"})).status_code == 200
 
-    entry_id = str(uuid.uuid4())
-    entry = {
-        "organisation": "county-11",
-        "county_code": "11",
-        "unit": "Aikuissosiaalityö, Lappeenranta",
-        "person_name": "Pekka Sosiaaliohjaaja",
-        "role": "sosiaaliohjaaja (social counsellor)",
-        "channels": [{"type": "phone", "value": "040 765 4321", "note": "Mon-Fri 9-11"}],
-        "hours": "Mon-Fri 8-15",
-    }
-    put = await silta.municipality_http.put(f"/v1/directory/entries/{entry_id}", json=entry)
-    assert put.status_code == 201, put.text
+    entry_id = await silta.add_directory_entry(
+        bodies.county_worker_entry(
+            person_name="Pekka Sosiaaliohjaaja",
+            role="sosiaaliohjaaja (social counsellor)",
+            channels=[{"type": "phone", "value": "040 765 4321", "note": "Mon-Fri 9-11"}],
+        )
+    )
 
     path = f"/v1/referrals/{referral_id}/responsible-worker"
     first = {

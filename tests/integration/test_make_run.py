@@ -14,7 +14,6 @@ import queue
 import re
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import textwrap
@@ -27,6 +26,7 @@ from pathlib import Path
 from types import ModuleType
 
 import pytest
+from silta_harness import free_port
 
 ROOT = Path(__file__).resolve().parents[2]
 RUN_PY = ROOT / "infra" / "run.py"
@@ -224,13 +224,6 @@ ENTRYPOINTS = [
     ROOT / "services" / "kela-side" / "src" / "kela_side" / "__main__.py",
     ROOT / "services" / "municipality-side" / "src" / "municipality_side" / "__main__.py",
 ]
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port: int = s.getsockname()[1]
-        return port
 
 
 def healthy(url: str) -> bool:

@@ -9,7 +9,7 @@ from uuid import uuid4
 
 import pytest
 from silta_messaging.outbox import OutboxEntry
-from silta_messaging.tables import outbox_columns
+from silta_messaging.tables import add_messaging_tables
 from silta_platform.db import create_engine
 from silta_platform.unit_of_work import Transactions
 from silta_protection.access_log import Access, Actor, add_access_log, record_access
@@ -21,7 +21,7 @@ from sqlalchemy import Column, MetaData, String, Table, func, select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 metadata = MetaData()
-outbox = Table("outbox", metadata, *outbox_columns())
+outbox = add_messaging_tables(metadata).outbox
 notes = Table("notes", metadata, Column("id", String(36), primary_key=True))
 access_log = add_access_log(metadata)
 ACTOR = Actor(subject="worker-1", organisation="kela", role="kela_officer")

@@ -24,46 +24,6 @@ from sqlalchemy import (
 # SQLite only auto-increments an INTEGER PRIMARY KEY; PostgreSQL gets a BIGINT identity.
 _Id = BigInteger().with_variant(Integer(), "sqlite")
 
-
-def outbox_columns() -> list[Column[object]]:
-    return [
-        Column("id", _Id, primary_key=True, autoincrement=True),
-        Column("message_id", String(36), nullable=False, unique=True),
-        Column("kind", String(40), nullable=False),
-        Column("exchange", String(100), nullable=False),
-        Column("routing_key", String(200), nullable=False),
-        Column("body", LargeBinary, nullable=False),
-        Column("created_at", DateTime(timezone=True), nullable=False),
-        Column("published_at", DateTime(timezone=True), nullable=True),
-        Column("attempts", Integer, nullable=False, server_default=text("0")),
-        Column("next_attempt_at", DateTime(timezone=True), nullable=False),
-        Column("last_error", String(500), nullable=True),
-    ]
-
-
-def inbox_columns(*, digest: bool = True) -> list[Column[object]]:
-    return [
-        Column("message_id", String(36), primary_key=True),
-        Column("kind", String(40), nullable=False),
-        Column("received_at", DateTime(timezone=True), nullable=False),
-        *([inbox_digest_column()] if digest else []),
-    ]
-
-
-def inbox_digest_column() -> Column[object]:
-    """SHA-256 of the body processed under the message id: a later message reusing the id
-    with another body is not a redelivery but a replay or a forgery."""
-    return Column("body_sha256", String(64), nullable=True)
-
-
-def relay_lease_columns() -> list[Column[object]]:
-    return [
-        Column("name", String(100), primary_key=True),
-        Column("holder", String(100), nullable=False),
-        Column("expires_at", DateTime(timezone=True), nullable=False),
-    ]
-
-
 OUTBOX = "silta_outbox"
 INBOX = "silta_inbox"
 RELAY_LEASE = "silta_relay_lease"
@@ -79,10 +39,39 @@ class MessagingTables:
 
 def add_messaging_tables(metadata: MetaData) -> MessagingTables:
     """Define the outbox and inbox on a service's ``metadata``."""
-    outbox = Table(OUTBOX, metadata, *outbox_columns())
+    outbox = Table(
+        OUTBOX,
+        metadata,
+        Column("id", _Id, primary_key=True, autoincrement=True),
+        Column("message_id", String(36), nullable=False, unique=True),
+        Column("kind", String(40), nullable=False),
+        Column("exchange", String(100), nullable=False),
+        Column("routing_key", String(200), nullable=False),
+        Column("body", LargeBinary, nullable=False),
+        Column("created_at", DateTime(timezone=True), nullable=False),
+        Column("published_at", DateTime(timezone=True), nullable=True),
+        Column("attempts", Integer, nullable=False, server_default=text("0")),
+        Column("next_attempt_at", DateTime(timezone=True), nullable=False),
+        Column("last_error", String(500), nullable=True),
+    )
     # Only unpublished rows are ever scanned: a partial index keeps that cheap for ever.
     pending = outbox.c.published_at.is_(None)
     Index(PENDING_INDEX, outbox.c.id, postgresql_where=pending, sqlite_where=pending)
-    inbox = Table(INBOX, metadata, *inbox_columns())
-    lease = Table(RELAY_LEASE, metadata, *relay_lease_columns())
+    inbox = Table(
+        INBOX,
+        metadata,
+        Column("message_id", String(36), primary_key=True),
+        Column("kind", String(40), nullable=False),
+        Column("received_at", DateTime(timezone=True), nullable=False),
+        # SHA-256 of the body processed under the message id: a later message reusing the id
+        # with another body is not a redelivery but a replay or a forgery.
+        Column("body_sha256", String(64), nullable=True),
+    )
+    lease = Table(
+        RELAY_LEASE,
+        metadata,
+        Column("name", String(100), primary_key=True),
+        Column("holder", String(100), nullable=False),
+        Column("expires_at", DateTime(timezone=True), nullable=False),
+    )
     return MessagingTables(outbox=outbox, inbox=inbox, relay_lease=lease)

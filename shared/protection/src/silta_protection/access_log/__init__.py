@@ -43,8 +43,6 @@ from silta_protection.access_log.table import (
     HEAD,
     AccessLogTables,
     add_access_log,
-    create_access_log,
-    drop_access_log,
 )
 
 __all__ = [
@@ -62,9 +60,7 @@ __all__ = [
     "access_log_router",
     "actor_of",
     "add_access_log",
-    "create_access_log",
     "current_actor",
-    "drop_access_log",
     "entry_hash",
     "logging_accesses",
     "record_access",

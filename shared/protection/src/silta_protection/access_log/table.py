@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
 
 from sqlalchemy import Column, DateTime, Index, Integer, MetaData, String, Table
 
@@ -19,8 +18,10 @@ class AccessLogTables:
     head: Table
 
 
-def entry_columns() -> list[Column[Any]]:
-    return [
+def add_access_log(metadata: MetaData) -> AccessLogTables:
+    entries = Table(
+        ENTRIES,
+        metadata,
         Column("seq", Integer, primary_key=True, autoincrement=False),
         Column("at", DateTime(timezone=True), nullable=False),
         Column("subject", String(200), nullable=False),
@@ -34,32 +35,14 @@ def entry_columns() -> list[Column[Any]]:
         Column("client_key", String(64), nullable=True),
         Column("prev_hash", String(64), nullable=False),
         Column("entry_hash", String(64), nullable=False),
-    ]
-
-
-def head_columns() -> list[Column[Any]]:
-    return [
+    )
+    Index(_INDEX, entries.c.client_key, entries.c.seq)
+    # One row (id 1), inserted by the migration that creates the table: the chain's head.
+    head = Table(
+        HEAD,
+        metadata,
         Column("id", Integer, primary_key=True, autoincrement=False),
         Column("last_seq", Integer, nullable=False),
         Column("last_hash", String(64), nullable=False),
-    ]
-
-
-def add_access_log(metadata: MetaData) -> AccessLogTables:
-    entries = Table(ENTRIES, metadata, *entry_columns())
-    Index(_INDEX, entries.c.client_key, entries.c.seq)
-    return AccessLogTables(entries, Table(HEAD, metadata, *head_columns()))
-
-
-def create_access_log(op: Any) -> None:
-    """For a service's Alembic migration."""
-    op.create_table(ENTRIES, *entry_columns())
-    op.create_index(_INDEX, ENTRIES, ["client_key", "seq"])
-    head = op.create_table(HEAD, *head_columns())
-    op.bulk_insert(head, [{"id": 1, "last_seq": 0, "last_hash": GENESIS_HASH}])
-
-
-def drop_access_log(op: Any) -> None:
-    op.drop_table(HEAD)
-    op.drop_index(_INDEX, table_name=ENTRIES)
-    op.drop_table(ENTRIES)
+    )
+    return AccessLogTables(entries, head)

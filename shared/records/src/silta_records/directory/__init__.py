@@ -14,18 +14,14 @@ from silta_records.directory.store import DirectoryQuery, get_entry, search_entr
 from silta_records.directory.table import (
     DIRECTORY,
     add_directory_entries,
-    create_directory_entries,
-    drop_directory_entries,
 )
 
 __all__ = [
     "DIRECTORY",
     "DirectoryQuery",
     "add_directory_entries",
-    "create_directory_entries",
     "directory_receiver",
     "directory_router",
-    "drop_directory_entries",
     "get_entry",
     "put_own_entry",
     "remove_own_entry",

@@ -13,8 +13,11 @@ from sqlalchemy import JSON, Boolean, Column, DateTime, Index, MetaData, String,
 DIRECTORY = "directory_entries"
 
 
-def directory_columns() -> list[Any]:
-    return [
+def add_directory_entries(metadata: MetaData) -> Table:
+    """Define the directory table on a service's ``metadata``."""
+    return Table(
+        DIRECTORY,
+        metadata,
         Column("entry_id", String(36), primary_key=True),
         Column("organisation", String(20), nullable=False),
         Column("county_code", String(2), nullable=True),
@@ -26,34 +29,9 @@ def directory_columns() -> list[Any]:
         Column("removed", Boolean, nullable=False),
         Column("updated_at", DateTime(timezone=True), nullable=False),
         Column("stored_at", DateTime(timezone=True), nullable=False),
-    ]
-
-
-_INDEXES = {
-    "ix_directory_entries_organisation": ["organisation"],
-    "ix_directory_entries_county": ["county_code"],
-}
-
-
-def add_directory_entries(metadata: MetaData) -> Table:
-    """Define the directory table on a service's ``metadata``."""
-    table = Table(DIRECTORY, metadata, *directory_columns())
-    for name, columns in _INDEXES.items():
-        Index(name, *(table.c[column] for column in columns))
-    return table
-
-
-def create_directory_entries(op: Any) -> None:
-    """For a service's Alembic migration."""
-    op.create_table(DIRECTORY, *directory_columns())
-    for name, columns in _INDEXES.items():
-        op.create_index(name, DIRECTORY, columns)
-
-
-def drop_directory_entries(op: Any) -> None:
-    for name in _INDEXES:
-        op.drop_index(name, table_name=DIRECTORY)
-    op.drop_table(DIRECTORY)
+        Index("ix_directory_entries_organisation", "organisation"),
+        Index("ix_directory_entries_county", "county_code"),
+    )
 
 
 def live_row(entry: DirectoryEntry, now: datetime) -> dict[str, Any]:

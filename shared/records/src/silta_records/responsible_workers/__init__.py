@@ -13,11 +13,8 @@ from silta_records.responsible_workers.table import (
     NamingView,
     ResponsibleWorkerView,
     add_responsible_workers,
-    create_responsible_workers,
-    drop_responsible_workers,
     load_namings,
     naming_view,
-    worker_columns,
 )
 
 __all__ = [
@@ -26,9 +23,6 @@ __all__ = [
     "NamingView",
     "ResponsibleWorkerView",
     "add_responsible_workers",
-    "create_responsible_workers",
-    "drop_responsible_workers",
     "load_namings",
     "naming_view",
-    "worker_columns",
 ]

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
-from typing import Any
 from uuid import UUID
 
 from pydantic import BaseModel, Field
@@ -38,8 +37,10 @@ WORKERS = "responsible_workers"
 _INDEX = "ix_responsible_workers_referral"
 
 
-def worker_columns() -> list[Any]:
-    return [
+def add_responsible_workers(metadata: MetaData) -> Table:
+    return Table(
+        WORKERS,
+        metadata,
         Column("id", BigInteger().with_variant(Integer(), "sqlite"), primary_key=True),
         Column("referral_id", String(36), ForeignKey("referrals.id"), nullable=False),
         Column("named_at", DateTime(timezone=True), nullable=False),
@@ -47,24 +48,8 @@ def worker_columns() -> list[Any]:
         Column("worker", JSON, nullable=False),
         Column("directory_entry_id", String(36), nullable=True),
         Column("recorded_at", DateTime(timezone=True), nullable=False),
-    ]
-
-
-def add_responsible_workers(metadata: MetaData) -> Table:
-    table = Table(WORKERS, metadata, *worker_columns())
-    Index(_INDEX, table.c.referral_id, table.c.named_at)
-    return table
-
-
-def create_responsible_workers(op: Any) -> None:
-    """For a service's Alembic migration."""
-    op.create_table(WORKERS, *worker_columns())
-    op.create_index(_INDEX, WORKERS, ["referral_id", "named_at"])
-
-
-def drop_responsible_workers(op: Any) -> None:
-    op.drop_index(_INDEX, table_name=WORKERS)
-    op.drop_table(WORKERS)
+        Index(_INDEX, "referral_id", "named_at"),
+    )
 
 
 async def load_namings(conn: AsyncConnection, table: Table, referral_id: UUID) -> Sequence[Naming]:

@@ -7,17 +7,13 @@ Every change is kept: who (organisation), when, what (status, event, outcome) an
 from silta_records.status_history.change import StatusChange
 from silta_records.status_history.table import (
     HISTORY,
-    add_forwarding_columns,
     add_status_history,
-    create_status_history,
     load_history,
 )
 
 __all__ = [
     "HISTORY",
     "StatusChange",
-    "add_forwarding_columns",
     "add_status_history",
-    "create_status_history",
     "load_history",
 ]

@@ -6,7 +6,6 @@ Every change is kept: who (organisation), when, what (status, event, outcome) an
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
 from uuid import UUID
 
 from silta_platform.db import as_utc
@@ -31,8 +30,10 @@ from silta_records.status_history.change import StatusChange
 HISTORY = "referral_status_history"
 
 
-def history_columns(*, forwarding: bool = True) -> list[Any]:
-    return [
+def add_status_history(metadata: MetaData) -> Table:
+    return Table(
+        HISTORY,
+        metadata,
         Column("id", BigInteger().with_variant(Integer(), "sqlite"), primary_key=True),
         Column("referral_id", String(36), ForeignKey("referrals.id"), nullable=False),
         Column("sequence", Integer, nullable=False),
@@ -42,33 +43,11 @@ def history_columns(*, forwarding: bool = True) -> list[Any]:
         Column("reason", Text, nullable=True),
         Column("changed_at", DateTime(timezone=True), nullable=False),
         Column("changed_by", String(20), nullable=False),
-        *(forwarding_columns() if forwarding else []),
-        UniqueConstraint("referral_id", "sequence", name="uq_history_referral_sequence"),
-    ]
-
-
-def forwarding_columns() -> list[Column[str]]:
-    """Where a forwarded referral went (migration 0004 adds them to existing databases)."""
-    return [
+        # Where a forwarded referral went.
         Column("forwarded_to_county", String(2), nullable=True),
         Column("forwarded_to_municipality", String(3), nullable=True),
-    ]
-
-
-def add_forwarding_columns(op: Any) -> None:
-    """For the migration that adds forwarding to an existing history table."""
-    for column in forwarding_columns():
-        op.add_column(HISTORY, column)
-
-
-def add_status_history(metadata: MetaData) -> Table:
-    return Table(HISTORY, metadata, *history_columns())
-
-
-def create_status_history(op: Any) -> None:
-    """For a service's first Alembic migration: the table as it was then (0004 adds
-    forwarding)."""
-    op.create_table(HISTORY, *history_columns(forwarding=False))
+        UniqueConstraint("referral_id", "sequence", name="uq_history_referral_sequence"),
+    )
 
 
 async def load_history(

@@ -1,0 +1,73 @@
+"""Both sides of Silta as processes: started together, ready together, stopped together."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import aio_pika
+import httpx
+
+from silta_harness.process import ServiceProcess
+
+READY_WITHIN_S = 30.0
+"""How long a side may take to migrate its database, start and reach the broker."""
+
+
+@dataclass
+class System:
+    """Kela's side and the municipality side, each a :class:`ServiceProcess`."""
+
+    kela: ServiceProcess
+    municipality: ServiceProcess
+
+    @property
+    def processes(self) -> tuple[ServiceProcess, ServiceProcess]:
+        return (self.kela, self.municipality)
+
+    def start(self) -> None:
+        """The receiving side first, so Kela's first message finds it starting."""
+        self.municipality.start()
+        self.kela.start()
+
+    async def wait_ready(
+        self,
+        *,
+        within: float = READY_WITHIN_S,
+        consuming: bool = False,
+        processes: Sequence[ServiceProcess] = (),
+    ) -> None:
+        """Until both (or ``processes``) answer ``/readyz`` and, with ``consuming``, consume
+        their queues: a message sent then finds its queue bound."""
+        async with contextlib.AsyncExitStack() as stack:
+            client = await stack.enter_async_context(httpx.AsyncClient())
+            connection = None
+            if consuming:
+                connection = await aio_pika.connect(self.kela.settings["AMQP_URL"])
+                stack.push_async_callback(connection.close)
+            await asyncio.gather(
+                *(
+                    process.wait_ready(client, within=within, consuming=connection)
+                    for process in processes or self.processes
+                )
+            )
+
+    async def restart(self, process: ServiceProcess, *, within: float = READY_WITHIN_S) -> None:
+        """Start a stopped side again (same port, database and queue); wait until it is
+        ready and consuming."""
+        assert not process.running(), f"{process.name} is still running"
+        process.start()
+        await self.wait_ready(within=within, consuming=True, processes=(process,))
+
+    async def stop(self, *, kela_first: bool = False) -> dict[str, int | None]:
+        """Stop both (SIGTERM) as an orchestrator would; return their exit codes by name.
+
+        ``kela_first``: Kela's side is stopped before the county side, so nothing new enters
+        the pipeline while the county side drains."""
+        if kela_first:
+            codes = [await process.stop() for process in self.processes]
+        else:
+            codes = list(await asyncio.gather(*(process.stop() for process in self.processes)))
+        return {process.name: code for process, code in zip(self.processes, codes, strict=True)}
