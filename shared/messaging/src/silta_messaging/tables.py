@@ -11,7 +11,6 @@ from dataclasses import dataclass
 from sqlalchemy import (
     BigInteger,
     Column,
-    DateTime,
     Index,
     Integer,
     LargeBinary,
@@ -20,6 +19,8 @@ from sqlalchemy import (
     Table,
     text,
 )
+
+from silta_messaging.timestamps import UtcDateTime
 
 # SQLite only auto-increments an INTEGER PRIMARY KEY; PostgreSQL gets a BIGINT identity.
 _Id = BigInteger().with_variant(Integer(), "sqlite")
@@ -48,10 +49,10 @@ def add_messaging_tables(metadata: MetaData) -> MessagingTables:
         Column("exchange", String(100), nullable=False),
         Column("routing_key", String(200), nullable=False),
         Column("body", LargeBinary, nullable=False),
-        Column("created_at", DateTime(timezone=True), nullable=False),
-        Column("published_at", DateTime(timezone=True), nullable=True),
+        Column("created_at", UtcDateTime(), nullable=False),
+        Column("published_at", UtcDateTime(), nullable=True),
         Column("attempts", Integer, nullable=False, server_default=text("0")),
-        Column("next_attempt_at", DateTime(timezone=True), nullable=False),
+        Column("next_attempt_at", UtcDateTime(), nullable=False),
         Column("last_error", String(500), nullable=True),
     )
     # Only unpublished rows are ever scanned: a partial index keeps that cheap for ever.
@@ -62,7 +63,7 @@ def add_messaging_tables(metadata: MetaData) -> MessagingTables:
         metadata,
         Column("message_id", String(36), primary_key=True),
         Column("kind", String(40), nullable=False),
-        Column("received_at", DateTime(timezone=True), nullable=False),
+        Column("received_at", UtcDateTime(), nullable=False),
         # SHA-256 of the body processed under the message id: a later message reusing the id
         # with another body is not a redelivery but a replay or a forgery.
         Column("body_sha256", String(64), nullable=True),
@@ -72,6 +73,6 @@ def add_messaging_tables(metadata: MetaData) -> MessagingTables:
         metadata,
         Column("name", String(100), primary_key=True),
         Column("holder", String(100), nullable=False),
-        Column("expires_at", DateTime(timezone=True), nullable=False),
+        Column("expires_at", UtcDateTime(), nullable=False),
     )
     return MessagingTables(outbox=outbox, inbox=inbox, relay_lease=lease)

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+from silta_messaging.timestamps import UtcDateTime
 from silta_protection.encryption import ProtectedField
 from silta_records.responsible_workers import add_responsible_workers
-from sqlalchemy import JSON, Column, DateTime, Index, String, Table
+from sqlalchemy import JSON, Column, Index, String, Table
 
 from kela_side.db.tables import metadata
 
@@ -18,8 +19,8 @@ statements = Table(
     # A keyed hash of the client's identity code: finds a client's statements, reveals no code.
     Column("client_key", String(64), nullable=False),
     Column("payload", JSON, nullable=False),
-    Column("made_at", DateTime(timezone=True), nullable=False),
-    Column("received_at", DateTime(timezone=True), nullable=False),
+    Column("made_at", UtcDateTime(), nullable=False),
+    Column("received_at", UtcDateTime(), nullable=False),
     Column("message_id", String(36), nullable=False),
     Index("ix_statements_client_made", "client_key", "made_at"),
 )

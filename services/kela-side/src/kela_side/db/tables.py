@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from silta_messaging.tables import add_messaging_tables
+from silta_messaging.timestamps import UtcDateTime
 from silta_protection.access_log import add_access_log
 from silta_protection.encryption import ProtectedField
 from silta_records.directory import add_directory_entries
@@ -12,7 +13,6 @@ from silta_schemas.status import ReferralStatus
 from sqlalchemy import (
     JSON,
     Column,
-    DateTime,
     Index,
     Integer,
     MetaData,
@@ -56,16 +56,16 @@ referrals = Table(
     Column("idempotency_key", String(200), nullable=True, unique=True),
     Column("client_key", String(64), nullable=True),
     Column("new_referral_reason", Text, nullable=True),
-    Column("due_at", DateTime(timezone=True), nullable=True),
+    Column("due_at", UtcDateTime(), nullable=True),
     Column("request_hash", String(64), nullable=True),
     Column("forwarded_from_id", String(36), nullable=True),
     Column("forwarded_to_id", String(36), nullable=True),
-    Column("cancelled_at", DateTime(timezone=True), nullable=True),
+    Column("cancelled_at", UtcDateTime(), nullable=True),
     Column("cancellation_reason", Text, nullable=True),
     # When retention purged the payload (JSON null since): the tracking record stays.
-    Column("purged_at", DateTime(timezone=True), nullable=True),
-    Column("created_at", DateTime(timezone=True), nullable=False),
-    Column("updated_at", DateTime(timezone=True), nullable=False),
+    Column("purged_at", UtcDateTime(), nullable=True),
+    Column("created_at", UtcDateTime(), nullable=False),
+    Column("updated_at", UtcDateTime(), nullable=False),
     Index("ix_referrals_status_created", "status", "created_at"),
     Index("ix_referrals_created", "created_at"),
     Index("ix_referrals_due", "due_at"),

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+from silta_messaging.timestamps import UtcDateTime
 from silta_protection.encryption import ProtectedField
 from silta_records.responsible_workers import add_responsible_workers
-from sqlalchemy import JSON, Column, DateTime, Index, String, Table
+from sqlalchemy import JSON, Column, Index, String, Table
 
 from municipality_side.db.tables import metadata
 
@@ -17,9 +18,9 @@ statements = Table(
     # A keyed hash of the client's identity code (the code itself is encrypted in payload).
     Column("client_key", String(64), nullable=True),
     Column("payload", JSON, nullable=False),
-    Column("made_at", DateTime(timezone=True), nullable=False),
-    Column("sent_at", DateTime(timezone=True), nullable=False),
-    Column("received_by_kela_at", DateTime(timezone=True), nullable=True),
+    Column("made_at", UtcDateTime(), nullable=False),
+    Column("sent_at", UtcDateTime(), nullable=False),
+    Column("received_by_kela_at", UtcDateTime(), nullable=True),
     Column("idempotency_key", String(200), nullable=True, unique=True),
     Column("request_hash", String(64), nullable=True),
     Index("ix_statements_county_sent", "county_code", "sent_at"),

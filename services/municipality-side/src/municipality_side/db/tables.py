@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from silta_messaging.tables import add_messaging_tables
+from silta_messaging.timestamps import UtcDateTime
 from silta_protection.access_log import add_access_log
 from silta_protection.encryption import ProtectedField
 from silta_records.directory import add_directory_entries
@@ -11,7 +12,6 @@ from sqlalchemy import (
     JSON,
     Boolean,
     Column,
-    DateTime,
     Index,
     Integer,
     MetaData,
@@ -35,14 +35,14 @@ referrals = Table(
     Column("urgency", String(20), nullable=True),
     Column("payload", JSON, nullable=False),
     Column("message_id", String(36), nullable=False),
-    Column("received_at", DateTime(timezone=True), nullable=False),
-    Column("updated_at", DateTime(timezone=True), nullable=False),
-    Column("due_at", DateTime(timezone=True), nullable=True),
+    Column("received_at", UtcDateTime(), nullable=False),
+    Column("updated_at", UtcDateTime(), nullable=False),
+    Column("due_at", UtcDateTime(), nullable=True),
     Column("child_welfare", Boolean, nullable=False, server_default=false()),
     # A keyed hash of the client's identity code (the code itself is encrypted in payload).
     Column("client_key", String(64), nullable=True),
     # When retention purged the payload (JSON null since): the tracking record stays.
-    Column("purged_at", DateTime(timezone=True), nullable=True),
+    Column("purged_at", UtcDateTime(), nullable=True),
     Index("ix_referrals_county_status", "county_code", "status", "received_at"),
     Index("ix_referrals_due", "due_at"),
     Index("ix_referrals_client_key", "client_key"),

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import Column, DateTime, Index, Integer, MetaData, String, Table
+from silta_messaging.timestamps import UtcDateTime
+from sqlalchemy import Column, Index, Integer, MetaData, String, Table
 
 GENESIS_HASH = "0" * 64
 ENTRIES = "access_log"
@@ -23,7 +24,7 @@ def add_access_log(metadata: MetaData) -> AccessLogTables:
         ENTRIES,
         metadata,
         Column("seq", Integer, primary_key=True, autoincrement=False),
-        Column("at", DateTime(timezone=True), nullable=False),
+        Column("at", UtcDateTime(), nullable=False),
         Column("subject", String(200), nullable=False),
         Column("organisation", String(100), nullable=False),
         Column("role", String(200), nullable=False),

@@ -6,9 +6,10 @@ from datetime import datetime
 from typing import Any
 from uuid import UUID
 
+from silta_messaging.timestamps import UtcDateTime
 from silta_schemas.directory import DirectoryEntry
 from silta_schemas.routing import COUNTY_NAMES
-from sqlalchemy import JSON, Boolean, Column, DateTime, Index, MetaData, String, Table, Text
+from sqlalchemy import JSON, Boolean, Column, Index, MetaData, String, Table, Text
 
 DIRECTORY = "directory_entries"
 
@@ -27,8 +28,8 @@ def add_directory_entries(metadata: MetaData) -> Table:
         Column("search_text", Text, nullable=False),
         Column("entry", JSON(none_as_null=True), nullable=True),
         Column("removed", Boolean, nullable=False),
-        Column("updated_at", DateTime(timezone=True), nullable=False),
-        Column("stored_at", DateTime(timezone=True), nullable=False),
+        Column("updated_at", UtcDateTime(), nullable=False),
+        Column("stored_at", UtcDateTime(), nullable=False),
         Index("ix_directory_entries_organisation", "organisation"),
         Index("ix_directory_entries_county", "county_code"),
     )

@@ -13,6 +13,7 @@ from datetime import datetime
 from uuid import UUID
 
 from pydantic import BaseModel, Field
+from silta_messaging.timestamps import UtcDateTime
 from silta_platform.db import as_utc
 from silta_schemas.directory import DirectoryEntry
 from silta_schemas.workers import ResponsibleWorkerChange, WorkContact
@@ -20,7 +21,6 @@ from sqlalchemy import (
     JSON,
     BigInteger,
     Column,
-    DateTime,
     ForeignKey,
     Index,
     Integer,
@@ -43,11 +43,11 @@ def add_responsible_workers(metadata: MetaData) -> Table:
         metadata,
         Column("id", BigInteger().with_variant(Integer(), "sqlite"), primary_key=True),
         Column("referral_id", String(36), ForeignKey("referrals.id"), nullable=False),
-        Column("named_at", DateTime(timezone=True), nullable=False),
+        Column("named_at", UtcDateTime(), nullable=False),
         Column("change", String(10), nullable=False),
         Column("worker", JSON, nullable=False),
         Column("directory_entry_id", String(36), nullable=True),
-        Column("recorded_at", DateTime(timezone=True), nullable=False),
+        Column("recorded_at", UtcDateTime(), nullable=False),
         Index(_INDEX, "referral_id", "named_at"),
     )
 

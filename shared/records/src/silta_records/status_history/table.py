@@ -8,12 +8,12 @@ from __future__ import annotations
 from collections.abc import Sequence
 from uuid import UUID
 
+from silta_messaging.timestamps import UtcDateTime
 from silta_platform.db import as_utc
 from silta_schemas.status import ReferralStatus
 from sqlalchemy import (
     BigInteger,
     Column,
-    DateTime,
     ForeignKey,
     Integer,
     MetaData,
@@ -41,7 +41,7 @@ def add_status_history(metadata: MetaData) -> Table:
         Column("event", String(40), nullable=True),
         Column("outcome", String(40), nullable=True),
         Column("reason", Text, nullable=True),
-        Column("changed_at", DateTime(timezone=True), nullable=False),
+        Column("changed_at", UtcDateTime(), nullable=False),
         Column("changed_by", String(20), nullable=False),
         # Where a forwarded referral went.
         Column("forwarded_to_county", String(2), nullable=True),
