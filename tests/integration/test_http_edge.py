@@ -14,11 +14,13 @@ import httpx
 import pytest
 from kela_side.main import build_app as build_kela
 from kela_side.settings import KelaSettings
-from silta_platform.auth import KELA_AUDIENCE
+from municipality_side.main import build_app as build_municipality
+from municipality_side.settings import MunicipalitySettings
+from silta_platform.auth import KELA_AUDIENCE, MUNICIPALITY_AUDIENCE
 from silta_platform.dev_tokens import DevIssuer
 
 from tests.conftest import delete_queues, migrate, serving
-from tests.integration.conftest import KELA_MIGRATIONS
+from tests.integration.conftest import KELA_MIGRATIONS, MUNICIPALITY_MIGRATIONS
 
 MB = 1024 * 1024
 PROBLEM_JSON = "application/problem+json"
@@ -48,6 +50,52 @@ def kela_with(sqlite_url: str, amqp_url: str, dev_issuer: DevIssuer) -> Start:
             await delete_queues(amqp_url, config.queue_name)
 
     return start
+
+
+@pytest.fixture
+def municipality_with(sqlite_url: str, amqp_url: str, dev_issuer: DevIssuer) -> Start:
+    """The municipality side, as ``kela_with``."""
+
+    @asynccontextmanager
+    async def start(**settings: Any) -> AsyncIterator[httpx.AsyncClient]:
+        await migrate(MUNICIPALITY_MIGRATIONS, sqlite_url)
+        run = uuid.uuid4().hex[:8]
+        config = MunicipalitySettings(
+            database_url=sqlite_url,
+            auth_jwks=str(dev_issuer.jwks_path),
+            amqp_url=amqp_url,
+            queue_name=f"test.municipality.{run}",
+            child_welfare_queue_name=f"test.municipality-cw.{run}",
+            **settings,
+        )
+        try:
+            async with serving(build_municipality(config)) as client:
+                yield client
+        finally:
+            await delete_queues(amqp_url, config.queue_name, config.child_welfare_queue_name)
+
+    return start
+
+
+async def test_the_municipality_side_has_the_same_edge(
+    municipality_with: Start, dev_issuer: DevIssuer
+) -> None:
+    token = dev_issuer.mint(
+        roles=["county_social_worker"], org="county-11", audience=MUNICIPALITY_AUDIENCE
+    )
+    worker = {"Authorization": f"Bearer {token}"}
+    async with municipality_with(max_body_bytes=1000, rate_limit="1/minute") as client:
+        body = Chunks(20 * MB)
+        huge = await client.post("/v1/statements", content=body, headers=worker)
+        assert_too_large(huge)
+        assert body.taken <= 2 * 65536
+        inbox = await client.get("/v1/referrals", headers=worker)
+        assert inbox.status_code == 200, inbox.text
+        assert inbox.headers["cache-control"] == "no-store"
+        assert inbox.headers["x-content-type-options"] == "nosniff"
+        limited = await client.get("/v1/referrals", headers=worker)
+        assert limited.status_code == 429, limited.text
+        assert int(limited.headers["retry-after"]) >= 1
 
 
 def officer(issuer: DevIssuer, subject: str = "officer-1") -> dict[str, str]:

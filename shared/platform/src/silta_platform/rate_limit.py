@@ -2,8 +2,9 @@
 
 The caller is who the verified token says (organisation and subject); a request without a
 valid token counts against its client address. The limits (``RATE_LIMIT``, e.g.
-``100/second;3000/minute``) are moving windows of the ``limits`` library, kept in this
-process's memory: each replica of a service counts its own callers.
+``100/second;3000/minute``) are sliding-window counters of the ``limits`` library (constant
+memory and time per caller), kept in this process's memory: each replica of a service counts
+its own callers.
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ from silta_platform.problems import FieldError, ProblemError
 class RateLimiter:
     def __init__(self, limits: str) -> None:
         self.items: list[RateLimitItem] = parse_many(limits) if limits.strip() else []
-        self._limiter = strategies.MovingWindowRateLimiter(storage.MemoryStorage())
+        self._limiter = strategies.SlidingWindowCounterRateLimiter(storage.MemoryStorage())
 
     def retry_after(self, caller: str) -> int | None:
         """Count one request of ``caller``; None when it is within every limit, else the
