@@ -26,7 +26,7 @@ from silta_schemas.routing import COUNTY_CODES
 
 from silta_platform.auth import AuthenticationFailed, Authenticator
 from silta_platform.edge import edge_of
-from silta_platform.problems import FieldError, ProblemError
+from silta_platform.problems import ProblemError, refusal
 from silta_platform.rate_limit import check_rate, client_address, principal_key
 from silta_platform.tls import certificate_organisations
 
@@ -229,14 +229,13 @@ async def authenticate(request: Request, token: str | None) -> Principal:
 
 
 def forbidden() -> ProblemError:
-    message = "the caller's roles do not allow this"
-    return ProblemError(
+    return refusal(
         403,
         "forbidden",
         "Forbidden",
-        message,
-        [FieldError(field="Authorization", rule="auth.role_not_permitted", message=message)],
-        extra={"rule": "auth.role_not_permitted"},
+        "Authorization",
+        "auth.role_not_permitted",
+        "the caller's roles do not allow this",
     )
 
 

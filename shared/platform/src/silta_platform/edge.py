@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 from starlette.requests import Request
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from silta_platform.problems import FieldError, problem_response
+from silta_platform.problems import refusal
 from silta_platform.rate_limit import RateLimiter
 from silta_platform.settings import ServiceSettings
 
@@ -78,30 +78,39 @@ def _content_length(scope: Scope) -> int | None:
 
 
 async def _refuse_too_large(scope: Scope, receive: Receive, send: Send, limit: int) -> None:
-    message = f"the request body is larger than {limit} bytes"
-    response = problem_response(
-        Request(scope),
+    problem = refusal(
         413,
         "content-too-large",
         "Content too large",
-        message,
-        [FieldError(field="body", rule="body.too_large", message=message)],
-        extra={"rule": "body.too_large", "max_bytes": limit},
+        "body",
+        "body.too_large",
+        f"the request body is larger than {limit} bytes",
+        extra={"max_bytes": limit},
         headers={"Connection": "close"},
     )
-    await response(scope, receive, send)
+    await problem.response(Request(scope))(scope, receive, send)
 
 
-class BodyLimit:
-    """413 for a body over the limit, without reading it."""
+class _HttpMiddleware:
+    """Passes anything but HTTP (the lifespan) straight through to the application."""
 
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
+        if scope["type"] == "http":
+            await self.http(scope, receive, send)
+        else:
             await self.app(scope, receive, send)
-            return
+
+    async def http(self, scope: Scope, receive: Receive, send: Send) -> None:
+        raise NotImplementedError
+
+
+class BodyLimit(_HttpMiddleware):
+    """413 for a body over the limit, without reading it."""
+
+    async def http(self, scope: Scope, receive: Receive, send: Send) -> None:
         limit = edge_of(scope).max_body_bytes
         length = _content_length(scope)
         if length is not None and length > limit:
@@ -140,16 +149,10 @@ class BodyLimit:
             await _refuse_too_large(scope, receive, send, limit)
 
 
-class SecurityHeaders:
+class SecurityHeaders(_HttpMiddleware):
     """``nosniff`` and ``no-store`` on every answer; HSTS under TLS."""
 
-    def __init__(self, app: ASGIApp) -> None:
-        self.app = app
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
+    async def http(self, scope: Scope, receive: Receive, send: Send) -> None:
         added = [(b"x-content-type-options", b"nosniff")]
         if not str(scope.get("path", "")).startswith(DOCS_ASSETS + "/"):
             added.append((b"cache-control", b"no-store"))

@@ -83,6 +83,28 @@ class ProblemError(Exception):
 VALIDATION_TITLE = "The request does not satisfy the schema"
 
 
+def refusal(
+    status: int,
+    slug: str,
+    title: str,
+    field: str,
+    rule: str,
+    message: str,
+    extra: dict[str, Any] | None = None,
+    headers: Mapping[str, str] | None = None,
+) -> ProblemError:
+    """A refusal for one rule about one field, the rule repeated at the top (``rule``)."""
+    return ProblemError(
+        status,
+        slug,
+        title,
+        message,
+        [FieldError(field=field, rule=rule, message=message)],
+        extra={"rule": rule, **(extra or {})},
+        headers=headers,
+    )
+
+
 def not_found(what: str) -> ProblemError:
     """404 for a resource this caller cannot see (or that does not exist: the same answer)."""
     return ProblemError(404, "not-found", "Not found", f"no such {what}")

@@ -15,7 +15,7 @@ import time
 from limits import RateLimitItem, parse_many, storage, strategies
 from starlette.requests import Request
 
-from silta_platform.problems import FieldError, ProblemError
+from silta_platform.problems import ProblemError, refusal
 
 
 class RateLimiter:
@@ -51,13 +51,13 @@ def check_rate(limiter: RateLimiter, caller: str) -> None:
 
 
 def too_many_requests(seconds: int) -> ProblemError:
-    message = "too many requests from this caller; retry later"
-    return ProblemError(
+    return refusal(
         429,
         "too-many-requests",
         "Too many requests",
-        message,
-        [FieldError(field="Authorization", rule="rate.limit_exceeded", message=message)],
-        extra={"rule": "rate.limit_exceeded", "retry_after": seconds},
+        "Authorization",
+        "rate.limit_exceeded",
+        "too many requests from this caller; retry later",
+        extra={"retry_after": seconds},
         headers={"Retry-After": str(seconds)},
     )
