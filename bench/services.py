@@ -67,6 +67,9 @@ def bench_system(
                 "ACCESS_LOG": "false",
                 "LOG_LEVEL": "WARNING",
                 "AUTH_JWKS": str(_issuer().jwks_path),
+                # One caller posts every referral: its limit is sized as a deployment would
+                # size it for its case system, far above the load (the limiter still runs).
+                "RATE_LIMIT": "10000/second",
                 **dev_signing_settings(side, VAR),
             },
             log_path=directory / f"{side.name}.log",

@@ -43,7 +43,8 @@ def default_services(root: Path, env: Mapping[str, str] = os.environ) -> list[Se
     for side in SIDES:
         host = _public_host(side.setting(env, "HOST", "127.0.0.1"))
         port = side.setting(env, "PORT", str(side.default_port))
-        base = f"http://{host}:{port}"
+        scheme = "https" if side.setting(env, "TLS_CERT_FILE") else "http"
+        base = f"{scheme}://{host}:{port}"
         database = side.setting(env, "DATABASE_URL", f"sqlite+aiosqlite:///var/{side.name}.db")
         amqp = side.setting(env, "AMQP_URL", "amqp://guest:guest@127.0.0.1:5672/")
         info = [

@@ -64,7 +64,8 @@ class ServiceProcess:
 
     @property
     def base_url(self) -> str:
-        return f"http://127.0.0.1:{self.port}"
+        scheme = "https" if self.settings.get("TLS_CERT_FILE") else "http"
+        return f"{scheme}://127.0.0.1:{self.port}"
 
     @property
     def queue_name(self) -> str:

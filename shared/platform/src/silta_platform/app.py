@@ -8,8 +8,9 @@ from contextlib import asynccontextmanager
 from fastapi import APIRouter, Depends, FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from starlette.types import ASGIApp
 
-from silta_platform import health
+from silta_platform import edge, health
 from silta_platform.auth import (
     AuthenticationFailed,
     Authenticator,
@@ -17,9 +18,12 @@ from silta_platform.auth import (
     install_auth_handler,
     unauthorised_response,
 )
-from silta_platform.authorisation import Side, authorise, principal_from_claims
+from silta_platform.authorisation import Side, authenticate, authorise
+from silta_platform.docs import install_docs
+from silta_platform.edge import Edge
 from silta_platform.problems import (
     Problem,
+    ProblemError,
     install_problem_handlers,
     problem_responses,
     validation_response,
@@ -40,6 +44,7 @@ def create_app(
         runtime = runtime_factory()
         app.state.runtime = runtime
         app.state.authenticator = Authenticator(runtime.settings)
+        app.state.edge = Edge.from_settings(runtime.settings)
         await app.state.authenticator.start()  # no usable keys (or dev keys in production): stop
         await runtime.start()
         try:
@@ -47,8 +52,17 @@ def create_app(
         finally:
             await runtime.stop()
 
-    app = FastAPI(title=title, description=description, version="1", lifespan=lifespan)
+    app = FastAPI(
+        title=title,
+        description=description,
+        version="1",
+        lifespan=lifespan,
+        docs_url=None,  # served by silta_platform.docs, without a CDN
+        redoc_url=None,
+    )
     app.state.side = side
+    install_docs(app)
+    _inside_the_edge(app)
     install_problem_handlers(app)
     install_auth_handler(app)
 
@@ -58,22 +72,35 @@ def create_app(
     ) -> JSONResponse:
         # FastAPI parses the body before it runs dependencies: without this, a caller with
         # no valid token would learn how the API validates bodies (422) instead of 401.
-        if request.url.path.startswith("/v1/") or request.url.path == "/v1":
+        authenticated = getattr(request.state, "principal", None) is not None
+        if not authenticated and (request.url.path.startswith("/v1/") or request.url.path == "/v1"):
             try:
-                principal_from_claims(
-                    await request.app.state.authenticator.claims(bearer_token(request))
-                )
+                await authenticate(request, bearer_token(request))
             except AuthenticationFailed as refused:
                 return unauthorised_response(request, refused)
+            except ProblemError as problem:  # 429
+                return problem.response(request)
         return validation_response(request, error)
 
     app.include_router(health.router)
     for router in routers:  # every /v1 route: a bearer token, and the permission table
         app.include_router(
-            router, dependencies=[Depends(authorise)], responses=problem_responses(400, 401, 403)
+            router,
+            dependencies=[Depends(authorise)],
+            responses=problem_responses(400, 401, 403, 413, 429),
         )
     _register_problem_schema(app)
     return app
+
+
+def _inside_the_edge(app: FastAPI) -> None:
+    """Wrap the whole middleware stack (FastAPI's error handling included) in the edge."""
+    build = app.build_middleware_stack
+
+    def build_middleware_stack() -> ASGIApp:
+        return edge.wrap(build())
+
+    app.build_middleware_stack = build_middleware_stack  # type: ignore[method-assign]
 
 
 def _register_problem_schema(app: FastAPI) -> None:

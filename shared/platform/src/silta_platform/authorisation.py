@@ -25,7 +25,10 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from silta_schemas.routing import COUNTY_CODES
 
 from silta_platform.auth import AuthenticationFailed, Authenticator
-from silta_platform.problems import FieldError, ProblemError
+from silta_platform.edge import edge_of
+from silta_platform.problems import ProblemError, refusal
+from silta_platform.rate_limit import check_rate, client_address, principal_key
+from silta_platform.tls import certificate_organisations
 
 
 class Side(StrEnum):
@@ -192,9 +195,8 @@ async def authorise(
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)],
 ) -> Principal:
     """Authenticate the caller and check the table for this route; return the caller."""
-    authenticator: Authenticator = request.app.state.authenticator
     token = credentials.credentials if credentials is not None else None
-    principal = principal_from_claims(await authenticator.claims(token))
+    principal = await authenticate(request, token)
     route = request.scope.get("route")
     path = getattr(route, "path", "")
     side: Side = request.app.state.side
@@ -204,15 +206,36 @@ async def authorise(
     return principal
 
 
+async def authenticate(request: Request, token: str | None) -> Principal:
+    """The caller of this request, counted against its rate limit (``429`` past it): the
+    token's, bound to the client certificate under mutual TLS; a request without a valid
+    token counts against its client address, then gets its ``401``."""
+    edge = edge_of(request.scope)
+    authenticator: Authenticator = request.app.state.authenticator
+    try:
+        principal = principal_from_claims(await authenticator.claims(token))
+        if edge.client_org_binding and (
+            principal.organisation not in certificate_organisations(request)
+        ):
+            raise AuthenticationFailed(
+                "auth.certificate_mismatch",
+                "the token's organisation is not the client certificate's",
+            )
+    except AuthenticationFailed:
+        check_rate(edge.rate_limiter, client_address(request))
+        raise
+    check_rate(edge.rate_limiter, principal_key(principal.organisation, principal.subject))
+    return principal
+
+
 def forbidden() -> ProblemError:
-    message = "the caller's roles do not allow this"
-    return ProblemError(
+    return refusal(
         403,
         "forbidden",
         "Forbidden",
-        message,
-        [FieldError(field="Authorization", rule="auth.role_not_permitted", message=message)],
-        extra={"rule": "auth.role_not_permitted"},
+        "Authorization",
+        "auth.role_not_permitted",
+        "the caller's roles do not allow this",
     )
 
 

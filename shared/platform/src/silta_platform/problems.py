@@ -56,6 +56,7 @@ class ProblemError(Exception):
         detail: str | None = None,
         errors: Sequence[FieldError] = (),
         extra: dict[str, Any] | None = None,
+        headers: Mapping[str, str] | None = None,
     ) -> None:
         super().__init__(detail or title)
         self.status = status
@@ -64,9 +65,44 @@ class ProblemError(Exception):
         self.detail = detail
         self.errors = list(errors)
         self.extra = extra or {}
+        self.headers = dict(headers or {})
+
+    def response(self, request: Request) -> JSONResponse:
+        return problem_response(
+            request,
+            self.status,
+            self.slug,
+            self.title,
+            self.detail,
+            self.errors,
+            self.extra,
+            self.headers,
+        )
 
 
 VALIDATION_TITLE = "The request does not satisfy the schema"
+
+
+def refusal(
+    status: int,
+    slug: str,
+    title: str,
+    field: str,
+    rule: str,
+    message: str,
+    extra: dict[str, Any] | None = None,
+    headers: Mapping[str, str] | None = None,
+) -> ProblemError:
+    """A refusal for one rule about one field, the rule repeated at the top (``rule``)."""
+    return ProblemError(
+        status,
+        slug,
+        title,
+        message,
+        [FieldError(field=field, rule=rule, message=message)],
+        extra={"rule": rule, **(extra or {})},
+        headers=headers,
+    )
 
 
 def not_found(what: str) -> ProblemError:
@@ -163,8 +199,10 @@ _TITLES = {
     405: "Method not allowed",
     406: "Not acceptable",
     409: "Conflict",
+    413: "Content too large",
     415: "Unsupported media type",
     422: "Unprocessable content",
+    429: "Too many requests",
 }
 
 
@@ -182,9 +220,7 @@ def install_problem_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(ProblemError)
     async def _problem(request: Request, error: ProblemError) -> JSONResponse:
-        return problem_response(
-            request, error.status, error.slug, error.title, error.detail, error.errors, error.extra
-        )
+        return error.response(request)
 
     @app.exception_handler(RuleRefused)
     async def _refused(request: Request, error: RuleRefused) -> JSONResponse:

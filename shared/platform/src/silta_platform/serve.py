@@ -12,6 +12,7 @@ from sqlalchemy.engine import make_url
 from silta_platform.logs import configure_logging
 from silta_platform.migrations import upgrade
 from silta_platform.settings import ServiceSettings
+from silta_platform.tls import uvicorn_tls
 
 
 def serve(
@@ -33,4 +34,5 @@ def serve(
         log_config=None,
         access_log=settings.access_log,
         timeout_graceful_shutdown=10,
+        **uvicorn_tls(settings),
     )

@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Literal, Self
 
+from limits import parse_many
 from pydantic import Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings
 
@@ -88,6 +89,38 @@ class ServiceSettings(BaseSettings):
         description="How often the service purges expired content and empties sent messages.",
     )
 
+    # --- The HTTP edge: body size, TLS, mutual TLS, rate limit (issue 9, item 8) -----------
+    # Read by ``silta_platform.edge``, ``silta_platform.rate_limit`` and ``silta_platform.tls``.
+    max_body_bytes: int = Field(
+        256 * 1024,
+        ge=1,
+        description="Largest request body taken; a larger one is refused with 413 before it "
+        "is read (by its Content-Length, or as a chunked body arrives).",
+    )
+    tls_cert_file: Path | None = Field(
+        None, description="The API's TLS certificate (PEM, chain included): HTTPS when set."
+    )
+    tls_key_file: Path | None = Field(None, description="The TLS certificate's private key.")
+    tls_client_ca_file: Path | None = Field(
+        None,
+        description="CA certificate(s) of the integrating systems: when set, every connection "
+        "must present a client certificate they issued (mutual TLS).",
+    )
+    tls_client_org_binding: bool = Field(
+        True,
+        description="With mutual TLS: a token is taken only when its `org` is an "
+        "organizationName (O) of the client certificate's subject.",
+    )
+    hsts_max_age_seconds: int = Field(
+        31_536_000, ge=0, description="Strict-Transport-Security max-age, sent under TLS only."
+    )
+    rate_limit: str = Field(
+        "100/second;3000/minute",
+        description="Requests to /v1 per caller (token organisation and subject; the client "
+        "address for a caller without a valid token), in `limits` notation, several separated "
+        "by `;`. Empty: no limit.",
+    )
+
     @model_validator(mode="after")
     def _data_protection_keys(self) -> Self:
         if self.data_key_current not in self.data_keys:
@@ -99,6 +132,16 @@ class ServiceSettings(BaseSettings):
                 key.get_secret_value() == DEVELOPMENT_DATA_KEY for key in self.data_keys.values()
             ):
                 raise ValueError("production refuses the development data key")
+        return self
+
+    @model_validator(mode="after")
+    def _http_edge(self) -> Self:
+        if (self.tls_cert_file is None) != (self.tls_key_file is None):
+            raise ValueError("tls_cert_file and tls_key_file go together")
+        if self.tls_client_ca_file is not None and self.tls_cert_file is None:
+            raise ValueError("tls_client_ca_file (mutual TLS) needs tls_cert_file")
+        if self.rate_limit.strip():
+            parse_many(self.rate_limit)  # a ValueError names the bad limit
         return self
 
     # --- authentication (silta_platform.auth) ---------------------------------------------
