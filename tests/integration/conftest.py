@@ -96,6 +96,16 @@ async def eventually(
         await asyncio.sleep(interval)
 
 
+Acks = asyncio.Queue[AbstractIncomingMessage]
+
+
+@pytest.fixture
+async def acks(municipality: httpx.AsyncClient, bus: AbstractChannel) -> Acks:
+    """What Kela's side would receive from county 11: its status acknowledgements, collected
+    from before the test delivers anything."""
+    return await tap(bus, topology.COUNTY_EXCHANGE, "status_acknowledgement.11")
+
+
 async def tap(
     channel: AbstractChannel, exchange: str, key: str
 ) -> asyncio.Queue[AbstractIncomingMessage]:
@@ -116,13 +126,3 @@ async def tap(
 def body(message: AbstractIncomingMessage) -> dict[str, Any]:
     decoded: dict[str, Any] = json.loads(message.body)
     return decoded
-
-
-Acks = asyncio.Queue[AbstractIncomingMessage]
-
-
-@pytest.fixture
-async def acks(municipality: httpx.AsyncClient, bus: AbstractChannel) -> Acks:
-    """What Kela's side would receive from county 11: its status acknowledgements, collected
-    from before the test delivers anything."""
-    return await tap(bus, topology.COUNTY_EXCHANGE, "status_acknowledgement.11")
