@@ -120,9 +120,9 @@ async def acknowledge(
     county: str = "11",
     changed_by: str | None = None,
     **details: Any,
-) -> None:
+) -> str:
     """Publish a status acknowledgement as county ``county`` would (``changed_by`` defaults
-    to the county; ``kela`` for a cancellation the county applied)."""
+    to the county; ``kela`` for a cancellation the county applied); return its message id."""
     payload = StatusAcknowledgement(
         kind="status_acknowledgement",
         referral_id=referral_id,
@@ -133,7 +133,7 @@ async def acknowledge(
         **details,
     )
     sender = f"county-{county}"
-    await publish(bus, payload, sender=sender, recipient="kela", referral_id=referral_id)
+    return await publish(bus, payload, sender=sender, recipient="kela", referral_id=referral_id)
 
 
 async def test_acknowledgements_build_the_history_even_out_of_order(
