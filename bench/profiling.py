@@ -8,7 +8,7 @@ import signal
 import subprocess
 from collections import Counter
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 
@@ -25,39 +25,37 @@ class Recording:
     log: Path
 
 
+@dataclass
 class PySpy:
     """``py-spy record --format raw`` on each service; ``stop`` writes the collapsed stacks."""
 
-    def __init__(
-        self, executable: str, directory: Path, *, rate: int, native: bool, gil: bool
-    ) -> None:
-        self._executable = executable
-        self._directory = directory
-        self._rate = rate
-        self._native = native
-        self._gil = gil
-        self._recordings: list[Recording] = []
+    executable: str
+    directory: Path
+    rate: int = field(kw_only=True)
+    native: bool = field(kw_only=True)
+    gil: bool = field(kw_only=True)
+    _recordings: list[Recording] = field(default_factory=list, init=False)
 
     def start(self, name: str, pid: int) -> None:
-        self._directory.mkdir(parents=True, exist_ok=True)
-        output = self._directory / f"{name}.txt"
-        log = self._directory / f"{name}.py-spy.log"
+        self.directory.mkdir(parents=True, exist_ok=True)
+        output = self.directory / f"{name}.txt"
+        log = self.directory / f"{name}.py-spy.log"
         command = [
-            self._executable,
+            self.executable,
             "record",
             "--pid",
             str(pid),
             "--rate",
-            str(self._rate),
+            str(self.rate),
             "--format",
             "raw",
             "--threads",
             "--output",
             str(output),
         ]
-        if self._native:
+        if self.native:
             command.append("--native")
-        if self._gil:
+        if self.gil:
             command.append("--gil")  # only the thread holding the GIL: Python CPU time
         with log.open("wb") as stream:
             process = subprocess.Popen(
@@ -92,32 +90,44 @@ class ProfileSummary:
     """Part of the service (see ``category``) → % of samples."""
 
 
+_SQL = ("sqlalchemy/", "aiosqlite/", "asyncpg/")
+_ENDPOINT = "HTTP endpoint: domain (fingerprint, seal, records)"
+_ENDPOINT_SQL = "HTTP endpoint: SQL (SQLAlchemy Core + driver), transaction"
+_CATEGORIES: tuple[tuple[str, tuple[str, ...]], ...] = (
+    # (category, any of these in the stack), the first that matches wins
+    (
+        "outbox relay: claim rows, publish with confirms, mark published",
+        ("OutboxRelay.", "Broker.publish"),
+    ),
+    ("consumer: open envelopes, handler SQL, inbox, commit, ack", ("BatchConsumer.",)),
+    ("AMQP frame I/O (aiormq reader/writer, confirms)", ("aiormq/", "aio_pika/", "pamqp/")),
+    (_ENDPOINT, ("run_endpoint_function",)),  # _ENDPOINT_SQL if it is in SQL
+    (
+        "HTTP request body: JSON parse + pydantic validation",
+        ("solve_dependencies", "request_body_to_args"),
+    ),
+    ("HTTP response: response model validation + JSON", ("serialize_response",)),
+    (
+        "HTTP stack: uvicorn, Starlette/FastAPI middleware and routing",
+        ("uvicorn/protocols/", "starlette/", "fastapi/"),
+    ),
+    # SQLAlchemy's asyncio layer runs statements in greenlets: py-spy sees them without
+    # their caller, so this is statement building, compiling, binding and results for
+    # every caller (endpoint, relay, consumer), plus the driver's completion callbacks.
+    ("SQLAlchemy in greenlets (any caller) + driver callbacks", _SQL),
+)
+
+
 def category(frames: Sequence[str], thread: str = "") -> str:
     """Which part of a Silta service a sampled stack (outermost frame first) belongs to."""
     stack = ";".join(frames)
     if thread and "MainThread" not in thread:
         return "other threads (aiosqlite worker threads' Python code)"
-    if "OutboxRelay." in stack or "Broker.publish" in stack:
-        return "outbox relay: claim rows, publish with confirms, mark published"
-    if "BatchConsumer." in stack:
-        return "consumer: open envelopes, handler SQL, inbox, commit, ack"
-    if any(part in stack for part in ("aiormq/", "aio_pika/", "pamqp/")):
-        return "AMQP frame I/O (aiormq reader/writer, confirms)"
-    if "run_endpoint_function" in stack:
-        if any(part in stack for part in ("sqlalchemy/", "aiosqlite/", "asyncpg/")):
-            return "HTTP endpoint: SQL (SQLAlchemy Core + driver), transaction"
-        return "HTTP endpoint: domain (fingerprint, seal, records)"
-    if "solve_dependencies" in stack or "request_body_to_args" in stack:
-        return "HTTP request body: JSON parse + pydantic validation"
-    if "serialize_response" in stack:
-        return "HTTP response: response model validation + JSON"
-    if any(part in stack for part in ("uvicorn/protocols/", "starlette/", "fastapi/")):
-        return "HTTP stack: uvicorn, Starlette/FastAPI middleware and routing"
-    if any(part in stack for part in ("sqlalchemy/", "aiosqlite/", "asyncpg/")):
-        # SQLAlchemy's asyncio layer runs statements in greenlets: py-spy sees them without
-        # their caller, so this is statement building, compiling, binding and results for
-        # every caller (endpoint, relay, consumer), plus the driver's completion callbacks.
-        return "SQLAlchemy in greenlets (any caller) + driver callbacks"
+    for name, markers in _CATEGORIES:
+        if any(marker in stack for marker in markers):
+            if name == _ENDPOINT and any(part in stack for part in _SQL):
+                return _ENDPOINT_SQL
+            return name
     return "event loop (uvloop) and other"
 
 

@@ -99,6 +99,15 @@ def county_worker_entry(**changes: Any) -> dict[str, Any]:
     return entry
 
 
+def responsible_worker(entry_id: str | None = None, **worker: Any) -> dict[str, Any]:
+    """A responsible-worker naming: the examples' social worker (no e-mail), ``worker``
+    changes applied, linked to directory entry ``entry_id`` if given."""
+    body = copy.deepcopy(examples.RESPONSIBLE_WORKER_REQUEST_EXAMPLE)
+    body["worker"] |= {"email": None, **worker}
+    body["directory_entry_id"] = entry_id
+    return body
+
+
 def wrong_control_character(code: str = IDENTITY_CODE) -> str:
     """``code`` with another (wrong) control character: same shape, invalid checksum."""
     return code[:-1] + ("A" if code[-1] != "A" else "B")
@@ -118,6 +127,7 @@ class Bodies:
     child_welfare_notice = staticmethod(child_welfare_notice)
     statement = staticmethod(statement)
     county_worker_entry = staticmethod(county_worker_entry)
+    responsible_worker = staticmethod(responsible_worker)
     wrong_control_character = staticmethod(wrong_control_character)
     new_identity_code = staticmethod(new_identity_code)
 

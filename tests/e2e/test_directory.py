@@ -13,6 +13,8 @@ import httpx
 import pytest
 from silta_schemas import examples
 
+from tests.e2e.bodies import county_worker_entry
+
 pytestmark = pytest.mark.e2e
 
 
@@ -22,24 +24,20 @@ def kela_team(**changes: Any) -> dict[str, Any]:
     return entry
 
 
-def county_unit(**changes: Any) -> dict[str, Any]:
-    entry: dict[str, Any] = {
-        "organisation": "county-11",
-        "county_code": "11",
-        "unit": "Maahanmuuttopalvelut, Etelä-Karjala",
-        "person_name": "Sanna Sosiaaliohjaaja",
-        "role": "sosiaaliohjaaja (social counsellor), Kela contact",
-        "channels": [
+def county_unit() -> dict[str, Any]:
+    """County 11's immigration services, a contact for Kela's municipal cooperation."""
+    return county_worker_entry(
+        unit="Maahanmuuttopalvelut, Etelä-Karjala",
+        person_name="Sanna Sosiaaliohjaaja",
+        role="sosiaaliohjaaja (social counsellor), Kela contact",
+        channels=[
             {"type": "phone", "value": "040 123 4567", "note": "Tue and Thu 9-11"},
             {"type": "other", "value": "Teams: Sanna Sosiaaliohjaaja", "note": None},
         ],
-        "hours": "Mon-Fri 8-15",
-        "services": ["municipal_cooperation"],
-        "topics": ["immigration services"],
-        "description": None,
-    }
-    entry.update(changes)
-    return entry
+        services=["municipal_cooperation"],
+        topics=["immigration services"],
+        description=None,
+    )
 
 
 async def directory(

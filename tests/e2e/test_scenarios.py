@@ -86,16 +86,7 @@ async def test_b_consented_notice_responsible_worker_directory_and_statement(
 
     # The county's unit keeps its worker in the directory and names them for the referral.
     entry_id = await silta.add_directory_entry(bodies.county_worker_entry())
-    worker = {
-        "worker": {
-            "name": "Sanna Sosiaalityöntekijä",
-            "title": "sosiaalityöntekijä (social worker)",
-            "unit": "Aikuissosiaalityö, Lappeenranta",
-            "phone": "+358 40 123 4567",
-            "email": None,
-        },
-        "directory_entry_id": entry_id,
-    }
+    worker = bodies.responsible_worker(entry_id)
     named = await silta.municipality_http.put(
         f"/v1/referrals/{referral_id}/responsible-worker", json=worker
     )

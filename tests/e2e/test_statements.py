@@ -118,16 +118,7 @@ async def test_a_responsible_worker_named_and_changed_is_visible_at_kela_with_it
     )
 
     path = f"/v1/referrals/{referral_id}/responsible-worker"
-    first = {
-        "worker": {
-            "name": "Sanna Sosiaalityöntekijä",
-            "title": "sosiaalityöntekijä (social worker)",
-            "unit": "Aikuissosiaalityö, Lappeenranta",
-            "phone": "+358 40 123 4567",
-            "email": None,
-        },
-        "directory_entry_id": None,
-    }
+    first = bodies.responsible_worker()
     named = await silta.municipality_http.put(path, json=first)
     assert named.status_code == 201, named.text
 
@@ -142,16 +133,13 @@ async def test_a_responsible_worker_named_and_changed_is_visible_at_kela_with_it
     assert worker["worker"]["name"] == "Sanna Sosiaalityöntekijä"
     assert worker["directory_entry"] is None
 
-    second = {
-        "worker": {
-            "name": "Pekka Sosiaaliohjaaja",
-            "title": "sosiaaliohjaaja (social counsellor)",
-            "unit": "Aikuissosiaalityö, Lappeenranta",
-            "phone": "040 765 4321",
-            "email": "pekka.sosiaaliohjaaja@example.fi",
-        },
-        "directory_entry_id": entry_id,
-    }
+    second = bodies.responsible_worker(
+        entry_id,
+        name="Pekka Sosiaaliohjaaja",
+        title="sosiaaliohjaaja (social counsellor)",
+        phone="040 765 4321",
+        email="pekka.sosiaaliohjaaja@example.fi",
+    )
     changed = await silta.municipality_http.put(path, json=second)
     assert changed.status_code == 200, changed.text
     assert [n["change"] for n in changed.json()["history"]] == ["named", "changed"]

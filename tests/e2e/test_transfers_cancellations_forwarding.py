@@ -7,6 +7,8 @@ from typing import Any
 
 import pytest
 
+from tests.status_fields import STATUS_CHANGE_FIELDS
+
 pytestmark = pytest.mark.e2e
 
 
@@ -31,16 +33,7 @@ async def test_a_transfer_is_decided_and_kela_sees_the_decision(any_silta, bodie
     assert kela["history"][-1]["outcome"] == "decided"
     assert kela["overdue"] is False
     # Only the fact and date of the decision cross back, never its content.
-    assert set(kela["history"][-1]) == {
-        "sequence",
-        "status",
-        "event",
-        "outcome",
-        "reason",
-        "forwarded_to_county",
-        "changed_at",
-        "changed_by",
-    }
+    assert set(kela["history"][-1]) == STATUS_CHANGE_FIELDS
 
 
 async def test_kela_cancels_and_the_county_sees_it_at_once(silta, bodies, eventually):

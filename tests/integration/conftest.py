@@ -12,6 +12,7 @@ from typing import Any
 import aio_pika
 import httpx
 import pytest
+import silta_messaging.topology as topology
 from aio_pika.abc import AbstractChannel, AbstractIncomingMessage, AbstractRobustConnection
 from kela_side.main import build_app as build_kela
 from kela_side.settings import KelaSettings
@@ -93,6 +94,16 @@ async def eventually(
         if asyncio.get_running_loop().time() > deadline:
             raise AssertionError(f"condition not met within {timeout}s (last: {result!r})")
         await asyncio.sleep(interval)
+
+
+Acks = asyncio.Queue[AbstractIncomingMessage]
+
+
+@pytest.fixture
+async def acks(municipality: httpx.AsyncClient, bus: AbstractChannel) -> Acks:
+    """What Kela's side would receive from county 11: its status acknowledgements, collected
+    from before the test delivers anything."""
+    return await tap(bus, topology.COUNTY_EXCHANGE, "status_acknowledgement.11")
 
 
 async def tap(

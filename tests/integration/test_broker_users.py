@@ -126,22 +126,35 @@ async def refused(action: Any) -> bool:
     return False
 
 
-async def test_the_kela_user_publishes_to_its_exchange_only(
-    as_kela: AbstractConnection,
+@pytest.mark.parametrize(
+    ("user", "allowed", "refusals"),
+    [
+        (  # Kela publishes to its exchange (and dead-letters its own inbox) only
+            "kela",
+            [(KELA_EXCHANGE, "notice_of_need.11"), (DEAD_LETTER_EXCHANGE, "silta.kela-side.inbox")],
+            [(COUNTY_EXCHANGE, "status_acknowledgement.11"), ("", "silta.municipality-side.inbox")],
+        ),
+        (  # the counties publish their own counties to theirs only
+            "county",
+            [(COUNTY_EXCHANGE, "status_acknowledgement.11"), (COUNTY_EXCHANGE, "statement.90")],
+            [(COUNTY_EXCHANGE, "status_acknowledgement.05"), (KELA_EXCHANGE, "notice_of_need.11")],
+        ),
+    ],
+)
+async def test_each_user_publishes_to_its_own_exchange_only(
+    users: Users,
+    user: str,
+    allowed: list[tuple[str, str]],
+    refusals: list[tuple[str, str]],
 ) -> None:
-    await publish(as_kela, KELA_EXCHANGE, "notice_of_need.11")
-    await publish(as_kela, DEAD_LETTER_EXCHANGE, "silta.kela-side.inbox")
-    assert await refused(publish(as_kela, COUNTY_EXCHANGE, "status_acknowledgement.11"))
-    assert await refused(publish(as_kela, "", "silta.municipality-side.inbox"))
-
-
-async def test_the_county_user_publishes_its_counties_to_its_exchange_only(
-    as_county: AbstractConnection,
-) -> None:
-    await publish(as_county, COUNTY_EXCHANGE, "status_acknowledgement.11")
-    await publish(as_county, COUNTY_EXCHANGE, "statement.90")
-    assert await refused(publish(as_county, COUNTY_EXCHANGE, "status_acknowledgement.05"))
-    assert await refused(publish(as_county, KELA_EXCHANGE, "notice_of_need.11"))
+    connection = await aio_pika.connect(users.kela_url if user == "kela" else users.county_url)
+    try:
+        for exchange, key in allowed:
+            await publish(connection, exchange, key)
+        for exchange, key in refusals:
+            assert await refused(publish(connection, exchange, key)), (exchange, key)
+    finally:
+        await connection.close()
 
 
 async def test_queues_exchanges_and_bindings_of_the_other_side_are_refused(

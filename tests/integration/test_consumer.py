@@ -98,6 +98,19 @@ class Harness:
         await eventually(fetch)
         return found
 
+    async def park_one_among(self, trouble: set[UUID], others: int) -> AbstractIncomingMessage:
+        """Publish a message about a referral the handler has trouble with (``trouble``: the
+        recorder's ``reject`` or ``crash``), then ``others`` good ones; return the one parked
+        once the good ones have applied."""
+        referral_id = uuid.uuid4()
+        trouble.add(referral_id)
+        await self.publish(acknowledgement(referral_id))
+        for _ in range(others):
+            await self.publish(acknowledgement())
+        [parked] = await self.parked(1)
+        await eventually(lambda: _equals(self.effects(), others))
+        return parked
+
 
 @pytest.fixture
 async def harness(database_url: str, amqp_url: str, bus: AbstractChannel) -> AsyncIterator[Harness]:
@@ -188,26 +201,15 @@ async def test_invalid_message_is_parked_with_its_reason_and_the_consumer_goes_o
 async def test_message_the_handler_rejects_is_parked_and_the_rest_of_the_batch_applies(
     harness: Harness,
 ) -> None:
-    refused = uuid.uuid4()
-    harness.recorder.reject.add(refused)
-    await harness.publish(acknowledgement(refused))
-    for _ in range(3):
-        await harness.publish(acknowledgement())
-    [parked] = await harness.parked(1)
+    parked = await harness.park_one_among(harness.recorder.reject, others=3)
     assert parked.headers[REASON_HEADER] == "test.rejected"
-    await eventually(lambda: _equals(harness.effects(), 3))
 
 
 async def test_a_message_that_keeps_crashing_the_handler_is_parked_by_the_delivery_limit(
     harness: Harness,
 ) -> None:
-    crashing = uuid.uuid4()
-    harness.recorder.crash.add(crashing)
-    await harness.publish(acknowledgement(crashing))
-    await harness.publish(acknowledgement())
-    [parked] = await harness.parked(1)
+    parked = await harness.park_one_among(harness.recorder.crash, others=1)
     assert parked.headers["x-death"][0]["reason"] == "delivery_limit"
-    await eventually(lambda: _equals(harness.effects(), 1))
 
 
 async def test_a_batch_with_a_poison_message_parks_it_stores_the_rest_and_acks_them_all(

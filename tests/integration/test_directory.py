@@ -23,13 +23,13 @@ from silta_messaging.topology import (
     COUNTY_EXCHANGE,
     KELA_EXCHANGE,
     REASON_HEADER,
-    parking_queue_name,
 )
 from silta_schemas import examples
 from silta_schemas.directory import DirectoryUpdate
 from silta_schemas.envelope import ALL_COUNTIES, seal
 
 from tests.integration.conftest import body, eventually, tap
+from tests.integration.peer import parked
 from tests.signing import signed_message
 
 KELA_ENTRY = examples.DIRECTORY_ENTRY_REQUEST_EXAMPLE
@@ -142,31 +142,6 @@ def update(*entries: dict[str, Any], removed: tuple[str, ...] = (), at: datetime
         "removed": list(removed),
         "changed_at": at.isoformat(),
     }
-
-
-def queue_name(client: httpx.AsyncClient) -> str:
-    """The inbound queue of the service behind an in-process client."""
-    transport = client._transport
-    assert isinstance(transport, httpx.ASGITransport)
-    name: str = transport.app.state.runtime.settings.queue_name  # type: ignore[attr-defined]
-    return name
-
-
-async def parked(
-    bus: AbstractChannel, client: httpx.AsyncClient, message_ids: set[str]
-) -> dict[str, AbstractIncomingMessage]:
-    """The messages with ``message_ids`` from the parking queue of ``client``'s service."""
-    queue = await bus.get_queue(parking_queue_name(queue_name(client)))
-    found: dict[str, AbstractIncomingMessage] = {}
-
-    async def fetch() -> bool:
-        message = await queue.get(fail=False, no_ack=True)
-        if message is not None and message.message_id in message_ids:
-            found[message.message_id] = message
-        return len(found) == len(message_ids)
-
-    await eventually(fetch)
-    return found
 
 
 # --------------------------------------------------------------------------- the own part

@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import copy
 from datetime import UTC, datetime, timedelta
-from typing import Any
 from uuid import UUID
 
 import httpx
@@ -13,15 +11,7 @@ from silta_schemas import examples
 from sqlalchemy import update
 
 from tests.integration.conftest import eventually
-from tests.integration.test_kela_side import acknowledge
-
-NOTICE = examples.NOTICE_OF_NEED_EXAMPLE
-
-
-def notice(**changes: Any) -> dict[str, Any]:
-    result = copy.deepcopy(NOTICE)
-    result.update(changes)
-    return result
+from tests.integration.test_kela_side import NOTICE, acknowledge, notice
 
 
 async def test_a_second_notice_for_an_open_referral_names_the_first(

@@ -2,36 +2,32 @@
 
 from __future__ import annotations
 
-import copy
 import uuid
 from datetime import UTC, datetime
 from typing import Any
 from uuid import UUID
 
-import aio_pika
 import httpx
 import pytest
 from aio_pika.abc import AbstractChannel
 from kela_side.main import build_app
 from kela_side.settings import KelaSettings
-from silta_messaging.topology import COUNTY_EXCHANGE, KELA_EXCHANGE
+from silta_messaging.topology import KELA_EXCHANGE
 from silta_platform.authorisation import Side
 from silta_platform.dev_tokens import DevIssuer
 from silta_schemas import examples
-from silta_schemas.envelope import seal
 from silta_schemas.status import StatusAcknowledgement
 
 from tests.conftest import full_access_token, serving
-from tests.integration.conftest import KELA_MIGRATIONS, body, eventually, migrate, tap
-from tests.signing import signed_message
+from tests.integration.conftest import KELA_MIGRATIONS, eventually, migrate, tap
+from tests.integration.peer import assert_idempotent, assert_refused, changed, next_message, publish
 
 NOTICE = examples.NOTICE_OF_NEED_EXAMPLE
+IDENTITY_CODE = NOTICE["client"]["identity_code"]
 
 
 def notice(**changes: Any) -> dict[str, Any]:
-    result = copy.deepcopy(NOTICE)
-    result.update(changes)
-    return result
+    return changed(NOTICE, **changes)
 
 
 async def test_a_valid_notice_is_stored_sent_and_published(
@@ -45,17 +41,13 @@ async def test_a_valid_notice_is_stored_sent_and_published(
     assert created["status"] == "sent"
     assert created["county_code"] == "11"
     assert response.headers["location"] == f"/v1/referrals/{created['id']}"
-    message = body(await eventually(lambda: _get(published)))
+    message = await eventually(lambda: next_message(published))
     assert message["referral_id"] == created["id"]
     assert message["sender"] == "kela"
     assert message["recipient"] == "county-11"
     assert message["payload"]["client"]["identity_code"] == NOTICE["client"]["identity_code"]
     assert message["purpose"] == "social_welfare_referral"
     assert "1301/2014" in message["legal_basis"]
-
-
-async def _get(queue: Any) -> Any:
-    return None if queue.empty() else queue.get_nowait()
 
 
 @pytest.mark.parametrize(
@@ -88,31 +80,11 @@ async def test_an_invalid_notice_gets_problem_details_naming_field_and_rule(
 ) -> None:
     request = notice()
     change(request)
-    response = await kela.post("/v1/referrals", json=request)
-
-    assert response.status_code == 422
-    assert response.headers["content-type"] == "application/problem+json"
-    problem = response.json()
-    assert problem["status"] == 422
-    assert {"field": field, "rule": rule} in [
-        {"field": e["field"], "rule": e["rule"]} for e in problem["errors"]
-    ]
-    assert NOTICE["client"]["identity_code"] not in response.text  # input is never echoed
-    assert (await kela.get("/v1/referrals")).json()["items"] == []
+    await assert_refused(kela, "/v1/referrals", request, field, rule, IDENTITY_CODE)
 
 
 async def test_the_same_idempotency_key_returns_the_same_referral(kela: httpx.AsyncClient) -> None:
-    headers = {"Idempotency-Key": "case-4711"}
-    first = await kela.post("/v1/referrals", json=NOTICE, headers=headers)
-    again = await kela.post("/v1/referrals", json=NOTICE, headers=headers)
-    other_body = await kela.post("/v1/referrals", json=notice(urgency="urgent"), headers=headers)
-
-    assert first.status_code == 201
-    assert again.status_code == 200
-    assert again.json()["id"] == first.json()["id"]
-    assert other_body.status_code == 422
-    assert other_body.json()["type"].endswith("idempotency-key-reused")
-    assert len((await kela.get("/v1/referrals")).json()["items"]) == 1
+    await assert_idempotent(kela, "/v1/referrals", NOTICE, notice(urgency="urgent"))
 
 
 async def test_a_notice_is_accepted_while_the_broker_is_down(
@@ -148,9 +120,9 @@ async def acknowledge(
     county: str = "11",
     changed_by: str | None = None,
     **details: Any,
-) -> None:
+) -> str:
     """Publish a status acknowledgement as county ``county`` would (``changed_by`` defaults
-    to the county; ``kela`` for a cancellation the county applied)."""
+    to the county; ``kela`` for a cancellation the county applied); return its message id."""
     payload = StatusAcknowledgement(
         kind="status_acknowledgement",
         referral_id=referral_id,
@@ -160,12 +132,8 @@ async def acknowledge(
         changed_by=changed_by or f"county-{county}",
         **details,
     )
-    envelope = seal(payload, sender=f"county-{county}", recipient="kela", referral_id=referral_id)
-    exchange = await bus.get_exchange(COUNTY_EXCHANGE)
-    await exchange.publish(
-        signed_message(envelope.to_bytes(), delivery_mode=aio_pika.DeliveryMode.PERSISTENT),
-        routing_key=f"status_acknowledgement.{county}",
-    )
+    sender = f"county-{county}"
+    return await publish(bus, payload, sender=sender, recipient="kela", referral_id=referral_id)
 
 
 async def test_acknowledgements_build_the_history_even_out_of_order(

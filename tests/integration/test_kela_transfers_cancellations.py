@@ -13,9 +13,10 @@ from aio_pika.abc import AbstractChannel
 from silta_messaging.topology import KELA_EXCHANGE
 from silta_schemas import examples
 
-from tests.integration.conftest import body, eventually, tap
+from tests.integration.conftest import eventually, tap
+from tests.integration.peer import next_message
 from tests.integration.test_duplicates_and_deadlines import _expire
-from tests.integration.test_kela_side import NOTICE, _get, _status, acknowledge
+from tests.integration.test_kela_side import NOTICE, _status, acknowledge
 
 TRANSFER = examples.APPLICATION_TRANSFER_EXAMPLE
 
@@ -44,7 +45,7 @@ async def test_a_transfer_is_sent_under_section_14_with_the_decision_deadline(
     )
     due = datetime.fromisoformat(created["due_at"])
     assert timedelta(days=7) < due - datetime.now(UTC) < timedelta(days=16)
-    message = body(await eventually(lambda: _get(published)))
+    message = await eventually(lambda: next_message(published))
     assert message["referral_id"] == created["id"]
     assert message["purpose"] == "application_transfer"
     assert "§14" in message["legal_basis"]
@@ -89,7 +90,7 @@ async def test_a_cancellation_reaches_the_county_and_is_final(
     view = response.json()
     assert view["status"] == "cancelled"
     assert view["cancellation"]["reason"] == examples.CANCELLATION_REQUEST_EXAMPLE["reason"]
-    message = body(await eventually(lambda: _get(published)))
+    message = await eventually(lambda: next_message(published))
     assert (message["kind"], message["referral_id"], message["recipient"]) == (
         "cancellation",
         referral_id,
@@ -139,8 +140,8 @@ async def test_a_child_welfare_notice_and_its_cancellation_go_to_the_child_welfa
     assert response.status_code == 201, response.text
     referral_id = response.json()["id"]
     await kela.post(f"/v1/referrals/{referral_id}/cancel", json={"reason": "Sent in error."})
-    notice = body(await eventually(lambda: _get(child_welfare)))
-    cancellation = body(await eventually(lambda: _get(child_welfare)))
+    notice = await eventually(lambda: next_message(child_welfare))
+    cancellation = await eventually(lambda: next_message(child_welfare))
     assert (notice["kind"], notice["referral_id"]) == ("notice_of_need", referral_id)
     assert "417/2007 §25" in notice["legal_basis"]
     assert (cancellation["kind"], cancellation["referral_id"]) == ("cancellation", referral_id)
@@ -155,16 +156,20 @@ async def test_a_forwarded_referral_goes_on_to_the_right_county_and_kela_sees_th
     first_id = UUID(first["id"])
     reason = "The client moved to Helsinki before the notice was made."
     await acknowledge(bus, first_id, 1, "delivered")
-    await acknowledge(
-        bus,
-        first_id,
-        2,
-        "forwarded",
-        reason=reason,
-        forwarded_to_county="90",
-        forwarded_to_municipality="091",
-    )
-    sent_on = body(await eventually(lambda: _get(to_helsinki)))
+
+    async def forward() -> None:
+        await acknowledge(
+            bus,
+            first_id,
+            2,
+            "forwarded",
+            reason=reason,
+            forwarded_to_county="90",
+            forwarded_to_municipality="091",
+        )
+
+    await forward()
+    sent_on = await eventually(lambda: next_message(to_helsinki))
     second_id = sent_on["referral_id"]
     assert second_id != str(first_id)
     assert sent_on["recipient"] == "county-90"
@@ -189,15 +194,7 @@ async def test_a_forwarded_referral_goes_on_to_the_right_county_and_kela_sees_th
     assert second["chain"] == view["chain"]
 
     # The same forwarding reported twice sends nothing more.
-    await acknowledge(
-        bus,
-        first_id,
-        2,
-        "forwarded",
-        reason=reason,
-        forwarded_to_county="90",
-        forwarded_to_municipality="091",
-    )
+    await forward()
     listed = (await kela.get("/v1/referrals")).json()["items"]
     assert sorted(item["county_code"] for item in listed) == ["11", "90"]
 

@@ -5,47 +5,20 @@ from __future__ import annotations
 import copy
 import uuid
 from typing import Any
-from uuid import UUID
 
-import aio_pika
 import httpx
 import pytest
 from aio_pika.abc import AbstractChannel
-from silta_messaging.topology import COUNTY_EXCHANGE, KELA_EXCHANGE
 from silta_schemas import examples
-from silta_schemas.envelope import seal
-from silta_schemas.referrals import referral_adapter
 
-from tests.integration.conftest import body, eventually, tap
-from tests.signing import signed_message
-
-
-async def deliver(
-    bus: AbstractChannel, request: dict[str, Any] | None = None, routing_key: str | None = None
-) -> UUID:
-    """Publish a notice as Kela's side would; return the referral id."""
-    referral = referral_adapter.validate_python(request or examples.NOTICE_OF_NEED_EXAMPLE)
-    referral_id = uuid.uuid4()
-    envelope = seal(
-        referral, sender="kela", recipient=f"county-{referral.county_code}", referral_id=referral_id
-    )
-    exchange = await bus.get_exchange(KELA_EXCHANGE)
-    await exchange.publish(
-        signed_message(envelope.to_bytes(), delivery_mode=aio_pika.DeliveryMode.PERSISTENT),
-        routing_key=routing_key or f"{referral.kind}.{referral.county_code}",
-    )
-    return referral_id
-
-
-async def in_inbox(client: httpx.AsyncClient, referral_id: UUID) -> dict[str, Any] | None:
-    response = await client.get(f"/v1/referrals/{referral_id}")
-    return response.json() if response.status_code == 200 else None
+from tests.integration.conftest import Acks, eventually
+from tests.integration.peer import assert_problem, deliver, delivered, in_inbox, next_message
+from tests.status_fields import ACKNOWLEDGEMENT_FIELDS
 
 
 async def test_a_delivered_notice_is_stored_and_acknowledged_automatically(
-    municipality: httpx.AsyncClient, bus: AbstractChannel
+    municipality: httpx.AsyncClient, bus: AbstractChannel, acks: Acks
 ) -> None:
-    acks = await tap(bus, COUNTY_EXCHANGE, "status_acknowledgement.11")
     referral_id = await deliver(bus)
 
     view = await eventually(lambda: in_inbox(municipality, referral_id))
@@ -55,36 +28,20 @@ async def test_a_delivered_notice_is_stored_and_acknowledged_automatically(
     inbox = (await municipality.get("/v1/referrals", params={"status": "delivered"})).json()
     assert [item["id"] for item in inbox["items"]] == [str(referral_id)]
     assert "client" not in inbox["items"][0]  # the list carries no personal data
-    ack = body(await eventually(lambda: _next(acks)))
+    ack = await eventually(lambda: next_message(acks))
     assert ack["sender"] == "county-11"
     assert ack["recipient"] == "kela"
     assert ack["payload"]["status"] == "delivered"
     assert ack["payload"]["sequence"] == 1
-    assert set(ack["payload"]) <= {
-        "kind",
-        "referral_id",
-        "sequence",
-        "status",
-        "event",
-        "outcome",
-        "reason",
-        "forwarded_to_county",
-        "forwarded_to_municipality",
-        "changed_at",
-        "changed_by",
-    }  # status only: never the content of the case
-
-
-async def _next(queue: Any) -> Any:
-    return None if queue.empty() else queue.get_nowait()
+    assert (
+        set(ack["payload"]) <= ACKNOWLEDGEMENT_FIELDS
+    )  # status only: never the content of the case
 
 
 async def test_the_lifecycle_is_enforced_and_every_change_reaches_kela(
-    municipality: httpx.AsyncClient, bus: AbstractChannel
+    municipality: httpx.AsyncClient, bus: AbstractChannel, acks: Acks
 ) -> None:
-    acks = await tap(bus, COUNTY_EXCHANGE, "status_acknowledgement.11")
-    referral_id = await deliver(bus)
-    await eventually(lambda: in_inbox(municipality, referral_id))
+    referral_id = await delivered(bus, municipality)
     path = f"/v1/referrals/{referral_id}/status"
 
     skip = await municipality.post(path, json={"status": "completed", "outcome": "no_need_found"})
@@ -109,7 +66,7 @@ async def test_the_lifecycle_is_enforced_and_every_change_reaches_kela(
     assert terminal.status_code == 409
     assert terminal.json()["errors"][0]["rule"] == "lifecycle.terminal"
 
-    received = [body(await eventually(lambda: _next(acks)))["payload"] for _ in range(5)]
+    received = [(await eventually(lambda: next_message(acks)))["payload"] for _ in range(5)]
     assert [(a["sequence"], a["status"]) for a in received] == [
         (1, "delivered"),
         (2, "accepted"),
@@ -137,20 +94,15 @@ async def test_an_invalid_status_update_gets_problem_details(
     field: str,
     rule: str,
 ) -> None:
-    referral_id = await deliver(bus)
-    await eventually(lambda: in_inbox(municipality, referral_id))
+    referral_id = await delivered(bus, municipality)
     response = await municipality.post(f"/v1/referrals/{referral_id}/status", json=update)
-    assert response.status_code == 422
-    assert {"field": field, "rule": rule} in [
-        {"field": e["field"], "rule": e["rule"]} for e in response.json()["errors"]
-    ]
+    assert_problem(response, 422, field, rule)
 
 
 async def test_decided_is_not_an_outcome_for_a_notice_of_need(
     municipality: httpx.AsyncClient, bus: AbstractChannel
 ) -> None:
-    referral_id = await deliver(bus)
-    await eventually(lambda: in_inbox(municipality, referral_id))
+    referral_id = await delivered(bus, municipality)
     path = f"/v1/referrals/{referral_id}/status"
     for step in ({"status": "accepted"}, {"status": "in_progress", "event": "client_reached"}):
         assert (await municipality.post(path, json=step)).status_code == 200

@@ -9,30 +9,24 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 from uuid import UUID
 
-import aio_pika
 import httpx
 import pytest
 from aio_pika.abc import AbstractChannel
-from silta_messaging.topology import COUNTY_EXCHANGE, KELA_EXCHANGE, REASON_HEADER
+from silta_messaging.topology import REASON_HEADER
 from silta_schemas import examples
 from silta_schemas.cancellation import Cancellation
-from silta_schemas.envelope import seal
 
-from tests.integration.conftest import body, eventually, tap
+from tests.integration.conftest import Acks, eventually
+from tests.integration.peer import deliver, delivered, in_inbox, next_message, publish
 from tests.integration.test_kela_transfers_cancellations import child_welfare_notice
-from tests.integration.test_municipality_side import _next, deliver, in_inbox
-from tests.signing import signed_message
 
 
 async def cancel(bus: AbstractChannel, referral_id: UUID, key: str = "cancellation.11") -> None:
     payload = Cancellation(
         kind="cancellation", cancelled_at=datetime.now(UTC), reason="Sent in error."
     )
-    envelope = seal(payload, sender="kela", recipient="county-11", referral_id=referral_id)
-    exchange = await bus.get_exchange(KELA_EXCHANGE)
-    await exchange.publish(
-        signed_message(envelope.to_bytes(), delivery_mode=aio_pika.DeliveryMode.PERSISTENT),
-        routing_key=key,
+    await publish(
+        bus, payload, sender="kela", recipient="county-11", referral_id=referral_id, routing_key=key
     )
 
 
@@ -58,11 +52,9 @@ async def test_a_transfer_is_received_with_its_decision_deadline(
 
 
 async def test_a_cancellation_cancels_at_once_and_is_reported_as_kelas_change(
-    municipality: httpx.AsyncClient, bus: AbstractChannel
+    municipality: httpx.AsyncClient, bus: AbstractChannel, acks: Acks
 ) -> None:
-    acks = await tap(bus, COUNTY_EXCHANGE, "status_acknowledgement.11")
-    referral_id = await deliver(bus)
-    await eventually(lambda: in_inbox(municipality, referral_id))
+    referral_id = await delivered(bus, municipality)
     path = f"/v1/referrals/{referral_id}/status"
     assert (await municipality.post(path, json={"status": "accepted"})).status_code == 200
     await cancel(bus, referral_id)
@@ -86,7 +78,7 @@ async def test_a_cancellation_cancels_at_once_and_is_reported_as_kelas_change(
     assert [item["id"] for item in listed["items"]] == [str(referral_id)]
     late = await municipality.post(path, json={"status": "in_progress", "event": "client_reached"})
     assert late.status_code == 409
-    received = [body(await eventually(lambda: _next(acks)))["payload"] for _ in range(3)]
+    received = [(await eventually(lambda: next_message(acks)))["payload"] for _ in range(3)]
     assert [(a["sequence"], a["status"], a["changed_by"]) for a in received] == [
         (1, "delivered", "county-11"),
         (2, "accepted", "county-11"),
@@ -97,8 +89,7 @@ async def test_a_cancellation_cancels_at_once_and_is_reported_as_kelas_change(
 async def test_a_cancellation_too_late_or_for_an_unknown_referral_is_parked(
     municipality: httpx.AsyncClient, bus: AbstractChannel
 ) -> None:
-    referral_id = await deliver(bus)
-    await eventually(lambda: in_inbox(municipality, referral_id))
+    referral_id = await delivered(bus, municipality)
     path = f"/v1/referrals/{referral_id}/status"
     assert (
         await municipality.post(path, json={"status": "rejected", "reason": "Not for us."})
@@ -145,17 +136,15 @@ async def test_a_child_welfare_notice_arrives_on_its_own_queue(
 
 
 async def test_forwarding_names_the_right_county_for_kela(
-    municipality: httpx.AsyncClient, bus: AbstractChannel
+    municipality: httpx.AsyncClient, bus: AbstractChannel, acks: Acks
 ) -> None:
-    acks = await tap(bus, COUNTY_EXCHANGE, "status_acknowledgement.11")
-    referral_id = await deliver(bus)
-    await eventually(lambda: in_inbox(municipality, referral_id))
+    referral_id = await delivered(bus, municipality)
     path = f"/v1/referrals/{referral_id}/status"
     forward = copy.deepcopy(examples.STATUS_UPDATE_EXAMPLES["forwarded"])
     response = await municipality.post(path, json=forward)
     assert response.status_code == 200, response.text
     assert response.json()["history"][-1]["forwarded_to_county"] == "90"
-    received = [body(await eventually(lambda: _next(acks)))["payload"] for _ in range(2)]
+    received = [(await eventually(lambda: next_message(acks)))["payload"] for _ in range(2)]
     assert received[1] | {"changed_at": None} == {
         "kind": "status_acknowledgement",
         "referral_id": str(referral_id),
@@ -182,8 +171,7 @@ async def test_forwarding_names_the_right_county_for_kela(
 async def test_forwarding_must_name_another_countys_municipality(
     municipality: httpx.AsyncClient, bus: AbstractChannel, municipality_code: str, rule: str
 ) -> None:
-    referral_id = await deliver(bus)
-    await eventually(lambda: in_inbox(municipality, referral_id))
+    referral_id = await delivered(bus, municipality)
     forward = copy.deepcopy(examples.STATUS_UPDATE_EXAMPLES["forwarded"])
     forward["forwarded_to_municipality"] = municipality_code
     response = await municipality.post(f"/v1/referrals/{referral_id}/status", json=forward)

@@ -3,26 +3,24 @@ broker and both databases; the test plays the counties on the bus."""
 
 from __future__ import annotations
 
-import asyncio
 import copy
 import uuid
 from datetime import UTC, datetime, timedelta
 from typing import Any
 from uuid import UUID
 
-import aio_pika
 import httpx
-from aio_pika.abc import AbstractChannel, AbstractIncomingMessage
+from aio_pika.abc import AbstractChannel
 from pydantic import BaseModel
-from silta_messaging.topology import COUNTY_EXCHANGE, KELA_EXCHANGE, REASON_HEADER
+from silta_messaging.topology import KELA_EXCHANGE
 from silta_schemas import examples
 from silta_schemas.directory import DirectoryUpdate
-from silta_schemas.envelope import seal
 from silta_schemas.statements import Statement
 from silta_schemas.workers import ResponsibleWorker
 
-from tests.integration.conftest import body, eventually, tap
-from tests.signing import signed_message
+from tests.integration import peer
+from tests.integration.conftest import eventually, tap
+from tests.integration.peer import next_message, parked_reasons
 
 IDENTITY_CODE = examples.EXAMPLE_IDENTITY_CODE
 OTHER_CLIENT = "010594Y9032"
@@ -33,17 +31,9 @@ async def publish(
 ) -> str:
     """Publish ``payload`` as county ``county``'s side would; return the message id."""
     sender = f"county-{county}"
-    envelope = seal(payload, sender=sender, recipient="kela", referral_id=referral_id)
-    exchange = await bus.get_exchange(COUNTY_EXCHANGE)
-    await exchange.publish(
-        signed_message(
-            envelope.to_bytes(),
-            message_id=str(envelope.message_id),
-            delivery_mode=aio_pika.DeliveryMode.PERSISTENT,
-        ),
-        routing_key=f"{envelope.kind}.{county}",
+    return await peer.publish(
+        bus, payload, sender=sender, recipient="kela", referral_id=referral_id
     )
-    return str(envelope.message_id)
 
 
 def statement(
@@ -79,33 +69,6 @@ async def send_referral(kela: httpx.AsyncClient) -> UUID:
     response = await kela.post("/v1/referrals", json=examples.NOTICE_OF_NEED_EXAMPLE)
     assert response.status_code == 201, response.text
     return UUID(response.json()["id"])
-
-
-async def next_message(queue: asyncio.Queue[AbstractIncomingMessage]) -> dict[str, Any] | None:
-    return None if queue.empty() else body(queue.get_nowait())
-
-
-def queue_name(client: httpx.AsyncClient) -> str:
-    transport = client._transport
-    assert isinstance(transport, httpx.ASGITransport)
-    name: str = transport.app.state.runtime.settings.queue_name  # type: ignore[attr-defined]
-    return name
-
-
-async def parked_reasons(
-    bus: AbstractChannel, client: httpx.AsyncClient, message_ids: set[str]
-) -> dict[str, str]:
-    queue = await bus.get_queue(f"{queue_name(client)}.parked")
-    found: dict[str, str] = {}
-
-    async def fetch() -> bool:
-        message = await queue.get(fail=False, no_ack=True)
-        if message is not None and message.message_id in message_ids:
-            found[message.message_id] = str(message.headers[REASON_HEADER])
-        return len(found) == len(message_ids)
-
-    await eventually(fetch)
-    return found
 
 
 # --------------------------------------------------------------------------- statements

@@ -3,7 +3,6 @@ the real broker and both databases; the test plays Kela on the bus."""
 
 from __future__ import annotations
 
-import asyncio
 import copy
 import json
 import uuid
@@ -11,56 +10,36 @@ from datetime import UTC, datetime
 from typing import Any
 from uuid import UUID
 
-import aio_pika
 import httpx
 import pytest
-from aio_pika.abc import AbstractChannel, AbstractIncomingMessage
-from silta_messaging.topology import COUNTY_EXCHANGE, KELA_EXCHANGE, REASON_HEADER
+from aio_pika.abc import AbstractChannel
+from silta_messaging.topology import COUNTY_EXCHANGE
 from silta_schemas import examples
-from silta_schemas.envelope import seal
-from silta_schemas.referrals import referral_adapter
 from silta_schemas.statements import StatementReceipt
 
-from tests.integration.conftest import body, eventually, tap
-from tests.signing import signed_message
+from tests.integration import peer
+from tests.integration.conftest import eventually, tap
+from tests.integration.peer import (
+    assert_idempotent,
+    assert_refused,
+    changed,
+    delivered,
+    next_message,
+    parked_reasons,
+    rules,
+)
 
 IDENTITY_CODE = examples.EXAMPLE_IDENTITY_CODE
 
 
 def statement(**changes: Any) -> dict[str, Any]:
-    result = copy.deepcopy(examples.STATEMENT_REQUEST_EXAMPLE)
-    result.update(changes)
-    return result
+    return changed(examples.STATEMENT_REQUEST_EXAMPLE, **changes)
 
 
 def worker(**changes: Any) -> dict[str, Any]:
     result = copy.deepcopy(examples.RESPONSIBLE_WORKER_REQUEST_EXAMPLE)
     result["worker"].update(changes)
     return result
-
-
-async def deliver(bus: AbstractChannel, county: str = "11") -> UUID:
-    """Publish a notice of need as Kela's side would; return the referral id."""
-    request = copy.deepcopy(examples.NOTICE_OF_NEED_EXAMPLE)
-    if county == "90":
-        request["client"]["municipality_code"] = "091"  # Helsinki
-    referral = referral_adapter.validate_python(request)
-    referral_id = uuid.uuid4()
-    envelope = seal(referral, sender="kela", recipient=f"county-{county}", referral_id=referral_id)
-    exchange = await bus.get_exchange(KELA_EXCHANGE)
-    await exchange.publish(
-        signed_message(envelope.to_bytes(), delivery_mode=aio_pika.DeliveryMode.PERSISTENT),
-        routing_key=f"notice_of_need.{county}",
-    )
-    return referral_id
-
-
-async def delivered(client: httpx.AsyncClient, referral_id: UUID) -> bool:
-    return (await client.get(f"/v1/referrals/{referral_id}")).status_code == 200
-
-
-async def next_message(queue: asyncio.Queue[AbstractIncomingMessage]) -> dict[str, Any] | None:
-    return None if queue.empty() else body(queue.get_nowait())
 
 
 async def receipt(
@@ -74,45 +53,10 @@ async def receipt(
     payload = StatementReceipt(
         kind="statement_receipt", statement_id=UUID(statement_id), received_at=datetime.now(UTC)
     )
-    envelope = seal(payload, sender="kela", recipient=f"county-{county}", referral_id=referral_id)
-    exchange = await bus.get_exchange(KELA_EXCHANGE)
-    await exchange.publish(
-        signed_message(
-            envelope.to_bytes(),
-            message_id=str(envelope.message_id),
-            delivery_mode=aio_pika.DeliveryMode.PERSISTENT,
-        ),
-        routing_key=f"statement_receipt.{county}",
+    recipient = f"county-{county}"
+    return await peer.publish(
+        bus, payload, sender="kela", recipient=recipient, referral_id=referral_id
     )
-    return str(envelope.message_id)
-
-
-def queue_name(client: httpx.AsyncClient) -> str:
-    transport = client._transport
-    assert isinstance(transport, httpx.ASGITransport)
-    name: str = transport.app.state.runtime.settings.queue_name  # type: ignore[attr-defined]
-    return name
-
-
-async def parked_reasons(
-    bus: AbstractChannel, client: httpx.AsyncClient, message_ids: set[str]
-) -> dict[str, str]:
-    """The parking reason of each of ``message_ids`` on ``client``'s service."""
-    queue = await bus.get_queue(f"{queue_name(client)}.parked")
-    found: dict[str, str] = {}
-
-    async def fetch() -> bool:
-        message = await queue.get(fail=False, no_ack=True)
-        if message is not None and message.message_id in message_ids:
-            found[message.message_id] = str(message.headers[REASON_HEADER])
-        return len(found) == len(message_ids)
-
-    await eventually(fetch)
-    return found
-
-
-def rules(response: httpx.Response) -> list[tuple[str, str]]:
-    return [(e["field"], e["rule"]) for e in response.json()["errors"]]
 
 
 # --------------------------------------------------------------------------- statements
@@ -209,22 +153,16 @@ async def test_an_invalid_statement_gets_problem_details_naming_field_and_rule(
 ) -> None:
     request = statement()
     change(request)
-    response = await municipality.post("/v1/statements", json=request)
-
-    assert response.status_code == 422, response.text
-    assert response.headers["content-type"] == "application/problem+json"
-    assert (field, rule) in rules(response)
-    assert IDENTITY_CODE not in response.text
-    assert "010594Y9032" not in response.text
-    assert (await municipality.get("/v1/statements")).json()["items"] == []
+    await assert_refused(
+        municipality, "/v1/statements", request, field, rule, IDENTITY_CODE, "010594Y9032"
+    )
 
 
 async def test_a_statement_may_name_a_referral_of_its_own_county_only(
     municipality: httpx.AsyncClient, bus: AbstractChannel
 ) -> None:
     sent = await tap(bus, COUNTY_EXCHANGE, "statement.11")
-    referral_id = await deliver(bus)
-    await eventually(lambda: delivered(municipality, referral_id))
+    referral_id = await delivered(bus, municipality)
 
     other = await municipality.post(
         "/v1/statements", json=statement(county_code="90", referral_id=str(referral_id))
@@ -244,18 +182,9 @@ async def test_a_statement_may_name_a_referral_of_its_own_county_only(
 async def test_the_same_idempotency_key_returns_the_same_statement(
     municipality: httpx.AsyncClient,
 ) -> None:
-    headers = {"Idempotency-Key": "lausunto-1"}
-    first = await municipality.post("/v1/statements", json=statement(), headers=headers)
-    again = await municipality.post("/v1/statements", json=statement(), headers=headers)
-    other = await municipality.post(
-        "/v1/statements", json=statement(topics=["other"]), headers=headers
+    await assert_idempotent(
+        municipality, "/v1/statements", statement(), statement(topics=["other"])
     )
-    assert first.status_code == 201
-    assert again.status_code == 200
-    assert again.json()["id"] == first.json()["id"]
-    assert other.status_code == 422
-    assert other.json()["type"].endswith("idempotency-key-reused")
-    assert len((await municipality.get("/v1/statements")).json()["items"]) == 1
 
 
 async def test_receipts_for_unknown_or_other_counties_statements_are_parked(
@@ -287,8 +216,7 @@ async def test_a_responsible_worker_is_named_and_changed_and_kela_told_each_time
     municipality: httpx.AsyncClient, bus: AbstractChannel
 ) -> None:
     sent = await tap(bus, COUNTY_EXCHANGE, "responsible_worker.11")
-    referral_id = await deliver(bus)
-    await eventually(lambda: delivered(municipality, referral_id))
+    referral_id = await delivered(bus, municipality)
     path = f"/v1/referrals/{referral_id}/responsible-worker"
 
     early = await municipality.put(path, json=worker())
@@ -339,8 +267,7 @@ async def test_a_responsible_worker_is_named_and_changed_and_kela_told_each_time
 async def test_the_directory_entry_must_be_the_referral_countys_own(
     municipality: httpx.AsyncClient, bus: AbstractChannel
 ) -> None:
-    referral_id = await deliver(bus)
-    await eventually(lambda: delivered(municipality, referral_id))
+    referral_id = await delivered(bus, municipality)
     await municipality.post(f"/v1/referrals/{referral_id}/status", json={"status": "accepted"})
     entries = {}
     for county in ("11", "90"):
@@ -385,8 +312,7 @@ async def test_the_directory_entry_must_be_the_referral_countys_own(
 async def test_an_invalid_responsible_worker_gets_problem_details(
     municipality: httpx.AsyncClient, bus: AbstractChannel, change: Any, field: str, rule: str
 ) -> None:
-    referral_id = await deliver(bus)
-    await eventually(lambda: delivered(municipality, referral_id))
+    referral_id = await delivered(bus, municipality)
     request = worker()
     change(request)
     response = await municipality.put(

@@ -15,23 +15,19 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
-import aio_pika
 import httpx
 import pytest
 from aio_pika.abc import AbstractChannel
 from kela_side.db import tables as kela_tables
 from municipality_side.db import tables as municipality_tables
-from silta_messaging.topology import KELA_EXCHANGE
 from silta_platform.db import create_engine
 from silta_records.stats import CountCell, GroupStatistics, MedianCell, Statistics, StatsFilters
 from silta_schemas import examples
 from silta_schemas.codes import MessageKind
-from silta_schemas.envelope import seal
-from silta_schemas.referrals import referral_adapter
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from tests.integration.conftest import eventually
-from tests.signing import signed_message
+from tests.integration.peer import deliver
 from tests.unit.schemas.support import make_code
 
 T0 = datetime(2026, 3, 2, 8, 0, tzinfo=UTC)
@@ -464,19 +460,7 @@ async def test_referrals_delivered_over_the_bus_and_accepted_are_counted(
 ) -> None:
     ids = []
     for number in range(5):
-        referral = referral_adapter.validate_python(_notice(number))
-        referral_id = uuid.uuid4()
-        envelope = seal(
-            referral,
-            sender="kela",
-            recipient=f"county-{referral.county_code}",
-            referral_id=referral_id,
-        )
-        exchange = await bus.get_exchange(KELA_EXCHANGE)
-        await exchange.publish(
-            signed_message(envelope.to_bytes(), delivery_mode=aio_pika.DeliveryMode.PERSISTENT),
-            routing_key=f"{referral.kind}.{referral.county_code}",
-        )
+        referral_id = await deliver(bus, _notice(number))
         ids.append(referral_id)
 
     async def all_delivered() -> dict[str, Any] | None:

@@ -20,6 +20,7 @@ from silta_schemas import (
     seal,
 )
 
+from . import support
 from .support import REFERRAL, Body, assert_no_identity_code
 
 MESSAGE = UUID("5d0f9a3e-2b7c-4e8a-9f61-3c2d1b0a9e87")
@@ -27,10 +28,8 @@ WHEN = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 
 
 def sealed(model: BaseModel, sender: str, recipient: str) -> Body:
-    """A valid envelope as the dict a receiver would parse."""
-    envelope = seal(model, sender=sender, recipient=recipient, referral_id=REFERRAL)
-    result: Body = json.loads(envelope.to_bytes())
-    return result
+    """A valid envelope about ``REFERRAL`` as the dict a receiver would parse."""
+    return support.sealed(model, sender, recipient, REFERRAL)
 
 
 @pytest.fixture

@@ -23,7 +23,7 @@ from silta_schemas import (
 )
 from silta_schemas.text import FreeText
 
-from .support import SIGNS_BY_CENTURY, copied, make_code
+from .support import copied, identity_codes
 
 CSV = Path(__file__).resolve().parents[3] / "shared" / "schemas" / "data" / "municipalities.csv"
 ROWS = list(csv.DictReader(CSV.open(encoding="utf-8")))
@@ -98,14 +98,6 @@ def test_a_code_that_is_no_municipality_is_refused(code: str) -> None:
     with pytest.raises(RoutingError) as caught:
         county_for_municipality(code, date(2026, 1, 1))
     assert caught.value.rule == "routing.unknown_municipality"
-
-
-@st.composite
-def identity_codes(draw: st.DrawFn) -> str:
-    century = draw(st.sampled_from(sorted(SIGNS_BY_CENTURY)))
-    born = draw(st.dates(date(century, 1, 1), date(century + 99, 12, 31)))
-    sign = draw(st.sampled_from(SIGNS_BY_CENTURY[century]))
-    return make_code(born, sign, draw(st.integers(2, 999)))
 
 
 FREE_TEXT = TypeAdapter(FreeText)

@@ -2,13 +2,11 @@
 rule valid and invalid, and the envelope rules for a kind that may or may not name a referral."""
 
 import json
-from datetime import date
 from uuid import UUID
 
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
-from pydantic import BaseModel
 from silta_schemas import (
     PAYLOAD_MODELS,
     SENDER_SIDE,
@@ -33,13 +31,14 @@ from silta_schemas.text import FREE_TEXT_MAX, SHORT_TEXT_MAX
 from .support import (
     OTHER_CODE,
     REFERRAL,
-    SIGNS_BY_CENTURY,
     Body,
     assert_no_identity_code,
     assert_rule,
     copied,
     example_fixture,
-    make_code,
+    identity_codes,
+    rejected,
+    sealed,
 )
 
 TOPICS = [topic.value for topic in StatementTopic]
@@ -158,15 +157,7 @@ def test_any_repeated_topic_is_rejected(topics: list[str]) -> None:
     )
 
 
-@st.composite
-def identity_codes(draw: st.DrawFn) -> str:
-    century = draw(st.sampled_from(sorted(SIGNS_BY_CENTURY)))
-    born = draw(st.dates(date(century, 1, 1), date(century + 99, 12, 31)))
-    sign = draw(st.sampled_from(SIGNS_BY_CENTURY[century]))
-    return make_code(born, sign, draw(st.integers(2, 899)))
-
-
-@given(identity_codes())
+@given(identity_codes(max_number=899))
 def test_any_valid_identity_code_may_be_searched_and_none_goes_into_the_text(code: str) -> None:
     assert StatementSearch.model_validate({"identity_code": code}).identity_code == code
     body = copied(STATEMENT_EXAMPLE)
@@ -270,12 +261,6 @@ def test_receipt_round_trip(receipt: Body, referral_id: UUID | None) -> None:
     assert open_message(envelope.to_bytes()).payload == payload
 
 
-def sealed(payload: BaseModel, sender: str, recipient: str) -> Body:
-    envelope = seal(payload, sender=sender, recipient=recipient)
-    result: Body = json.loads(envelope.to_bytes())
-    return result
-
-
 @pytest.mark.parametrize(
     ("changes", "rule"),
     [
@@ -290,10 +275,7 @@ def sealed(payload: BaseModel, sender: str, recipient: str) -> Body:
 )
 def test_statement_envelope_rules(statement: Body, changes: Body, rule: str) -> None:
     envelope = sealed(Statement.model_validate(statement), "county-11", "kela") | changes
-    with pytest.raises(MessageRejected) as caught:
-        open_message(json.dumps(envelope).encode())
-    assert caught.value.rule == rule
-    assert_no_identity_code(caught.value.detail)
+    assert rejected(envelope).rule == rule
 
 
 @pytest.mark.parametrize(
@@ -306,9 +288,7 @@ def test_statement_envelope_rules(statement: Body, changes: Body, rule: str) -> 
 )
 def test_receipt_envelope_rules(receipt: Body, changes: Body, rule: str) -> None:
     envelope = sealed(StatementReceipt.model_validate(receipt), "kela", "county-11") | changes
-    with pytest.raises(MessageRejected) as caught:
-        open_message(json.dumps(envelope).encode())
-    assert caught.value.rule == rule
+    assert rejected(envelope).rule == rule
 
 
 def test_an_invalid_statement_on_the_bus_names_fields_not_values(statement: Body) -> None:

@@ -63,40 +63,30 @@ def test_deadline_per_kind_and_urgency_come_from_configuration() -> None:
 
 
 @pytest.mark.parametrize(
-    ("status", "overdue"),
+    ("kind", "status", "overdue"),
     [
-        (ReferralStatus.SENT, True),
-        (ReferralStatus.DELIVERED, True),
-        (ReferralStatus.ACCEPTED, False),
-        (ReferralStatus.REJECTED, False),
-        (ReferralStatus.COMPLETED, False),
+        # a notice: overdue only while the county has not reacted
+        ("notice_of_need", ReferralStatus.SENT, True),
+        ("notice_of_need", ReferralStatus.DELIVERED, True),
+        ("notice_of_need", ReferralStatus.ACCEPTED, False),
+        ("notice_of_need", ReferralStatus.REJECTED, False),
+        ("notice_of_need", ReferralStatus.COMPLETED, False),
+        # a transfer: overdue until the county has decided
+        ("application_transfer", ReferralStatus.DELIVERED, True),
+        ("application_transfer", ReferralStatus.ACCEPTED, True),
+        ("application_transfer", ReferralStatus.IN_PROGRESS, True),
+        ("application_transfer", ReferralStatus.COMPLETED, False),
+        ("application_transfer", ReferralStatus.FORWARDED, False),
+        ("application_transfer", ReferralStatus.CANCELLED, False),
     ],
 )
-def test_overdue_only_while_the_county_has_not_reacted(
-    status: ReferralStatus, overdue: bool
+def test_overdue_while_the_county_owes_its_reaction_or_decision_and_the_deadline_passed(
+    kind: str, status: ReferralStatus, overdue: bool
 ) -> None:
     now = datetime(2026, 3, 20, tzinfo=UTC)
-    assert is_overdue("notice_of_need", status, now - timedelta(seconds=1), now) is overdue
-    assert is_overdue("notice_of_need", status, now + timedelta(seconds=1), now) is False
-    assert is_overdue("notice_of_need", status, None, now) is False
-
-
-@pytest.mark.parametrize(
-    ("status", "overdue"),
-    [
-        (ReferralStatus.DELIVERED, True),
-        (ReferralStatus.ACCEPTED, True),
-        (ReferralStatus.IN_PROGRESS, True),
-        (ReferralStatus.COMPLETED, False),
-        (ReferralStatus.FORWARDED, False),
-        (ReferralStatus.CANCELLED, False),
-    ],
-)
-def test_a_transfer_is_overdue_until_the_county_has_decided(
-    status: ReferralStatus, overdue: bool
-) -> None:
-    now = datetime(2026, 3, 20, tzinfo=UTC)
-    assert is_overdue("application_transfer", status, now - timedelta(seconds=1), now) is overdue
+    assert is_overdue(kind, status, now - timedelta(seconds=1), now) is overdue
+    assert is_overdue(kind, status, now + timedelta(seconds=1), now) is False
+    assert is_overdue(kind, status, None, now) is False
 
 
 def test_transfer_deadline_defaults_to_seven_working_days() -> None:

@@ -7,12 +7,7 @@ from datetime import UTC, datetime
 from uuid import uuid4
 
 import pytest
-from kela_side.domain.referrals import (
-    Decision,
-    TrackedReferral,
-    decide,
-    forwarded_payload,
-)
+from kela_side.domain.referrals import Decision, TrackedReferral, decide, forwarded_payload
 from silta_schemas import examples
 from silta_schemas.errors import RuleRefused
 from silta_schemas.status import ReferralStatus, StatusAcknowledgement

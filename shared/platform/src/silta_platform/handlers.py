@@ -15,8 +15,12 @@ import inspect
 from collections.abc import Awaitable, Callable, Mapping
 from typing import Any, Generic, TypeVar, cast
 
+from pydantic import BaseModel
+from silta_messaging.consumer import Incoming
+
 Result = TypeVar("Result")
 Handler = TypeVar("Handler", bound=Callable[..., Awaitable[Any]])
+Payload = TypeVar("Payload", bound=BaseModel)
 
 
 class Command(Generic[Result]):
@@ -50,3 +54,12 @@ class CommandBus:
         if handler is None:  # a programming error: every command has its line in the table
             raise LookupError(f"no handler for {type(command).__name__}")
         return cast(Result, await handler(command))
+
+
+def payload_of(message: Incoming, kind: type[Payload]) -> Payload:
+    """``message``'s payload as ``kind``, the model of the message kind its handler is
+    registered for (the consumer opened it as that kind: anything else is a wiring error)."""
+    payload = message.payload
+    if not isinstance(payload, kind):
+        raise TypeError(f"a {type(payload).__name__} handed to the handler of {kind.__name__}")
+    return payload

@@ -1,10 +1,11 @@
-"""HTTP plumbing every router of both services uses: the runtime as a dependency, paging bounds."""
+"""HTTP plumbing every router of both services uses: the runtime as a dependency, paging bounds,
+the ``Idempotency-Key`` header and the answer to a create."""
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
-from fastapi import Depends, Request
+from fastapi import Depends, Header, Request, Response
 
 from silta_platform.runtime import Runtime
 
@@ -19,3 +20,21 @@ async def runtime(request: Request) -> Runtime:
 
 
 RuntimeDep = Annotated[Runtime, Depends(runtime)]
+
+
+def idempotency_key_header(what: str) -> Any:
+    """The optional ``Idempotency-Key`` header of a create request that makes ``what``."""
+    return Header(
+        alias="Idempotency-Key",
+        min_length=1,
+        max_length=200,
+        description=f"Client-chosen key: the same key returns the same {what}.",
+    )
+
+
+def answer_created(response: Response, location: str, *, created: bool) -> None:
+    """A create answers ``201`` with ``Location``; its replay (the same Idempotency-Key and
+    body) answers ``200`` with the same ``Location``."""
+    if not created:
+        response.status_code = 200
+    response.headers["Location"] = location

@@ -6,9 +6,9 @@ from datetime import UTC, datetime
 from typing import Annotated, Any
 from uuid import UUID
 
-from fastapi import APIRouter, Body, Header, Response
+from fastapi import APIRouter, Body, Response
 from pydantic import BaseModel, Field
-from silta_platform.http import RuntimeDep
+from silta_platform.http import RuntimeDep, answer_created, idempotency_key_header
 from silta_platform.problems import (
     FieldError,
     ProblemError,
@@ -168,15 +168,7 @@ async def create_referral(
     actor: ActorDep,
     response: Response,
     referral: Annotated[ReferralRequest, Body(openapi_examples=_EXAMPLES)],
-    idempotency_key: Annotated[
-        str | None,
-        Header(
-            alias="Idempotency-Key",
-            min_length=1,
-            max_length=200,
-            description="Client-chosen key: the same key returns the same referral.",
-        ),
-    ] = None,
+    idempotency_key: Annotated[str | None, idempotency_key_header("referral")] = None,
 ) -> ReferralView:
     try:
         submitted = await runtime.commands.handle(SubmitReferral(referral, idempotency_key, actor))
@@ -203,9 +195,8 @@ async def create_referral(
         ) from None
     except IdempotencyKeyReused:
         raise idempotency_key_reused() from None
-    if not submitted.created:
-        response.status_code = 200
-    response.headers["Location"] = f"/v1/referrals/{submitted.referral.id}"
+    location = f"/v1/referrals/{submitted.referral.id}"
+    answer_created(response, location, created=submitted.created)
     return _view(submitted.referral)
 
 

@@ -8,6 +8,7 @@ from typing import Any
 from uuid import UUID
 
 from silta_messaging.consumer import Incoming, Rejection
+from silta_platform.handlers import payload_of
 from silta_platform.unit_of_work import UnitOfWork
 from silta_records.responsible_workers import Naming
 from silta_schemas.errors import RuleRefused
@@ -32,8 +33,7 @@ async def receive_responsible_workers(
     rows: list[dict[str, Any]] = []
     now = datetime.now(UTC)
     for message in messages:
-        envelope, payload = message.envelope, message.payload
-        assert isinstance(payload, ResponsibleWorker)
+        envelope, payload = message.envelope, payload_of(message, ResponsibleWorker)
         assert envelope.referral_id is not None  # the envelope requires it for this kind
         try:
             recipient = recipients.get(str(envelope.referral_id))

@@ -9,6 +9,7 @@ from typing import Any
 from uuid import UUID
 
 from silta_messaging.consumer import Incoming, Rejection
+from silta_platform.handlers import payload_of
 from silta_platform.unit_of_work import UnitOfWork
 from silta_protection.access_log import Access, service_actor
 from silta_protection.encryption import cipher_of, client_key_of
@@ -38,13 +39,13 @@ async def receive_statements(
         work.conn, (m.envelope.referral_id for m in messages)
     )
     senders = await statement_repository.senders(
-        work.conn, (_statement(m).statement_id for m in messages)
+        work.conn, (payload_of(m, Statement).statement_id for m in messages)
     )
     now = datetime.now(UTC)
     rejections: dict[UUID, Rejection] = {}
     rows: list[dict[str, Any]] = []
     for message in messages:
-        envelope, statement = message.envelope, _statement(message)
+        envelope, statement = message.envelope, payload_of(message, Statement)
         key = str(statement.statement_id)
         try:
             if envelope.referral_id is not None:
@@ -88,9 +89,3 @@ async def receive_statements(
         )
     await statement_repository.add_statements(work.conn, rows)
     return rejections
-
-
-def _statement(message: Incoming) -> Statement:
-    payload = message.payload
-    assert isinstance(payload, Statement)
-    return payload

@@ -6,9 +6,9 @@ from datetime import datetime
 from typing import Annotated, Any
 from uuid import UUID
 
-from fastapi import APIRouter, Body, Header, Query, Response
+from fastapi import APIRouter, Body, Query, Response
 from pydantic import BaseModel, Field
-from silta_platform.http import MAX_OFFSET, RuntimeDep
+from silta_platform.http import MAX_OFFSET, RuntimeDep, answer_created, idempotency_key_header
 from silta_platform.problems import idempotency_key_reused, problem_responses
 from silta_protection.access_log import ActorDep
 from silta_schemas import examples
@@ -94,15 +94,7 @@ async def send_statement(
     counties: VisibleCounties,
     response: Response,
     statement: Annotated[StatementRequest, Body(openapi_examples=_EXAMPLES)],
-    idempotency_key: Annotated[
-        str | None,
-        Header(
-            alias="Idempotency-Key",
-            min_length=1,
-            max_length=200,
-            description="Client-chosen key: the same key returns the same statement.",
-        ),
-    ] = None,
+    idempotency_key: Annotated[str | None, idempotency_key_header("statement")] = None,
 ) -> StatementSummary:
     try:
         sent = await runtime.commands.handle(
@@ -110,9 +102,7 @@ async def send_statement(
         )
     except IdempotencyKeyReused:
         raise idempotency_key_reused() from None
-    if not sent.created:
-        response.status_code = 200
-    response.headers["Location"] = f"/v1/statements/{sent.statement.id}"
+    answer_created(response, f"/v1/statements/{sent.statement.id}", created=sent.created)
     return StatementSummary(**_summary(sent.statement))
 
 

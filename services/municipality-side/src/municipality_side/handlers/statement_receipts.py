@@ -7,6 +7,7 @@ from datetime import datetime
 from uuid import UUID
 
 from silta_messaging.consumer import Incoming, Rejection
+from silta_platform.handlers import payload_of
 from silta_platform.unit_of_work import UnitOfWork
 from silta_schemas.errors import RuleRefused
 from silta_schemas.parties import county_code_of
@@ -27,7 +28,9 @@ async def receive_statement_receipts(
     statement, or addressed to another county than the one that sent the statement. A
     repeated receipt changes nothing: the first one's time stays.
     """
-    receipts = {message.envelope.message_id: _receipt(message) for message in messages}
+    receipts = {
+        message.envelope.message_id: payload_of(message, StatementReceipt) for message in messages
+    }
     sent = await statement_repository.sent(
         work.conn, (receipt.statement_id for receipt in receipts.values())
     )
@@ -48,9 +51,3 @@ async def receive_statement_receipts(
             received.setdefault(receipt.statement_id, when)
     await statement_repository.record_receipts(work.conn, received)
     return rejections
-
-
-def _receipt(message: Incoming) -> StatementReceipt:
-    receipt = message.payload
-    assert isinstance(receipt, StatementReceipt)
-    return receipt

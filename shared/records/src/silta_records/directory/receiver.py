@@ -7,6 +7,7 @@ from datetime import UTC, datetime
 from uuid import UUID
 
 from silta_messaging.consumer import Incoming, Rejection
+from silta_platform.handlers import payload_of
 from silta_platform.unit_of_work import MessageHandler, UnitOfWork
 from silta_schemas.directory import DirectoryUpdate
 from sqlalchemy import Table
@@ -28,8 +29,7 @@ def directory_receiver(table: Table, *, recipient: str, own: frozenset[str]) -> 
         rejections: dict[UUID, Rejection] = {}
         updates: list[tuple[Incoming, DirectoryUpdate]] = []
         for message in messages:
-            envelope, payload = message.envelope, message.payload
-            assert isinstance(payload, DirectoryUpdate)
+            envelope, payload = message.envelope, payload_of(message, DirectoryUpdate)
             if envelope.recipient != recipient:
                 rejections[envelope.message_id] = Rejection(
                     "directory.not_for_this_side", f"this side takes updates sent to {recipient}"

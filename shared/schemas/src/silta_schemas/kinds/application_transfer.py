@@ -5,22 +5,11 @@ from datetime import date, datetime
 from enum import StrEnum
 from typing import Any, Literal, Self
 
-from pydantic import (
-    AwareDatetime,
-    Field,
-    ValidationInfo,
-    field_validator,
-    model_validator,
-)
+from pydantic import AwareDatetime, Field, ValidationInfo, field_validator, model_validator
 from pydantic_core import PydanticCustomError
 
 from silta_schemas._base import Contract, check_no_repeats, with_examples
-from silta_schemas.codes import (
-    AssistanceType,
-    ConsentMethod,
-    ExpenseCategory,
-    Urgency,
-)
+from silta_schemas.codes import AssistanceType, ConsentMethod, ExpenseCategory, Urgency
 from silta_schemas.examples import APPLICATION_TRANSFER_EXAMPLE
 from silta_schemas.parties import KelaContact
 from silta_schemas.purpose import Purpose

@@ -4,13 +4,7 @@ Assistance 1412/1997 §10. Sent by law whenever Kela reduces the basic amount.""
 from datetime import date
 from typing import Any, Literal
 
-from pydantic import (
-    AwareDatetime,
-    Field,
-    ValidationInfo,
-    field_validator,
-    model_validator,
-)
+from pydantic import AwareDatetime, Field, ValidationInfo, field_validator, model_validator
 from pydantic_core import PydanticCustomError
 
 from silta_schemas._base import with_examples

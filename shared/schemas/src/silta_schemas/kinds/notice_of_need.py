@@ -4,13 +4,7 @@ Social Welfare Act 1301/2014 §35, on the client's consent or a legal exception.
 from datetime import datetime
 from typing import Annotated, Literal, Self
 
-from pydantic import (
-    AwareDatetime,
-    Field,
-    ValidationInfo,
-    field_validator,
-    model_validator,
-)
+from pydantic import AwareDatetime, Field, ValidationInfo, field_validator, model_validator
 from pydantic_core import PydanticCustomError
 
 from silta_schemas._base import Contract, check_no_repeats, with_examples
