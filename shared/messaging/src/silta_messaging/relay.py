@@ -146,7 +146,9 @@ class OutboxRelay:
                     .where(outbox.c.id.in_(confirmed))
                     .values(published_at=datetime.now(UTC), body=b"")
                 )
-                await self._log_sent(conn, [m for m, e in zip(outgoing, results, strict=True) if e is None])
+                await self._log_sent(
+                    conn, [m for m, e in zip(outgoing, results, strict=True) if e is None]
+                )
             if refused:
                 # Returned (unroutable) or nacked: never marked published; retried later.
                 log.warning("broker refused %d outbox messages; will retry", len(refused))

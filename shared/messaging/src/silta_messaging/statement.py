@@ -82,9 +82,7 @@ def digest(body: bytes) -> str:
 
 def canonical(content: Mapping[str, Any]) -> bytes:
     """Sorted keys, no spaces, UTF-8: one byte string per content."""
-    return json.dumps(
-        content, sort_keys=True, separators=(",", ":"), ensure_ascii=False
-    ).encode()
+    return json.dumps(content, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()
 
 
 def statement(body_sha256: str, facts: MessageFacts) -> bytes:

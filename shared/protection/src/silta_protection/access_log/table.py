@@ -6,7 +6,10 @@ from dataclasses import dataclass
 
 from sqlalchemy import Column, DateTime, Index, Integer, MetaData, String, Table
 
-GENESIS_HASH = "0" * 64
+from silta_protection.chain import GENESIS_HASH, add_chain_head
+
+__all__ = ["ENTRIES", "GENESIS_HASH", "HEAD", "AccessLogTables", "add_access_log"]
+
 ENTRIES = "access_log"
 HEAD = "access_log_head"
 _INDEX = "ix_access_log_client"
@@ -37,12 +40,5 @@ def add_access_log(metadata: MetaData) -> AccessLogTables:
         Column("entry_hash", String(64), nullable=False),
     )
     Index(_INDEX, entries.c.client_key, entries.c.seq)
-    # One row (id 1), inserted by the migration that creates the table: the chain's head.
-    head = Table(
-        HEAD,
-        metadata,
-        Column("id", Integer, primary_key=True, autoincrement=False),
-        Column("last_seq", Integer, nullable=False),
-        Column("last_hash", String(64), nullable=False),
-    )
+    head = add_chain_head(metadata, HEAD)
     return AccessLogTables(entries, head)
