@@ -23,7 +23,9 @@ import hashlib
 import json
 from collections.abc import Mapping
 from dataclasses import asdict, dataclass
+from datetime import datetime
 from typing import Any, Final
+from uuid import UUID
 
 from silta_schemas.envelope import Envelope, MessageRejected
 
@@ -106,7 +108,24 @@ def read_statement(text: str) -> dict[str, Any] | None:
     return content
 
 
+def _same(name: str, signed: Any, opened: str | None) -> bool:
+    """Compare values, not spellings: a UUID or a time may be written more than one way."""
+    if signed is None or opened is None:
+        return signed is opened
+    if not isinstance(signed, str):
+        return False
+    try:
+        if name in ("message_id", "referral_id"):
+            return UUID(signed) == UUID(opened)
+        if name == "created_at":
+            return datetime.fromisoformat(signed) == datetime.fromisoformat(opened)
+    except ValueError:
+        return False
+    return signed == opened
+
+
 def check_facts(content: Mapping[str, Any], envelope: Envelope) -> None:
     """The opened envelope must be what the sender signed for."""
-    if any(content[name] != value for name, value in asdict(MessageFacts.of(envelope)).items()):
+    opened = asdict(MessageFacts.of(envelope))
+    if not all(_same(name, content[name], value) for name, value in opened.items()):
         raise MessageRejected(MISMATCH, "the envelope is not what the signed statement says")
