@@ -8,6 +8,7 @@ import json
 import ssl
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from uuid import uuid4
 
 import pytest
 from cryptography import x509
@@ -31,7 +32,9 @@ from silta_messaging.signing import (
     verify_signature,
 )
 from silta_messaging.statement import STATEMENT_HEADER, digest
-from silta_schemas.envelope import MessageRejected
+from silta_schemas import examples
+from silta_schemas.envelope import MessageRejected, open_message, seal
+from silta_schemas.referrals import referral_adapter
 
 BODY = b'{"message_id": "m-1", "sender": "kela"}'
 OLD = Signer("kela-2026-01", Ed25519PrivateKey.generate())
@@ -259,3 +262,16 @@ def test_tls_configuration_errors(tmp_path: Path) -> None:
         tls_context("amqps://broker/", ca_file=str(tmp_path / "missing.pem"))
     with pytest.raises(ssl.SSLError):
         tls_context("amqps://broker/", cert_file=str(cert_file), key_file=str(cert_file))
+
+
+def test_an_envelope_other_than_the_signed_statement_is_a_mismatch() -> None:
+    referral = referral_adapter.validate_python(examples.NOTICE_OF_NEED_EXAMPLE)
+    envelope = seal(referral, sender="kela", recipient="county-11", referral_id=uuid4())
+    body = envelope.to_bytes()
+    keys = registry(OLD)
+    signed = Verifier(keys).authenticate(body, OLD.headers(body))
+    signed.check_envelope(open_message(body)[0])  # what was signed: accepted
+    other = seal(referral, sender="kela", recipient="county-11", referral_id=uuid4())
+    with pytest.raises(MessageRejected) as rejected:
+        signed.check_envelope(other)
+    assert rejected.value.rule == "signature.statement_mismatch"
