@@ -96,6 +96,18 @@ async def evidence(sides: Both, side: Side, referral_id: str, count: int) -> dic
     return found
 
 
+async def protect(database_url: str, *argv: str) -> tuple[int, str]:
+    """``python -m kela_side.protect *argv`` on ``database_url``: exit code and output."""
+    out = io.StringIO()
+
+    def command() -> int:
+        with contextlib.redirect_stdout(out):
+            settings = KelaSettings(database_url=database_url)
+            return run(list(argv), settings, KELA_PROTECTED, KELA_RETENTION, "kela")
+
+    return await asyncio.to_thread(command), out.getvalue()
+
+
 def by_kind(export: dict[str, Any]) -> dict[tuple[str, str], dict[str, Any]]:
     return {(m["direction"], m["kind"]): m for m in export["messages"]}
 
@@ -148,23 +160,10 @@ async def test_both_sides_keep_verifiable_evidence_that_outlives_the_purge(
     assert verifier_main(["verify", str(path)]) == 1
 
     # The operations command exports the same evidence.
-    settings = KelaSettings(database_url=runtime(sides.kela_app).settings.database_url)
-    out = io.StringIO()
-
-    def command() -> int:
-        with contextlib.redirect_stdout(out):
-            return run(
-                ["export-evidence", "--referral", referral_id],
-                settings,
-                KELA_PROTECTED,
-                KELA_RETENTION.access_log,
-                KELA_RETENTION,
-                kela_log,
-                "kela",
-            )
-
-    assert await asyncio.to_thread(command) == 0
-    assert json.loads(out.getvalue())["messages"] == kela["messages"]
+    database_url = runtime(sides.kela_app).settings.database_url
+    code, out = await protect(database_url, "export-evidence", "--referral", referral_id)
+    assert code == 0
+    assert json.loads(out)["messages"] == kela["messages"]
 
     # The county closes the referral; both sides purge it; the evidence stays.
     worker = sides.token(Side.MUNICIPALITY, Role.COUNTY_SOCIAL_WORKER)
@@ -215,21 +214,10 @@ async def test_the_message_log_is_append_only_and_drops_only_its_oldest_entries(
     assert 1 <= kept.entries <= 3
     assert verify_export(await evidence(sides, Side.KELA, second, 2)) == []
 
-    def command() -> int:
-        return run(
-            ["verify-message-log"],
-            KelaSettings(database_url=config.database_url),
-            KELA_PROTECTED,
-            KELA_RETENTION.access_log,
-            KELA_RETENTION,
-            kela_log,
-            "kela",
-        )
-
-    assert await asyncio.to_thread(command) == 0
+    assert (await protect(config.database_url, "verify-message-log"))[0] == 0
     async with engine.begin() as conn:  # change one field of the newest entry
         await conn.execute(text("UPDATE message_log SET recipient = 'county-90' WHERE seq = 4"))
-    assert await asyncio.to_thread(command) == 1
+    assert (await protect(config.database_url, "verify-message-log"))[0] == 1
     export = await evidence(sides, Side.KELA, second, 2)
     assert not export["chain"]["intact"]
     assert any("content does not match its hash" in p for p in verify_export(export))

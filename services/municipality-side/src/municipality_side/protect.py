@@ -12,24 +12,18 @@ from silta_protection.commands import run
 from silta_protection.encryption import ProtectedField
 from silta_protection.retention import RetentionTables
 
+from municipality_side.db import tables
 from municipality_side.db.statements import STATEMENT_CODE
-from municipality_side.db.tables import (
-    REFERRAL_CODE,
-    access_log,
-    message_log,
-    messaging,
-    referrals,
-)
 from municipality_side.settings import MunicipalitySettings
 
-PROTECTED: dict[str, ProtectedField] = {"referrals": REFERRAL_CODE, "statements": STATEMENT_CODE}
+PROTECTED: dict[str, ProtectedField] = {
+    "referrals": tables.REFERRAL_CODE,
+    "statements": STATEMENT_CODE,
+}
 """Every place this side stores an identity code (encrypted)."""
 
 RETENTION = RetentionTables(
-    referrals=referrals,
-    outbox=messaging.outbox,
-    access_log=access_log,
-    message_log=message_log,
+    tables.referrals, tables.messaging.outbox, tables.access_log, tables.message_log
 )
 
 
@@ -40,9 +34,7 @@ def organisation(settings: MunicipalitySettings) -> str:
 
 def main(argv: list[str] | None = None) -> int:
     settings = MunicipalitySettings()
-    return run(
-        argv, settings, PROTECTED, access_log, RETENTION, message_log, organisation(settings)
-    )
+    return run(argv, settings, PROTECTED, RETENTION, organisation(settings))
 
 
 if __name__ == "__main__":

@@ -23,10 +23,35 @@ from datetime import UTC, datetime
 from typing import Any
 
 from silta_platform.db import as_utc, locking
-from sqlalchemy import Column, Integer, MetaData, String, Table, delete, func, select, text, update
+from sqlalchemy import (
+    Column,
+    DateTime,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    delete,
+    func,
+    select,
+    text,
+    update,
+)
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 GENESIS_HASH = "0" * 64
+
+
+def add_chain_entries(metadata: MetaData, name: str, *fields: Column[Any]) -> Table:
+    """A chain's entries: ``seq`` and ``at``, the chained ``fields``, then the links."""
+    return Table(
+        name,
+        metadata,
+        Column("seq", Integer, primary_key=True, autoincrement=False),
+        Column("at", DateTime(timezone=True), nullable=False),
+        *fields,
+        Column("prev_hash", String(64), nullable=False),
+        Column("entry_hash", String(64), nullable=False),
+    )
 
 
 def add_chain_head(metadata: MetaData, name: str, *, prunable: bool = False) -> Table:

@@ -19,10 +19,10 @@ from silta_platform.bus_security import verifier_from
 from silta_platform.db import create_engine
 from silta_platform.settings import ServiceSettings
 
-from silta_protection.access_log import AccessLogTables, verify
+from silta_protection.access_log import verify
 from silta_protection.chain import Verification
 from silta_protection.encryption import ProtectedField, reencrypt
-from silta_protection.evidence import MessageLogTables, export_referral
+from silta_protection.evidence import export_referral
 from silta_protection.retention import (
     RetentionTables,
     empty_published_outbox,
@@ -35,11 +35,10 @@ def run(
     argv: Sequence[str] | None,
     settings: ServiceSettings,
     fields: Mapping[str, ProtectedField],
-    access_log: AccessLogTables,
     retention: RetentionTables,
-    message_log: MessageLogTables,
     organisation: str,
 ) -> int:
+    """Run one command; ``organisation`` names who keeps this side's message log."""
     parser = argparse.ArgumentParser(description="Silta data protection commands.")
     parser.add_argument(
         "command",
@@ -80,7 +79,7 @@ def run(
                 async with engine.connect() as conn:
                     export = await export_referral(
                         conn,
-                        message_log,
+                        retention.message_log,
                         str(args.referral),
                         organisation=organisation,
                         registry=verifier_from(settings).registry,
@@ -90,8 +89,8 @@ def run(
                 return 0 if export["messages"] else 1
             if args.command == "verify-message-log":
                 async with engine.connect() as conn:
-                    return _report(await message_log.chain.verify(conn))
-            return _report(await verify(engine, access_log))
+                    return _report(await retention.message_log.chain.verify(conn))
+            return _report(await verify(engine, retention.access_log))
         finally:
             await engine.dispose()
 

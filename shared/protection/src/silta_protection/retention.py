@@ -34,12 +34,13 @@ RETENTION_PURPOSE = "retention"
 @dataclass(frozen=True)
 class RetentionTables:
     """What the purge touches on one side: its referrals (with ``closed_column``: when the
-    referral last changed, i.e. when it closed), its outbox and its access log."""
+    referral last changed, i.e. when it closed), its outbox, its access log (where purges are
+    logged) and its message log (pruned after its own retention)."""
 
     referrals: Table
     outbox: Table
     access_log: AccessLogTables
-    message_log: MessageLogTables | None = None
+    message_log: MessageLogTables
     closed_column: str = "updated_at"
 
 
@@ -119,8 +120,6 @@ async def prune_message_log(
     now: datetime | None = None,
 ) -> int:
     """Drop message-log entries older than ``message_log_retention_days``; return how many."""
-    if tables.message_log is None:
-        return 0
     cutoff = (now or datetime.now(UTC)) - timedelta(days=settings.message_log_retention_days)
     async with engine.begin() as conn:
         return await tables.message_log.chain.prune(conn, cutoff)

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import Column, DateTime, Index, Integer, MetaData, String, Table
+from sqlalchemy import Column, Index, MetaData, String, Table
 
-from silta_protection.chain import GENESIS_HASH, add_chain_head
+from silta_protection.chain import GENESIS_HASH, add_chain_entries, add_chain_head
 
 __all__ = ["ENTRIES", "GENESIS_HASH", "HEAD", "AccessLogTables", "add_access_log"]
 
@@ -22,11 +22,9 @@ class AccessLogTables:
 
 
 def add_access_log(metadata: MetaData) -> AccessLogTables:
-    entries = Table(
-        ENTRIES,
+    entries = add_chain_entries(
         metadata,
-        Column("seq", Integer, primary_key=True, autoincrement=False),
-        Column("at", DateTime(timezone=True), nullable=False),
+        ENTRIES,
         Column("subject", String(200), nullable=False),
         Column("organisation", String(100), nullable=False),
         Column("role", String(200), nullable=False),
@@ -36,8 +34,6 @@ def add_access_log(metadata: MetaData) -> AccessLogTables:
         Column("resource", String(40), nullable=False),
         Column("resource_id", String(36), nullable=True),
         Column("client_key", String(64), nullable=True),
-        Column("prev_hash", String(64), nullable=False),
-        Column("entry_hash", String(64), nullable=False),
     )
     Index(_INDEX, entries.c.client_key, entries.c.seq)
     head = add_chain_head(metadata, HEAD)

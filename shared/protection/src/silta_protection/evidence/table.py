@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import Column, DateTime, Index, Integer, MetaData, String, Table
+from sqlalchemy import Column, Index, MetaData, String, Table
 
-from silta_protection.chain import HashChain, add_chain_head
+from silta_protection.chain import HashChain, add_chain_entries, add_chain_head
 
 ENTRIES = "message_log"
 HEAD = "message_log_head"
@@ -39,11 +39,9 @@ class MessageLogTables:
 
 
 def add_message_log(metadata: MetaData) -> MessageLogTables:
-    entries = Table(
-        ENTRIES,
+    entries = add_chain_entries(
         metadata,
-        Column("seq", Integer, primary_key=True, autoincrement=False),
-        Column("at", DateTime(timezone=True), nullable=False),
+        ENTRIES,
         Column("direction", String(10), nullable=False),
         Column("message_id", String(36), nullable=False),
         Column("kind", String(40), nullable=False),
@@ -55,8 +53,6 @@ def add_message_log(metadata: MetaData) -> MessageLogTables:
         Column("signature", String(100), nullable=False),
         Column("key_id", String(64), nullable=False),
         Column("public_key", String(64), nullable=False),
-        Column("prev_hash", String(64), nullable=False),
-        Column("entry_hash", String(64), nullable=False),
     )
     Index(_INDEX, entries.c.referral_id, entries.c.seq)
     head = add_chain_head(metadata, HEAD, prunable=True)
