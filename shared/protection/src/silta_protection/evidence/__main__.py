@@ -9,6 +9,7 @@ import json
 import sys
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 from silta_protection.evidence.verifier import verify_export
 
@@ -26,11 +27,26 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"cannot read the export: {error}")
         return 1
     problems = verify_export(export)
+    messages = (export.get("messages") or []) if isinstance(export, dict) else []
+    for message in messages:
+        print(_summary(message))
     for problem in problems:
         print(problem)
-    count = len(export.get("messages") or []) if isinstance(export, dict) else 0
+    count = len(messages)
     print(f"{count} messages, evidence {'holds' if not problems else 'DOES NOT HOLD'}")
     return 0 if not problems else 1
+
+
+def _summary(message: dict[str, Any]) -> str:
+    """One line per message: what, between whom, when, which digest, signed with which key."""
+    parts = ("seq", "direction", "kind", "sender", "recipient", "at", "body_sha256", "key_id")
+    seq, direction, kind, sender, recipient, at, digest, key_id = (
+        message.get(name) for name in parts
+    )
+    return (
+        f"entry {seq}: {direction} {kind} {sender} -> {recipient} at {at}, "
+        f"sha256 {digest}, signed with key {key_id}"
+    )
 
 
 if __name__ == "__main__":

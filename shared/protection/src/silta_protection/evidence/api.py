@@ -10,6 +10,7 @@ from fastapi import APIRouter, Path
 from silta_platform.bus_security import verifier_from
 from silta_platform.http import RuntimeDep
 from silta_platform.problems import problem_responses
+from silta_schemas.errors import NotFound
 
 from silta_protection.evidence.log import export_referral
 from silta_protection.evidence.table import MessageLogTables
@@ -24,8 +25,9 @@ def evidence_router(tables: MessageLogTables, organisation: str) -> APIRouter:
         description="Every message this side sent and accepted about the referral: its "
         "signed statement (ids, kind, parties, SHA-256 of the exact bytes), signature, key "
         "id and public key, and its hash-chain link; the keys; whether the chain verifies. "
-        "No personal data. Check it with `python -m silta_protection.evidence verify`.",
-        responses=problem_responses(),
+        "No personal data. Check it with `python -m silta_protection.evidence verify`. "
+        "`404` if this side logged no message about the referral.",
+        responses=problem_responses(404),
     )
     async def evidence(
         runtime: RuntimeDep,
@@ -33,7 +35,7 @@ def evidence_router(tables: MessageLogTables, organisation: str) -> APIRouter:
     ) -> dict[str, Any]:
         registry = verifier_from(runtime.settings).registry
         async with runtime.engine.connect() as conn:
-            return await export_referral(
+            export = await export_referral(
                 conn,
                 tables,
                 str(referral_id),
@@ -41,5 +43,8 @@ def evidence_router(tables: MessageLogTables, organisation: str) -> APIRouter:
                 registry=registry,
                 now=datetime.now(UTC),
             )
+        if not export["messages"]:
+            raise NotFound("evidence of a referral")
+        return export
 
     return router
