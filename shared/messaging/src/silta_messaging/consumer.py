@@ -223,29 +223,35 @@ class BatchConsumer:
             fresh = [item for item in fresh if item.envelope.message_id not in stale]
             handled = await self._handler(conn, fresh) if fresh else {}
             rejections = {**reused, **stale, **handled}
-            accepted = [i for i in fresh if i.envelope.message_id not in rejections]
-            if accepted:
-                done = [
-                    {
-                        "message_id": str(i.envelope.message_id),
-                        "kind": str(i.envelope.kind),
-                        "received_at": now,
-                        "body_sha256": i.digest or None,
-                    }
-                    for i in accepted
-                ]
+            done = [
+                {
+                    "message_id": str(i.envelope.message_id),
+                    "kind": str(i.envelope.kind),
+                    "received_at": now,
+                    "body_sha256": i.digest or None,
+                }
+                for i in fresh
+                if i.envelope.message_id not in rejections
+            ]
+            if done:
                 await conn.execute(self._inbox.insert(), done)
-                await self._log_received(conn, accepted)
+                await self._log_received(conn, fresh, rejections)
         if len(seen) or len(unique) < len(items):
             skipped = len(items) - len(fresh) - len(stale) - len(reused)
             log.info("skipped %d duplicate deliveries", skipped)
         self._after_commit()
         return rejections
 
-    async def _log_received(self, conn: AsyncConnection, accepted: Sequence[Incoming]) -> None:
-        """The evidence of what was accepted: each message's signed statement."""
+    async def _log_received(
+        self, conn: AsyncConnection, fresh: Sequence[Incoming], rejections: Mapping[UUID, Any]
+    ) -> None:
+        """The evidence of what was accepted (not rejected): each signed statement."""
         if self._message_log is not None:
-            signed = [LoggedMessage.received(i.signed) for i in accepted if i.signed is not None]
+            signed = [
+                LoggedMessage.received(i.signed)
+                for i in fresh
+                if i.signed is not None and i.envelope.message_id not in rejections
+            ]
             if signed:
                 await self._message_log(conn, signed)
 

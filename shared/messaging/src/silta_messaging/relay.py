@@ -8,8 +8,9 @@ while confirms are awaited: a pass reads a batch in one short transaction, publi
 with every confirm in flight, and marks what was confirmed in another. The relay is woken
 in-process the moment a transaction that wrote to the outbox commits, and polls as the
 fallback. With a ``signer`` every message is signed as it is published: the signature
-covers exactly the body bytes stored in the outbox and travels in AMQP headers
-(``silta_messaging.signing``); a republished row is signed again with the current key.
+covers a statement of the SHA-256 of exactly the bytes published and the envelope's facts,
+and travels in AMQP headers (``silta_messaging.signing``, ``silta_messaging.statement``); a
+republished row is signed again with the current key.
 With a ``message_log`` every confirmed message is recorded as sent evidence (its signed
 statement) in the transaction that marks it published.
 """
