@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Literal
+from typing import Any, Literal
 
 from sqlalchemy.ext.asyncio import AsyncConnection
 
@@ -59,8 +59,9 @@ class LoggedMessage:
         )
 
     @property
-    def facts(self) -> dict[str, str | None]:
-        content: dict[str, str | None] = json.loads(self.statement)
+    def facts(self) -> dict[str, Any]:
+        """The statement's content: the message's facts and ``body_sha256``."""
+        content: dict[str, Any] = json.loads(self.statement)
         return content
 
 

@@ -239,7 +239,8 @@ class Signed:
 
     @property
     def content(self) -> dict[str, Any]:
-        return json.loads(self.statement)  # type: ignore[no-any-return]
+        content: dict[str, Any] = json.loads(self.statement)
+        return content
 
     def check_envelope(self, envelope: Envelope) -> None:
         """The opened envelope is what was signed, from an organisation the key signs for."""
