@@ -87,6 +87,13 @@ async def delete_queues(amqp_url: str, *names: str) -> None:
 @pytest.fixture
 async def postgres_url() -> AsyncIterator[str]:
     """A new, empty PostgreSQL database (asyncpg URL), dropped afterwards."""
+    async with new_postgres_database() as url:
+        yield url
+
+
+@asynccontextmanager
+async def new_postgres_database() -> AsyncIterator[str]:
+    """A new, empty PostgreSQL database (asyncpg URL), dropped afterwards."""
     name = f"silta_test_{uuid.uuid4().hex[:12]}"
     admin = await asyncpg.connect(POSTGRES_DSN)
     try:

@@ -6,6 +6,8 @@ import asyncio
 import json
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -14,11 +16,13 @@ import httpx
 import pytest
 import silta_messaging.topology as topology
 from aio_pika.abc import AbstractChannel, AbstractIncomingMessage, AbstractRobustConnection
+from fastapi import FastAPI
 from kela_side.main import build_app as build_kela
 from kela_side.settings import KelaSettings
 from municipality_side.main import build_app as build_municipality
 from municipality_side.settings import MunicipalitySettings
-from silta_platform.authorisation import Side
+from silta_platform.auth import KELA_AUDIENCE, MUNICIPALITY_AUDIENCE
+from silta_platform.authorisation import COUNTY_ROLES, Role, Side
 from silta_platform.dev_tokens import DevIssuer
 
 from tests.conftest import delete_queues, full_access_token, migrate, serving
@@ -27,6 +31,77 @@ KELA_MIGRATIONS = Path(__import__("kela_side").__file__).parent / "db" / "migrat
 MUNICIPALITY_MIGRATIONS = (
     Path(__import__("municipality_side").__file__).parent / "db" / "migrations"
 )
+
+
+@dataclass
+class Both:
+    """Both services in-process, each on its own database, on the test broker."""
+
+    kela: httpx.AsyncClient
+    municipality: httpx.AsyncClient
+    kela_app: FastAPI
+    municipality_app: FastAPI
+    issuer: DevIssuer
+    kela_queue: str
+
+    def token(self, side: Side, role: Role, county: str = "11") -> dict[str, str]:
+        """A user with one role, of the organisation that role belongs to."""
+        audience = KELA_AUDIENCE if side is Side.KELA else MUNICIPALITY_AUDIENCE
+        if role in COUNTY_ROLES:
+            token = self.issuer.mint(
+                roles=[role], org=f"county-{county}", counties=[county], audience=audience
+            )
+        else:
+            token = self.issuer.mint(roles=[role], org="kela", audience=audience)
+        return {"Authorization": f"Bearer {token}"}
+
+
+@asynccontextmanager
+async def two_sides(
+    kela_url: str, municipality_url: str, amqp_url: str, issuer: DevIssuer
+) -> AsyncIterator[Both]:
+    """Kela's side on ``kela_url`` and the municipality side (counties 11 and 90) on
+    ``municipality_url``, migrated, talking over the test broker; clients without a token."""
+    await migrate(KELA_MIGRATIONS, kela_url)
+    await migrate(MUNICIPALITY_MIGRATIONS, municipality_url)
+    run = uuid.uuid4().hex[:8]
+    kela_settings = KelaSettings(
+        database_url=kela_url,
+        amqp_url=amqp_url,
+        queue_name=f"test.both-kela.{run}",
+        relay_poll_seconds=0.2,
+        auth_jwks=str(issuer.jwks_path),
+    )
+    municipality_settings = MunicipalitySettings(
+        database_url=municipality_url,
+        amqp_url=amqp_url,
+        counties="11,90",
+        queue_name=f"test.both-municipality.{run}",
+        child_welfare_queue_name=f"test.both-municipality-cw.{run}",
+        relay_poll_seconds=0.2,
+        auth_jwks=str(issuer.jwks_path),
+    )
+    kela_app = build_kela(kela_settings)
+    municipality_app = build_municipality(municipality_settings)
+    try:
+        async with serving(kela_app) as kela, serving(municipality_app) as municipality:
+            both = Both(
+                kela, municipality, kela_app, municipality_app, issuer, kela_settings.queue_name
+            )
+
+            async def ready() -> bool:
+                answers = [await kela.get("/readyz"), await municipality.get("/readyz")]
+                return all(answer.status_code == 200 for answer in answers)
+
+            await eventually(ready)
+            yield both
+    finally:
+        await delete_queues(
+            amqp_url,
+            kela_settings.queue_name,
+            municipality_settings.queue_name,
+            municipality_settings.child_welfare_queue_name,
+        )
 
 
 @pytest.fixture

@@ -7,18 +7,12 @@ from __future__ import annotations
 import copy
 import uuid
 from collections.abc import AsyncIterator, Callable
-from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
-import httpx
 import pytest
 from fastapi import FastAPI
-from kela_side.main import build_app as build_kela
-from kela_side.settings import KelaSettings
-from municipality_side.main import build_app as build_municipality
-from municipality_side.settings import MunicipalitySettings
 from silta_platform.auth import KELA_AUDIENCE, MUNICIPALITY_AUDIENCE
 from silta_platform.authorisation import (
     COUNTY_ROLES,
@@ -32,8 +26,7 @@ from silta_platform.dev_tokens import DevIssuer
 from silta_schemas import examples
 from silta_schemas.identity import control_character
 
-from tests.conftest import delete_queues, migrate, serving
-from tests.integration.conftest import KELA_MIGRATIONS, MUNICIPALITY_MIGRATIONS, eventually
+from tests.integration.conftest import Both, eventually, two_sides
 
 _serial = iter(range(100, 899))
 
@@ -55,71 +48,12 @@ def _statement() -> dict[str, Any]:
     return body
 
 
-@dataclass
-class Both:
-    kela: httpx.AsyncClient
-    municipality: httpx.AsyncClient
-    kela_app: FastAPI
-    municipality_app: FastAPI
-    issuer: DevIssuer
-    kela_queue: str
-
-    def token(self, side: Side, role: Role, county: str = "11") -> dict[str, str]:
-        """A user with one role, of the organisation that role belongs to."""
-        audience = KELA_AUDIENCE if side is Side.KELA else MUNICIPALITY_AUDIENCE
-        if role in COUNTY_ROLES:
-            token = self.issuer.mint(
-                roles=[role], org=f"county-{county}", counties=[county], audience=audience
-            )
-        else:
-            token = self.issuer.mint(roles=[role], org="kela", audience=audience)
-        return {"Authorization": f"Bearer {token}"}
-
-
 @pytest.fixture
 async def both(tmp_path: Path, amqp_url: str, dev_issuer: DevIssuer) -> AsyncIterator[Both]:
     kela_url = f"sqlite+aiosqlite:///{tmp_path / 'kela.db'}"
     municipality_url = f"sqlite+aiosqlite:///{tmp_path / 'municipality.db'}"
-    await migrate(KELA_MIGRATIONS, kela_url)
-    await migrate(MUNICIPALITY_MIGRATIONS, municipality_url)
-    run = uuid.uuid4().hex[:8]
-    kela_settings = KelaSettings(
-        database_url=kela_url,
-        amqp_url=amqp_url,
-        queue_name=f"test.auth-kela.{run}",
-        relay_poll_seconds=0.2,
-        auth_jwks=str(dev_issuer.jwks_path),
-    )
-    municipality_settings = MunicipalitySettings(
-        database_url=municipality_url,
-        amqp_url=amqp_url,
-        counties="11,90",
-        queue_name=f"test.auth-municipality.{run}",
-        child_welfare_queue_name=f"test.auth-municipality-cw.{run}",
-        relay_poll_seconds=0.2,
-        auth_jwks=str(dev_issuer.jwks_path),
-    )
-    kela_app = build_kela(kela_settings)
-    municipality_app = build_municipality(municipality_settings)
-    try:
-        async with serving(kela_app) as kela, serving(municipality_app) as municipality:
-            both = Both(
-                kela, municipality, kela_app, municipality_app, dev_issuer, kela_settings.queue_name
-            )
-
-            async def ready() -> bool:
-                answers = [await kela.get("/readyz"), await municipality.get("/readyz")]
-                return all(answer.status_code == 200 for answer in answers)
-
-            await eventually(ready)
-            yield both
-    finally:
-        await delete_queues(
-            amqp_url,
-            kela_settings.queue_name,
-            municipality_settings.queue_name,
-            municipality_settings.child_welfare_queue_name,
-        )
+    async with two_sides(kela_url, municipality_url, amqp_url, dev_issuer) as sides:
+        yield sides
 
 
 async def _delivered_referral(both: Both) -> str:
@@ -182,6 +116,7 @@ def _requests(referral_id: str) -> dict[tuple[str, str], Request]:
         "/v1/stats": lambda: {},
         "/v1/ops/dead-letters": lambda: {},
         "/v1/ops/metrics": lambda: {},
+        "/v1/ops/evidence/{referral_id}": lambda: {"url": f"/v1/ops/evidence/{referral_id}"},
         "/v1/access-log/search": lambda: {
             "json": {"identity_code": examples.EXAMPLE_IDENTITY_CODE}
         },

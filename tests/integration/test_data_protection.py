@@ -301,7 +301,7 @@ async def test_an_edited_or_deleted_entry_breaks_the_chain(
     settings = KelaSettings(database_url=database_url)
 
     def command() -> int:
-        return run(["verify-access-log"], settings, KELA_PROTECTED, kela_log, KELA_RETENTION)
+        return run(["verify-access-log"], settings, KELA_PROTECTED, KELA_RETENTION, "kela")
 
     assert await asyncio.to_thread(command) == 0
 

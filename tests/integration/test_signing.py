@@ -9,6 +9,7 @@ import json
 import uuid
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -23,6 +24,7 @@ from kela_side.settings import KelaSettings
 from municipality_side.main import build_app as build_municipality
 from municipality_side.settings import MunicipalitySettings
 from silta_messaging.signing import KEY_ID_HEADER, SIGNATURE_HEADER, Signer, private_key_text
+from silta_messaging.statement import STATEMENT_HEADER, MessageFacts
 from silta_messaging.topology import KELA_EXCHANGE
 from silta_platform.dev_tokens import DevIssuer
 from silta_schemas import examples
@@ -109,7 +111,7 @@ async def _ready(client: httpx.AsyncClient) -> bool:
     return (await client.get("/readyz")).status_code == 200
 
 
-async def test_unsigned_forged_unknown_wrong_sender_and_stale_messages_are_parked(
+async def test_unsigned_forged_unknown_wrong_sender_mismatched_and_stale_messages_are_parked(
     dev_issuer: DevIssuer, tmp_path: Path, amqp_url: str, bus: AbstractChannel
 ) -> None:
     database_url = f"sqlite+aiosqlite:///{tmp_path / 'municipality.db'}"
@@ -129,6 +131,8 @@ async def test_unsigned_forged_unknown_wrong_sender_and_stale_messages_are_parke
             _, wrong_sender = notice()
             _, stale = notice(created_at=datetime.now(UTC) - timedelta(hours=1))
             _, future = notice(created_at=datetime.now(UTC) + timedelta(hours=1))
+            _, mismatched = notice()  # signed by Kela, but for another county than it goes to
+            other_county = replace(MessageFacts.of_body(mismatched), recipient="county-90")
             expected = {
                 "unsigned": (unsigned, {}, "signature.missing"),
                 "tampered": (tampered, signing.KELA.headers(original), "signature.invalid"),
@@ -141,6 +145,11 @@ async def test_unsigned_forged_unknown_wrong_sender_and_stale_messages_are_parke
                 ),
                 "stale": (stale, signing.KELA.headers(stale), "message.outside_window"),
                 "future": (future, signing.KELA.headers(future), "message.outside_window"),
+                "mismatched": (
+                    mismatched,
+                    signing.KELA.headers(mismatched, other_county),
+                    "signature.statement_mismatch",
+                ),
             }
             for name, (body, headers, _) in expected.items():
                 await publish(bus, body, headers, name)
@@ -153,7 +162,7 @@ async def test_unsigned_forged_unknown_wrong_sender_and_stale_messages_are_parke
             for message in parked:
                 body, headers, _ = expected[str(message.message_id)]
                 assert message.body == body, "parked exactly as received"
-                for header in (KEY_ID_HEADER, SIGNATURE_HEADER):  # still verifiable later
+                for header in (STATEMENT_HEADER, KEY_ID_HEADER, SIGNATURE_HEADER):  # verifiable
                     assert message.headers.get(header) == headers.get(header)
             # The valid one was processed: the consumer went on.
             view = await eventually(lambda: stored(municipality, valid_id))

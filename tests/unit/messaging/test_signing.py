@@ -8,6 +8,7 @@ import json
 import ssl
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from uuid import uuid4
 
 import pytest
 from cryptography import x509
@@ -28,8 +29,12 @@ from silta_messaging.signing import (
     private_key_text,
     public_key_text,
     verify,
+    verify_signature,
 )
-from silta_schemas.envelope import MessageRejected
+from silta_messaging.statement import STATEMENT_HEADER, digest
+from silta_schemas import examples
+from silta_schemas.envelope import MessageRejected, open_message, seal
+from silta_schemas.referrals import referral_adapter
 
 BODY = b'{"message_id": "m-1", "sender": "kela"}'
 OLD = Signer("kela-2026-01", Ed25519PrivateKey.generate())
@@ -52,11 +57,30 @@ def rule(body: bytes, headers: dict[str, object] | None, keys: KeyRegistry) -> s
 
 def test_a_signed_body_verifies_with_the_key_it_names() -> None:
     headers = OLD.headers(BODY)
-    assert set(headers) == {KEY_ID_HEADER, SIGNATURE_HEADER}
+    assert set(headers) == {STATEMENT_HEADER, KEY_ID_HEADER, SIGNATURE_HEADER}
     assert headers[KEY_ID_HEADER] == OLD.key_id
     assert len(base64.b64decode(headers[SIGNATURE_HEADER])) == 64
     key = verify(BODY, headers, registry(OLD, COUNTY))
     assert (key.key_id, key.organisations) == (OLD.key_id, frozenset({"kela"}))
+
+
+def test_the_signature_covers_a_statement_of_the_digest_checkable_without_the_body() -> None:
+    headers = OLD.headers(BODY)
+    statement = json.loads(headers[STATEMENT_HEADER])
+    assert statement["body_sha256"] == digest(BODY)
+    assert (statement["message_id"], statement["sender"]) == ("m-1", "kela")
+    signed = headers[STATEMENT_HEADER].encode()
+    assert verify_signature(OLD.key.public_key(), headers[SIGNATURE_HEADER], signed)
+    other = signed.replace(b"m-1", b"m-2")
+    assert not verify_signature(OLD.key.public_key(), headers[SIGNATURE_HEADER], other)
+
+
+def test_a_statement_about_other_facts_or_not_canonical_is_invalid() -> None:
+    headers = OLD.headers(BODY)
+    spaced = json.dumps(json.loads(headers[STATEMENT_HEADER]))
+    assert rule(BODY, {**headers, STATEMENT_HEADER: spaced}, registry(OLD)) == "signature.invalid"
+    other = headers[STATEMENT_HEADER].replace("m-1", "m-2")
+    assert rule(BODY, {**headers, STATEMENT_HEADER: other}, registry(OLD)) == "signature.invalid"
 
 
 def test_headers_as_bytes_verify_too() -> None:
@@ -83,7 +107,7 @@ def test_a_tampered_body_is_invalid() -> None:
     ["not base64!", base64.b64encode(b"short").decode(), base64.b64encode(bytes(64)).decode()],
 )
 def test_a_bad_signature_is_invalid(signature: str) -> None:
-    headers = {KEY_ID_HEADER: OLD.key_id, SIGNATURE_HEADER: signature}
+    headers = {**OLD.headers(BODY), SIGNATURE_HEADER: signature}
     assert rule(BODY, headers, registry(OLD)) == "signature.invalid"
 
 
@@ -94,7 +118,7 @@ def test_a_signature_by_another_key_under_a_known_id_is_invalid() -> None:
 
 def test_an_unknown_key_id_is_refused_before_anything_else() -> None:
     assert rule(BODY, NEW.headers(BODY), registry(OLD)) == "signature.unknown_key"
-    odd = {KEY_ID_HEADER: "../../etc/passwd", SIGNATURE_HEADER: OLD.headers(BODY)[SIGNATURE_HEADER]}
+    odd = {**OLD.headers(BODY), KEY_ID_HEADER: "../../etc/passwd"}
     assert rule(BODY, odd, registry(OLD)) == "signature.unknown_key"
 
 
@@ -238,3 +262,16 @@ def test_tls_configuration_errors(tmp_path: Path) -> None:
         tls_context("amqps://broker/", ca_file=str(tmp_path / "missing.pem"))
     with pytest.raises(ssl.SSLError):
         tls_context("amqps://broker/", cert_file=str(cert_file), key_file=str(cert_file))
+
+
+def test_an_envelope_other_than_the_signed_statement_is_a_mismatch() -> None:
+    referral = referral_adapter.validate_python(examples.NOTICE_OF_NEED_EXAMPLE)
+    envelope = seal(referral, sender="kela", recipient="county-11", referral_id=uuid4())
+    body = envelope.to_bytes()
+    keys = registry(OLD)
+    signed = Verifier(keys).authenticate(body, OLD.headers(body))
+    signed.check_envelope(open_message(body)[0])  # what was signed: accepted
+    other = seal(referral, sender="kela", recipient="county-11", referral_id=uuid4())
+    with pytest.raises(MessageRejected) as rejected:
+        signed.check_envelope(other)
+    assert rejected.value.rule == "signature.statement_mismatch"

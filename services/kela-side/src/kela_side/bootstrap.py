@@ -13,12 +13,19 @@ from silta_platform.metrics import metrics_router
 from silta_platform.runtime import BusWiring, Runtime
 from silta_platform.settings import ServiceSettings
 from silta_protection.access_log import access_log_router, record_access
+from silta_protection.evidence import evidence_router, record_messages
 from silta_protection.retention import maintain
 from silta_records.directory import directory_router
 from silta_records.stats import stats_router
 
 from kela_side.api import referrals, statements
-from kela_side.db.tables import access_log, directory_entries, messaging, status_history
+from kela_side.db.tables import (
+    access_log,
+    directory_entries,
+    message_log,
+    messaging,
+    status_history,
+)
 from kela_side.db.tables import referrals as referrals_table
 from kela_side.handlers import COMMANDS, MESSAGE_HANDLERS
 from kela_side.handlers.directory_updates import KELA_PART
@@ -45,6 +52,7 @@ def build_app(settings: ServiceSettings | None = None) -> FastAPI:
             commands=COMMANDS,
             dependencies={"referral_writer": ReferralWriter()},
             record_accesses=lambda conn, accesses: record_access(conn, access_log, accesses),
+            message_log=lambda conn, messages: record_messages(conn, message_log, messages),
             maintenance=lambda engine: maintain(engine, config, RETENTION),
         )
         return Runtime(config, create_engine(config.database_url), messaging, wiring)
@@ -65,6 +73,7 @@ def build_app(settings: ServiceSettings | None = None) -> FastAPI:
             directory_router(directory_entries, editable=KELA_PART),
             stats_router(referrals_table, status_history, "created_at"),
             access_log_router(access_log),
+            evidence_router(message_log, "kela"),
             dead_letters_router([config.queue_name]),
             metrics_router(messaging, [config.queue_name]),
         ],

@@ -18,16 +18,23 @@ from silta_platform.metrics import metrics_router
 from silta_platform.runtime import BusWiring, Runtime
 from silta_platform.settings import ServiceSettings
 from silta_protection.access_log import access_log_router, record_access
+from silta_protection.evidence import evidence_router, record_messages
 from silta_protection.retention import maintain
 from silta_records.directory import directory_router
 from silta_records.stats import stats_router
 
 from municipality_side.api import referrals, statements, workers
-from municipality_side.db.tables import access_log, directory_entries, messaging, status_history
+from municipality_side.db.tables import (
+    access_log,
+    directory_entries,
+    message_log,
+    messaging,
+    status_history,
+)
 from municipality_side.db.tables import referrals as referrals_table
 from municipality_side.handlers import COMMANDS, MESSAGE_HANDLERS
 from municipality_side.handlers.directory_updates import own_part
-from municipality_side.protect import RETENTION
+from municipality_side.protect import RETENTION, organisation
 from municipality_side.purposes import MUNICIPALITY_SERVICE
 from municipality_side.settings import MunicipalitySettings
 
@@ -58,6 +65,7 @@ def build_app(settings: ServiceSettings | None = None) -> FastAPI:
             unhandled_rule="kind.not_for_county",
             commands=COMMANDS,
             record_accesses=lambda conn, accesses: record_access(conn, access_log, accesses),
+            message_log=lambda conn, messages: record_messages(conn, message_log, messages),
             maintenance=lambda engine: maintain(engine, config, RETENTION),
         )
         return Runtime(config, create_engine(config.database_url), messaging, wiring)
@@ -77,6 +85,7 @@ def build_app(settings: ServiceSettings | None = None) -> FastAPI:
             directory_router(directory_entries, editable=own_part(config)),
             stats_router(referrals_table, status_history, "received_at", counties=counties),
             access_log_router(access_log),
+            evidence_router(message_log, organisation(config)),
             dead_letters_router(queues),
             metrics_router(messaging, queues),
         ],

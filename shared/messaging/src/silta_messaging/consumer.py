@@ -16,6 +16,8 @@ told apart (same bytes, same signature) and neither may take effect twice. A mes
 processed yet whose ``created_at`` is outside the verifier's window is parked as
 ``message.outside_window``; so a redelivery of something already processed is absorbed
 quietly however old it is, and a replay of anything the inbox no longer remembers is refused.
+With a ``message_log`` every message accepted is recorded as received evidence (its signed
+statement) in the transaction that writes its inbox row.
 """
 
 from __future__ import annotations
@@ -36,7 +38,8 @@ from sqlalchemy import Table, exc, select
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from silta_messaging.broker import Broker, Outgoing
-from silta_messaging.signing import OUTSIDE_WINDOW, Verifier
+from silta_messaging.message_log import LoggedMessage, MessageLog
+from silta_messaging.signing import OUTSIDE_WINDOW, Signed, Verifier
 from silta_messaging.topology import (
     DEAD_LETTER_EXCHANGE,
     DETAIL_HEADER,
@@ -65,6 +68,8 @@ class Incoming:
     payload: BaseModel
     digest: str = ""
     """SHA-256 of the body as received (empty when not known)."""
+    signed: Signed | None = None
+    """The verified signature and the statement it covers (None without a verifier)."""
 
 
 @dataclass(frozen=True)
@@ -93,6 +98,7 @@ class BatchConsumer:
         batch_max: int = 200,
         opener: Callable[[bytes], tuple[Envelope, BaseModel]] = open_message,
         verifier: Verifier | None = None,
+        message_log: MessageLog | None = None,
     ) -> None:
         self._broker = broker
         self._engine = engine
@@ -104,6 +110,7 @@ class BatchConsumer:
         self._batch_max = batch_max
         self._open = opener
         self._verifier = verifier
+        self._message_log = message_log
         self._pending: asyncio.Queue[AbstractIncomingMessage] = asyncio.Queue()
         self._queue: AbstractQueue | None = None  # held: consumers must stay referenced
         self._worker: asyncio.Task[None] | None = None
@@ -151,19 +158,19 @@ class BatchConsumer:
         valid: list[tuple[AbstractIncomingMessage, Incoming]] = []
         for delivery in deliveries:
             try:
-                signer = (
+                signed = (
                     self._verifier.authenticate(delivery.body, delivery.headers)
                     if self._verifier is not None
                     else None
                 )  # before the body is even parsed
                 envelope, payload = self._open(delivery.body)
-                if signer is not None and self._verifier is not None:
-                    self._verifier.check_sender(signer, envelope.sender)
+                if signed is not None:
+                    signed.check_envelope(envelope)
             except MessageRejected as rejected:
                 parked.append((delivery, Rejection(rejected.rule, rejected.detail)))
                 continue
             digest = hashlib.sha256(delivery.body).hexdigest()
-            valid.append((delivery, Incoming(envelope, payload, digest)))
+            valid.append((delivery, Incoming(envelope, payload, digest, signed)))
         rejections = await self._apply([incoming for _, incoming in valid])
         parked += [
             (delivery, rejections[incoming.envelope.message_id])
@@ -228,11 +235,25 @@ class BatchConsumer:
             ]
             if done:
                 await conn.execute(self._inbox.insert(), done)
+                await self._log_received(conn, fresh, rejections)
         if len(seen) or len(unique) < len(items):
             skipped = len(items) - len(fresh) - len(stale) - len(reused)
             log.info("skipped %d duplicate deliveries", skipped)
         self._after_commit()
         return rejections
+
+    async def _log_received(
+        self, conn: AsyncConnection, fresh: Sequence[Incoming], rejections: Mapping[UUID, Any]
+    ) -> None:
+        """The evidence of what was accepted (not rejected): each signed statement."""
+        if self._message_log is not None:
+            signed = [
+                LoggedMessage.received(i.signed)
+                for i in fresh
+                if i.signed is not None and i.envelope.message_id not in rejections
+            ]
+            if signed:
+                await self._message_log(conn, signed)
 
     def _outside_window(self, fresh: Sequence[Incoming], now: datetime) -> dict[UUID, Rejection]:
         """Messages not processed before whose ``created_at`` is outside the window."""

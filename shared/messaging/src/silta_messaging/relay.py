@@ -8,8 +8,11 @@ while confirms are awaited: a pass reads a batch in one short transaction, publi
 with every confirm in flight, and marks what was confirmed in another. The relay is woken
 in-process the moment a transaction that wrote to the outbox commits, and polls as the
 fallback. With a ``signer`` every message is signed as it is published: the signature
-covers exactly the body bytes stored in the outbox and travels in AMQP headers
-(``silta_messaging.signing``); a republished row is signed again with the current key.
+covers a statement of the SHA-256 of exactly the bytes published and the envelope's facts,
+and travels in AMQP headers (``silta_messaging.signing``, ``silta_messaging.statement``); a
+republished row is signed again with the current key.
+With a ``message_log`` every confirmed message is recorded as sent evidence (its signed
+statement) in the transaction that marks it published.
 """
 
 from __future__ import annotations
@@ -25,6 +28,7 @@ from sqlalchemy import Table, bindparam, exc, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from silta_messaging.broker import Broker, Outgoing
+from silta_messaging.message_log import LoggedMessage, MessageLog
 from silta_messaging.signing import Signer
 from silta_messaging.tables import MessagingTables
 
@@ -50,6 +54,7 @@ class OutboxRelay:
         idle_poll_seconds: float = 1.0,
         lease_seconds: float = 30.0,
         signer: Signer | None = None,
+        message_log: MessageLog | None = None,
     ) -> None:
         self._engine = engine
         self._outbox: Table = tables.outbox
@@ -62,6 +67,7 @@ class OutboxRelay:
         self._lease_time = timedelta(seconds=lease_seconds)
         self._wake = asyncio.Event()
         self._signer = signer
+        self._message_log = message_log
 
     def wake(self) -> None:
         """Call after committing outbox rows: the relay publishes them now."""
@@ -109,19 +115,18 @@ class OutboxRelay:
             ).all()
         if not rows:
             return 0
-        results = await self._broker.publish_many(
-            [
-                Outgoing(
-                    exchange=row.exchange,
-                    routing_key=row.routing_key,
-                    body=row.body,
-                    message_id=row.message_id,
-                    kind=row.kind,
-                    headers=self._signer.headers(row.body) if self._signer else {},
-                )
-                for row in rows
-            ]
-        )
+        outgoing = [
+            Outgoing(
+                exchange=row.exchange,
+                routing_key=row.routing_key,
+                body=row.body,
+                message_id=row.message_id,
+                kind=row.kind,
+                headers=self._signer.headers(row.body) if self._signer else {},
+            )
+            for row in rows
+        ]
+        results = await self._broker.publish_many(outgoing)
         confirmed = [row.id for row, error in zip(rows, results, strict=True) if error is None]
         refused = [
             {
@@ -142,6 +147,9 @@ class OutboxRelay:
                     .where(outbox.c.id.in_(confirmed))
                     .values(published_at=datetime.now(UTC), body=b"")
                 )
+                await self._log_sent(
+                    conn, [m for m, e in zip(outgoing, results, strict=True) if e is None]
+                )
             if refused:
                 # Returned (unroutable) or nacked: never marked published; retried later.
                 log.warning("broker refused %d outbox messages; will retry", len(refused))
@@ -158,6 +166,12 @@ class OutboxRelay:
         if len(confirmed) + len(refused) < len(rows):
             log.warning("broker connection trouble: %d messages wait for it", len(rows))
         return len(confirmed)
+
+    async def _log_sent(self, conn: AsyncConnection, published: list[Outgoing]) -> None:
+        """The evidence of what the broker confirmed: each message's signed statement."""
+        if self._message_log is not None and self._signer is not None:
+            key = self._signer.public_key
+            await self._message_log(conn, [LoggedMessage.sent(m.headers, key) for m in published])
 
     async def _hold_lease(self, conn: AsyncConnection, now: datetime) -> bool:
         """Take or renew the relay lease; True while this relay holds it."""

@@ -1,16 +1,20 @@
 """Message authenticity: every organisation signs what it publishes with Ed25519.
 
-The signature covers the exact body bytes that travel on the bus (the sealed envelope, as
-stored in the outbox) and travels beside them in two AMQP headers: ``x-silta-key-id`` (which
-key signed) and ``x-silta-signature`` (base64 of the 64-byte Ed25519 signature). The envelope
-contract is unchanged, and a parked message keeps the sender's headers, so it can still be
-verified (and re-driven) later.
+The signature covers a signed statement (``silta_messaging.statement``): the SHA-256 of the
+exact body bytes that travel on the bus and the message's facts (ids, kind, parties), so it
+can be checked without the body, long after retention purged it. Three AMQP headers carry
+it: ``x-silta-signed`` (the statement), ``x-silta-key-id`` (which key signed) and
+``x-silta-signature`` (base64 of the 64-byte Ed25519 signature over the statement). The
+envelope contract is unchanged, and a parked message keeps the sender's headers, so it can
+still be verified (and re-driven) later.
 
-The receiver checks, before it opens the envelope: a key id and a signature are there
-(``signature.missing``), the key id is in its registry of the organisations' public keys
-(``signature.unknown_key``), the signature verifies over the body (``signature.invalid``);
-after opening: the envelope's ``sender`` is one of the organisations the key may sign for
-(``signature.wrong_sender``); and, for a message id it has not processed yet, that
+The receiver checks, before it opens the envelope: a statement, a key id and a signature are
+there (``signature.missing``), the key id is in its registry of the organisations' public
+keys (``signature.unknown_key``), the statement is canonical, names the body's digest and the
+signature verifies over it (``signature.invalid``); after opening: the envelope's facts are
+the statement's (``signature.statement_mismatch``), the envelope's ``sender`` is one of the
+organisations the key may sign for (``signature.wrong_sender``); and, for a message id it has
+not processed yet, that
 ``created_at`` is inside the window (``message.outside_window``). Everything here is pure:
 no I/O except reading key files.
 
@@ -36,7 +40,16 @@ from typing import Any, Final
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
-from silta_schemas.envelope import MessageRejected
+from silta_schemas.envelope import Envelope, MessageRejected
+
+from silta_messaging.statement import (
+    STATEMENT_HEADER,
+    MessageFacts,
+    check_facts,
+    digest,
+    read_statement,
+    statement,
+)
 
 SIGNATURE_HEADER: Final = "x-silta-signature"
 KEY_ID_HEADER: Final = "x-silta-key-id"
@@ -123,9 +136,19 @@ class Signer:
     def __post_init__(self) -> None:
         _check_key_id(self.key_id)
 
-    def headers(self, body: bytes) -> dict[str, str]:
-        """The AMQP headers that carry the signature of ``body``."""
-        return {KEY_ID_HEADER: self.key_id, SIGNATURE_HEADER: sign(body, self.key)}
+    def headers(self, body: bytes, facts: MessageFacts | None = None) -> dict[str, str]:
+        """The AMQP headers that carry the signed statement about ``body``: its digest and
+        ``facts`` (by default read from ``body``, a sealed envelope)."""
+        signed = statement(digest(body), facts or MessageFacts.of_body(body))
+        return {
+            STATEMENT_HEADER: signed.decode(),
+            KEY_ID_HEADER: self.key_id,
+            SIGNATURE_HEADER: sign(signed, self.key),
+        }
+
+    @property
+    def public_key(self) -> str:
+        return public_key_text(self.key)
 
 
 # --------------------------------------------------------------------------- the registry
@@ -206,32 +229,70 @@ def _text(value: object) -> str | None:
     return value if isinstance(value, str) else None
 
 
-def verify(body: bytes, headers: Mapping[str, object] | None, registry: KeyRegistry) -> TrustedKey:
-    """The registry's key that signed exactly ``body``, or raise ``MessageRejected``.
+@dataclass(frozen=True)
+class Signed:
+    """A verified signature: the key, the statement it covers and the signature (base64)."""
 
-    The rejection's detail names the key id at most, never anything from the body.
-    """
-    headers = headers or {}
-    key_id = _text(headers.get(KEY_ID_HEADER))
-    signature_text = _text(headers.get(SIGNATURE_HEADER))
-    if not key_id or not signature_text:
-        raise MessageRejected(MISSING, f"no {KEY_ID_HEADER} and {SIGNATURE_HEADER} headers")
-    key = registry.get(key_id) if KEY_ID_PATTERN.match(key_id) else None
-    if key is None:
-        raise MessageRejected(UNKNOWN_KEY, "the key id is not in this side's key registry")
+    key: TrustedKey
+    statement: str
+    signature: str
+
+    @property
+    def content(self) -> dict[str, Any]:
+        content: dict[str, Any] = json.loads(self.statement)
+        return content
+
+    def check_envelope(self, envelope: Envelope) -> None:
+        """The opened envelope is what was signed, from an organisation the key signs for."""
+        check_facts(self.content, envelope)
+        check_sender(self.key, envelope.sender)
+
+
+def verify_signature(public_key: Ed25519PublicKey, signature_text: str, signed: bytes) -> bool:
+    """True if ``signature_text`` (base64) is an Ed25519 signature of ``signed``."""
     try:
         signature = base64.b64decode(signature_text, validate=True)
     except (binascii.Error, ValueError):
-        raise MessageRejected(INVALID, f"{SIGNATURE_HEADER} is not base64") from None
+        return False
     if len(signature) != _SIGNATURE_LENGTH:
-        raise MessageRejected(INVALID, f"{SIGNATURE_HEADER} is not an Ed25519 signature")
+        return False
     try:
-        key.public_key.verify(signature, body)
+        public_key.verify(signature, signed)
     except InvalidSignature:
+        return False
+    return True
+
+
+def verify_signed(
+    body: bytes, headers: Mapping[str, object] | None, registry: KeyRegistry
+) -> Signed:
+    """The registry's key that signed the statement about exactly ``body``, or raise
+    ``MessageRejected``. The rejection's detail names the key id at most, never anything
+    from the body."""
+    headers = headers or {}
+    key_id = _text(headers.get(KEY_ID_HEADER))
+    signature_text = _text(headers.get(SIGNATURE_HEADER))
+    statement_text = _text(headers.get(STATEMENT_HEADER))
+    if not key_id or not signature_text or not statement_text:
+        raise MessageRejected(
+            MISSING, f"no {STATEMENT_HEADER}, {KEY_ID_HEADER} and {SIGNATURE_HEADER} headers"
+        )
+    key = registry.get(key_id) if KEY_ID_PATTERN.match(key_id) else None
+    if key is None:
+        raise MessageRejected(UNKNOWN_KEY, "the key id is not in this side's key registry")
+    content = read_statement(statement_text)
+    if content is None or content["body_sha256"] != digest(body):
+        raise MessageRejected(INVALID, f"{STATEMENT_HEADER} is not a statement about this body")
+    if not verify_signature(key.public_key, signature_text, statement_text.encode()):
         raise MessageRejected(
             INVALID, f"the signature does not verify with key {key.key_id} over this body"
-        ) from None
-    return key
+        )
+    return Signed(key, statement_text, signature_text)
+
+
+def verify(body: bytes, headers: Mapping[str, object] | None, registry: KeyRegistry) -> TrustedKey:
+    """The registry's key that signed ``body`` (see ``verify_signed``)."""
+    return verify_signed(body, headers, registry).key
 
 
 def check_sender(key: TrustedKey, sender: str) -> None:
@@ -250,11 +311,8 @@ class Verifier:
     max_age: timedelta = timedelta(days=7)
     max_future: timedelta = timedelta(minutes=5)
 
-    def authenticate(self, body: bytes, headers: Mapping[str, object] | None) -> TrustedKey:
-        return verify(body, headers, self.registry)
-
-    def check_sender(self, key: TrustedKey, sender: str) -> None:
-        check_sender(key, sender)
+    def authenticate(self, body: bytes, headers: Mapping[str, object] | None) -> Signed:
+        return verify_signed(body, headers, self.registry)
 
     def outside_window(self, created_at: datetime, now: datetime) -> bool:
         """True if ``created_at`` is older than ``max_age`` or later than ``max_future``."""

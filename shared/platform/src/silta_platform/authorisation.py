@@ -82,6 +82,7 @@ PERMISSIONS: tuple[Permission, ...] = (
     Permission(K, "GET", "/v1/stats", _COOPERATION | _OPS, "follow-up, no personal data"),
     Permission(K, "GET", "/v1/ops/dead-letters", _OPS, "metadata only, never a body"),
     Permission(K, "GET", "/v1/ops/metrics", _OPS, "technical figures, no personal data"),
+    Permission(K, "GET", "/v1/ops/evidence/{referral_id}", _OPS, "digests and signatures only"),
     Permission(
         K, "POST", "/v1/access-log/search", _COOPERATION, "answers a client's access request"
     ),
@@ -107,6 +108,7 @@ PERMISSIONS: tuple[Permission, ...] = (
     Permission(M, "GET", "/v1/stats", _LEAD | _OPS, "no personal data"),
     Permission(M, "GET", "/v1/ops/dead-letters", _OPS, "metadata only, never a body"),
     Permission(M, "GET", "/v1/ops/metrics", _OPS, "technical figures, no personal data"),
+    Permission(M, "GET", "/v1/ops/evidence/{referral_id}", _OPS, "digests and signatures only"),
 )
 """Who may call what: the single source of truth (the README's table is generated from it)."""
 

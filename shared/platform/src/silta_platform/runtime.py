@@ -11,6 +11,7 @@ from typing import Any
 
 from silta_messaging.broker import Broker
 from silta_messaging.consumer import BatchConsumer
+from silta_messaging.message_log import MessageLog
 from silta_messaging.relay import OutboxRelay
 from silta_messaging.tables import MessagingTables
 from silta_messaging.topology import ConsumerQueue
@@ -49,6 +50,9 @@ class BusWiring:
     """Run every ``maintenance_interval_seconds`` (retention: ``silta_protection.retention``)."""
     record_accesses: AccessRecorder | None = None
     """How this service's units of work append to its access log."""
+    message_log: MessageLog | None = None
+    """Where the relay and the consumers record each message sent and accepted (evidence:
+    ``silta_protection.evidence``)."""
 
 
 class Runtime:
@@ -75,6 +79,7 @@ class Runtime:
             batch_size=settings.relay_batch_size,
             idle_poll_seconds=settings.relay_poll_seconds,
             signer=signer_from(settings),
+            message_log=wiring.message_log,
         )
         self.transactions = Transactions(
             engine, tables.outbox, wiring.record_accesses or _no_access_log, self.relay.wake
@@ -104,6 +109,7 @@ class Runtime:
                 prefetch=settings.consumer_prefetch,
                 batch_max=settings.consumer_batch_size,
                 verifier=verifier,
+                message_log=wiring.message_log,
             )
             for queue in (wiring.queue, *wiring.more_queues)
         ]

@@ -83,6 +83,12 @@ class ServiceSettings(BaseSettings):
         description="Days after a referral closed (completed, rejected, forwarded, cancelled) "
         "before its content is purged; the tracking record stays.",
     )
+    message_log_retention_days: int = Field(
+        3650,
+        ge=1,
+        description="Days the message log (the evidence of every message sent and received: "
+        "digests, signatures, key ids) keeps an entry, whatever happened to the payload.",
+    )
     maintenance_interval_seconds: float = Field(
         300.0,
         gt=0,

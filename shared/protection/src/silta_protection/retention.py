@@ -4,7 +4,10 @@ A referral that reached a terminal status (completed, rejected, forwarded, cance
 tracking record (id, kind, county, statuses, history, dates) for ever; its payload (the
 notice as sent, the identity code in it) becomes JSON ``null`` and ``purged_at`` records when.
 Published outbox messages are emptied at the same time: the broker has them, and a published
-message is never read again.
+message is never read again. The message log (``silta_protection.evidence``: digests,
+signatures, key ids, never a payload) is not touched by either: it keeps its entries for
+``message_log_retention_days`` (ten years by default), then drops the oldest from the start of
+its chain.
 """
 
 from __future__ import annotations
@@ -20,6 +23,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from silta_protection.access_log import Access, AccessLogTables, Actor, record_access
 from silta_protection.encryption import PURGED
+from silta_protection.evidence import MessageLogTables
 
 log = logging.getLogger(__name__)
 
@@ -30,11 +34,13 @@ RETENTION_PURPOSE = "retention"
 @dataclass(frozen=True)
 class RetentionTables:
     """What the purge touches on one side: its referrals (with ``closed_column``: when the
-    referral last changed, i.e. when it closed), its outbox and its access log."""
+    referral last changed, i.e. when it closed), its outbox, its access log (where purges are
+    logged) and its message log (pruned after its own retention)."""
 
     referrals: Table
     outbox: Table
     access_log: AccessLogTables
+    message_log: MessageLogTables
     closed_column: str = "updated_at"
 
 
@@ -106,9 +112,29 @@ async def empty_published_outbox(engine: AsyncEngine, outbox: Table) -> int:
     return int(result.rowcount or 0)
 
 
+async def prune_message_log(
+    engine: AsyncEngine,
+    settings: ServiceSettings,
+    tables: RetentionTables,
+    *,
+    now: datetime | None = None,
+) -> int:
+    """Drop message-log entries older than ``message_log_retention_days``; return how many."""
+    cutoff = (now or datetime.now(UTC)) - timedelta(days=settings.message_log_retention_days)
+    async with engine.begin() as conn:
+        return await tables.message_log.chain.prune(conn, cutoff)
+
+
 async def maintain(engine: AsyncEngine, settings: ServiceSettings, tables: RetentionTables) -> None:
     """One pass of the periodic data-protection maintenance."""
     purged = await purge_expired(engine, settings, tables)
     emptied = await empty_published_outbox(engine, tables.outbox)
-    if purged or emptied:
-        log.info("retention: %d referrals purged, %d sent messages emptied", purged, emptied)
+    pruned = await prune_message_log(engine, settings, tables)
+    if purged or emptied or pruned:
+        log.info(
+            "retention: %d referrals purged, %d sent messages emptied, %d message-log "
+            "entries past their retention dropped",
+            purged,
+            emptied,
+            pruned,
+        )

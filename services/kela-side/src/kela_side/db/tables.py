@@ -6,6 +6,7 @@ from silta_messaging.tables import add_messaging_tables
 from silta_messaging.timestamps import UtcDateTime
 from silta_protection.access_log import add_access_log
 from silta_protection.encryption import ProtectedField
+from silta_protection.evidence import add_message_log
 from silta_records.directory import add_directory_entries
 from silta_records.status_history import add_status_history
 from silta_schemas.lifecycle import is_open
@@ -75,6 +76,7 @@ referrals = Table(
 status_history = add_status_history(metadata)
 directory_entries = add_directory_entries(metadata)
 access_log = add_access_log(metadata)
+message_log = add_message_log(metadata)
 
 REFERRAL_CODE = ProtectedField(referrals, "id", client_key_column="client_key")
 """The client's identity code in a stored referral: encrypted, bound to the referral's id."""

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from silta_messaging.timestamps import UtcDateTime
-from sqlalchemy import Column, Index, Integer, MetaData, String, Table
+from sqlalchemy import Column, Index, MetaData, String, Table
 
-GENESIS_HASH = "0" * 64
+from silta_protection.chain import GENESIS_HASH, add_chain_entries, add_chain_head
+
+__all__ = ["ENTRIES", "GENESIS_HASH", "HEAD", "AccessLogTables", "add_access_log"]
+
 ENTRIES = "access_log"
 HEAD = "access_log_head"
 _INDEX = "ix_access_log_client"
@@ -20,11 +22,9 @@ class AccessLogTables:
 
 
 def add_access_log(metadata: MetaData) -> AccessLogTables:
-    entries = Table(
-        ENTRIES,
+    entries = add_chain_entries(
         metadata,
-        Column("seq", Integer, primary_key=True, autoincrement=False),
-        Column("at", UtcDateTime(), nullable=False),
+        ENTRIES,
         Column("subject", String(200), nullable=False),
         Column("organisation", String(100), nullable=False),
         Column("role", String(200), nullable=False),
@@ -34,16 +34,7 @@ def add_access_log(metadata: MetaData) -> AccessLogTables:
         Column("resource", String(40), nullable=False),
         Column("resource_id", String(36), nullable=True),
         Column("client_key", String(64), nullable=True),
-        Column("prev_hash", String(64), nullable=False),
-        Column("entry_hash", String(64), nullable=False),
     )
     Index(_INDEX, entries.c.client_key, entries.c.seq)
-    # One row (id 1), inserted by the migration that creates the table: the chain's head.
-    head = Table(
-        HEAD,
-        metadata,
-        Column("id", Integer, primary_key=True, autoincrement=False),
-        Column("last_seq", Integer, nullable=False),
-        Column("last_hash", String(64), nullable=False),
-    )
+    head = add_chain_head(metadata, HEAD)
     return AccessLogTables(entries, head)

@@ -1,0 +1,206 @@
+"""An append-only, hash-chained log in two tables: the entries and the chain head (one row).
+
+Every entry holds ``seq``, the hash of the entry before it (``prev_hash``) and its own hash
+(``entry_hash``: SHA-256 over the canonical JSON of its chained fields, ``prev_hash``
+included); the head (``id`` 1: the last ``seq`` and hash) is updated in the same statement
+group. Editing any field of an entry breaks its own hash, deleting an entry breaks the next
+entry's ``prev_hash`` (and the ``seq`` run), deleting the newest entries disagrees with the
+head: ``HashChain.verify`` finds each. The access log (``silta_protection.access_log``) and
+the message log (``silta_protection.evidence``) are two such chains.
+
+Appends are serialised: the head row is locked (``SELECT … FOR UPDATE`` on PostgreSQL; on
+SQLite every transaction here is ``BEGIN IMMEDIATE``, one writer) in the caller's
+transaction, as its last statement, so the lock is held only until that commit.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+from silta_messaging.timestamps import UtcDateTime
+from silta_platform.db import as_utc, locking
+from sqlalchemy import (
+    Column,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    delete,
+    func,
+    select,
+    text,
+    update,
+)
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+GENESIS_HASH = "0" * 64
+
+
+def add_chain_entries(metadata: MetaData, name: str, *fields: Column[Any]) -> Table:
+    """A chain's entries: ``seq`` and ``at``, the chained ``fields``, then the links."""
+    return Table(
+        name,
+        metadata,
+        Column("seq", Integer, primary_key=True, autoincrement=False),
+        Column("at", UtcDateTime(), nullable=False),
+        *fields,
+        Column("prev_hash", String(64), nullable=False),
+        Column("entry_hash", String(64), nullable=False),
+    )
+
+
+def add_chain_head(metadata: MetaData, name: str, *, prunable: bool = False) -> Table:
+    """A chain's head: one row (id 1), inserted by the migration that creates the table. A
+    ``prunable`` chain's head also names the last entry pruned (``pruned_seq``, 0 if none,
+    and its hash): verification starts after it."""
+    pruned: list[Column[Any]] = (
+        [
+            Column("pruned_seq", Integer, nullable=False, server_default=text("0")),
+            Column("pruned_hash", String(64), nullable=False, server_default=GENESIS_HASH),
+        ]
+        if prunable
+        else []
+    )
+    return Table(
+        name,
+        metadata,
+        Column("id", Integer, primary_key=True, autoincrement=False),
+        Column("last_seq", Integer, nullable=False),
+        Column("last_hash", String(64), nullable=False),
+        *pruned,
+    )
+
+
+def chain_hash(row: Mapping[str, Any], fields: Sequence[str]) -> str:
+    """SHA-256 over the canonical JSON of ``fields`` of ``row`` (datetimes as UTC ISO 8601,
+    microseconds)."""
+    content = {
+        name: as_utc(row[name]).isoformat(timespec="microseconds")
+        if isinstance(row[name], datetime)
+        else row[name]
+        for name in fields
+    }
+    canonical = json.dumps(content, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    return hashlib.sha256(canonical.encode()).hexdigest()
+
+
+@dataclass
+class Verification:
+    """The result of ``HashChain.verify``: ``ok`` when every entry and the head agree."""
+
+    entries: int = 0
+    problems: list[str] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems
+
+
+@dataclass(frozen=True)
+class HashChain:
+    """A chain over ``entries`` (columns ``seq``, ``at``, the ``fields``, ``prev_hash``,
+    ``entry_hash``) with its ``head`` (``id``, ``last_seq``, ``last_hash``)."""
+
+    entries: Table
+    head: Table
+    fields: tuple[str, ...]
+    """The chained fields besides ``seq``, ``at`` and ``prev_hash``."""
+
+    @property
+    def chained(self) -> tuple[str, ...]:
+        return ("seq", "at", *self.fields, "prev_hash")
+
+    def hash(self, row: Mapping[str, Any]) -> str:
+        return chain_hash(row, self.chained)
+
+    async def append(self, conn: AsyncConnection, contents: Sequence[Mapping[str, Any]]) -> None:
+        """Append one entry per content (its ``fields``), in the caller's transaction."""
+        if not contents:
+            return
+        head = self.head
+        query = select(head.c.last_seq, head.c.last_hash).where(head.c.id == 1)
+        current = (await conn.execute(locking(query, conn))).first()
+        if current is None:  # a database created without the migration's head row
+            await conn.execute(head.insert().values(id=1, last_seq=0, last_hash=GENESIS_HASH))
+            seq, prev = 0, GENESIS_HASH
+        else:
+            seq, prev = current.last_seq, current.last_hash
+        now = datetime.now(UTC)
+        rows = []
+        for content in contents:
+            seq += 1
+            row: dict[str, Any] = {**content, "seq": seq, "at": now, "prev_hash": prev}
+            row["entry_hash"] = prev = self.hash(row)
+            rows.append(row)
+        await conn.execute(self.entries.insert(), rows)
+        await conn.execute(update(head).where(head.c.id == 1).values(last_seq=seq, last_hash=prev))
+
+    def check(self, row: Mapping[str, Any]) -> str | None:
+        """What is wrong with one entry on its own (its hash), or None."""
+        if self.hash(row) != row["entry_hash"]:
+            return f"entry {row['seq']}: content does not match its hash"
+        return None
+
+    async def prune(self, conn: AsyncConnection, before: datetime) -> int:
+        """Delete the oldest entries, those written before ``before``, in the caller's
+        transaction; the head keeps the last one's number and hash, so the rest still
+        verifies. Only from the start of the chain, never in the middle."""
+        head, entries = self.head, self.entries
+        query = select(head.c.pruned_seq).where(head.c.id == 1)
+        if (await conn.execute(locking(query, conn))).first() is None:
+            return 0
+        last = await conn.scalar(select(func.max(entries.c.seq)).where(entries.c.at < before))
+        if last is None:
+            return 0
+        link = await conn.scalar(select(entries.c.entry_hash).where(entries.c.seq == last))
+        removed = await conn.execute(delete(entries).where(entries.c.seq <= last))
+        await conn.execute(
+            update(head).where(head.c.id == 1).values(pruned_seq=last, pruned_hash=link)
+        )
+        return int(removed.rowcount or 0)
+
+    async def _start(self, conn: AsyncConnection) -> tuple[str, int]:
+        """The hash and number the first kept entry follows."""
+        if "pruned_seq" not in self.head.c:
+            return GENESIS_HASH, 0
+        query = select(self.head.c.pruned_hash, self.head.c.pruned_seq)
+        row = (await conn.execute(query)).first()
+        return (row.pruned_hash, row.pruned_seq) if row else (GENESIS_HASH, 0)
+
+    async def verify(self, conn: AsyncConnection) -> Verification:
+        """Walk the chain from the first entry kept: each hash recomputed, each link and
+        number checked, the head compared with the last entry."""
+        result = Verification()
+        prev, pruned = await self._start(conn)
+        expected_seq = pruned + 1
+        stream = await conn.stream(select(self.entries).order_by(self.entries.c.seq))
+        async for row in stream:
+            values = dict(row._mapping)
+            seq = values["seq"]
+            if seq != expected_seq:
+                result.problems.append(
+                    f"entry {seq}: entries {expected_seq}..{seq - 1} are missing"
+                )
+            if values["prev_hash"] != prev:
+                result.problems.append(f"entry {seq}: does not follow the entry before it")
+            problem = self.check(values)
+            if problem:
+                result.problems.append(problem)
+            prev, expected_seq = values["entry_hash"], seq + 1
+            result.entries += 1
+        head = (await conn.execute(select(self.head.c.last_seq, self.head.c.last_hash))).first()
+        last_seq = expected_seq - 1
+        if head is None:
+            if result.entries:
+                result.problems.append("the chain head is missing")
+        elif head.last_seq != last_seq or head.last_hash != prev:
+            result.problems.append(
+                f"the head names entry {head.last_seq}, the last entry is {last_seq}: "
+                "entries at the end were removed or the head was altered"
+            )
+        return result
