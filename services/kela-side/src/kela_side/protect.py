@@ -8,15 +8,19 @@ from __future__ import annotations
 import sys
 
 from silta_protection.commands import run
-from silta_protection.encryption import ProtectedField
+from silta_protection.encryption import SealedColumn, outbox_body
 from silta_protection.retention import RetentionTables
 
-from kela_side.db.statements import STATEMENT_CODE
-from kela_side.db.tables import REFERRAL_CODE, access_log, messaging, referrals
+from kela_side.db.statements import STATEMENT_PAYLOAD
+from kela_side.db.tables import REFERRAL_PAYLOAD, access_log, messaging, referrals
 from kela_side.settings import KelaSettings
 
-PROTECTED: dict[str, ProtectedField] = {"referrals": REFERRAL_CODE, "statements": STATEMENT_CODE}
-"""Every place this side stores an identity code (encrypted)."""
+PROTECTED: dict[str, SealedColumn] = {
+    "referrals": REFERRAL_PAYLOAD,
+    "statements": STATEMENT_PAYLOAD,
+    "outbox": outbox_body(messaging.outbox),
+}
+"""Every column where this side stores client content (sealed): what ``reencrypt`` rewrites."""
 
 RETENTION = RetentionTables(referrals=referrals, outbox=messaging.outbox, access_log=access_log)
 

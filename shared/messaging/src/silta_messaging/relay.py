@@ -8,7 +8,8 @@ while confirms are awaited: a pass reads a batch in one short transaction, publi
 with every confirm in flight, and marks what was confirmed in another. The relay is woken
 in-process the moment a transaction that wrote to the outbox commits, and polls as the
 fallback. With a ``signer`` every message is signed as it is published: the signature
-covers exactly the body bytes stored in the outbox and travels in AMQP headers
+covers exactly the body bytes the envelope was serialised to (the outbox stores them sealed,
+``seal``, and the relay opens them) and travels in AMQP headers
 (``silta_messaging.signing``); a republished row is signed again with the current key.
 """
 
@@ -25,6 +26,7 @@ from sqlalchemy import Table, bindparam, exc, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from silta_messaging.broker import Broker, Outgoing
+from silta_messaging.outbox import BodySeal
 from silta_messaging.signing import Signer
 from silta_messaging.tables import MessagingTables
 
@@ -50,6 +52,7 @@ class OutboxRelay:
         idle_poll_seconds: float = 1.0,
         lease_seconds: float = 30.0,
         signer: Signer | None = None,
+        seal: BodySeal | None = None,
     ) -> None:
         self._engine = engine
         self._outbox: Table = tables.outbox
@@ -62,6 +65,7 @@ class OutboxRelay:
         self._lease_time = timedelta(seconds=lease_seconds)
         self._wake = asyncio.Event()
         self._signer = signer
+        self._seal = seal
 
     def wake(self) -> None:
         """Call after committing outbox rows: the relay publishes them now."""
@@ -109,17 +113,18 @@ class OutboxRelay:
             ).all()
         if not rows:
             return 0
+        bodies = [self._body(row.body, row.message_id) for row in rows]
         results = await self._broker.publish_many(
             [
                 Outgoing(
                     exchange=row.exchange,
                     routing_key=row.routing_key,
-                    body=row.body,
+                    body=body,
                     message_id=row.message_id,
                     kind=row.kind,
-                    headers=self._signer.headers(row.body) if self._signer else {},
+                    headers=self._signer.headers(body) if self._signer else {},
                 )
-                for row in rows
+                for row, body in zip(rows, bodies, strict=True)
             ]
         )
         confirmed = [row.id for row, error in zip(rows, results, strict=True) if error is None]
@@ -158,6 +163,10 @@ class OutboxRelay:
         if len(confirmed) + len(refused) < len(rows):
             log.warning("broker connection trouble: %d messages wait for it", len(rows))
         return len(confirmed)
+
+    def _body(self, stored: bytes, message_id: str) -> bytes:
+        """The body as the envelope serialised it (the outbox keeps it sealed)."""
+        return stored if self._seal is None else self._seal.open(stored, message_id)
 
     async def _hold_lease(self, conn: AsyncConnection, now: datetime) -> bool:
         """Take or renew the relay lease; True while this relay holds it."""

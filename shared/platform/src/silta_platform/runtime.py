@@ -11,6 +11,7 @@ from typing import Any
 
 from silta_messaging.broker import Broker
 from silta_messaging.consumer import BatchConsumer
+from silta_messaging.outbox import BodySeal
 from silta_messaging.relay import OutboxRelay
 from silta_messaging.tables import MessagingTables
 from silta_messaging.topology import ConsumerQueue
@@ -49,6 +50,8 @@ class BusWiring:
     """Run every ``maintenance_interval_seconds`` (retention: ``silta_protection.retention``)."""
     record_accesses: AccessRecorder | None = None
     """How this service's units of work append to its access log."""
+    outbox_seal: BodySeal | None = None
+    """How the outbox keeps message bodies sealed at rest (the relay opens them)."""
 
 
 class Runtime:
@@ -75,9 +78,14 @@ class Runtime:
             batch_size=settings.relay_batch_size,
             idle_poll_seconds=settings.relay_poll_seconds,
             signer=signer_from(settings),
+            seal=wiring.outbox_seal,
         )
         self.transactions = Transactions(
-            engine, tables.outbox, wiring.record_accesses or _no_access_log, self.relay.wake
+            engine,
+            tables.outbox,
+            wiring.record_accesses or _no_access_log,
+            self.relay.wake,
+            seal=wiring.outbox_seal,
         )
         """Units of work on this service's database; they wake the relay after commits."""
         dependencies = {

@@ -14,14 +14,14 @@ from silta_platform.db import create_engine
 from silta_platform.settings import ServiceSettings
 
 from silta_protection.access_log import AccessLogTables, verify
-from silta_protection.encryption import ProtectedField, reencrypt
+from silta_protection.encryption import SealedColumn, reencrypt
 from silta_protection.retention import RetentionTables, empty_published_outbox, purge_expired
 
 
 def run(
     argv: Sequence[str] | None,
     settings: ServiceSettings,
-    fields: Mapping[str, ProtectedField],
+    fields: Mapping[str, SealedColumn],
     access_log: AccessLogTables,
     retention: RetentionTables,
 ) -> int:

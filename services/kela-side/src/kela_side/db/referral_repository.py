@@ -19,7 +19,7 @@ from silta_schemas.status import ReferralStatus, StatusAcknowledgement
 from sqlalchemy import Row, bindparam, select, tuple_, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from kela_side.db.tables import OPEN_STATUSES, REFERRAL_CODE, referrals, status_history
+from kela_side.db.tables import OPEN_STATUSES, REFERRAL_PAYLOAD, referrals, status_history
 from kela_side.domain.referrals import SENT_SEQUENCE, TrackedReferral
 from kela_side.domain.submission import OpenReferral, Slot
 from kela_side.records import Leg, ReferralRecord
@@ -47,7 +47,7 @@ def new_referral_row(
         "recipient": county_organisation(county_code),
         "status": ReferralStatus.SENT,
         "status_sequence": SENT_SEQUENCE,
-        "payload": REFERRAL_CODE.seal(cipher_of(settings), body, str(referral_id)),
+        "payload": REFERRAL_PAYLOAD.seal(cipher_of(settings), body, str(referral_id)),
         "client_key": client_key,
         "new_referral_reason": request.new_referral_reason,
         "due_at": referral_due_at(request, now, settings),

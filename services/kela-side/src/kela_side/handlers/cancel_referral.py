@@ -18,7 +18,7 @@ from silta_schemas.status import ReferralStatus
 
 from kela_side.commands import CancelReferral
 from kela_side.db import referral_repository as stored
-from kela_side.db.tables import REFERRAL_CODE
+from kela_side.db.tables import REFERRAL_PAYLOAD
 from kela_side.domain.referrals import cancel
 from kela_side.messages import cancellation_entry, is_child_welfare
 from kela_side.purposes import CANCEL_PURPOSE
@@ -38,7 +38,7 @@ async def cancel_referral(
             raise NotFound("referral")
         cancellation = cancel(ReferralStatus(row.status), command.reason, datetime.now(UTC))
         await stored.mark_cancelled(work.conn, referral_id, cancellation)
-        referral = REFERRAL_CODE.open(cipher_of(settings), row.payload, str(referral_id))
+        referral = REFERRAL_PAYLOAD.open(cipher_of(settings), row.payload, str(referral_id))
         work.announce(
             cancellation_entry(
                 cancellation,

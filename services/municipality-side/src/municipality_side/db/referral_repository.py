@@ -18,7 +18,7 @@ from silta_schemas.status import ReferralStatus
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from municipality_side.db.tables import REFERRAL_CODE, referrals, status_history
+from municipality_side.db.tables import REFERRAL_PAYLOAD, referrals, status_history
 from municipality_side.domain.referrals import HeldReferral
 from municipality_side.records import ReferralRecord
 from municipality_side.settings import MunicipalitySettings
@@ -45,7 +45,7 @@ def new_referral_row(
         "status": change.status,
         "status_sequence": change.sequence,
         "urgency": getattr(referral, "urgency", None),
-        "payload": REFERRAL_CODE.seal(cipher, referral.model_dump(mode="json"), referral_id),
+        "payload": REFERRAL_PAYLOAD.seal(cipher, referral.model_dump(mode="json"), referral_id),
         "client_key": client_key,
         "child_welfare": isinstance(referral, NoticeOfNeed) and referral.is_child_welfare_notice,
         "message_id": str(envelope.message_id),
@@ -154,7 +154,7 @@ async def load(
     if row is None:
         return None
     history = await load_history(conn, status_history, referral_id)
-    payload = REFERRAL_CODE.open(cipher, row.payload, row.id)
+    payload = REFERRAL_PAYLOAD.open(cipher, row.payload, row.id)
     purged_at = None if row.purged_at is None else as_utc(row.purged_at)
     return _record(row, payload=payload, history=history, purged_at=purged_at)
 

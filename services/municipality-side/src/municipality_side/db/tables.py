@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from silta_messaging.tables import add_messaging_tables
 from silta_protection.access_log import add_access_log
-from silta_protection.encryption import ProtectedField
+from silta_protection.encryption import SealedColumn
 from silta_records.directory import add_directory_entries
 from silta_records.status_history import add_status_history
 from sqlalchemy import (
@@ -52,5 +52,5 @@ status_history = add_status_history(metadata)
 directory_entries = add_directory_entries(metadata)
 access_log = add_access_log(metadata)
 
-REFERRAL_CODE = ProtectedField(referrals, "id", client_key_column="client_key")
+REFERRAL_PAYLOAD = SealedColumn(referrals, "id", client_key_column="client_key")
 """The client's identity code in a stored referral: encrypted, bound to the referral's id."""
