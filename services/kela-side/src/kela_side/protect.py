@@ -10,15 +10,27 @@ import sys
 from silta_protection.commands import run
 from silta_protection.encryption import SealedColumn, outbox_body
 from silta_protection.retention import RetentionTables
+from silta_records.status_history import history_reason
 
 from kela_side.db.statements import STATEMENT_PAYLOAD
-from kela_side.db.tables import REFERRAL_PAYLOAD, access_log, messaging, referrals
+from kela_side.db.tables import (
+    CANCELLATION_REASON,
+    NEW_REFERRAL_REASON,
+    REFERRAL_PAYLOAD,
+    access_log,
+    messaging,
+    referrals,
+    status_history,
+)
 from kela_side.settings import KelaSettings
 
 PROTECTED: dict[str, SealedColumn] = {
     "referrals": REFERRAL_PAYLOAD,
     "statements": STATEMENT_PAYLOAD,
     "outbox": outbox_body(messaging.outbox),
+    "new_referral_reasons": NEW_REFERRAL_REASON,
+    "cancellation_reasons": CANCELLATION_REASON,
+    "history_reasons": history_reason(status_history),
 }
 """Every column where this side stores client content (sealed): what ``reencrypt`` rewrites."""
 

@@ -10,15 +10,23 @@ import sys
 from silta_protection.commands import run
 from silta_protection.encryption import SealedColumn, outbox_body
 from silta_protection.retention import RetentionTables
+from silta_records.status_history import history_reason
 
 from municipality_side.db.statements import STATEMENT_PAYLOAD
-from municipality_side.db.tables import REFERRAL_PAYLOAD, access_log, messaging, referrals
+from municipality_side.db.tables import (
+    REFERRAL_PAYLOAD,
+    access_log,
+    messaging,
+    referrals,
+    status_history,
+)
 from municipality_side.settings import MunicipalitySettings
 
 PROTECTED: dict[str, SealedColumn] = {
     "referrals": REFERRAL_PAYLOAD,
     "statements": STATEMENT_PAYLOAD,
     "outbox": outbox_body(messaging.outbox),
+    "history_reasons": history_reason(status_history),
 }
 """Every column where this side stores client content (sealed): what ``reencrypt`` rewrites."""
 

@@ -132,8 +132,9 @@ def cipher_of(settings: ServiceSettings) -> DataCipher:
 class SealedColumn:
     """A column of ``table`` whose every value is stored sealed, bound to its row.
 
-    ``bound_to`` names the column that identifies the row (a referral's or message's id): the
-    associated data is ``<table>.<column>`` and that id, so a value moved to another row or
+    ``bound_to`` names the column (or columns) that identify the row (a referral's or
+    message's id; a referral and sequence): the associated data is ``<table>.<column>`` and
+    those values, so a value moved to another row or
     column does not open. ``form``: ``json`` (a JSON column holding the token as a JSON
     string), ``text`` (a text column holding the token) or ``bytes`` (a binary column holding
     the binary form). ``client_key_column``, if given, holds the keyed hash of the identity
@@ -141,7 +142,7 @@ class SealedColumn:
     """
 
     table: Table
-    bound_to: str
+    bound_to: str | tuple[str, ...]
     column: str = "payload"
     form: Literal["json", "text", "bytes"] = "json"
     client_key_column: str | None = None
@@ -150,6 +151,12 @@ class SealedColumn:
     @property
     def purpose(self) -> str:
         return f"{self.table.name}.{self.column}"
+
+    def row_id(self, row: Mapping[Any, Any]) -> str:
+        """The row's identity the value is bound to, from its (named) columns."""
+        if isinstance(self.bound_to, str):
+            return str(row[self.bound_to])
+        return "/".join(str(row[name]) for name in self.bound_to)
 
     def seal(self, cipher: DataCipher, value: Any, row_id: str) -> Any:
         """What to store for ``value`` in row ``row_id`` (``None`` stays ``None``)."""
@@ -251,9 +258,11 @@ async def reencrypt(
     for name, field in fields.items():
         table = field.table
         (page,) = table.primary_key.columns
-        column, bound = table.c[field.column], table.c[field.bound_to]
+        column = table.c[field.column]
+        bound = [field.bound_to] if isinstance(field.bound_to, str) else list(field.bound_to)
         key_column = None if field.client_key_column is None else table.c[field.client_key_column]
-        columns = [page, bound, column] + ([] if key_column is None else [key_column])
+        columns = [page, column, *(table.c[name] for name in bound)]
+        columns += [] if key_column is None else [key_column]
         count, after = 0, None
         while True:
             query = select(*columns).where(column.is_not(None)).order_by(page).limit(batch_size)
@@ -262,9 +271,9 @@ async def reencrypt(
                     await conn.execute(query if after is None else query.where(page > after))
                 ).all()
                 for row in rows:
-                    row_id, stored = str(row[1]), row[2]
+                    row_id, stored = field.row_id(row._mapping), row[1]
                     values: dict[str, Any] = {}
-                    missing_key = key_column is not None and row[3] is None
+                    missing_key = key_column is not None and row[-1] is None
                     if not field.is_current(cipher, stored) or missing_key:
                         plain = field.open(cipher, stored, row_id)
                         if not field.is_current(cipher, stored):

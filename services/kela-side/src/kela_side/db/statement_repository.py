@@ -38,7 +38,7 @@ def new_statement_row(
     received_at: datetime,
     message_id: UUID,
 ) -> dict[str, Any]:
-    """The ``statements`` row of a statement as received (its identity code encrypted)."""
+    """The ``statements`` row of a statement as received (sealed)."""
     key = str(statement.statement_id)
     return {
         "statement_id": key,

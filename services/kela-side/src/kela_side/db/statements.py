@@ -29,4 +29,4 @@ responsible_workers = add_responsible_workers(metadata)
 """Every naming of a referral's responsible worker, as the county announced it."""
 
 STATEMENT_PAYLOAD = SealedColumn(statements, "statement_id", client_key_column="client_key")
-"""The client's identity code in a stored statement: encrypted, bound to the statement's id."""
+"""The statement: sealed, bound to the statement's id."""

@@ -77,4 +77,8 @@ directory_entries = add_directory_entries(metadata)
 access_log = add_access_log(metadata)
 
 REFERRAL_PAYLOAD = SealedColumn(referrals, "id", client_key_column="client_key")
-"""The client's identity code in a stored referral: encrypted, bound to the referral's id."""
+"""The referral as sent: sealed, bound to the referral's id."""
+
+NEW_REFERRAL_REASON = SealedColumn(referrals, "id", "new_referral_reason", form="text")
+CANCELLATION_REASON = SealedColumn(referrals, "id", "cancellation_reason", form="text")
+"""Free text the officer wrote about the referral: sealed like the referral."""

@@ -57,7 +57,7 @@ async def send_onwards(
         leg = stored.new_referral_row(
             request, leg_id, now, settings, client_key=row.client_key, forwarded_from_id=row.id
         )
-        await stored.add(work.conn, [leg], [sent.row(leg_id)])
+        await stored.add(work.conn, cipher, [leg], [sent.row(leg_id)])
         work.announce(referral_entry(request, leg_id))
         await stored.mark_forwarded(work.conn, row.id, leg_id)
         log.info(

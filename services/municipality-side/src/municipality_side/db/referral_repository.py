@@ -10,7 +10,7 @@ from uuid import UUID
 from silta_platform.db import as_utc, locking
 from silta_protection.encryption import DataCipher
 from silta_records.deadlines import overdue_clause, referral_due_at
-from silta_records.status_history import StatusChange, load_history
+from silta_records.status_history import StatusChange, add_changes, load_history
 from silta_schemas.codes import MessageKind
 from silta_schemas.envelope import Envelope
 from silta_schemas.referrals import NoticeOfNeed, ReferralRequest
@@ -33,7 +33,7 @@ def new_referral_row(
     cipher: DataCipher,
     settings: MunicipalitySettings,
 ) -> dict[str, Any]:
-    """The ``referrals`` row of a referral as it arrives (its identity code encrypted, its
+    """The ``referrals`` row of a referral as it arrives (sealed, its
     deadline set), in the status of its first ``change``."""
     referral_id = str(envelope.referral_id)
     now = change.changed_at
@@ -56,12 +56,15 @@ def new_referral_row(
 
 
 async def add(
-    conn: AsyncConnection, rows: Sequence[dict[str, Any]], history: Sequence[dict[str, Any]]
+    conn: AsyncConnection,
+    cipher: DataCipher,
+    rows: Sequence[dict[str, Any]],
+    history: Sequence[dict[str, Any]],
 ) -> None:
     """Store new referrals with their first history entries."""
     if rows:
         await conn.execute(referrals.insert(), list(rows))
-        await conn.execute(status_history.insert(), list(history))
+        await add_changes(conn, status_history, cipher, history)
 
 
 async def known(conn: AsyncConnection, referral_ids: Iterable[UUID]) -> set[UUID]:
@@ -92,14 +95,16 @@ async def held(
     return referral, row.client_key
 
 
-async def record_change(conn: AsyncConnection, referral_id: UUID, change: StatusChange) -> None:
+async def record_change(
+    conn: AsyncConnection, cipher: DataCipher, referral_id: UUID, change: StatusChange
+) -> None:
     """A status change: the referral and its history, together."""
     await conn.execute(
         update(referrals)
         .where(referrals.c.id == str(referral_id))
         .values(status=change.status, status_sequence=change.sequence, updated_at=change.changed_at)
     )
-    await conn.execute(status_history.insert().values(change.row(referral_id)))
+    await add_changes(conn, status_history, cipher, [change.row(referral_id)])
 
 
 async def county_of(conn: AsyncConnection, referral_id: UUID) -> str | None:
@@ -153,7 +158,7 @@ async def load(
     row = (await conn.execute(query)).first()
     if row is None:
         return None
-    history = await load_history(conn, status_history, referral_id)
+    history = await load_history(conn, status_history, referral_id, cipher)
     payload = REFERRAL_PAYLOAD.open(cipher, row.payload, row.id)
     purged_at = None if row.purged_at is None else as_utc(row.purged_at)
     return _record(row, payload=payload, history=history, purged_at=purged_at)

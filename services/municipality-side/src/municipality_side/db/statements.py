@@ -14,7 +14,7 @@ statements = Table(
     Column("statement_id", String(36), primary_key=True),
     Column("county_code", String(2), nullable=False),
     Column("referral_id", String(36), nullable=True),
-    # A keyed hash of the client's identity code (the code itself is encrypted in payload).
+    # A keyed hash of the client's identity code (the payload, code included, is sealed).
     Column("client_key", String(64), nullable=True),
     Column("payload", JSON, nullable=False),
     Column("made_at", DateTime(timezone=True), nullable=False),
@@ -30,4 +30,4 @@ responsible_workers = add_responsible_workers(metadata)
 """Every naming of a referral's responsible worker."""
 
 STATEMENT_PAYLOAD = SealedColumn(statements, "statement_id", client_key_column="client_key")
-"""The client's identity code in a stored statement: encrypted, bound to the statement's id."""
+"""The statement: sealed, bound to the statement's id."""

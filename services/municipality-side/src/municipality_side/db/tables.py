@@ -39,7 +39,7 @@ referrals = Table(
     Column("updated_at", DateTime(timezone=True), nullable=False),
     Column("due_at", DateTime(timezone=True), nullable=True),
     Column("child_welfare", Boolean, nullable=False, server_default=false()),
-    # A keyed hash of the client's identity code (the code itself is encrypted in payload).
+    # A keyed hash of the client's identity code (the payload, code included, is sealed).
     Column("client_key", String(64), nullable=True),
     # When retention purged the payload (JSON null since): the tracking record stays.
     Column("purged_at", DateTime(timezone=True), nullable=True),
@@ -53,4 +53,4 @@ directory_entries = add_directory_entries(metadata)
 access_log = add_access_log(metadata)
 
 REFERRAL_PAYLOAD = SealedColumn(referrals, "id", client_key_column="client_key")
-"""The client's identity code in a stored referral: encrypted, bound to the referral's id."""
+"""The referral as received: sealed, bound to the referral's id."""
