@@ -288,7 +288,21 @@ async def reencrypt(
                 break
             after = rows[-1][0]
         changed[name] = count
+    if engine.dialect.name == "sqlite":
+        # The WAL still holds the pages as they were before: copy them back into the
+        # database (where ``secure_delete`` zeroed the old values) and empty it.
+        async with engine.connect() as conn:
+            await conn.run_sync(_checkpoint)
     return changed
+
+
+def _checkpoint(sync_conn: Any) -> None:
+    """``PRAGMA wal_checkpoint(TRUNCATE)`` outside any transaction (it would not truncate)."""
+    cursor = sync_conn.connection.dbapi_connection.cursor()
+    try:
+        cursor.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    finally:
+        cursor.close()
 
 
 PURGED = JSON.NULL
