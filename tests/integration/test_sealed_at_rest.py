@@ -103,8 +103,13 @@ async def _at_rest(engine: AsyncEngine, database_url: str) -> bytes:
     return b"\n".join(parts)
 
 
-def _leaks(stored: bytes, sent: list[str]) -> list[str]:
-    return [value for value in sent if value.encode() in stored]
+async def assert_nothing_in_clear(engine: AsyncEngine, database_url: str, sent: list[str]) -> None:
+    """Once the broker has confirmed every message: the content is there, sealed, and none
+    of ``sent`` is found in clear."""
+    await eventually(lambda: published(engine))
+    stored = await _at_rest(engine, database_url)
+    assert b"silta:enc:v1:dev:" in stored
+    assert [value for value in sent if value.encode() in stored] == []
 
 
 async def test_kela_keeps_nothing_of_the_case_in_clear(
@@ -146,10 +151,7 @@ async def test_kela_keeps_nothing_of_the_case_in_clear(
         return items
 
     assert (await eventually(found))[0]["statement"]["text"] == received.text
-    await eventually(lambda: published(runtime.engine))
-    stored = await _at_rest(runtime.engine, database_url)
-    assert b"silta:enc:v1:dev:" in stored  # the content is there, sealed
-    assert _leaks(stored, sent) == []
+    await assert_nothing_in_clear(runtime.engine, database_url, sent)
 
 
 async def test_the_county_keeps_nothing_of_the_case_in_clear(
@@ -180,8 +182,4 @@ async def test_the_county_keeps_nothing_of_the_case_in_clear(
     code = body["client"]["identity_code"]
     sent += [reason, code, code.replace("-", ""), body["text"], body["author"]["name"]]
     sent.append(body["author"]["phone"])
-
-    await eventually(lambda: published(runtime.engine))
-    stored = await _at_rest(runtime.engine, database_url)
-    assert b"silta:enc:v1:dev:" in stored
-    assert _leaks(stored, sent) == []
+    await assert_nothing_in_clear(runtime.engine, database_url, sent)

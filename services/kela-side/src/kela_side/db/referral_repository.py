@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any
@@ -10,7 +11,12 @@ from uuid import UUID
 from silta_platform.db import as_utc, locking
 from silta_protection.encryption import DataCipher, SealedColumn, cipher_of
 from silta_records.deadlines import overdue_clause, referral_due_at
-from silta_records.status_history import StatusChange, add_changes, load_history
+from silta_records.status_history import (
+    StatusChange,
+    add_changes,
+    add_referrals,
+    load_history,
+)
 from silta_records.views import ListQuery
 from silta_schemas.cancellation import Cancellation
 from silta_schemas.parties import county_organisation
@@ -67,15 +73,8 @@ def new_referral_row(
     }
 
 
-async def add(
-    conn: AsyncConnection,
-    cipher: DataCipher,
-    rows: Sequence[dict[str, Any]],
-    history: Sequence[dict[str, Any]],
-) -> None:
-    """Store new referrals with their first history entries (``sent``)."""
-    await conn.execute(referrals.insert(), list(rows))
-    await add_changes(conn, status_history, cipher, history)
+add = functools.partial(add_referrals, referrals, status_history)
+"""Store new referrals with their first history entries (``sent``), reasons sealed."""
 
 
 async def taken_idempotency_keys(conn: AsyncConnection, keys: Iterable[str]) -> set[str]:

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+import functools
+from collections.abc import Iterable
 from datetime import UTC, datetime
 from typing import Any
 from uuid import UUID
@@ -10,7 +11,12 @@ from uuid import UUID
 from silta_platform.db import as_utc, locking
 from silta_protection.encryption import DataCipher
 from silta_records.deadlines import overdue_clause, referral_due_at
-from silta_records.status_history import StatusChange, add_changes, load_history
+from silta_records.status_history import (
+    StatusChange,
+    add_changes,
+    add_referrals,
+    load_history,
+)
 from silta_schemas.codes import MessageKind
 from silta_schemas.envelope import Envelope
 from silta_schemas.referrals import NoticeOfNeed, ReferralRequest
@@ -55,16 +61,8 @@ def new_referral_row(
     }
 
 
-async def add(
-    conn: AsyncConnection,
-    cipher: DataCipher,
-    rows: Sequence[dict[str, Any]],
-    history: Sequence[dict[str, Any]],
-) -> None:
-    """Store new referrals with their first history entries."""
-    if rows:
-        await conn.execute(referrals.insert(), list(rows))
-        await add_changes(conn, status_history, cipher, history)
+add = functools.partial(add_referrals, referrals, status_history)
+"""Store new referrals with their first history entries, reasons sealed."""
 
 
 async def known(conn: AsyncConnection, referral_ids: Iterable[UUID]) -> set[UUID]:

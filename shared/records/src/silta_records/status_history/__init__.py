@@ -8,6 +8,7 @@ from silta_records.status_history.change import StatusChange
 from silta_records.status_history.table import (
     HISTORY,
     add_changes,
+    add_referrals,
     add_status_history,
     history_reason,
     load_history,
@@ -17,6 +18,7 @@ __all__ = [
     "HISTORY",
     "StatusChange",
     "add_changes",
+    "add_referrals",
     "add_status_history",
     "history_reason",
     "load_history",

@@ -73,6 +73,20 @@ async def add_changes(
         )
 
 
+async def add_referrals(
+    referrals: Table,
+    history: Table,
+    conn: AsyncConnection,
+    cipher: DataCipher,
+    rows: Sequence[Mapping[str, Any]],
+    changes: Sequence[Mapping[str, Any]],
+) -> None:
+    """Store new referrals (``rows``) with their first history entries, in two statements."""
+    if rows:
+        await conn.execute(referrals.insert(), list(rows))
+        await add_changes(conn, history, cipher, changes)
+
+
 async def load_history(
     conn: AsyncConnection, history: Table, referral_id: UUID, cipher: DataCipher
 ) -> Sequence[StatusChange]:
