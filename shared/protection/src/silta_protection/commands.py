@@ -29,9 +29,9 @@ def run(
     parser.add_argument(
         "command",
         choices=["reencrypt", "verify-access-log", "purge"],
-        help="reencrypt: rewrite identity codes under the current data key (and encrypt any "
-        "stored in clear); verify-access-log: check the access log's hash chain (exit 1 if "
-        "broken); purge: apply retention now.",
+        help="reencrypt: rewrite every sealed column under the current data key (and seal "
+        "anything stored before sealing); verify-access-log: check the access log's hash "
+        "chain (exit 1 if broken); purge: apply retention now.",
     )
     args = parser.parse_args(argv)
 

@@ -6,7 +6,8 @@ random nonce per value. The associated data binds the token to its key id, its p
 (table and column) and its row, so a token copied into another row or column does not
 decrypt. Keys come from the settings (``data_keys``: key id -> key), one of them
 current for writing; every configured key is still read, and ``reencrypt`` rewrites what an
-older key (or nothing: rows stored before encryption) protects under the current one.
+older key (or nothing: rows stored before sealing) protects under the current one.
+``SealedColumn`` names what is sealed where; the services list theirs in ``<service>.protect``.
 """
 
 from __future__ import annotations
