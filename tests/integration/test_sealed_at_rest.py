@@ -18,11 +18,15 @@ from typing import Any
 
 import httpx
 from aio_pika.abc import AbstractChannel
+from kela_side.db.tables import referrals as kela_referrals
+from kela_side.protect import PROTECTED as KELA_PROTECTED
+from kela_side.settings import KelaSettings
 from silta_messaging.topology import COUNTY_EXCHANGE, KELA_EXCHANGE
 from silta_platform.runtime import Runtime
+from silta_protection.encryption import reencrypt
 from silta_schemas import examples
 from silta_schemas.identity import control_character
-from sqlalchemy import make_url, text
+from sqlalchemy import make_url, text, update
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from tests.integration.conftest import eventually, tap
@@ -109,7 +113,11 @@ async def assert_nothing_in_clear(engine: AsyncEngine, database_url: str, sent: 
     await eventually(lambda: published(engine))
     stored = await _at_rest(engine, database_url)
     assert b"silta:enc:v1:dev:" in stored
-    assert [value for value in sent if value.encode() in stored] == []
+    assert _leaked(stored, sent) == []
+
+
+def _leaked(stored: bytes, sent: list[str]) -> list[str]:
+    return [value for value in sent if value.encode() in stored]
 
 
 async def test_kela_keeps_nothing_of_the_case_in_clear(
@@ -183,3 +191,39 @@ async def test_the_county_keeps_nothing_of_the_case_in_clear(
     sent += [reason, code, code.replace("-", ""), body["text"], body["author"]["name"]]
     sent.append(body["author"]["phone"])
     await assert_nothing_in_clear(runtime.engine, database_url, sent)
+
+
+async def test_reencrypt_leaves_no_clear_copy_of_what_it_sealed(
+    kela: httpx.AsyncClient, bus: AbstractChannel, database_url: str
+) -> None:
+    """A row stored in clear (before sealing existed) is sealed by ``reencrypt``, and its old
+    content is gone from the files too: SQLite zeroes it (``secure_delete``) and empties the
+    WAL; PostgreSQL's old row version goes with the documented ``VACUUM FULL``."""
+    engine = runtime_of(kela).engine
+    await tap(bus, KELA_EXCHANGE, "#")
+    sent: list[str] = []
+    body = _notice(sent)
+    referral_id = (await kela.post("/v1/referrals", json=body)).json()["id"]
+    await eventually(lambda: published(engine))
+    async with engine.begin() as conn:  # as stored before sealing existed
+        await conn.execute(
+            update(kela_referrals).where(kela_referrals.c.id == referral_id).values(payload=body)
+        )
+    assert _leaked(await _at_rest(engine, database_url), sent) != []
+
+    changed = await reencrypt(engine, KelaSettings(database_url=database_url), KELA_PROTECTED)
+    assert changed["referrals"] == 1
+    if engine.dialect.name == "postgresql":
+
+        async def vacuumed() -> bool:
+            # VACUUM FULL keeps an old row version that a transaction still running may see
+            # (the service's relay or consumer, a moment): repeated until it is gone.
+            async with engine.connect() as conn:
+                autocommit = await conn.execution_options(isolation_level="AUTOCOMMIT")
+                await autocommit.execute(text("VACUUM FULL referrals"))
+            return _leaked(await _at_rest(engine, database_url), sent) == []
+
+        await eventually(vacuumed, interval=0.5)
+    assert _leaked(await _at_rest(engine, database_url), sent) == []
+    shown = (await kela.get(f"/v1/referrals/{referral_id}")).json()
+    assert shown["id"] == referral_id
