@@ -121,12 +121,14 @@ async def _relay_only(parent: int) -> None:
     broker = _load("silta_messaging.broker").Broker(settings.amqp_url, name="silta-kela-relay")
     await broker.start()
     await broker.wait_connected()
+    messaging = _load("kela_side.db.tables").messaging
     outbox_relay = _load("silta_messaging.relay").OutboxRelay(
         engine,
-        _load("kela_side.db.tables").messaging,
+        messaging,
         broker,
         batch_size=settings.relay_batch_size,
         idle_poll_seconds=0.05,
+        seal=_load("silta_protection.encryption").outbox_seal(settings, messaging.outbox),
     )
     task = asyncio.create_task(outbox_relay.run())
     try:

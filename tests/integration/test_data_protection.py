@@ -18,8 +18,9 @@ from uuid import UUID
 
 import httpx
 from aio_pika.abc import AbstractChannel
-from kela_side.db.tables import REFERRAL_CODE as KELA_REFERRAL_CODE
+from kela_side.db.tables import REFERRAL_PAYLOAD as KELA_REFERRAL_PAYLOAD
 from kela_side.db.tables import access_log as kela_log
+from kela_side.db.tables import messaging
 from kela_side.db.tables import referrals as kela_referrals
 from kela_side.protect import PROTECTED as KELA_PROTECTED
 from kela_side.protect import RETENTION as KELA_RETENTION
@@ -34,10 +35,10 @@ from silta_platform.runtime import Runtime
 from silta_platform.settings import DEVELOPMENT_DATA_KEY
 from silta_protection.access_log import verify
 from silta_protection.commands import run
-from silta_protection.encryption import cipher_of, is_token, reencrypt
+from silta_protection.encryption import cipher_of, is_token, outbox_seal, reencrypt
 from silta_protection.retention import purge_expired
 from silta_schemas import examples
-from sqlalchemy import text, update
+from sqlalchemy import select, text, update
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from tests.integration.conftest import eventually, tap
@@ -146,7 +147,7 @@ async def test_reencrypt_moves_every_value_to_the_current_key(
     other = copy.deepcopy(NOTICE)
     other["client"]["identity_code"] = "010101-123N"
     second = (await kela.post("/v1/referrals", json=other)).json()["id"]
-    async with engine.begin() as conn:  # a row stored before encryption existed
+    async with engine.begin() as conn:  # a row stored before sealing existed
         await conn.execute(
             update(kela_referrals).where(kela_referrals.c.id == second).values(payload=other)
         )
@@ -158,8 +159,10 @@ async def test_reencrypt_moves_every_value_to_the_current_key(
         data_key_current="2027-01",
     )
     changed = await reencrypt(engine, rotated, KELA_PROTECTED)
-    assert changed == {"referrals": 2, "statements": 0}
-    assert await reencrypt(engine, rotated, KELA_PROTECTED) == {"referrals": 0, "statements": 0}
+    # Nobody takes what Kela sends here: both messages wait in the outbox, sealed.
+    assert changed == {name: 0 for name in KELA_PROTECTED} | {"referrals": 2, "outbox": 2}
+    again = await reencrypt(engine, rotated, KELA_PROTECTED)
+    assert again == {name: 0 for name in KELA_PROTECTED}
 
     only_new = KelaSettings(
         database_url=database_url,
@@ -177,12 +180,22 @@ async def test_reencrypt_moves_every_value_to_the_current_key(
             )
         }
     for referral_id, expected in ((first, CODE), (second, "010101-123N")):
-        token = rows[referral_id]["client"]["identity_code"]
-        assert is_token(token)
+        token = rows[referral_id]
+        assert is_token(token)  # the whole referral sealed
+        assert expected not in token
         assert token.startswith("silta:enc:v1:2027-01:")
-        opened = KELA_REFERRAL_CODE.open(cipher, rows[referral_id], referral_id)
+        opened = KELA_REFERRAL_PAYLOAD.open(cipher, rows[referral_id], referral_id)
         assert opened is not None
         assert opened["client"]["identity_code"] == expected
+    seal = outbox_seal(only_new, messaging.outbox)  # the relay still opens what waits
+    async with engine.connect() as conn:
+        waiting = (
+            await conn.execute(select(messaging.outbox.c.message_id, messaging.outbox.c.body))
+        ).all()
+    assert len(waiting) == 2
+    for message_id, body in waiting:
+        assert bytes(body).startswith(b"silta:enc:v1:2027-01:")
+        assert b"referral" in seal.open(bytes(body), message_id)
 
 
 async def _close_and_age(engine: AsyncEngine, table: Any, referral_id: UUID, days: int) -> None:

@@ -13,6 +13,7 @@ from silta_platform.metrics import metrics_router
 from silta_platform.runtime import BusWiring, Runtime
 from silta_platform.settings import ServiceSettings
 from silta_protection.access_log import access_log_router, record_access
+from silta_protection.encryption import outbox_seal
 from silta_protection.evidence import evidence_router, record_messages
 from silta_protection.retention import maintain
 from silta_records.directory import directory_router
@@ -53,6 +54,7 @@ def build_app(settings: ServiceSettings | None = None) -> FastAPI:
             dependencies={"referral_writer": ReferralWriter()},
             record_accesses=lambda conn, accesses: record_access(conn, access_log, accesses),
             message_log=lambda conn, messages: record_messages(conn, message_log, messages),
+            outbox_seal=outbox_seal(config, messaging.outbox),
             maintenance=lambda engine: maintain(engine, config, RETENTION),
         )
         return Runtime(config, create_engine(config.database_url), messaging, wiring)

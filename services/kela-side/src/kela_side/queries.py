@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from uuid import UUID
 
+from silta_platform.settings import ServiceSettings
 from silta_platform.unit_of_work import Transactions
 from silta_protection.access_log import Access, Actor
 from silta_protection.encryption import cipher_of, client_key_of
@@ -23,11 +24,11 @@ from kela_side.settings import KelaSettings
 
 
 async def get_referral(
-    transactions: Transactions, referral_id: UUID, actor: Actor
+    transactions: Transactions, settings: ServiceSettings, referral_id: UUID, actor: Actor
 ) -> ReferralRecord:
     """The referral's tracking record; raises ``NotFound``."""
     async with transactions.begin() as work:
-        record = await referral_repository.load(work.conn, referral_id)
+        record = await referral_repository.load(work.conn, referral_id, cipher_of(settings))
         if record is None:
             raise NotFound("referral")
         key = await referral_repository.client_key(work.conn, referral_id)

@@ -9,22 +9,30 @@ from __future__ import annotations
 import sys
 
 from silta_protection.commands import run
-from silta_protection.encryption import ProtectedField
+from silta_protection.encryption import SealedColumn, outbox_body
 from silta_protection.retention import RetentionTables
+from silta_records.status_history import history_reason
 
-from municipality_side.db import tables
-from municipality_side.db.statements import STATEMENT_CODE
+from municipality_side.db.statements import STATEMENT_PAYLOAD
+from municipality_side.db.tables import (
+    REFERRAL_PAYLOAD,
+    access_log,
+    message_log,
+    messaging,
+    referrals,
+    status_history,
+)
 from municipality_side.settings import MunicipalitySettings
 
-PROTECTED: dict[str, ProtectedField] = {
-    "referrals": tables.REFERRAL_CODE,
-    "statements": STATEMENT_CODE,
+PROTECTED: dict[str, SealedColumn] = {
+    "referrals": REFERRAL_PAYLOAD,
+    "statements": STATEMENT_PAYLOAD,
+    "outbox": outbox_body(messaging.outbox),
+    "history_reasons": history_reason(status_history),
 }
-"""Every place this side stores an identity code (encrypted)."""
+"""Every column where this side stores client content (sealed): what ``reencrypt`` rewrites."""
 
-RETENTION = RetentionTables(
-    tables.referrals, tables.messaging.outbox, tables.access_log, tables.message_log
-)
+RETENTION = RetentionTables(referrals, messaging.outbox, access_log, message_log)
 
 
 def organisation(settings: MunicipalitySettings) -> str:

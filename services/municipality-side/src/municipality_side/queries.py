@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from uuid import UUID
 
+from silta_platform.settings import ServiceSettings
 from silta_platform.unit_of_work import Transactions
 from silta_protection.access_log import Access, Actor
 from silta_protection.encryption import cipher_of
@@ -84,12 +85,17 @@ async def get_statement(
         work.account(
             Access(actor, "read", "statement", row.statement_id, row.client_key, STATEMENT_PURPOSE)
         )
-    return statement_repository.statement_record(row, cipher_of(settings))
+    return statement_repository.statement_record(row, cipher_of(settings), content=True)
 
 
 async def list_statements(
-    engine: AsyncEngine, counties: frozenset[str], received_by_kela: bool | None, page: Page
+    engine: AsyncEngine,
+    settings: ServiceSettings,
+    counties: frozenset[str],
+    received_by_kela: bool | None,
+    page: Page,
 ) -> list[StatementRecord]:
     """Statements ``counties`` sent, newest first (tracking data only)."""
+    cipher = cipher_of(settings)
     async with engine.connect() as conn:
-        return await statement_repository.listed(conn, counties, received_by_kela, *page)
+        return await statement_repository.listed(conn, cipher, counties, received_by_kela, *page)

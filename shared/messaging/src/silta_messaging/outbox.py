@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, Protocol
 
 from silta_schemas.envelope import ALL_COUNTIES, Envelope
 from silta_schemas.parties import KELA, county_code_of
@@ -13,6 +13,15 @@ from sqlalchemy import Table
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from silta_messaging.topology import EVERY_COUNTY, exchange_of, routing_key
+
+
+class BodySeal(Protocol):
+    """Seals a message body for the outbox, bound to its message id, and opens it again for
+    the relay (``silta_protection.encryption.outbox_seal``)."""
+
+    def seal(self, body: bytes, message_id: str) -> bytes: ...
+
+    def open(self, body: bytes, message_id: str) -> bytes: ...
 
 
 @dataclass(frozen=True)
@@ -36,13 +45,16 @@ class OutboxEntry:
         key = routing_key(envelope.kind, county, child_welfare=child_welfare)
         return cls(envelope, exchange_of(envelope.sender), key)
 
-    def row(self, now: datetime) -> dict[str, Any]:
+    def row(self, now: datetime, seal: BodySeal | None = None) -> dict[str, Any]:
+        """The outbox row; with ``seal``, its body sealed (nothing in clear at rest)."""
+        message_id = str(self.envelope.message_id)
+        body = self.envelope.to_bytes()
         return {
-            "message_id": str(self.envelope.message_id),
+            "message_id": message_id,
             "kind": str(self.envelope.kind),
             "exchange": self.exchange,
             "routing_key": self.routing_key,
-            "body": self.envelope.to_bytes(),
+            "body": body if seal is None else seal.seal(body, message_id),
             "created_at": now,
             "next_attempt_at": now,
             "attempts": 0,
@@ -50,9 +62,12 @@ class OutboxEntry:
 
 
 async def add_to_outbox(
-    conn: AsyncConnection, outbox: Table, entries: Sequence[OutboxEntry]
+    conn: AsyncConnection,
+    outbox: Table,
+    entries: Sequence[OutboxEntry],
+    seal: BodySeal | None = None,
 ) -> None:
     """Insert ``entries`` in one statement; they are published once the caller commits."""
     if entries:
         now = datetime.now(UTC)
-        await conn.execute(outbox.insert(), [entry.row(now) for entry in entries])
+        await conn.execute(outbox.insert(), [entry.row(now, seal) for entry in entries])

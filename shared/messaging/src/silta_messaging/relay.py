@@ -10,7 +10,8 @@ in-process the moment a transaction that wrote to the outbox commits, and polls 
 fallback. With a ``signer`` every message is signed as it is published: the signature
 covers a statement of the SHA-256 of exactly the bytes published and the envelope's facts,
 and travels in AMQP headers (``silta_messaging.signing``, ``silta_messaging.statement``); a
-republished row is signed again with the current key.
+republished row is signed again with the current key. The outbox stores bodies sealed
+(``seal``); the relay opens them just before signing.
 With a ``message_log`` every confirmed message is recorded as sent evidence (its signed
 statement) in the transaction that marks it published.
 """
@@ -29,6 +30,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from silta_messaging.broker import Broker, Outgoing
 from silta_messaging.message_log import LoggedMessage, MessageLog
+from silta_messaging.outbox import BodySeal
 from silta_messaging.signing import Signer
 from silta_messaging.tables import MessagingTables
 
@@ -55,6 +57,7 @@ class OutboxRelay:
         lease_seconds: float = 30.0,
         signer: Signer | None = None,
         message_log: MessageLog | None = None,
+        seal: BodySeal | None = None,
     ) -> None:
         self._engine = engine
         self._outbox: Table = tables.outbox
@@ -68,6 +71,7 @@ class OutboxRelay:
         self._wake = asyncio.Event()
         self._signer = signer
         self._message_log = message_log
+        self._seal = seal
 
     def wake(self) -> None:
         """Call after committing outbox rows: the relay publishes them now."""
@@ -115,16 +119,17 @@ class OutboxRelay:
             ).all()
         if not rows:
             return 0
+        bodies = [self._body(row.body, row.message_id) for row in rows]
         outgoing = [
             Outgoing(
                 exchange=row.exchange,
                 routing_key=row.routing_key,
-                body=row.body,
+                body=body,
                 message_id=row.message_id,
                 kind=row.kind,
-                headers=self._signer.headers(row.body) if self._signer else {},
+                headers=self._signer.headers(body) if self._signer else {},
             )
-            for row in rows
+            for row, body in zip(rows, bodies, strict=True)
         ]
         results = await self._broker.publish_many(outgoing)
         confirmed = [row.id for row, error in zip(rows, results, strict=True) if error is None]
@@ -172,6 +177,10 @@ class OutboxRelay:
         if self._message_log is not None and self._signer is not None:
             key = self._signer.public_key
             await self._message_log(conn, [LoggedMessage.sent(m.headers, key) for m in published])
+
+    def _body(self, stored: bytes, message_id: str) -> bytes:
+        """The body as the envelope serialised it (the outbox keeps it sealed)."""
+        return stored if self._seal is None else self._seal.open(stored, message_id)
 
     async def _hold_lease(self, conn: AsyncConnection, now: datetime) -> bool:
         """Take or renew the relay lease; True while this relay holds it."""

@@ -12,6 +12,7 @@ from typing import Any
 from silta_messaging.broker import Broker
 from silta_messaging.consumer import BatchConsumer
 from silta_messaging.message_log import MessageLog
+from silta_messaging.outbox import BodySeal
 from silta_messaging.relay import OutboxRelay
 from silta_messaging.tables import MessagingTables
 from silta_messaging.topology import ConsumerQueue
@@ -53,6 +54,8 @@ class BusWiring:
     message_log: MessageLog | None = None
     """Where the relay and the consumers record each message sent and accepted (evidence:
     ``silta_protection.evidence``)."""
+    outbox_seal: BodySeal | None = None
+    """How the outbox keeps message bodies sealed at rest (the relay opens them)."""
 
 
 class Runtime:
@@ -80,9 +83,14 @@ class Runtime:
             idle_poll_seconds=settings.relay_poll_seconds,
             signer=signer_from(settings),
             message_log=wiring.message_log,
+            seal=wiring.outbox_seal,
         )
         self.transactions = Transactions(
-            engine, tables.outbox, wiring.record_accesses or _no_access_log, self.relay.wake
+            engine,
+            tables.outbox,
+            wiring.record_accesses or _no_access_log,
+            self.relay.wake,
+            seal=wiring.outbox_seal,
         )
         """Units of work on this service's database; they wake the relay after commits."""
         dependencies = {

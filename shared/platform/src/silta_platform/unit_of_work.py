@@ -18,7 +18,7 @@ from typing import Any
 from uuid import UUID
 
 from silta_messaging.consumer import BatchHandler, Incoming, Rejection, dispatch
-from silta_messaging.outbox import OutboxEntry, add_to_outbox
+from silta_messaging.outbox import BodySeal, OutboxEntry, add_to_outbox
 from sqlalchemy import Table
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
@@ -29,9 +29,16 @@ AccessRecorder = Callable[[AsyncConnection, Sequence[Any]], Awaitable[None]]
 class UnitOfWork:
     """The open transaction (``conn``) and what it collects until it is flushed."""
 
-    def __init__(self, conn: AsyncConnection, outbox: Table, record_accesses: AccessRecorder):
+    def __init__(
+        self,
+        conn: AsyncConnection,
+        outbox: Table,
+        record_accesses: AccessRecorder,
+        seal: BodySeal | None = None,
+    ):
         self.conn = conn
         self._outbox = outbox
+        self._seal = seal
         self._record_accesses = record_accesses
         self._messages: list[OutboxEntry] = []
         self._accesses: list[Any] = []
@@ -53,7 +60,7 @@ class UnitOfWork:
     async def flush(self) -> None:
         """Write what was collected into the open transaction (the owner commits it)."""
         if self._messages:
-            await add_to_outbox(self.conn, self._outbox, self._messages)
+            await add_to_outbox(self.conn, self._outbox, self._messages, self._seal)
             self.announced = True
         if self._accesses:
             await self._record_accesses(self.conn, self._accesses)
@@ -69,9 +76,12 @@ class Transactions:
         outbox: Table,
         record_accesses: AccessRecorder,
         wake_relay: Callable[[], None] = lambda: None,
+        seal: BodySeal | None = None,
     ) -> None:
         self.engine = engine
         self._outbox = outbox
+        self._seal = seal
+        """Seals each outbox body (``silta_protection.encryption.outbox_seal``)."""
         self._record_accesses = record_accesses
         self.wake_relay = wake_relay
         """Tells the relay the outbox has work: for the owner of a transaction that units of
@@ -91,7 +101,7 @@ class Transactions:
     def joining(self, conn: AsyncConnection) -> UnitOfWork:
         """A unit of work inside ``conn``'s transaction; call ``flush`` before its owner
         commits. The owner wakes the relay (the consumer does after every batch)."""
-        return UnitOfWork(conn, self._outbox, self._record_accesses)
+        return UnitOfWork(conn, self._outbox, self._record_accesses, self._seal)
 
 
 MessageHandler = Callable[[UnitOfWork, Sequence[Incoming]], Awaitable[Mapping[UUID, Rejection]]]

@@ -21,7 +21,7 @@ from silta_platform.settings import ServiceSettings
 
 from silta_protection.access_log import verify
 from silta_protection.chain import Verification
-from silta_protection.encryption import ProtectedField, reencrypt
+from silta_protection.encryption import SealedColumn, reencrypt
 from silta_protection.evidence import export_referral
 from silta_protection.retention import (
     RetentionTables,
@@ -34,7 +34,7 @@ from silta_protection.retention import (
 def run(
     argv: Sequence[str] | None,
     settings: ServiceSettings,
-    fields: Mapping[str, ProtectedField],
+    fields: Mapping[str, SealedColumn],
     retention: RetentionTables,
     organisation: str,
 ) -> int:
@@ -49,10 +49,10 @@ def run(
             "verify-message-log",
             "export-evidence",
         ],
-        help="reencrypt: rewrite identity codes under the current data key (and encrypt any "
-        "stored in clear); verify-access-log, verify-message-log: check the log's hash chain "
-        "(exit 1 if broken); purge: apply retention now; export-evidence: one referral's "
-        "evidence as JSON on stdout.",
+        help="reencrypt: rewrite every sealed column under the current data key (and seal "
+        "anything stored before sealing); verify-access-log, verify-message-log: check the "
+        "log's hash chain (exit 1 if broken); purge: apply retention now; export-evidence: "
+        "one referral's evidence as JSON on stdout.",
     )
     parser.add_argument("--referral", type=UUID, help="export-evidence: the referral's id")
     args = parser.parse_args(argv)

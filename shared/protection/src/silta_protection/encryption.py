@@ -1,11 +1,13 @@
-"""Identity codes at rest: encrypted (AES-256-GCM) with rotatable keys, found by a keyed hash.
+"""Client content at rest: sealed (AES-256-GCM) with rotatable keys, found by a keyed hash.
 
 A stored value is a token ``silta:enc:v1:<key id>:<base64url(nonce || ciphertext || tag)>``
-with a fresh 96-bit random nonce per value. The associated data binds the token to its key id,
-its purpose (table, column and JSON path) and its row, so a token copied into another row or
-field does not decrypt. Keys come from the settings (``data_keys``: key id -> key), one of them
+(in a binary column: the prefix, then the raw nonce, ciphertext and tag) with a fresh 96-bit
+random nonce per value. The associated data binds the token to its key id, its purpose
+(table and column) and its row, so a token copied into another row or column does not
+decrypt. Keys come from the settings (``data_keys``: key id -> key), one of them
 current for writing; every configured key is still read, and ``reencrypt`` rewrites what an
-older key (or nothing: rows stored before encryption) protects under the current one.
+older key (or nothing: rows stored before sealing) protects under the current one.
+``SealedColumn`` names what is sealed where; the services list theirs in ``<service>.protect``.
 """
 
 from __future__ import annotations
@@ -16,10 +18,11 @@ import copy
 import functools
 import hashlib
 import hmac
+import json
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Literal
 
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
@@ -29,6 +32,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 TOKEN_PREFIX = "silta:enc:v1:"  # noqa: S105 - a format marker, not a secret
 NONCE_BYTES = 12
+_TOKEN_BYTES = TOKEN_PREFIX.encode()
 
 
 class UndecryptableValue(Exception):
@@ -66,34 +70,52 @@ class DataCipher:
     def _aad(key_id: str, purpose: str, row_id: str) -> bytes:
         return f"{TOKEN_PREFIX}{key_id}|{purpose}|{row_id}".encode()
 
-    def encrypt(self, plaintext: str, *, purpose: str, row_id: str) -> str:
+    def seal(self, plaintext: bytes, *, purpose: str, row_id: str) -> bytes:
+        """``plaintext`` sealed, in binary: ``silta:enc:v1:<key id>:`` then nonce, ciphertext
+        and tag (for binary columns: no base64)."""
         nonce = os.urandom(NONCE_BYTES)
         sealed = self._keys[self.current].encrypt(
-            nonce, plaintext.encode(), self._aad(self.current, purpose, row_id)
+            nonce, plaintext, self._aad(self.current, purpose, row_id)
         )
-        body = base64.urlsafe_b64encode(nonce + sealed).decode().rstrip("=")
+        return f"{TOKEN_PREFIX}{self.current}:".encode() + nonce + sealed
+
+    def open(self, sealed: bytes, *, purpose: str, row_id: str) -> bytes:
+        """What ``seal`` sealed for the same purpose and row."""
+        head = sealed[: len(TOKEN_PREFIX) + 64].decode("ascii", "replace")
+        key_id = self.key_id(head)
+        return self._open(key_id, sealed[len(TOKEN_PREFIX) + len(key_id) + 1 :], purpose, row_id)
+
+    def encrypt(self, plaintext: str, *, purpose: str, row_id: str) -> str:
+        sealed = self.seal(plaintext.encode(), purpose=purpose, row_id=row_id)
+        raw = sealed[len(TOKEN_PREFIX) + len(self.current) + 1 :]
+        body = base64.urlsafe_b64encode(raw).decode().rstrip("=")
         return f"{TOKEN_PREFIX}{self.current}:{body}"
 
     @staticmethod
     def key_id(token: str) -> str:
-        if not is_token(token):
+        if not is_token(token) or ":" not in token[len(TOKEN_PREFIX) :]:
             raise UndecryptableValue("not a token")
         return token[len(TOKEN_PREFIX) :].split(":", 1)[0]
 
     def decrypt(self, token: str, *, purpose: str, row_id: str) -> str:
         key_id = self.key_id(token)
-        aead = self._keys.get(key_id)
-        if aead is None:
-            raise UndecryptableValue(f"data key {key_id!r} is not configured")
         body = token[len(TOKEN_PREFIX) + len(key_id) + 1 :]
         try:
             raw = base64.urlsafe_b64decode(body + "=" * (-len(body) % 4))
-            plain = aead.decrypt(
+        except (binascii.Error, ValueError) as error:
+            raise UndecryptableValue("altered") from error
+        return self._open(key_id, raw, purpose, row_id).decode()
+
+    def _open(self, key_id: str, raw: bytes, purpose: str, row_id: str) -> bytes:
+        aead = self._keys.get(key_id)
+        if aead is None:
+            raise UndecryptableValue(f"data key {key_id!r} is not configured")
+        try:
+            return aead.decrypt(
                 raw[:NONCE_BYTES], raw[NONCE_BYTES:], self._aad(key_id, purpose, row_id)
             )
-        except (InvalidTag, binascii.Error, ValueError) as error:
+        except (InvalidTag, ValueError) as error:
             raise UndecryptableValue("altered, or bound to another row or purpose") from error
-        return plain.decode()
 
 
 @functools.lru_cache(maxsize=16)
@@ -108,66 +130,126 @@ def cipher_of(settings: ServiceSettings) -> DataCipher:
 
 
 @dataclass(frozen=True)
-class ProtectedField:
-    """An identity code inside a JSON column: ``table.column`` at ``path``, row key ``id_column``.
+class SealedColumn:
+    """A column of ``table`` whose every value is stored sealed, bound to its row.
 
-    ``client_key_column``, if given, holds the keyed hash of the same code.
+    ``bound_to`` names the column (or columns) that identify the row (a referral's or
+    message's id; a referral and sequence): the associated data is ``<table>.<column>`` and
+    those values, so a value moved to another row or
+    column does not open. ``form``: ``json`` (a JSON column holding the token as a JSON
+    string), ``text`` (a text column holding the token) or ``bytes`` (a binary column holding
+    the binary form). ``client_key_column``, if given, holds the keyed hash of the identity
+    code at ``code_path`` in the (JSON) value: ``reencrypt`` fills it where missing.
     """
 
     table: Table
-    id_column: str
+    bound_to: str | tuple[str, ...]
     column: str = "payload"
-    path: tuple[str, ...] = ("client", "identity_code")
+    form: Literal["json", "text", "bytes"] = "json"
     client_key_column: str | None = None
+    code_path: tuple[str, ...] = ("client", "identity_code")
 
     @property
     def purpose(self) -> str:
-        return f"{self.table.name}.{self.column}.{'.'.join(self.path)}"
+        return f"{self.table.name}.{self.column}"
 
-    def _get(self, payload: Mapping[str, Any]) -> Any:
-        value: Any = payload
-        for step in self.path:
-            if not isinstance(value, Mapping) or step not in value:
-                return None
-            value = value[step]
-        return value
+    def row_id(self, row: Mapping[Any, Any]) -> str:
+        """The row's identity the value is bound to, from its (named) columns."""
+        if isinstance(self.bound_to, str):
+            return str(row[self.bound_to])
+        return "/".join(str(row[name]) for name in self.bound_to)
 
-    def _with(self, payload: Mapping[str, Any], value: str) -> dict[str, Any]:
+    def seal(self, cipher: DataCipher, value: Any, row_id: str) -> Any:
+        """What to store for ``value`` in row ``row_id`` (``None`` stays ``None``)."""
+        if value is None:
+            return None
+        if self.form == "bytes":
+            return cipher.seal(value, purpose=self.purpose, row_id=row_id)
+        plain = value if self.form == "text" else json.dumps(value, separators=(",", ":"))
+        return cipher.encrypt(plain, purpose=self.purpose, row_id=row_id)
+
+    def open(self, cipher: DataCipher, stored: Any, row_id: str) -> Any:
+        """The value as given to ``seal``: ``None`` (purged) stays ``None``; a value stored
+        before sealing (in clear; or, for JSON, with only the identity code encrypted) is
+        returned as it is, its code decrypted (``reencrypt`` seals it)."""
+        if stored is None:
+            return None
+        if self.form == "bytes":
+            if not bytes(stored).startswith(_TOKEN_BYTES):
+                return stored  # emptied (b""), or written before sealing
+            return cipher.open(bytes(stored), purpose=self.purpose, row_id=row_id)
+        if is_token(stored):
+            plain = cipher.decrypt(stored, purpose=self.purpose, row_id=row_id)
+            return plain if self.form == "text" else json.loads(plain)
+        if self.form == "json" and isinstance(stored, Mapping):
+            return self._legacy(cipher, stored, row_id)
+        return stored
+
+    def _legacy(self, cipher: DataCipher, payload: Mapping[str, Any], row_id: str) -> Any:
+        """A payload stored with only its identity code encrypted (the first scheme)."""
         result = copy.deepcopy(dict(payload))
-        target = result
-        for step in self.path[:-1]:
-            target = target[step]
-        target[self.path[-1]] = value
+        target: Any = result
+        for step in self.code_path[:-1]:
+            target = target.get(step) if isinstance(target, dict) else None
+        last = self.code_path[-1]
+        if isinstance(target, dict) and is_token(target.get(last)):
+            purpose = f"{self.purpose}.{'.'.join(self.code_path)}"
+            target[last] = cipher.decrypt(target[last], purpose=purpose, row_id=row_id)
         return result
 
-    def seal(self, cipher: DataCipher, payload: Mapping[str, Any], row_id: str) -> dict[str, Any]:
-        """A copy of ``payload`` to store, its identity code encrypted for row ``row_id``."""
-        code = self._get(payload)
-        if not isinstance(code, str) or is_token(code):
-            return dict(payload)
-        return self._with(payload, cipher.encrypt(code, purpose=self.purpose, row_id=row_id))
+    def code_in(self, value: Any) -> str | None:
+        """The identity code at ``code_path`` of an opened JSON value, if any."""
+        for step in self.code_path:
+            if not isinstance(value, Mapping):
+                return None
+            value = value.get(step)
+        return value if isinstance(value, str) else None
 
-    def open(
-        self, cipher: DataCipher, payload: Mapping[str, Any] | None, row_id: str
-    ) -> dict[str, Any] | None:
-        """``payload`` as stored, its identity code decrypted (``None`` stays ``None``: purged)."""
-        if payload is None:
-            return None
-        token = self._get(payload)
-        if not is_token(token):
-            return dict(payload)  # stored before encryption; ``reencrypt`` seals it
-        return self._with(payload, cipher.decrypt(token, purpose=self.purpose, row_id=row_id))
+    def is_current(self, cipher: DataCipher, stored: Any) -> bool:
+        """Nothing to rewrite: empty, or sealed under the current key."""
+        if stored is None or stored == b"":
+            return True
+        if self.form == "bytes":
+            head = bytes(stored)[: len(TOKEN_PREFIX) + 64].decode("ascii", "replace")
+            return head.startswith(f"{TOKEN_PREFIX}{cipher.current}:")
+        return is_token(stored) and cipher.key_id(stored) == cipher.current
+
+
+class BoundSeal:
+    """A sealed binary column with its cipher: what the outbox seals a message body with
+    (``silta_messaging.outbox.BodySeal``), bound to the message id."""
+
+    def __init__(self, column: SealedColumn, cipher: DataCipher) -> None:
+        self._column, self._cipher = column, cipher
+
+    def seal(self, body: bytes, message_id: str) -> bytes:
+        sealed: bytes = self._column.seal(self._cipher, body, message_id)
+        return sealed
+
+    def open(self, body: bytes, message_id: str) -> bytes:
+        opened: bytes = self._column.open(self._cipher, body, message_id)
+        return opened
+
+
+def outbox_seal(settings: ServiceSettings, outbox: Table) -> BoundSeal:
+    return BoundSeal(outbox_body(outbox), cipher_of(settings))
+
+
+def outbox_body(outbox: Table) -> SealedColumn:
+    """The outbox's ``body``: sealed until the broker confirms it (then emptied)."""
+    return SealedColumn(outbox, "message_id", "body", form="bytes")
 
 
 async def reencrypt(
     engine: AsyncEngine,
     settings: ServiceSettings,
-    fields: Mapping[str, ProtectedField],
+    fields: Mapping[str, SealedColumn],
     *,
     batch_size: int = 500,
 ) -> dict[str, int]:
-    """Rewrite every stored identity code not under the current key (or stored in clear) under
-    the current key, and fill a missing keyed hash; return how many rows changed per field.
+    """Rewrite every stored value not sealed under the current key (an older key, or stored
+    before sealing) under the current key, and fill a missing keyed hash; return how many
+    rows changed per column.
 
     Idempotent and resumable: run it after making a new key current, then drop the old key
     from ``data_keys`` once it reports nothing left.
@@ -175,53 +257,53 @@ async def reencrypt(
     cipher = cipher_of(settings)
     changed: dict[str, int] = {}
     for name, field in fields.items():
-        table, ident, column = (
-            field.table,
-            field.table.c[field.id_column],
-            field.table.c[field.column],
-        )
+        table = field.table
+        (page,) = table.primary_key.columns
+        column = table.c[field.column]
+        bound = [field.bound_to] if isinstance(field.bound_to, str) else list(field.bound_to)
         key_column = None if field.client_key_column is None else table.c[field.client_key_column]
-        count, after = 0, ""
+        columns = [page, column, *(table.c[name] for name in bound)]
+        columns += [] if key_column is None else [key_column]
+        count, after = 0, None
         while True:
-            columns = [ident, column] + ([] if key_column is None else [key_column])
+            query = select(*columns).where(column.is_not(None)).order_by(page).limit(batch_size)
             async with engine.begin() as conn:
                 rows = (
-                    await conn.execute(
-                        select(*columns)
-                        .where(ident > after, column.is_not(None))
-                        .order_by(ident)
-                        .limit(batch_size)
-                    )
+                    await conn.execute(query if after is None else query.where(page > after))
                 ).all()
                 for row in rows:
-                    row_id, payload = row[0], row[1]
-                    if payload is None:
-                        continue
-                    value = field._get(payload)
+                    row_id, stored = field.row_id(row._mapping), row[1]
                     values: dict[str, Any] = {}
-                    if isinstance(value, str) and not (
-                        is_token(value) and cipher.key_id(value) == cipher.current
-                    ):
-                        code = (
-                            cipher.decrypt(value, purpose=field.purpose, row_id=row_id)
-                            if is_token(value)
-                            else value
-                        )
-                        sealed = cipher.encrypt(code, purpose=field.purpose, row_id=row_id)
-                        values[field.column] = field._with(payload, sealed)
-                        if key_column is not None and row[2] is None:
+                    missing_key = key_column is not None and row[-1] is None
+                    if not field.is_current(cipher, stored) or missing_key:
+                        plain = field.open(cipher, stored, row_id)
+                        if not field.is_current(cipher, stored):
+                            values[field.column] = field.seal(cipher, plain, row_id)
+                        code = field.code_in(plain)
+                        if missing_key and code is not None and key_column is not None:
                             values[key_column.name] = client_key_of(settings, code)
-                    elif key_column is not None and row[2] is None and is_token(value):
-                        code = cipher.decrypt(value, purpose=field.purpose, row_id=row_id)
-                        values[key_column.name] = client_key_of(settings, code)
                     if values:
-                        await conn.execute(update(table).where(ident == row_id).values(**values))
+                        await conn.execute(update(table).where(page == row[0]).values(**values))
                         count += 1
             if len(rows) < batch_size:
                 break
             after = rows[-1][0]
         changed[name] = count
+    if engine.dialect.name == "sqlite":
+        # The WAL still holds the pages as they were before: copy them back into the
+        # database (where ``secure_delete`` zeroed the old values) and empty it.
+        async with engine.connect() as conn:
+            await conn.run_sync(_checkpoint)
     return changed
+
+
+def _checkpoint(sync_conn: Any) -> None:
+    """``PRAGMA wal_checkpoint(TRUNCATE)`` outside any transaction (it would not truncate)."""
+    cursor = sync_conn.connection.dbapi_connection.cursor()
+    try:
+        cursor.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    finally:
+        cursor.close()
 
 
 PURGED = JSON.NULL

@@ -207,7 +207,9 @@ async def create_referral(
     responses=problem_responses(404, 422),
 )
 async def read_referral(runtime: RuntimeDep, actor: ActorDep, referral_id: UUID) -> ReferralView:
-    view = _view(await queries.get_referral(runtime.transactions, referral_id, actor))
+    view = _view(
+        await queries.get_referral(runtime.transactions, runtime.settings, referral_id, actor)
+    )
     view.responsible_worker = await queries.current_responsible_worker(runtime.engine, referral_id)
     return view
 

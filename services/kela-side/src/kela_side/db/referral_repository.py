@@ -2,15 +2,21 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any
 from uuid import UUID
 
 from silta_platform.db import as_utc, locking
-from silta_protection.encryption import cipher_of
+from silta_protection.encryption import DataCipher, SealedColumn, cipher_of
 from silta_records.deadlines import overdue_clause, referral_due_at
-from silta_records.status_history import StatusChange, load_history
+from silta_records.status_history import (
+    StatusChange,
+    add_changes,
+    add_referrals,
+    load_history,
+)
 from silta_records.views import ListQuery
 from silta_schemas.cancellation import Cancellation
 from silta_schemas.parties import county_organisation
@@ -19,7 +25,14 @@ from silta_schemas.status import ReferralStatus, StatusAcknowledgement
 from sqlalchemy import Row, bindparam, select, tuple_, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from kela_side.db.tables import OPEN_STATUSES, REFERRAL_CODE, referrals, status_history
+from kela_side.db.tables import (
+    CANCELLATION_REASON,
+    NEW_REFERRAL_REASON,
+    OPEN_STATUSES,
+    REFERRAL_PAYLOAD,
+    referrals,
+    status_history,
+)
 from kela_side.domain.referrals import SENT_SEQUENCE, TrackedReferral
 from kela_side.domain.submission import OpenReferral, Slot
 from kela_side.records import Leg, ReferralRecord
@@ -36,10 +49,11 @@ def new_referral_row(
     payload: dict[str, Any] | None = None,
     **columns: Any,
 ) -> dict[str, Any]:
-    """The ``referrals`` row of a referral Kela sends now (status ``sent``, its identity code
-    encrypted, its deadline set); ``columns`` add what only some referrals have."""
+    """The ``referrals`` row of a referral Kela sends now (status ``sent``, sealed,
+    its deadline set); ``columns`` add what only some referrals have."""
     county_code = request.county_code
     body = request.model_dump(mode="json") if payload is None else payload
+    cipher = cipher_of(settings)
     return {
         "id": str(referral_id),
         "kind": request.kind,
@@ -47,9 +61,11 @@ def new_referral_row(
         "recipient": county_organisation(county_code),
         "status": ReferralStatus.SENT,
         "status_sequence": SENT_SEQUENCE,
-        "payload": REFERRAL_CODE.seal(cipher_of(settings), body, str(referral_id)),
+        "payload": REFERRAL_PAYLOAD.seal(cipher, body, str(referral_id)),
         "client_key": client_key,
-        "new_referral_reason": request.new_referral_reason,
+        "new_referral_reason": NEW_REFERRAL_REASON.seal(
+            cipher, request.new_referral_reason, str(referral_id)
+        ),
         "due_at": referral_due_at(request, now, settings),
         "created_at": now,
         "updated_at": now,
@@ -57,12 +73,8 @@ def new_referral_row(
     }
 
 
-async def add(
-    conn: AsyncConnection, rows: Sequence[dict[str, Any]], history: Sequence[dict[str, Any]]
-) -> None:
-    """Store new referrals with their first history entries (``sent``)."""
-    await conn.execute(referrals.insert(), list(rows))
-    await conn.execute(status_history.insert(), list(history))
+add = functools.partial(add_referrals, referrals, status_history)
+"""Store new referrals with their first history entries (``sent``), reasons sealed."""
 
 
 async def taken_idempotency_keys(conn: AsyncConnection, keys: Iterable[str]) -> set[str]:
@@ -114,14 +126,17 @@ async def by_idempotency_key(conn: AsyncConnection, key: str) -> tuple[UUID, str
     return None if row is None else (UUID(row.id), row.request_hash)
 
 
-async def load(conn: AsyncConnection, referral_id: UUID) -> ReferralRecord | None:
-    """The referral's tracking record: status, history, every leg if it was forwarded."""
+async def load(
+    conn: AsyncConnection, referral_id: UUID, cipher: DataCipher
+) -> ReferralRecord | None:
+    """The referral's tracking record: status, history, every leg if it was forwarded (the
+    reasons opened)."""
     row = (await conn.execute(_summary_query().where(referrals.c.id == str(referral_id)))).first()
     if row is None:
         return None
-    history = await load_history(conn, status_history, referral_id)
+    history = await load_history(conn, status_history, referral_id, cipher)
     chain = await chain_of(conn, referral_id)
-    return _record(row, history, chain)
+    return _record(row, history, chain, cipher)
 
 
 async def client_key(conn: AsyncConnection, referral_id: UUID) -> str | None:
@@ -168,8 +183,16 @@ def _utc(value: datetime | None) -> datetime | None:
 
 
 def _record(
-    row: Row[Any], history: Sequence[StatusChange] = (), chain: Sequence[Leg] = ()
+    row: Row[Any],
+    history: Sequence[StatusChange] = (),
+    chain: Sequence[Leg] = (),
+    cipher: DataCipher | None = None,
 ) -> ReferralRecord:
+    """The record; its free-text reasons only with a ``cipher`` (lists leave them out)."""
+
+    def opened(column: SealedColumn, stored: str | None) -> str | None:
+        return None if cipher is None else column.open(cipher, stored, row.id)
+
     return ReferralRecord(
         id=UUID(row.id),
         kind=row.kind,
@@ -179,11 +202,11 @@ def _record(
         created_at=as_utc(row.created_at),
         updated_at=as_utc(row.updated_at),
         due_at=_utc(row.due_at),
-        new_referral_reason=row.new_referral_reason,
+        new_referral_reason=opened(NEW_REFERRAL_REASON, row.new_referral_reason),
         forwarded_from_id=_uuid(row.forwarded_from_id),
         forwarded_to_id=_uuid(row.forwarded_to_id),
         cancelled_at=_utc(row.cancelled_at),
-        cancellation_reason=row.cancellation_reason,
+        cancellation_reason=opened(CANCELLATION_REASON, row.cancellation_reason),
         history=history,
         chain=chain,
         purged_at=_utc(row.purged_at),
@@ -224,11 +247,12 @@ async def recorded_changes(
     return {(UUID(row.referral_id), row.sequence) for row in await conn.execute(query)}
 
 
-async def add_history(conn: AsyncConnection, acks: Sequence[StatusAcknowledgement]) -> None:
+async def add_history(
+    conn: AsyncConnection, cipher: DataCipher, acks: Sequence[StatusAcknowledgement]
+) -> None:
     """Add the counties' acknowledged changes to their referrals' histories."""
-    if acks:
-        rows = [StatusChange.from_acknowledgement(ack).row(ack.referral_id) for ack in acks]
-        await conn.execute(status_history.insert(), rows)
+    rows = [StatusChange.from_acknowledgement(ack).row(ack.referral_id) for ack in acks]
+    await add_changes(conn, status_history, cipher, rows)
 
 
 async def advance(conn: AsyncConnection, changes: Mapping[UUID, StatusAcknowledgement]) -> None:
@@ -294,7 +318,7 @@ async def for_cancellation(conn: AsyncConnection, referral_id: UUID) -> Any:
 
 
 async def mark_cancelled(
-    conn: AsyncConnection, referral_id: UUID, cancellation: Cancellation
+    conn: AsyncConnection, cipher: DataCipher, referral_id: UUID, cancellation: Cancellation
 ) -> None:
     await conn.execute(
         update(referrals)
@@ -302,7 +326,9 @@ async def mark_cancelled(
         .values(
             status=ReferralStatus.CANCELLED,
             cancelled_at=cancellation.cancelled_at,
-            cancellation_reason=cancellation.reason,
+            cancellation_reason=CANCELLATION_REASON.seal(
+                cipher, cancellation.reason, str(referral_id)
+            ),
             updated_at=cancellation.cancelled_at,
         )
     )

@@ -14,7 +14,7 @@ from silta_schemas.statements import Statement
 from sqlalchemy import Row, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from kela_side.db.statements import STATEMENT_CODE, responsible_workers, statements
+from kela_side.db.statements import STATEMENT_PAYLOAD, responsible_workers, statements
 from kela_side.records import StatementRecord
 
 
@@ -38,7 +38,7 @@ def new_statement_row(
     received_at: datetime,
     message_id: UUID,
 ) -> dict[str, Any]:
-    """The ``statements`` row of a statement as received (its identity code encrypted)."""
+    """The ``statements`` row of a statement as received (sealed)."""
     key = str(statement.statement_id)
     return {
         "statement_id": key,
@@ -46,7 +46,7 @@ def new_statement_row(
         "sender": sender,
         "referral_id": None if referral_id is None else str(referral_id),
         "client_key": client_key,
-        "payload": STATEMENT_CODE.seal(cipher, statement.model_dump(mode="json"), key),
+        "payload": STATEMENT_PAYLOAD.seal(cipher, statement.model_dump(mode="json"), key),
         "made_at": statement.made_at,
         "received_at": received_at,
         "message_id": str(message_id),
@@ -89,7 +89,7 @@ def statement_record(row: Row[Any], cipher: DataCipher) -> StatementRecord:
         referral_id=None if row.referral_id is None else UUID(row.referral_id),
         made_at=as_utc(row.made_at),
         received_at=as_utc(row.received_at),
-        statement=STATEMENT_CODE.open(cipher, row.payload, row.statement_id) or {},
+        statement=STATEMENT_PAYLOAD.open(cipher, row.payload, row.statement_id) or {},
     )
 
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from silta_messaging.timestamps import UtcDateTime
-from silta_protection.encryption import ProtectedField
+from silta_protection.encryption import SealedColumn
 from silta_records.responsible_workers import add_responsible_workers
 from sqlalchemy import JSON, Column, Index, String, Table
 
@@ -29,5 +29,5 @@ statements = Table(
 responsible_workers = add_responsible_workers(metadata)
 """Every naming of a referral's responsible worker, as the county announced it."""
 
-STATEMENT_CODE = ProtectedField(statements, "statement_id", client_key_column="client_key")
-"""The client's identity code in a stored statement: encrypted, bound to the statement's id."""
+STATEMENT_PAYLOAD = SealedColumn(statements, "statement_id", client_key_column="client_key")
+"""The statement: sealed, bound to the statement's id."""

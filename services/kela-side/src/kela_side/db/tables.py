@@ -5,7 +5,7 @@ from __future__ import annotations
 from silta_messaging.tables import add_messaging_tables
 from silta_messaging.timestamps import UtcDateTime
 from silta_protection.access_log import add_access_log
-from silta_protection.encryption import ProtectedField
+from silta_protection.encryption import SealedColumn
 from silta_protection.evidence import add_message_log
 from silta_records.directory import add_directory_entries
 from silta_records.status_history import add_status_history
@@ -78,5 +78,9 @@ directory_entries = add_directory_entries(metadata)
 access_log = add_access_log(metadata)
 message_log = add_message_log(metadata)
 
-REFERRAL_CODE = ProtectedField(referrals, "id", client_key_column="client_key")
-"""The client's identity code in a stored referral: encrypted, bound to the referral's id."""
+REFERRAL_PAYLOAD = SealedColumn(referrals, "id", client_key_column="client_key")
+"""The referral as sent: sealed, bound to the referral's id."""
+
+NEW_REFERRAL_REASON = SealedColumn(referrals, "id", "new_referral_reason", form="text")
+CANCELLATION_REASON = SealedColumn(referrals, "id", "cancellation_reason", form="text")
+"""Free text the officer wrote about the referral: sealed like the referral."""

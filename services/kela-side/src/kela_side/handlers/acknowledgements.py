@@ -9,6 +9,7 @@ from uuid import UUID
 from silta_messaging.consumer import Incoming, Rejection
 from silta_platform.unit_of_work import UnitOfWork
 from silta_protection.access_log import Access, service_actor
+from silta_protection.encryption import cipher_of
 from silta_schemas.status import StatusAcknowledgement
 
 from kela_side.db import referral_repository as stored
@@ -47,7 +48,9 @@ async def receive_acknowledgements(
                 "bus",
             )
         )
-    await stored.add_history(work.conn, [item.ack for item in applied.recorded])
+    await stored.add_history(
+        work.conn, cipher_of(settings), [item.ack for item in applied.recorded]
+    )
     await stored.advance(work.conn, applied.advanced)
     if applied.forwarded:
         await send_onwards(work, settings, applied.forwarded)

@@ -18,7 +18,7 @@ from silta_schemas.status import ReferralStatus
 
 from kela_side.commands import CancelReferral
 from kela_side.db import referral_repository as stored
-from kela_side.db.tables import REFERRAL_CODE
+from kela_side.db.tables import REFERRAL_PAYLOAD
 from kela_side.domain.referrals import cancel
 from kela_side.messages import cancellation_entry, is_child_welfare
 from kela_side.purposes import CANCEL_PURPOSE
@@ -31,14 +31,14 @@ async def cancel_referral(
 ) -> ReferralRecord:
     """Cancel and tell the county; the referral as it is now. Raises ``NotFound`` and
     ``TransitionNotAllowed`` (the referral is no longer open)."""
-    referral_id = command.referral_id
+    referral_id, cipher = command.referral_id, cipher_of(settings)
     async with transactions.begin() as work:
         row = await stored.for_cancellation(work.conn, referral_id)
         if row is None:
             raise NotFound("referral")
         cancellation = cancel(ReferralStatus(row.status), command.reason, datetime.now(UTC))
-        await stored.mark_cancelled(work.conn, referral_id, cancellation)
-        referral = REFERRAL_CODE.open(cipher_of(settings), row.payload, str(referral_id))
+        await stored.mark_cancelled(work.conn, cipher, referral_id, cancellation)
+        referral = REFERRAL_PAYLOAD.open(cipher, row.payload, str(referral_id))
         work.announce(
             cancellation_entry(
                 cancellation,
@@ -57,6 +57,6 @@ async def cancel_referral(
                 CANCEL_PURPOSE,
             )
         )
-        record = await stored.load(work.conn, referral_id)
+        record = await stored.load(work.conn, referral_id, cipher)
     assert record is not None
     return record

@@ -21,7 +21,7 @@ from silta_schemas.parties import KELA, county_organisation
 from silta_schemas.status import ReferralStatus, StatusAcknowledgement
 
 from kela_side.db import referral_repository as stored
-from kela_side.db.tables import REFERRAL_CODE
+from kela_side.db.tables import REFERRAL_PAYLOAD
 from kela_side.domain.referrals import SENT_SEQUENCE, forward
 from kela_side.messages import referral_entry
 from kela_side.purposes import FORWARD_PURPOSE, KELA_SERVICE
@@ -42,7 +42,7 @@ async def send_onwards(
         if row is None:
             continue  # already sent onwards (a repeated acknowledgement)
         try:
-            payload = REFERRAL_CODE.open(cipher, row.payload, row.id)
+            payload = REFERRAL_PAYLOAD.open(cipher, row.payload, row.id)
             assert payload is not None  # an open referral is never purged
             request = forward(payload, ack, row.county_code)
         except ValidationError as error:
@@ -57,7 +57,7 @@ async def send_onwards(
         leg = stored.new_referral_row(
             request, leg_id, now, settings, client_key=row.client_key, forwarded_from_id=row.id
         )
-        await stored.add(work.conn, [leg], [sent.row(leg_id)])
+        await stored.add(work.conn, cipher, [leg], [sent.row(leg_id)])
         work.announce(referral_entry(request, leg_id))
         await stored.mark_forwarded(work.conn, row.id, leg_id)
         log.info(

@@ -19,7 +19,7 @@ from silta_messaging.outbox import OutboxEntry
 from silta_platform.group_commit import GroupCommit
 from silta_platform.unit_of_work import Transactions
 from silta_protection.access_log import Access
-from silta_protection.encryption import client_key_of
+from silta_protection.encryption import DataCipher, cipher_of, client_key_of
 from silta_records.status_history import StatusChange
 from silta_schemas.idempotency import check_replay, fingerprint
 from silta_schemas.parties import KELA, county_organisation
@@ -62,11 +62,13 @@ class ReferralWriter:
     def __init__(self) -> None:
         self._group: GroupCommit[_Submission, ReferralRecord] | None = None
 
-    def __call__(self, transactions: Transactions) -> GroupCommit[_Submission, ReferralRecord]:
+    def __call__(
+        self, transactions: Transactions, cipher: DataCipher
+    ) -> GroupCommit[_Submission, ReferralRecord]:
         if self._group is None:
             self._group = GroupCommit(
                 transactions.engine,
-                functools.partial(_store, transactions),
+                functools.partial(_store, transactions, cipher),
                 after_commit=transactions.wake_relay,
             )
         return self._group
@@ -84,13 +86,13 @@ async def submit_referral(
     Idempotency-Key with another body (``IdempotencyKeyReused``) and a duplicate of an open
     referral without ``new_referral_reason`` (``DuplicateReferral``).
     """
-    request = command.referral
+    request, cipher = command.referral, cipher_of(settings)
     check_request(request)
     payload = request.model_dump(mode="json")
     request_fingerprint = fingerprint(payload)
     key = command.idempotency_key
     if key is not None:
-        replay = await _replay(transactions, key, request_fingerprint)
+        replay = await _replay(transactions, cipher, key, request_fingerprint)
         if replay is not None:
             return Submitted(replay, False)
     now = datetime.now(UTC)
@@ -137,11 +139,11 @@ async def submit_referral(
         ),
     )
     try:
-        return Submitted(await referral_writer(transactions).submit(submission), True)
+        return Submitted(await referral_writer(transactions, cipher).submit(submission), True)
     except (exc.IntegrityError, KeyTaken):
         # A concurrent request won: the same Idempotency-Key, or the same client's referral.
         if key is not None:
-            replay = await _replay(transactions, key, request_fingerprint)
+            replay = await _replay(transactions, cipher, key, request_fingerprint)
             if replay is not None:
                 return Submitted(replay, False)
         async with transactions.engine.connect() as conn:
@@ -150,7 +152,7 @@ async def submit_referral(
 
 
 async def _replay(
-    transactions: Transactions, key: str, request_fingerprint: str
+    transactions: Transactions, cipher: DataCipher, key: str, request_fingerprint: str
 ) -> ReferralRecord | None:
     """The referral an earlier request with this Idempotency-Key created, if any."""
     async with transactions.engine.connect() as conn:
@@ -159,11 +161,14 @@ async def _replay(
             return None
         referral_id, stored_fingerprint = found
         check_replay(stored_fingerprint, request_fingerprint)
-        return await stored.load(conn, referral_id)
+        return await stored.load(conn, referral_id, cipher)
 
 
 async def _store(
-    transactions: Transactions, conn: AsyncConnection, submissions: Sequence[_Submission]
+    transactions: Transactions,
+    cipher: DataCipher,
+    conn: AsyncConnection,
+    submissions: Sequence[_Submission],
 ) -> list[ReferralRecord | Exception]:
     """Write a group of referrals in a few statements, refusing duplicates one by one."""
     candidates = [submission.candidate for submission in submissions]
@@ -178,7 +183,7 @@ async def _store(
     )
     admitted = [s for s, verdict in zip(submissions, verdicts, strict=True) if verdict is None]
     if admitted:
-        await stored.add(conn, [s.row for s in admitted], [s.history_row for s in admitted])
+        await stored.add(conn, cipher, [s.row for s in admitted], [s.history_row for s in admitted])
         work = transactions.joining(conn)
         work.announce(*(s.entry for s in admitted))
         work.account(*(s.access for s in admitted))

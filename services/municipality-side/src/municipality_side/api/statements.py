@@ -122,7 +122,9 @@ async def list_statements(
     offset: Annotated[int, Query(ge=0, le=MAX_OFFSET, description="Items to skip.")] = 0,
 ) -> StatementPage:
     page = (limit, offset)
-    records = await queries.list_statements(runtime.engine, counties, received_by_kela, page)
+    records = await queries.list_statements(
+        runtime.engine, runtime.settings, counties, received_by_kela, page
+    )
     return StatementPage(items=[StatementSummary(**_summary(record)) for record in records])
 
 

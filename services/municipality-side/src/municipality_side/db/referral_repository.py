@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+import functools
+from collections.abc import Iterable
 from datetime import UTC, datetime
 from typing import Any
 from uuid import UUID
@@ -10,7 +11,12 @@ from uuid import UUID
 from silta_platform.db import as_utc, locking
 from silta_protection.encryption import DataCipher
 from silta_records.deadlines import overdue_clause, referral_due_at
-from silta_records.status_history import StatusChange, load_history
+from silta_records.status_history import (
+    StatusChange,
+    add_changes,
+    add_referrals,
+    load_history,
+)
 from silta_schemas.codes import MessageKind
 from silta_schemas.envelope import Envelope
 from silta_schemas.referrals import NoticeOfNeed, ReferralRequest
@@ -18,7 +24,7 @@ from silta_schemas.status import ReferralStatus
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from municipality_side.db.tables import REFERRAL_CODE, referrals, status_history
+from municipality_side.db.tables import REFERRAL_PAYLOAD, referrals, status_history
 from municipality_side.domain.referrals import HeldReferral
 from municipality_side.records import ReferralRecord
 from municipality_side.settings import MunicipalitySettings
@@ -33,7 +39,7 @@ def new_referral_row(
     cipher: DataCipher,
     settings: MunicipalitySettings,
 ) -> dict[str, Any]:
-    """The ``referrals`` row of a referral as it arrives (its identity code encrypted, its
+    """The ``referrals`` row of a referral as it arrives (sealed, its
     deadline set), in the status of its first ``change``."""
     referral_id = str(envelope.referral_id)
     now = change.changed_at
@@ -45,7 +51,7 @@ def new_referral_row(
         "status": change.status,
         "status_sequence": change.sequence,
         "urgency": getattr(referral, "urgency", None),
-        "payload": REFERRAL_CODE.seal(cipher, referral.model_dump(mode="json"), referral_id),
+        "payload": REFERRAL_PAYLOAD.seal(cipher, referral.model_dump(mode="json"), referral_id),
         "client_key": client_key,
         "child_welfare": isinstance(referral, NoticeOfNeed) and referral.is_child_welfare_notice,
         "message_id": str(envelope.message_id),
@@ -55,13 +61,8 @@ def new_referral_row(
     }
 
 
-async def add(
-    conn: AsyncConnection, rows: Sequence[dict[str, Any]], history: Sequence[dict[str, Any]]
-) -> None:
-    """Store new referrals with their first history entries."""
-    if rows:
-        await conn.execute(referrals.insert(), list(rows))
-        await conn.execute(status_history.insert(), list(history))
+add = functools.partial(add_referrals, referrals, status_history)
+"""Store new referrals with their first history entries, reasons sealed."""
 
 
 async def known(conn: AsyncConnection, referral_ids: Iterable[UUID]) -> set[UUID]:
@@ -92,14 +93,16 @@ async def held(
     return referral, row.client_key
 
 
-async def record_change(conn: AsyncConnection, referral_id: UUID, change: StatusChange) -> None:
+async def record_change(
+    conn: AsyncConnection, cipher: DataCipher, referral_id: UUID, change: StatusChange
+) -> None:
     """A status change: the referral and its history, together."""
     await conn.execute(
         update(referrals)
         .where(referrals.c.id == str(referral_id))
         .values(status=change.status, status_sequence=change.sequence, updated_at=change.changed_at)
     )
-    await conn.execute(status_history.insert().values(change.row(referral_id)))
+    await add_changes(conn, status_history, cipher, [change.row(referral_id)])
 
 
 async def county_of(conn: AsyncConnection, referral_id: UUID) -> str | None:
@@ -153,8 +156,8 @@ async def load(
     row = (await conn.execute(query)).first()
     if row is None:
         return None
-    history = await load_history(conn, status_history, referral_id)
-    payload = REFERRAL_CODE.open(cipher, row.payload, row.id)
+    history = await load_history(conn, status_history, referral_id, cipher)
+    payload = REFERRAL_PAYLOAD.open(cipher, row.payload, row.id)
     purged_at = None if row.purged_at is None else as_utc(row.purged_at)
     return _record(row, payload=payload, history=history, purged_at=purged_at)
 

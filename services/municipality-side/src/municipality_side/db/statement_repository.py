@@ -14,7 +14,7 @@ from silta_schemas.statements import Statement
 from sqlalchemy import Row, bindparam, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from municipality_side.db.statements import STATEMENT_CODE, statements
+from municipality_side.db.statements import STATEMENT_PAYLOAD, statements
 from municipality_side.domain.statements import SentStatement
 from municipality_side.records import StatementRecord
 
@@ -31,7 +31,7 @@ async def add(
     idempotency_key: str | None,
     fingerprint: str,
 ) -> None:
-    """Store a statement as sent (its identity code encrypted)."""
+    """Store a statement as sent (sealed)."""
     statement_id = str(statement.statement_id)
     payload = statement.model_dump(mode="json")
     await conn.execute(
@@ -39,7 +39,7 @@ async def add(
             statement_id=statement_id,
             county_code=county_code,
             referral_id=None if referral_id is None else str(referral_id),
-            payload=STATEMENT_CODE.seal(cipher, payload, statement_id),
+            payload=STATEMENT_PAYLOAD.seal(cipher, payload, statement_id),
             client_key=client_key,
             made_at=statement.made_at,
             sent_at=sent_at,
@@ -66,26 +66,29 @@ async def visible(
     return (await conn.execute(query)).first()
 
 
-def statement_record(row: Row[Any], cipher: DataCipher | None = None) -> StatementRecord:
-    """The statement's tracking record; with a ``cipher``, the statement itself, decrypted."""
+def statement_record(
+    row: Row[Any], cipher: DataCipher, *, content: bool = False
+) -> StatementRecord:
+    """The statement's tracking record (its topics opened from the sealed payload); with
+    ``content``, the statement itself."""
+    statement = STATEMENT_PAYLOAD.open(cipher, row.payload, row.statement_id)
     return StatementRecord(
         id=UUID(row.statement_id),
         county_code=row.county_code,
         referral_id=None if row.referral_id is None else UUID(row.referral_id),
-        topics=list(row.payload["topics"]),
+        topics=list(statement["topics"]),
         made_at=as_utc(row.made_at),
         sent_at=as_utc(row.sent_at),
         received_by_kela_at=None
         if row.received_by_kela_at is None
         else as_utc(row.received_by_kela_at),
-        statement=None
-        if cipher is None
-        else STATEMENT_CODE.open(cipher, row.payload, row.statement_id),
+        statement=statement if content else None,
     )
 
 
 async def listed(
     conn: AsyncConnection,
+    cipher: DataCipher,
     counties: frozenset[str],
     received_by_kela: bool | None,
     limit: int,
@@ -101,7 +104,7 @@ async def listed(
         column = statements.c.received_by_kela_at
         query = query.where(column.is_not(None) if received_by_kela else column.is_(None))
     rows = (await conn.execute(query.limit(limit).offset(offset))).all()
-    return [statement_record(row) for row in rows]
+    return [statement_record(row, cipher) for row in rows]
 
 
 async def sent(conn: AsyncConnection, statement_ids: Iterable[UUID]) -> dict[UUID, SentStatement]:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from silta_messaging.timestamps import UtcDateTime
-from silta_protection.encryption import ProtectedField
+from silta_protection.encryption import SealedColumn
 from silta_records.responsible_workers import add_responsible_workers
 from sqlalchemy import JSON, Column, Index, String, Table
 
@@ -15,7 +15,7 @@ statements = Table(
     Column("statement_id", String(36), primary_key=True),
     Column("county_code", String(2), nullable=False),
     Column("referral_id", String(36), nullable=True),
-    # A keyed hash of the client's identity code (the code itself is encrypted in payload).
+    # A keyed hash of the client's identity code (the payload, code included, is sealed).
     Column("client_key", String(64), nullable=True),
     Column("payload", JSON, nullable=False),
     Column("made_at", UtcDateTime(), nullable=False),
@@ -30,5 +30,5 @@ statements = Table(
 responsible_workers = add_responsible_workers(metadata)
 """Every naming of a referral's responsible worker."""
 
-STATEMENT_CODE = ProtectedField(statements, "statement_id", client_key_column="client_key")
-"""The client's identity code in a stored statement: encrypted, bound to the statement's id."""
+STATEMENT_PAYLOAD = SealedColumn(statements, "statement_id", client_key_column="client_key")
+"""The statement: sealed, bound to the statement's id."""

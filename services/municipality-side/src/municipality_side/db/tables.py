@@ -5,7 +5,7 @@ from __future__ import annotations
 from silta_messaging.tables import add_messaging_tables
 from silta_messaging.timestamps import UtcDateTime
 from silta_protection.access_log import add_access_log
-from silta_protection.encryption import ProtectedField
+from silta_protection.encryption import SealedColumn
 from silta_protection.evidence import add_message_log
 from silta_records.directory import add_directory_entries
 from silta_records.status_history import add_status_history
@@ -40,7 +40,7 @@ referrals = Table(
     Column("updated_at", UtcDateTime(), nullable=False),
     Column("due_at", UtcDateTime(), nullable=True),
     Column("child_welfare", Boolean, nullable=False, server_default=false()),
-    # A keyed hash of the client's identity code (the code itself is encrypted in payload).
+    # A keyed hash of the client's identity code (the payload, code included, is sealed).
     Column("client_key", String(64), nullable=True),
     # When retention purged the payload (JSON null since): the tracking record stays.
     Column("purged_at", UtcDateTime(), nullable=True),
@@ -54,5 +54,5 @@ directory_entries = add_directory_entries(metadata)
 access_log = add_access_log(metadata)
 message_log = add_message_log(metadata)
 
-REFERRAL_CODE = ProtectedField(referrals, "id", client_key_column="client_key")
-"""The client's identity code in a stored referral: encrypted, bound to the referral's id."""
+REFERRAL_PAYLOAD = SealedColumn(referrals, "id", client_key_column="client_key")
+"""The referral as received: sealed, bound to the referral's id."""

@@ -9,6 +9,7 @@ from uuid import UUID
 from silta_messaging.consumer import Incoming, Rejection
 from silta_platform.unit_of_work import UnitOfWork
 from silta_protection.access_log import Access, service_actor
+from silta_protection.encryption import cipher_of
 from silta_schemas.cancellation import Cancellation
 from silta_schemas.errors import RuleRefused
 from silta_schemas.lifecycle import TransitionNotAllowed
@@ -53,7 +54,7 @@ async def receive_cancellations(
             continue
         assert found is not None
         held, client_key = found
-        await referral_repository.record_change(work.conn, referral_id, change)
+        await referral_repository.record_change(work.conn, cipher_of(settings), referral_id, change)
         work.announce(acknowledgement(referral_id, held.county_code, change))
         work.account(
             Access(

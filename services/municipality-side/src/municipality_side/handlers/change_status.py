@@ -26,20 +26,20 @@ async def change_status(
 
     Raises ``NotFound``, ``TransitionNotAllowed`` or ``RuleRefused`` (``domain.referrals``).
     """
-    referral_id = command.referral_id
+    referral_id, cipher = command.referral_id, cipher_of(settings)
     async with transactions.begin() as work:
         found = await referral_repository.held(work.conn, referral_id, to_change=True)
         if found is None or found[0].county_code not in command.counties:
             raise NotFound("referral")
         held, client_key = found
         change = change_by_county(held, command.update, datetime.now(UTC))
-        await referral_repository.record_change(work.conn, referral_id, change)
+        await referral_repository.record_change(work.conn, cipher, referral_id, change)
         work.announce(acknowledgement(referral_id, held.county_code, change))
         work.account(
             Access(
                 command.actor, "update", "referral", str(referral_id), client_key, HANDLING_PURPOSE
             )
         )
-        record = await referral_repository.load(work.conn, cipher_of(settings), referral_id)
+        record = await referral_repository.load(work.conn, cipher, referral_id)
     assert record is not None
     return record

@@ -75,7 +75,7 @@ async def _store(
                 "bus",
             )
         )
-    await referral_repository.add(work.conn, rows, history)
+    await referral_repository.add(work.conn, cipher, rows, history)
 
 
 def _arrival(message: Incoming) -> Arrival:

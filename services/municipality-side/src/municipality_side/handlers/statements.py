@@ -8,7 +8,7 @@ from uuid import uuid4
 
 from silta_platform.unit_of_work import Transactions
 from silta_protection.access_log import Access
-from silta_protection.encryption import cipher_of, client_key_of
+from silta_protection.encryption import DataCipher, cipher_of, client_key_of
 from silta_schemas.idempotency import check_replay, fingerprint
 from silta_schemas.statements import Statement
 from sqlalchemy import exc
@@ -35,7 +35,7 @@ async def send_statement(
     check_county_served(request.county_code, command.counties)
     digest = fingerprint(request.model_dump(mode="json"))
     if key is not None:
-        replay = await _replay(transactions, key, digest)
+        replay = await _replay(transactions, key, digest, cipher_of(settings))
         if replay is not None:
             return Sent(replay, created=False)
     statement = Statement(
@@ -75,7 +75,9 @@ async def send_statement(
             )
     except exc.IntegrityError:
         # A concurrent request with the same Idempotency-Key won.
-        replay = None if key is None else await _replay(transactions, key, digest)
+        replay = (
+            None if key is None else await _replay(transactions, key, digest, cipher_of(settings))
+        )
         if replay is None:
             raise
         return Sent(replay, created=False)
@@ -92,11 +94,13 @@ async def send_statement(
     return Sent(record, created=True)
 
 
-async def _replay(transactions: Transactions, key: str, digest: str) -> StatementRecord | None:
+async def _replay(
+    transactions: Transactions, key: str, digest: str, cipher: DataCipher
+) -> StatementRecord | None:
     """The statement an earlier request with the same Idempotency-Key sent, if any."""
     async with transactions.engine.connect() as conn:
         row = await statement_repository.by_idempotency_key(conn, key)
     if row is None:
         return None
     check_replay(row.request_hash, digest)
-    return statement_repository.statement_record(row)
+    return statement_repository.statement_record(row, cipher)

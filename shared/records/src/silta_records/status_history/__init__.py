@@ -7,13 +7,19 @@ Every change is kept: who (organisation), when, what (status, event, outcome) an
 from silta_records.status_history.change import StatusChange
 from silta_records.status_history.table import (
     HISTORY,
+    add_changes,
+    add_referrals,
     add_status_history,
+    history_reason,
     load_history,
 )
 
 __all__ = [
     "HISTORY",
     "StatusChange",
+    "add_changes",
+    "add_referrals",
     "add_status_history",
+    "history_reason",
     "load_history",
 ]

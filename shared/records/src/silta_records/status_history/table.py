@@ -5,11 +5,13 @@ Every change is kept: who (organisation), when, what (status, event, outcome) an
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from typing import Any
 from uuid import UUID
 
 from silta_messaging.timestamps import UtcDateTime
 from silta_platform.db import as_utc
+from silta_protection.encryption import DataCipher, SealedColumn
 from silta_schemas.status import ReferralStatus
 from sqlalchemy import (
     BigInteger,
@@ -50,9 +52,45 @@ def add_status_history(metadata: MetaData) -> Table:
     )
 
 
+def history_reason(history: Table) -> SealedColumn:
+    """The free-text ``reason`` of a change (a rejection's, a cancellation's): sealed, bound
+    to the referral and the change's sequence."""
+    return SealedColumn(history, ("referral_id", "sequence"), "reason", form="text")
+
+
+async def add_changes(
+    conn: AsyncConnection, history: Table, cipher: DataCipher, rows: Sequence[Mapping[str, Any]]
+) -> None:
+    """Insert history rows (``StatusChange.row``), each reason sealed, in one statement."""
+    if rows:
+        reason = history_reason(history)
+        await conn.execute(
+            history.insert(),
+            [
+                {**row, "reason": reason.seal(cipher, row["reason"], reason.row_id(row))}
+                for row in rows
+            ],
+        )
+
+
+async def add_referrals(
+    referrals: Table,
+    history: Table,
+    conn: AsyncConnection,
+    cipher: DataCipher,
+    rows: Sequence[Mapping[str, Any]],
+    changes: Sequence[Mapping[str, Any]],
+) -> None:
+    """Store new referrals (``rows``) with their first history entries, in two statements."""
+    if rows:
+        await conn.execute(referrals.insert(), list(rows))
+        await add_changes(conn, history, cipher, changes)
+
+
 async def load_history(
-    conn: AsyncConnection, history: Table, referral_id: UUID
+    conn: AsyncConnection, history: Table, referral_id: UUID, cipher: DataCipher
 ) -> Sequence[StatusChange]:
+    reason = history_reason(history)
     rows = await conn.execute(
         select(history)
         .where(history.c.referral_id == str(referral_id))
@@ -66,7 +104,7 @@ async def load_history(
             changed_by=row.changed_by,
             event=row.event,
             outcome=row.outcome,
-            reason=row.reason,
+            reason=reason.open(cipher, row.reason, reason.row_id(row._mapping)),
             forwarded_to_county=row.forwarded_to_county,
             forwarded_to_municipality=row.forwarded_to_municipality,
         )
