@@ -37,6 +37,8 @@ _CHAINED = (
 def entry_hash(row: Mapping[str, Any]) -> str:
     """SHA-256 over the canonical JSON of an entry's fields (``at`` as UTC ISO 8601, µs)."""
     content = {name: row[name] for name in _CHAINED}
+    if row.get("county") is not None:  # entries written before the column keep their hash
+        content["county"] = row["county"]
     content["at"] = as_utc(row["at"]).isoformat(timespec="microseconds")
     canonical = json.dumps(content, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
     return hashlib.sha256(canonical.encode()).hexdigest()
@@ -81,6 +83,7 @@ async def _append(
             "resource": access.resource,
             "resource_id": access.resource_id,
             "client_key": access.client_key,
+            "county": access.county,
             "prev_hash": prev,
         }
         row["entry_hash"] = prev = entry_hash(row)

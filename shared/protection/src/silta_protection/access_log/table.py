@@ -33,6 +33,7 @@ def add_access_log(metadata: MetaData) -> AccessLogTables:
         Column("resource", String(40), nullable=False),
         Column("resource_id", String(36), nullable=True),
         Column("client_key", String(64), nullable=True),
+        Column("county", String(2), nullable=True),
         Column("prev_hash", String(64), nullable=False),
         Column("entry_hash", String(64), nullable=False),
     )
