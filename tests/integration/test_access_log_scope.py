@@ -72,9 +72,7 @@ async def test_a_county_sees_only_its_own_entries_of_a_client(
     await eventually(lambda: in_inbox(municipality, in_11))
     for_11 = await search(municipality, vantaa)
     assert {item["resource_id"] for item in for_11} == {str(in_11), None}
-    assert {item["subject"] for item in for_11 if item["action"] == "access_request"} == {
-        "lead-11"
-    }
+    assert {item["subject"] for item in for_11 if item["action"] == "access_request"} == {"lead-11"}
     for_90 = await search(municipality, helsinki)
     assert {item["resource_id"] for item in for_90} == {str(in_90), None}
     assert all(item["subject"] != "lead-11" for item in for_90)
@@ -87,6 +85,4 @@ async def test_a_county_sees_only_its_own_entries_of_a_client(
 async def test_kela_still_answers_its_clients_requests(kela: httpx.AsyncClient) -> None:
     created = (await kela.post("/v1/referrals", json=examples.NOTICE_OF_NEED_EXAMPLE)).json()
     items = await search(kela, {})
-    assert [(item["action"], item["resource_id"]) for item in items] == [
-        ("create", created["id"])
-    ]
+    assert [(item["action"], item["resource_id"]) for item in items] == [("create", created["id"])]
