@@ -76,7 +76,7 @@ async def _get(queue: Any) -> Any:
             "basis",
             "basis.consent_after_notice",
         ),
-        (lambda b: b.update(consent={}), "consent", "extra_forbidden"),
+        (lambda b: b.update(consent={}), "body", "extra_forbidden"),  # never by its name
         (lambda b: b["client"].update(municipality_code="478"), "client", "routing.aland"),
         (lambda b: b.update(support_needs=[]), "support_needs", "too_short"),
         (
