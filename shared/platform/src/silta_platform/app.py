@@ -10,6 +10,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 
 from silta_platform import health
+from silta_platform.access_log import AccessLog
 from silta_platform.auth import (
     AuthenticationFailed,
     Authenticator,
@@ -49,6 +50,7 @@ def create_app(
 
     app = FastAPI(title=title, description=description, version="1", lifespan=lifespan)
     app.state.side = side
+    app.add_middleware(AccessLog)  # the route's template, never the path or query as sent
     install_problem_handlers(app)
     install_auth_handler(app)
 

@@ -10,6 +10,7 @@ import re
 import unicodedata
 from datetime import date
 from typing import Annotated, Final
+from urllib.parse import unquote
 
 from pydantic import AfterValidator, Field
 from pydantic_core import PydanticCustomError
@@ -152,9 +153,24 @@ def contains_identity_code(text: str) -> bool:
 def redact_identity_codes(text: str) -> str:
     """Replace every identity-code-shaped substring with `[henkilötunnus]`, for logs; the text
     is normalised first (``normalise_text``), and valid codes written another way go too.
+    URL-encoded text is decoded (up to three layers: ``131052%2D308T``, ``%252D``) and, where
+    that reveals a code, the decoded text is what is kept, redacted.
 
     Shape is enough for the written form: an invalid code is usually a mistyped real one.
     """
+    result = layer = _redact(text)
+    for _ in range(3):
+        decoded = unquote(layer)
+        if decoded == layer:
+            break
+        redacted = _redact(decoded)
+        if redacted != decoded:
+            result = redacted
+        layer = redacted
+    return result
+
+
+def _redact(text: str) -> str:
     redacted = IDENTITY_CODE_PATTERN.sub(REDACTED, normalise_text(text))
     return _DISGUISED.sub(lambda m: REDACTED if _disguised_code(m) else m.group(), redacted)
 
