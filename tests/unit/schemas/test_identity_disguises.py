@@ -11,7 +11,8 @@ from hypothesis import strategies as st
 from silta_schemas import Contract, FreeText, ShortText
 from silta_schemas.identity import contains_identity_code, redact_identity_codes
 
-from .support import SIGNS_BY_CENTURY, assert_rule, make_code
+from .support import assert_rule
+from .test_identity_properties import identity_codes
 
 INVISIBLE = "\u200b\u00ad\u2060\ufeff\u200c\u200d"
 """Zero-width space, soft hyphen, word joiner, BOM, zero-width (non-)joiner: format characters."""
@@ -20,14 +21,6 @@ INVISIBLE = "\u200b\u00ad\u2060\ufeff\u200c\u200d"
 class Note(Contract):
     short: ShortText = "x"
     long: FreeText = "x"
-
-
-@st.composite
-def codes(draw: st.DrawFn) -> str:
-    century = draw(st.sampled_from(sorted(SIGNS_BY_CENTURY)))
-    born = draw(st.dates(date(century, 1, 1), date(century + 99, 12, 31)))
-    sign = draw(st.sampled_from(SIGNS_BY_CENTURY[century]))
-    return make_code(born, sign, draw(st.integers(2, 999)))
 
 
 def _spaced(draw: st.DrawFn) -> str:
@@ -41,7 +34,7 @@ def disguised(draw: st.DrawFn) -> str:
 
     A code whose control character is a digit keeps its century sign: without it, ten digits
     are indistinguishable from ordinary numbers (the documented limit)."""
-    code = draw(codes())
+    code = draw(identity_codes())
     birth, sign, rest = code[:6], code[6], code[7:]
     if draw(st.booleans()):
         birth = f"{birth[:2]}.{birth[2:4]}.{birth[4:]}"
