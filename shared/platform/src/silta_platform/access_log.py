@@ -39,21 +39,32 @@ class AccessLog:
             await self.app(scope, receive, send)
             return
         started = time.perf_counter()
+        answered = False
+
+        def line(status: int) -> None:
+            log.info(
+                '%s - "%s %s HTTP/%s" %d %.1fms',
+                _client(scope),
+                scope.get("method", "-"),
+                route_of(scope),
+                scope.get("http_version", "1.1"),
+                status,
+                (time.perf_counter() - started) * 1000,
+            )
 
         async def logged(message: Message) -> None:
+            nonlocal answered
             if message["type"] == "http.response.start":
-                log.info(
-                    '%s - "%s %s HTTP/%s" %d %.1fms',
-                    _client(scope),
-                    scope.get("method", "-"),
-                    route_of(scope),
-                    scope.get("http_version", "1.1"),
-                    message["status"],
-                    (time.perf_counter() - started) * 1000,
-                )
+                answered = True
+                line(message["status"])
             await send(message)
 
-        await self.app(scope, receive, logged)
+        try:
+            await self.app(scope, receive, logged)
+        except Exception:
+            if not answered:  # the server answers 500 outside this middleware
+                line(500)
+            raise
 
 
 def _client(scope: Scope) -> str:
