@@ -72,3 +72,21 @@ async def test_no_log_line_holds_an_identity_code_after_every_kind_of_traffic(
         assert 'POST /v1/referrals HTTP/1.1" 422' in logs["kela-side"]
         assert "payload.invalid" in logs["municipality-side"]
         silta.assert_no_identity_code_in_logs(bad_code)
+
+
+async def test_requests_are_logged_by_route_never_by_path_or_query(start_silta):
+    """uvicorn's access log wrote the path and query as sent (``?q=131052%2D308T``, encoded
+    past the redaction): the services log the route's template instead."""
+    encoded = "131052%2D308T"
+    async with start_silta() as silta:
+        directory = await silta.kela_http.get(f"/v1/directory?q={encoded}")
+        assert directory.status_code == 200
+        malformed = await silta.municipality_http.get(f"/v1/referrals/{encoded}")
+        assert malformed.status_code == 422
+        await silta.stop()
+        logs = silta.logs()
+    assert '"GET /v1/directory HTTP/1.1" 200' in logs["kela-side"]
+    assert '"GET /v1/referrals/{referral_id} HTTP/1.1" 422' in logs["municipality-side"]
+    for text in logs.values():
+        for needle in ("131052", "308t", "%2d", "?q="):
+            assert needle not in text.lower()

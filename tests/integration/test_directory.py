@@ -257,7 +257,7 @@ async def test_invalid_entries_get_problem_details_without_echoing_input(
             "channel.phone_format",
         ),
         (county_entry(unit="x" * 201), "unit", "string_too_long"),
-        (county_entry(client={"name": "x"}), "client", "extra_forbidden"),
+        (county_entry(client={"name": "x"}), "body", "extra_forbidden"),
     ]
     for entry, field, rule in cases:
         [entry_id] = new_ids(mine)

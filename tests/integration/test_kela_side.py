@@ -10,17 +10,27 @@ from uuid import UUID
 import httpx
 import pytest
 from aio_pika.abc import AbstractChannel
+from kela_side.db.tables import messaging
 from kela_side.main import build_app
 from kela_side.settings import KelaSettings
+from silta_messaging.consumer import REASON_HEADER
 from silta_messaging.topology import KELA_EXCHANGE
 from silta_platform.authorisation import Side
 from silta_platform.dev_tokens import DevIssuer
 from silta_schemas import examples
 from silta_schemas.status import StatusAcknowledgement
+from sqlalchemy import select
 
 from tests.conftest import full_access_token, serving
 from tests.integration.conftest import KELA_MIGRATIONS, eventually, migrate, tap
-from tests.integration.peer import assert_idempotent, assert_refused, changed, next_message, publish
+from tests.integration.peer import (
+    assert_idempotent,
+    assert_refused,
+    changed,
+    next_message,
+    parked,
+    publish,
+)
 
 NOTICE = examples.NOTICE_OF_NEED_EXAMPLE
 IDENTITY_CODE = NOTICE["client"]["identity_code"]
@@ -64,7 +74,7 @@ async def test_a_valid_notice_is_stored_sent_and_published(
             "basis",
             "basis.consent_after_notice",
         ),
-        (lambda b: b.update(consent={}), "consent", "extra_forbidden"),
+        (lambda b: b.update(consent={}), "body", "extra_forbidden"),  # never by its name
         (lambda b: b["client"].update(municipality_code="478"), "client", "routing.aland"),
         (lambda b: b.update(support_needs=[]), "support_needs", "too_short"),
         (
@@ -179,3 +189,31 @@ async def test_an_acknowledgement_from_the_wrong_county_is_parked(
 async def _status(kela: httpx.AsyncClient, referral_id: UUID, status: str) -> dict[str, Any] | None:
     view: dict[str, Any] = (await kela.get(f"/v1/referrals/{referral_id}")).json()
     return view if view["status"] == status else None
+
+
+async def test_a_forged_acknowledgement_repeating_a_known_change_is_parked_not_absorbed(
+    kela: httpx.AsyncClient, bus: AbstractChannel
+) -> None:
+    """Another county repeating a (referral, sequence) Kela has recorded is refused for its
+    sender, like any other sequence, and never enters the inbox as processed."""
+    created = (await kela.post("/v1/referrals", json=NOTICE)).json()
+    referral_id = UUID(created["id"])
+    await acknowledge(bus, referral_id, 1, "delivered")
+    await eventually(lambda: _status(kela, referral_id, "delivered"))
+
+    forged = {
+        await acknowledge(bus, referral_id, 1, "delivered", county="05"),  # a known change
+        await acknowledge(bus, referral_id, 2, "accepted", county="05"),  # a new one
+    }
+    found = await parked(bus, kela, forged)
+    assert {m.headers[REASON_HEADER] for m in found.values()} == {"acknowledgement.wrong_sender"}
+
+    engine = kela._transport.app.state.runtime.engine  # type: ignore[attr-defined]
+    async with engine.connect() as conn:
+        inbox = {row.message_id for row in await conn.execute(select(messaging.inbox))}
+    assert not forged & inbox
+    view = (await kela.get(f"/v1/referrals/{referral_id}")).json()
+    assert [(c["sequence"], c["changed_by"]) for c in view["history"]] == [
+        (0, "kela"),
+        (1, "county-11"),
+    ]

@@ -84,7 +84,7 @@ async def test_the_lifecycle_is_enforced_and_every_change_reaches_kela(
         ({"status": "in_progress"}, "event", "status.event_required"),
         ({"status": "rejected"}, "reason", "status.reason_required"),
         ({"status": "sent"}, "status", "literal_error"),
-        ({"status": "accepted", "note": "x"}, "note", "extra_forbidden"),
+        ({"status": "accepted", "note": "x"}, "body", "extra_forbidden"),
     ],
 )
 async def test_an_invalid_status_update_gets_problem_details(

@@ -142,7 +142,7 @@ async def test_a_statement_is_sent_to_kela_and_kelas_receipt_recorded(
             "text",
             "free_text.identity_code",
         ),
-        (lambda b: b.update(municipality_code="405"), "municipality_code", "extra_forbidden"),
+        (lambda b: b.update(municipality_code="405"), "body", "extra_forbidden"),
         (lambda b: b["author"].update(phone="call me"), "author.phone", "string_pattern_mismatch"),
         (lambda b: b.update(referral_id=str(uuid.uuid4())), "referral_id",
          "statement.referral_unknown"),
@@ -305,7 +305,7 @@ async def test_the_directory_entry_must_be_the_referral_countys_own(
         (lambda b: b["worker"].update(phone=None, email=None), "body", "worker.channel_required"),
         (lambda b: b["worker"].update(name="131052-308T"), "worker.name",
          "free_text.identity_code"),
-        (lambda b: b.update(client={"identity_code": IDENTITY_CODE}), "client", "extra_forbidden"),
+        (lambda b: b.update(client={"identity_code": IDENTITY_CODE}), "body", "extra_forbidden"),
         (lambda b: b.update(directory_entry_id="x"), "directory_entry_id", "uuid_parsing"),
     ],
 )  # fmt: skip

@@ -163,6 +163,19 @@ def test_a_change_already_recorded_changes_nothing() -> None:
     assert (applied.recorded, applied.advanced, applied.refused) == ([], {}, {})
 
 
+def test_another_county_repeating_a_recorded_change_is_refused_not_absorbed() -> None:
+    referral_id = uuid4()
+    forged = arrived(ack(referral_id, 1, S.DELIVERED, changed_by="county-90"), "county-90")
+    applied = apply_acknowledgements(
+        [forged],
+        {referral_id: TrackedReferral(COUNTY, S.DELIVERED, 1)},
+        {(referral_id, 1)},
+    )
+    assert {m: r.rule for m, r in applied.refused.items()} == {
+        forged.message_id: "acknowledgement.wrong_sender"
+    }
+
+
 def test_refused_acknowledgements_name_their_rule() -> None:
     known, unknown = uuid4(), uuid4()
     mismatched = Acknowledgement(uuid4(), COUNTY, uuid4(), ack(known, 1, S.DELIVERED))

@@ -168,3 +168,16 @@ def test_pattern_finds_shapes_only() -> None:
         m.group() for m in IDENTITY_CODE_PATTERN.finditer("131052-308T, 131052-30, 1310523308T")
     ]
     assert found == ["131052-308T"]
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("GET /v1/directory?q=131052%2D308T", "GET /v1/directory?q=[henkilötunnus]"),
+        ("q=131052%252d308t", "q=[henkilötunnus]"),  # encoded twice, any case
+        ("q=241199%20777Y&page=2", "q=[henkilötunnus]&page=2"),
+        ("100% sure, 50%2F50", "100% sure, 50%2F50"),  # nothing revealed: left as it was
+    ],
+)
+def test_redaction_decodes_url_encoding_before_it_matches(text: str, expected: str) -> None:
+    assert redact_identity_codes(text) == expected

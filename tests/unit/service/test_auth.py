@@ -163,6 +163,17 @@ def test_roles_count_only_for_their_organisation(
         {"org": "county-1", "roles": []},
         {"org": "municipality", "roles": []},
         {"org": "county-11", "roles": [], "counties": ["99"]},
+        # matched in full, no control characters (the second review)
+        {"org": "kela\n", "roles": ["kela_benefit_officer"]},
+        {"org": "county-11\n", "roles": ["county_unit_lead"]},
+        {"org": "kela ", "roles": []},
+        {"org": "county-\u0661\u0661", "roles": []},
+        {"org": "kela", "roles": ["kela_benefit_officer\n"]},
+        {"org": "county-11", "roles": [], "counties": ["11\x00"]},
+        {"org": "kela", "roles": [], "sub": "someone\nforged log line"},
+        {"org": "kela", "roles": [], "sub": "some\u200bone"},
+        {"org": "kela", "roles": [], "sub": "some\u2028one"},
+        {"org": "kela", "roles": [], "sub": ""},
     ],
 )
 def test_malformed_claims_are_refused(claims: dict[str, Any]) -> None:

@@ -86,7 +86,7 @@ def build_app(settings: ServiceSettings | None = None) -> FastAPI:
             statements.router,
             directory_router(directory_entries, editable=own_part(config)),
             stats_router(referrals_table, status_history, "received_at", counties=counties),
-            access_log_router(access_log),
+            access_log_router(access_log, counties=counties),
             evidence_router(message_log, organisation(config)),
             dead_letters_router(queues),
             metrics_router(messaging, queues),

@@ -41,7 +41,11 @@ async def get_referral(
         if record is None:
             raise NotFound("referral")
         key = await referral_repository.client_key(work.conn, referral_id)
-        work.account(Access(actor, "read", "referral", str(referral_id), key, HANDLING_PURPOSE))
+        work.account(
+            Access(
+                actor, "read", "referral", str(referral_id), key, HANDLING_PURPOSE, county=county
+            )
+        )
     return record
 
 
@@ -83,7 +87,15 @@ async def get_statement(
         if row is None:
             raise NotFound("statement")
         work.account(
-            Access(actor, "read", "statement", row.statement_id, row.client_key, STATEMENT_PURPOSE)
+            Access(
+                actor,
+                "read",
+                "statement",
+                row.statement_id,
+                row.client_key,
+                STATEMENT_PURPOSE,
+                county=row.county_code,
+            )
         )
     return statement_repository.statement_record(row, cipher_of(settings), content=True)
 

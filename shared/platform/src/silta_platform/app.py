@@ -11,6 +11,7 @@ from fastapi.responses import JSONResponse
 from starlette.types import ASGIApp
 
 from silta_platform import edge, health
+from silta_platform.access_log import AccessLog
 from silta_platform.auth import (
     AuthenticationFailed,
     Authenticator,
@@ -94,11 +95,13 @@ def create_app(
 
 
 def _inside_the_edge(app: FastAPI) -> None:
-    """Wrap the whole middleware stack (FastAPI's error handling included) in the edge."""
+    """Wrap the whole middleware stack (FastAPI's error handling included) in the edge, and
+    that in the access log, so the edge's own refusals (413, 429) are logged too."""
     build = app.build_middleware_stack
 
     def build_middleware_stack() -> ASGIApp:
-        return edge.wrap(build())
+        # The access log logs the route's template, never the path or query as sent.
+        return AccessLog(edge.wrap(build()))
 
     app.build_middleware_stack = build_middleware_stack  # type: ignore[method-assign]
 

@@ -15,6 +15,7 @@ where the data is read, with :func:`visible_counties`.
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from enum import StrEnum
@@ -138,7 +139,10 @@ def permission_table_markdown() -> str:
 # --- who is calling ---------------------------------------------------------------------------
 
 _ROLE_NAMES = frozenset(role.value for role in Role)
-_ORGANISATION = re.compile(r"^(kela|county-(\d{2}))$")
+_ORGANISATION = re.compile(r"kela|county-([0-9]{2})")
+"""Matched in full (``fullmatch``): ``kela\n`` is not ``kela``."""
+_CONTROL = frozenset({"Cc", "Cf", "Zl", "Zp"})
+"""Control and format characters, line and paragraph separators: never in a claim."""
 
 
 @dataclass(frozen=True)
@@ -150,23 +154,36 @@ class Principal:
     """The counties a county user serves; empty for Kela and operations without any."""
 
 
+def _invalid_claims() -> AuthenticationFailed:
+    return AuthenticationFailed("auth.claims_invalid", "the token's claims are not valid")
+
+
+def _clean(value: str) -> str:
+    """``value`` if it holds no control character (a newline, NUL, zero-width space, …)."""
+    if any(unicodedata.category(char) in _CONTROL for char in value):
+        raise _invalid_claims()
+    return value
+
+
 def _strings(value: Any) -> list[str]:
     if isinstance(value, str):
-        return [value]
+        return [_clean(value)]
     if isinstance(value, list) and all(isinstance(item, str) for item in value):
-        return value
-    raise AuthenticationFailed("auth.claims_invalid", "the token's claims are not valid")
+        return [_clean(item) for item in value]
+    raise _invalid_claims()
 
 
 def principal_from_claims(claims: Mapping[str, Any]) -> Principal:
-    """The caller the (already verified) claims describe. Unknown roles grant nothing."""
+    """The caller the (already verified) claims describe. Each claim is matched in full and
+    none may hold a control character; unknown roles grant nothing."""
     organisation = claims.get("org")
     subject = claims.get("sub")
-    match = _ORGANISATION.match(organisation) if isinstance(organisation, str) else None
-    if match is None or not isinstance(subject, str):
-        raise AuthenticationFailed("auth.claims_invalid", "the token's claims are not valid")
+    match = _ORGANISATION.fullmatch(organisation) if isinstance(organisation, str) else None
+    if match is None or not isinstance(subject, str) or not subject.strip():
+        raise _invalid_claims()
+    _clean(subject)
     named = {value for value in _strings(claims.get("roles")) if value in _ROLE_NAMES}
-    own_county = match.group(2)
+    own_county = match.group(1)
     roles = {Role(value) for value in named}
     if own_county is None:
         roles -= COUNTY_ROLES  # a county role counts only for a county's user

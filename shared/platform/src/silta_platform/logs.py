@@ -1,8 +1,9 @@
 """Logging that never writes an identity code in clear.
 
 A filter on the root handler redacts every identity-code-shaped string from the final
-message (after %-formatting), so neither a careless log call nor a library's exception
-text can leak one.
+message (after %-formatting; URL-encoded ones too, see ``redact_identity_codes``), so neither
+a careless log call nor a library's exception text can leak one. HTTP requests are logged by
+``silta_platform.access_log`` with their route's template, never the path or query as sent.
 """
 
 from __future__ import annotations
@@ -11,6 +12,8 @@ import logging
 import sys
 
 from silta_schemas.identity import redact_identity_codes
+
+from silta_platform.access_log import ACCESS_LOGGER
 
 
 class RedactIdentityCodes(logging.Filter):
@@ -25,7 +28,7 @@ class RedactIdentityCodes(logging.Filter):
         return True
 
 
-def configure_logging(level: str, service: str) -> None:
+def configure_logging(level: str, service: str, *, access_log: bool = True) -> None:
     handler = logging.StreamHandler(sys.stderr)
     handler.setFormatter(
         logging.Formatter(f"%(asctime)s {service} %(levelname)s %(name)s: %(message)s")
@@ -37,5 +40,7 @@ def configure_logging(level: str, service: str) -> None:
     for name in ("uvicorn", "uvicorn.error", "uvicorn.access"):
         logging.getLogger(name).handlers[:] = []
         logging.getLogger(name).propagate = True
+    logging.getLogger("uvicorn.access").disabled = True  # never the path and query as sent
+    logging.getLogger(ACCESS_LOGGER).disabled = not access_log
     logging.getLogger("aiormq").setLevel(logging.WARNING)
     logging.getLogger("aio_pika").setLevel(logging.WARNING)

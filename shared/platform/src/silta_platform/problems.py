@@ -3,7 +3,11 @@
 A validation problem lists each failing field with the rule that failed: the rule ids are
 the shared schema package's (``identity_code.control_character``, ``basis.consent_after_notice``
 ...) or pydantic's own (``missing``, ``extra_forbidden`` ...). Inputs are never echoed back:
-they may hold personal data.
+they may hold personal data. Nothing taken from the request comes back, not even as a name:
+an unknown field is reported at the object holding it (``body`` at the top) with the rule
+``extra_forbidden``, never by its name; a message that would quote the input (a
+discriminator's tag, a character of a UUID) is replaced by one that does not; ``instance`` is
+the route's template (``/v1/referrals/{referral_id}``), never the path as requested.
 """
 
 from __future__ import annotations
@@ -41,7 +45,11 @@ class Problem(BaseModel):
     title: str = Field(description="Short summary of the kind of problem.")
     status: int = Field(description="The HTTP status code.")
     detail: str | None = Field(None, description="What went wrong in this case.")
-    instance: str | None = Field(None, description="The request path.")
+    instance: str | None = Field(
+        None,
+        description="The route the request matched, as its template "
+        "(`/v1/referrals/{referral_id}`): never a value from the request.",
+    )
     errors: list[FieldError] | None = Field(None, description="Each field and rule that failed.")
 
 
@@ -162,18 +170,49 @@ def problem_response(
         title=title,
         status=status,
         detail=detail,
-        instance=request.url.path,
+        instance=route_template(request),
         errors=list(errors) or None,
     ).model_dump(exclude_none=True)
     problem.update(extra or {})
     return JSONResponse(problem, status_code=status, media_type=PROBLEM_JSON, headers=headers)
 
 
+def route_template(request: Request) -> str | None:
+    """The path template of the route ``request`` matched; None when it matched none (an
+    unknown path is the caller's input too)."""
+    path = getattr(request.scope.get("route"), "path", None)
+    return path if isinstance(path, str) else None
+
+
+_NEUTRAL_MESSAGES = {
+    "union_tag_invalid": "the discriminator does not name one of the expected kinds",
+    "uuid_parsing": "Input should be a valid UUID",
+    "extra_forbidden": "a field that is not allowed here (its name is not repeated)",
+}
+"""Messages for rules whose pydantic text would quote the request (the tag, a character, …)."""
+
+
+def _message(error: Mapping[str, Any], rule: str) -> str:
+    """The error's message, unless it would carry something of the request."""
+    if rule in _NEUTRAL_MESSAGES:
+        return _NEUTRAL_MESSAGES[rule]
+    message = str(error.get("msg", ""))
+    value = error.get("input")
+    if isinstance(value, str | int | float) and not isinstance(value, bool):
+        quoted = str(value)
+        if len(quoted) > 1 and quoted in message:
+            return f"the value does not satisfy {rule}"
+    return message
+
+
 def field_errors(errors: Sequence[Any]) -> list[FieldError]:
-    """Turn pydantic/FastAPI errors into field + rule pairs, without the inputs."""
+    """Turn pydantic/FastAPI errors into field + rule pairs, without the inputs: an unknown
+    field is reported at the object holding it, never by its name."""
     result = []
     for error in errors:
         location = [str(part) for part in error.get("loc", ())]
+        if error.get("type") == "extra_forbidden":
+            location = location[:-1]  # the unknown key is the caller's input
         if location[:1] == ["body"]:
             location = location[1:]
             if location[:1] and location[0] in _KINDS:
@@ -185,7 +224,7 @@ def field_errors(errors: Sequence[Any]) -> list[FieldError]:
             location.append(context["field"])  # a rule across fields names the one to fix
         field = ".".join(location) or "body"
         rule = str(error.get("type", "invalid"))
-        result.append(FieldError(field=field, rule=rule, message=str(error.get("msg", ""))))
+        result.append(FieldError(field=field, rule=rule, message=_message(error, rule)))
     return result
 
 

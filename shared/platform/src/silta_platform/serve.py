@@ -21,7 +21,7 @@ def serve(
     migrations_dir: Path,
     app_factory: Callable[[ServiceSettings], FastAPI],
 ) -> None:
-    configure_logging(settings.log_level, service)
+    configure_logging(settings.log_level, service, access_log=settings.access_log)
     url = make_url(settings.database_url)
     if url.get_backend_name() == "sqlite" and url.database:
         Path(url.database).parent.mkdir(parents=True, exist_ok=True)
@@ -32,7 +32,7 @@ def serve(
         host=settings.host,
         port=settings.port,
         log_config=None,
-        access_log=settings.access_log,
+        access_log=False,  # it logs the path and query as sent: silta_platform.access_log
         timeout_graceful_shutdown=10,
         **uvicorn_tls(settings),
     )

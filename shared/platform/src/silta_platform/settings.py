@@ -47,7 +47,7 @@ class ServiceSettings(BaseSettings):
         1, ge=0, description="Working days for a referral marked urgent."
     )
     access_log: bool = Field(
-        True, description="Log every HTTP request (paths carry no personal data)."
+        True, description="Log every HTTP request by its route's template, never the path or query."
     )
     run_migrations: bool = Field(True, description="Apply Alembic migrations at start-up.")
     stats_min_cell: int = Field(

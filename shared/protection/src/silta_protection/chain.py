@@ -76,14 +76,16 @@ def add_chain_head(metadata: MetaData, name: str, *, prunable: bool = False) -> 
     )
 
 
-def chain_hash(row: Mapping[str, Any], fields: Sequence[str]) -> str:
+def chain_hash(row: Mapping[str, Any], fields: Sequence[str], optional: Sequence[str] = ()) -> str:
     """SHA-256 over the canonical JSON of ``fields`` of ``row`` (datetimes as UTC ISO 8601,
-    microseconds)."""
+    microseconds), and of each ``optional`` field that has a value (a field added to a chain
+    later: the entries written before it keep their hash)."""
+    present = [*fields, *(name for name in optional if row.get(name) is not None)]
     content = {
         name: as_utc(row[name]).isoformat(timespec="microseconds")
         if isinstance(row[name], datetime)
         else row[name]
-        for name in fields
+        for name in present
     }
     canonical = json.dumps(content, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
     return hashlib.sha256(canonical.encode()).hexdigest()
@@ -110,13 +112,15 @@ class HashChain:
     head: Table
     fields: tuple[str, ...]
     """The chained fields besides ``seq``, ``at`` and ``prev_hash``."""
+    optional: tuple[str, ...] = ()
+    """Fields chained only when they have a value (added after entries were written)."""
 
     @property
     def chained(self) -> tuple[str, ...]:
         return ("seq", "at", *self.fields, "prev_hash")
 
     def hash(self, row: Mapping[str, Any]) -> str:
-        return chain_hash(row, self.chained)
+        return chain_hash(row, self.chained, self.optional)
 
     async def append(self, conn: AsyncConnection, contents: Sequence[Mapping[str, Any]]) -> None:
         """Append one entry per content (its ``fields``), in the caller's transaction."""

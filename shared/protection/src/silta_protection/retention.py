@@ -63,7 +63,7 @@ async def purge_expired(
         async with engine.begin() as conn:
             rows = (
                 await conn.execute(
-                    select(referrals.c.id, referrals.c.client_key)
+                    select(referrals.c.id, referrals.c.client_key, referrals.c.county_code)
                     .where(
                         referrals.c.status.in_(sorted(TERMINAL_STATUSES)),
                         closed < cutoff,
@@ -91,6 +91,7 @@ async def purge_expired(
                             row.client_key,
                             RETENTION_PURPOSE,
                             "maintenance",
+                            county=row.county_code,
                         )
                         for row in rows
                     ],

@@ -10,6 +10,7 @@ import re
 import unicodedata
 from datetime import date
 from typing import Annotated, Final
+from urllib.parse import unquote
 
 from pydantic import AfterValidator, Field
 from pydantic_core import PydanticCustomError
@@ -38,8 +39,56 @@ redaction and screening, where finding too much is safe.
 
 def _canonical(candidate: str) -> str:
     """A found candidate as it would be written in a form: ASCII, uppercase, plain hyphen."""
-    folded = unicodedata.normalize("NFKC", candidate).upper()
+    folded = _ascii_digits(unicodedata.normalize("NFKC", candidate).upper())
     return re.sub(f"[{_DASHES}]", "-", folded)
+
+
+def _ascii_digits(text: str) -> str:
+    return "".join(str(unicodedata.decimal(c)) if c.isdecimal() else c for c in text)
+
+
+# --- disguised codes: spaced, dotted, slashed, separator-free ----------------------------
+
+_DISGUISED = re.compile(
+    r"(?<!\d)(\d{2})(\.?)(\d{2})\2(\d{2})"  # DDMMYY, or DD.MM.YY
+    rf"\s{{0,3}}([{_SIGNS}{_DASHES}/\\_.:|]?)\s{{0,3}}"  # a sign or separator, spaced or not
+    r"(\d{3})([0-9A-Z])(?!\d)",
+    re.IGNORECASE,
+)
+"""An identity code written another way: ``241199 777Y``, ``241199 - 777Y``, ``24.11.99-777Y``,
+``241199777Y``, ``241199/777Y``. Only a candidate whose date, individual number and control
+character all check out counts (``_disguised_code``)."""
+
+
+def normalise_text(text: str) -> str:
+    """``text`` as screening reads it: format characters (zero-width space, soft hyphen, word
+    joiner, …, Unicode category Cf) dropped, then NFKC (full-width digits, no-break spaces)."""
+    visible = "".join(c for c in text if unicodedata.category(c) != "Cf")
+    return unicodedata.normalize("NFKC", visible)
+
+
+def _disguised_code(match: re.Match[str]) -> bool:
+    """True if the candidate is a valid identity code written another way.
+
+    With a digit as control character it counts only with its century sign (``241199 -
+    7770``): without one, ten digits are as likely a phone number, a date and an amount, or a
+    reference number (the documented limit)."""
+    day, _, month, year, separator, number, control = (
+        _ascii_digits(group).upper() for group in match.groups()
+    )
+    separator = "-" if separator and separator in _DASHES else separator
+    if control.isdigit() and separator not in CENTURY_SIGNS:
+        return False
+    if int(number) < 2 or control != control_character(day + month + year + number):
+        return False
+    centuries = [CENTURY_SIGNS[separator]] if separator in CENTURY_SIGNS else [1800, 1900, 2000]
+    for century in centuries:
+        try:
+            date(century + int(year), int(month), int(day))
+        except ValueError:
+            continue
+        return True
+    return False
 
 
 def control_character(digits: str) -> str:
@@ -91,18 +140,39 @@ def is_valid_identity_code(value: str) -> bool:
 
 
 def contains_identity_code(text: str) -> bool:
-    """True if any substring of `text` is a valid identity code, however typed (case, dashes)."""
+    """True if ``text`` holds a valid identity code, however typed: any case, typographic
+    dashes, full-width digits, format characters inside (``normalise_text``), spaced or
+    dotted or separator-free (``_DISGUISED``)."""
+    normal = normalise_text(text)
     return any(
-        is_valid_identity_code(_canonical(m.group())) for m in IDENTITY_CODE_PATTERN.finditer(text)
-    )
+        is_valid_identity_code(_canonical(m.group()))
+        for m in IDENTITY_CODE_PATTERN.finditer(normal)
+    ) or any(_disguised_code(m) for m in _DISGUISED.finditer(normal))
 
 
 def redact_identity_codes(text: str) -> str:
-    """Replace every identity-code-shaped substring with `[henkilötunnus]`, for logs.
+    """Replace every identity-code-shaped substring with `[henkilötunnus]`, for logs; the text
+    is normalised first (``normalise_text``), and valid codes written another way go too.
+    URL-encoded text is decoded (up to three layers: ``131052%2D308T``, ``%252D``) and, where
+    that reveals a code, the decoded text is what is kept, redacted.
 
-    Shape is enough: an invalid code is usually a mistyped real one.
+    Shape is enough for the written form: an invalid code is usually a mistyped real one.
     """
-    return IDENTITY_CODE_PATTERN.sub(REDACTED, text)
+    result = layer = _redact(text)
+    for _ in range(3):
+        decoded = unquote(layer)
+        if decoded == layer:
+            break
+        redacted = _redact(decoded)
+        if redacted != decoded:
+            result = redacted
+        layer = redacted
+    return result
+
+
+def _redact(text: str) -> str:
+    redacted = IDENTITY_CODE_PATTERN.sub(REDACTED, normalise_text(text))
+    return _DISGUISED.sub(lambda m: REDACTED if _disguised_code(m) else m.group(), redacted)
 
 
 def birth_date(code: str) -> date:

@@ -43,14 +43,21 @@ class TrackedReferral:
     status_sequence: int
 
 
-def decide(referral: TrackedReferral, ack: StatusAcknowledgement, sender: str) -> Decision:
-    """Check ``ack`` (sent by ``sender``) against ``referral``; raise ``RuleRefused`` if it is
-    not acceptable."""
+def check_sender(referral: TrackedReferral, sender: str) -> None:
+    """Only the county the referral was sent to may acknowledge it: checked first, before the
+    acknowledgement is compared with anything recorded (a stranger repeating a known change
+    is refused, not taken for a duplicate)."""
     if sender != referral.recipient:
         raise RuleRefused(
             "acknowledgement.wrong_sender",
             "only the county the referral was sent to may acknowledge it",
         )
+
+
+def decide(referral: TrackedReferral, ack: StatusAcknowledgement, sender: str) -> Decision:
+    """Check ``ack`` (sent by ``sender``) against ``referral``; raise ``RuleRefused`` if it is
+    not acceptable."""
+    check_sender(referral, sender)
     kelas_cancellation = ack.status == ReferralStatus.CANCELLED
     if ack.changed_by != (KELA if kelas_cancellation else sender):
         raise RuleRefused(
@@ -120,8 +127,9 @@ def apply_acknowledgements(
     history already holds the ``(referral id, sequence)`` pairs ``recorded``.
 
     Each referral's acknowledgements are applied in sequence order, each against the status
-    the ones before left; one whose sequence is recorded already (the same change under
-    another message id) changes nothing.
+    the ones before left; one from the referral's county whose sequence is recorded already
+    (the same change under another message id) changes nothing; one from anybody else is
+    refused whatever its sequence.
     """
     applied = Applied()
     recorded = set(recorded)
@@ -142,9 +150,10 @@ def apply_acknowledgements(
                     "referral.unknown", "no such referral at Kela"
                 )
                 continue
-            if (referral_id, ack.sequence) in recorded:
-                continue
             try:
+                check_sender(referral, item.sender)
+                if (referral_id, ack.sequence) in recorded:
+                    continue
                 decision = decide(referral, ack, item.sender)
             except RuleRefused as refusal:
                 applied.refused[item.message_id] = refusal

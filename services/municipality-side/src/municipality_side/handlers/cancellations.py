@@ -65,6 +65,7 @@ async def receive_cancellations(
                 client_key,
                 HANDLING_PURPOSE,
                 "bus",
+                county=held.county_code,
             )
         )
     return rejections

@@ -37,7 +37,13 @@ async def change_status(
         work.announce(acknowledgement(referral_id, held.county_code, change))
         work.account(
             Access(
-                command.actor, "update", "referral", str(referral_id), client_key, HANDLING_PURPOSE
+                command.actor,
+                "update",
+                "referral",
+                str(referral_id),
+                client_key,
+                HANDLING_PURPOSE,
+                county=held.county_code,
             )
         )
         record = await referral_repository.load(work.conn, cipher, referral_id)

@@ -73,6 +73,7 @@ async def _store(
                 key,
                 RECEIVE_PURPOSE,
                 "bus",
+                county=referral.county_code,
             )
         )
     await referral_repository.add(work.conn, cipher, rows, history)

@@ -71,6 +71,7 @@ async def send_statement(
                     str(statement.statement_id),
                     client_key,
                     STATEMENT_PURPOSE,
+                    county=request.county_code,
                 )
             )
     except exc.IntegrityError:

@@ -25,15 +25,17 @@ _FIELDS = (
     "resource_id",
     "client_key",
 )
+_OPTIONAL = ("county",)
+"""The county whose client record an entry concerns (added later: older entries lack it)."""
 
 
 def chain_of(tables: AccessLogTables) -> HashChain:
-    return HashChain(tables.entries, tables.head, _FIELDS)
+    return HashChain(tables.entries, tables.head, _FIELDS, _OPTIONAL)
 
 
 def entry_hash(row: Mapping[str, Any]) -> str:
     """SHA-256 over the canonical JSON of an entry's fields (``at`` as UTC ISO 8601, µs)."""
-    return chain_hash(row, ("seq", "at", *_FIELDS, "prev_hash"))
+    return chain_hash(row, ("seq", "at", *_FIELDS, "prev_hash"), _OPTIONAL)
 
 
 async def record_access(
@@ -57,6 +59,7 @@ async def record_access(
                 "resource": access.resource,
                 "resource_id": access.resource_id,
                 "client_key": access.client_key,
+                "county": access.county,
             }
             for access in accesses
         ],

@@ -57,7 +57,9 @@ Action = Literal["create", "read", "update", "search", "purge", "access_request"
 
 @dataclass(frozen=True)
 class Access:
-    """One handling of personal data, to be logged."""
+    """One handling of personal data, to be logged. ``county``: the county whose client record
+    it concerns (on a county's side always given: the access log answers each county only its
+    own entries)."""
 
     actor: Actor
     action: Action
@@ -66,3 +68,4 @@ class Access:
     client_key: str | None
     purpose: str
     channel: Literal["http", "bus", "maintenance"] = "http"
+    county: str | None = None

@@ -34,6 +34,7 @@ def add_access_log(metadata: MetaData) -> AccessLogTables:
         Column("resource", String(40), nullable=False),
         Column("resource_id", String(36), nullable=True),
         Column("client_key", String(64), nullable=True),
+        Column("county", String(2), nullable=True),
     )
     Index(_INDEX, entries.c.client_key, entries.c.seq)
     head = add_chain_head(metadata, HEAD)
