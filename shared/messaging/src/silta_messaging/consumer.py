@@ -16,6 +16,10 @@ told apart (same bytes, same signature) and neither may take effect twice. A mes
 processed yet whose ``created_at`` is outside the verifier's window is parked as
 ``message.outside_window``; so a redelivery of something already processed is absorbed
 quietly however old it is, and a replay of anything the inbox no longer remembers is refused.
+
+With an ``unsealer`` (``silta_messaging.sealing``) the authenticated body is decrypted before
+it is parsed: a message in clear, encrypted to a key this side does not hold, or that does
+not decrypt is parked with its ``message.*`` reason, exactly as received.
 """
 
 from __future__ import annotations
@@ -36,6 +40,7 @@ from sqlalchemy import Table, exc, select
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from silta_messaging.broker import Broker, Outgoing
+from silta_messaging.sealing import Unsealer
 from silta_messaging.signing import OUTSIDE_WINDOW, Verifier
 from silta_messaging.topology import (
     DEAD_LETTER_EXCHANGE,
@@ -64,7 +69,8 @@ class Incoming:
     envelope: Envelope
     payload: BaseModel
     digest: str = ""
-    """SHA-256 of the body as received (empty when not known)."""
+    """SHA-256 of the envelope's bytes (decrypted, if it travelled encrypted; empty when not
+    known)."""
 
 
 @dataclass(frozen=True)
@@ -93,6 +99,7 @@ class BatchConsumer:
         batch_max: int = 200,
         opener: Callable[[bytes], tuple[Envelope, BaseModel]] = open_message,
         verifier: Verifier | None = None,
+        unsealer: Unsealer | None = None,
     ) -> None:
         self._broker = broker
         self._engine = engine
@@ -104,6 +111,7 @@ class BatchConsumer:
         self._batch_max = batch_max
         self._open = opener
         self._verifier = verifier
+        self._unsealer = unsealer
         self._pending: asyncio.Queue[AbstractIncomingMessage] = asyncio.Queue()
         self._queue: AbstractQueue | None = None  # held: consumers must stay referenced
         self._worker: asyncio.Task[None] | None = None
@@ -151,19 +159,11 @@ class BatchConsumer:
         valid: list[tuple[AbstractIncomingMessage, Incoming]] = []
         for delivery in deliveries:
             try:
-                signer = (
-                    self._verifier.authenticate(delivery.body, delivery.headers)
-                    if self._verifier is not None
-                    else None
-                )  # before the body is even parsed
-                envelope, payload = self._open(delivery.body)
-                if signer is not None and self._verifier is not None:
-                    self._verifier.check_sender(signer, envelope.sender)
+                incoming = self._open_delivery(delivery.body, delivery.headers)
             except MessageRejected as rejected:
                 parked.append((delivery, Rejection(rejected.rule, rejected.detail)))
                 continue
-            digest = hashlib.sha256(delivery.body).hexdigest()
-            valid.append((delivery, Incoming(envelope, payload, digest)))
+            valid.append((delivery, incoming))
         rejections = await self._apply([incoming for _, incoming in valid])
         parked += [
             (delivery, rejections[incoming.envelope.message_id])
@@ -172,6 +172,23 @@ class BatchConsumer:
         ]
         unparked = {id(delivery) for delivery, why in parked if not await self._park(delivery, why)}
         await _settle_in_order(deliveries, unparked)
+
+    def _open_delivery(self, body: bytes, headers: Mapping[str, Any] | None) -> Incoming:
+        """Verify the signature, then decrypt, then validate; or raise ``MessageRejected``."""
+        verifier, unsealer = self._verifier, self._unsealer
+        signer = verifier.authenticate(body, headers) if verifier is not None else None
+        sealed = unsealer.open(body) if unsealer is not None else None
+        if signer is not None and verifier is not None and sealed is not None:
+            verifier.check_sender(signer, sealed.sender)  # before anything is parsed
+        envelope, payload = self._open(sealed.body if sealed is not None else body)
+        if signer is not None and verifier is not None:
+            verifier.check_sender(signer, envelope.sender)
+        if sealed is not None:
+            sealed.check(envelope)
+        # The digest of the envelope itself: a republished outbox row is encrypted anew,
+        # yet it is the same message (and is absorbed as a redelivery).
+        digest = hashlib.sha256(sealed.body if sealed is not None else body).hexdigest()
+        return Incoming(envelope, payload, digest)
 
     async def _apply(self, items: Sequence[Incoming]) -> Mapping[UUID, Rejection]:
         """Run the handler in one transaction, retrying transient database failures."""

@@ -8,8 +8,11 @@ while confirms are awaited: a pass reads a batch in one short transaction, publi
 with every confirm in flight, and marks what was confirmed in another. The relay is woken
 in-process the moment a transaction that wrote to the outbox commits, and polls as the
 fallback. With a ``signer`` every message is signed as it is published: the signature
-covers exactly the body bytes stored in the outbox and travels in AMQP headers
+covers exactly the body bytes published and travels in AMQP headers
 (``silta_messaging.signing``); a republished row is signed again with the current key.
+With a ``sealer`` the body is first encrypted to the recipient organisation
+(``silta_messaging.sealing``) and the signature covers the encrypted document; a row whose
+recipient has no encryption key in the registry is not sent, and is retried with back-off.
 """
 
 from __future__ import annotations
@@ -19,12 +22,14 @@ import contextlib
 import logging
 import uuid
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import aio_pika
 from sqlalchemy import Table, bindparam, exc, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from silta_messaging.broker import Broker, Outgoing
+from silta_messaging.sealing import NoEncryptionKey, Sealer
 from silta_messaging.signing import Signer
 from silta_messaging.tables import MessagingTables
 
@@ -50,6 +55,7 @@ class OutboxRelay:
         idle_poll_seconds: float = 1.0,
         lease_seconds: float = 30.0,
         signer: Signer | None = None,
+        sealer: Sealer | None = None,
     ) -> None:
         self._engine = engine
         self._outbox: Table = tables.outbox
@@ -62,6 +68,7 @@ class OutboxRelay:
         self._lease_time = timedelta(seconds=lease_seconds)
         self._wake = asyncio.Event()
         self._signer = signer
+        self._sealer = sealer
 
     def wake(self) -> None:
         """Call after committing outbox rows: the relay publishes them now."""
@@ -109,19 +116,12 @@ class OutboxRelay:
             ).all()
         if not rows:
             return 0
-        results = await self._broker.publish_many(
-            [
-                Outgoing(
-                    exchange=row.exchange,
-                    routing_key=row.routing_key,
-                    body=row.body,
-                    message_id=row.message_id,
-                    kind=row.kind,
-                    headers=self._signer.headers(row.body) if self._signer else {},
-                )
-                for row in rows
-            ]
+        prepared = [self._outgoing(row) for row in rows]
+        published = await self._broker.publish_many(
+            [item for item in prepared if isinstance(item, Outgoing)]
         )
+        sent = iter(published)
+        results = [next(sent) if isinstance(item, Outgoing) else item for item in prepared]
         confirmed = [row.id for row, error in zip(rows, results, strict=True) if error is None]
         refused = [
             {
@@ -131,7 +131,7 @@ class OutboxRelay:
                 "last_error": f"{type(error).__name__}: {error}"[:500],
             }
             for row, error in zip(rows, results, strict=True)
-            if isinstance(error, aio_pika.exceptions.DeliveryError)
+            if isinstance(error, aio_pika.exceptions.DeliveryError | NoEncryptionKey)
         ]
         async with self._engine.begin() as conn:
             if confirmed:
@@ -158,6 +158,24 @@ class OutboxRelay:
         if len(confirmed) + len(refused) < len(rows):
             log.warning("broker connection trouble: %d messages wait for it", len(rows))
         return len(confirmed)
+
+    def _outgoing(self, row: Any) -> Outgoing | NoEncryptionKey:
+        """The row as published: encrypted to its recipient, then signed (ciphertext and
+        clear fields), or why it cannot be sent yet."""
+        body = row.body
+        if self._sealer is not None:
+            try:
+                body = self._sealer.seal_envelope(body)
+            except NoEncryptionKey as error:
+                return error
+        return Outgoing(
+            exchange=row.exchange,
+            routing_key=row.routing_key,
+            body=body,
+            message_id=row.message_id,
+            kind=row.kind,
+            headers=self._signer.headers(body) if self._signer else {},
+        )
 
     async def _hold_lease(self, conn: AsyncConnection, now: datetime) -> bool:
         """Take or renew the relay lease; True while this relay holds it."""

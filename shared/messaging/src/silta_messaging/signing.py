@@ -17,7 +17,11 @@ no I/O except reading key files.
 Registry format (JSON), keyed by key id::
 
     {"kela-2026-11": {"organisations": ["kela"], "public_key": "<base64 of 32 raw bytes>"},
-     "county-11-a":  {"organisations": ["county-11", "county-90"], "public_key": "..."}}
+     "county-11-a":  {"organisations": ["county-11", "county-90"], "public_key": "..."},
+     "county-11-enc-a": {"use": "encrypt", "organisations": ["county-11"], "public_key": "..."}}
+
+Entries with ``"use": "encrypt"`` are the organisations' X25519 encryption keys
+(``silta_messaging.sealing``); the signature check never uses them.
 """
 
 from __future__ import annotations
@@ -36,7 +40,11 @@ from typing import Any, Final
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
+from nacl.public import PrivateKey as EncryptionKey
 from silta_schemas.envelope import MessageRejected
+
+from silta_messaging import sealing
+from silta_messaging.sealing import ENCRYPT
 
 SIGNATURE_HEADER: Final = "x-silta-signature"
 KEY_ID_HEADER: Final = "x-silta-key-id"
@@ -46,6 +54,9 @@ INVALID: Final = "signature.invalid"
 UNKNOWN_KEY: Final = "signature.unknown_key"
 WRONG_SENDER: Final = "signature.wrong_sender"
 OUTSIDE_WINDOW: Final = "message.outside_window"
+
+SIGN: Final = "sign"
+"""A registry entry's ``use``: signing (the default) or ``ENCRYPT`` (``sealing``)."""
 
 KEY_ID_PATTERN: Final = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
 _SIGNATURE_LENGTH: Final = 64
@@ -172,7 +183,10 @@ class KeyRegistry:
         keys = []
         for key_id, entry in raw.items():
             _check_key_id(key_id)
-            if not isinstance(entry, dict) or set(entry) != {"organisations", "public_key"}:
+            use = entry.get("use", SIGN) if isinstance(entry, dict) else None
+            if use == ENCRYPT:
+                continue  # an encryption key (``silta_messaging.sealing``)
+            if use != SIGN or set(entry) - {"use"} != {"organisations", "public_key"}:
                 raise ValueError(f"key {key_id}: needs exactly organisations and public_key")
             organisations = entry["organisations"]
             if (
@@ -266,17 +280,29 @@ class Verifier:
 
 @dataclass(frozen=True)
 class DevKeys:
-    """Where ``ensure_dev_keys`` put each side's key file and the shared registry."""
+    """Where ``ensure_dev_keys`` put each side's key files and the shared registry."""
 
     kela_key_file: Path
     kela_key_id: str
     municipality_key_file: Path
     municipality_key_id: str
     registry_file: Path
+    kela_decryption_file: Path
+    municipality_decryption_file: Path
+
+
+def _create_once(path: Path, text: str) -> str:
+    """Write ``text`` to a new file of mode 0600 unless it exists; return the file's text."""
+    if not path.exists():
+        descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(descriptor, "w") as out:
+            out.write(text)
+    return path.read_text()
 
 
 def ensure_dev_keys(directory: Path, county_organisations: Iterable[str]) -> DevKeys:
-    """Create (once) a development key pair per side and a registry trusting both.
+    """Create (once) a development signing key pair and encryption key pair per side and a
+    registry listing their public halves.
 
     Private keys are written with mode 0600; never commit them (``var/`` is ignored).
     Existing files are kept, so restarts keep their keys.
@@ -289,14 +315,14 @@ def ensure_dev_keys(directory: Path, county_organisations: Iterable[str]) -> Dev
     entries: dict[str, Any] = {}
     files: dict[str, Path] = {}
     for side, (key_id, organisations) in sides.items():
-        path = directory / f"{side}.key"
-        if not path.exists():
-            descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-            with os.fdopen(descriptor, "w") as out:
-                out.write(private_key_text(Ed25519PrivateKey.generate()) + "\n")
-        key = load_private_key(path.read_text())
+        path = files[side] = directory / f"{side}.key"
+        key = load_private_key(_create_once(path, private_key_text(Ed25519PrivateKey.generate())))
         entries[key_id] = KeyRegistry.entry(organisations, key)
-        files[side] = path
+        encryption_id = f"dev-{side}-enc-1"
+        fresh = json.dumps({encryption_id: sealing.private_key_text(EncryptionKey.generate())})
+        decryption = files[f"{side}-decryption"] = directory / f"{side}-decryption.json"
+        for kid, private in sealing.load_private_keys(_create_once(decryption, fresh)).items():
+            entries[kid] = sealing.registry_entry(organisations, private)
     registry = directory / "registry.json"
     registry.write_text(json.dumps(entries, indent=2) + "\n")
     return DevKeys(
@@ -305,19 +331,26 @@ def ensure_dev_keys(directory: Path, county_organisations: Iterable[str]) -> Dev
         municipality_key_file=files["municipality"],
         municipality_key_id=sides["municipality"][0],
         registry_file=registry,
+        kela_decryption_file=files["kela-decryption"],
+        municipality_decryption_file=files["municipality-decryption"],
     )
 
 
 def dev_key_settings(keys: DevKeys, side: str) -> dict[str, str]:
     """The settings (without the env prefix) that give ``side`` (``kela`` or
-    ``municipality``) its development key and the development registry."""
-    key_file, key_id = (
-        (keys.kela_key_file, keys.kela_key_id)
+    ``municipality``) its development keys and the development registry."""
+    key_file, key_id, decryption = (
+        (keys.kela_key_file, keys.kela_key_id, keys.kela_decryption_file)
         if side == "kela"
-        else (keys.municipality_key_file, keys.municipality_key_id)
+        else (
+            keys.municipality_key_file,
+            keys.municipality_key_id,
+            keys.municipality_decryption_file,
+        )
     )
     return {
         "SIGNING_KEY_ID": key_id,
         "SIGNING_KEY_FILE": str(key_file),
         "TRUSTED_KEYS_FILE": str(keys.registry_file),
+        "DECRYPTION_KEYS_FILE": str(decryption),
     }

@@ -1,7 +1,9 @@
-"""The signer, verifier and broker TLS context a service builds from its settings.
+"""The signer, verifier, sealer, unsealer and broker TLS context a service builds from its
+settings.
 
-Signing is not optional: a service without a signing key or without a key registry does not
-start (``make run`` and the tests create development keys; see the README, *Signing*).
+Signing and encryption are not optional: a service without a signing key, a key registry
+(with encryption keys) or its decryption keys does not start (``make run`` and the tests
+create development keys; see the README, *Message authenticity*).
 """
 
 from __future__ import annotations
@@ -10,6 +12,7 @@ import ssl
 from datetime import timedelta
 
 from silta_messaging.broker import tls_context
+from silta_messaging.sealing import RecipientKeys, Sealer, Unsealer, load_private_keys
 from silta_messaging.signing import KeyRegistry, Signer, Verifier, load_private_key
 
 from silta_platform.settings import ServiceSettings
@@ -40,25 +43,59 @@ def signer_from(settings: ServiceSettings) -> Signer:
         raise SecurityNotConfigured(f"{prefix}SIGNING_KEY(_ID): {error}") from None
 
 
-def verifier_from(settings: ServiceSettings) -> Verifier:
-    prefix = _prefix(settings)
+def _registry_text(settings: ServiceSettings) -> str:
     if settings.trusted_keys:
-        text = settings.trusted_keys
-    elif settings.trusted_keys_file is not None:
-        text = settings.trusted_keys_file.read_text()
-    else:
-        raise SecurityNotConfigured(
-            f"no key registry: set {prefix}TRUSTED_KEYS or {prefix}TRUSTED_KEYS_FILE"
-        )
+        return settings.trusted_keys
+    if settings.trusted_keys_file is not None:
+        return settings.trusted_keys_file.read_text()
+    prefix = _prefix(settings)
+    raise SecurityNotConfigured(
+        f"no key registry: set {prefix}TRUSTED_KEYS or {prefix}TRUSTED_KEYS_FILE"
+    )
+
+
+def verifier_from(settings: ServiceSettings) -> Verifier:
+    text = _registry_text(settings)
     try:
         registry = KeyRegistry.from_json(text)
     except ValueError as error:
-        raise SecurityNotConfigured(f"{prefix}TRUSTED_KEYS: {error}") from None
+        raise SecurityNotConfigured(f"{_prefix(settings)}TRUSTED_KEYS: {error}") from None
     return Verifier(
         registry,
         max_age=timedelta(seconds=settings.message_max_age_seconds),
         max_future=timedelta(seconds=settings.message_max_future_seconds),
     )
+
+
+def sealer_from(settings: ServiceSettings) -> Sealer:
+    """What encrypts this side's messages: the registry's encryption keys (it needs one)."""
+    text = _registry_text(settings)
+    try:
+        keys = RecipientKeys.from_json(text)
+    except ValueError as error:
+        raise SecurityNotConfigured(f"{_prefix(settings)}TRUSTED_KEYS: {error}") from None
+    if not len(keys):
+        raise SecurityNotConfigured(
+            f'{_prefix(settings)}TRUSTED_KEYS: no encryption key ("use": "encrypt")'
+        )
+    return Sealer(keys)
+
+
+def unsealer_from(settings: ServiceSettings) -> Unsealer:
+    """What decrypts the messages to this side: its private keys, by key id."""
+    prefix = _prefix(settings)
+    if settings.decryption_keys is not None:
+        text = settings.decryption_keys.get_secret_value()
+    elif settings.decryption_keys_file is not None:
+        text = settings.decryption_keys_file.read_text()
+    else:
+        raise SecurityNotConfigured(
+            f"no decryption keys: set {prefix}DECRYPTION_KEYS or {prefix}DECRYPTION_KEYS_FILE"
+        )
+    try:
+        return Unsealer(load_private_keys(text))
+    except ValueError as error:
+        raise SecurityNotConfigured(f"{prefix}DECRYPTION_KEYS: {error}") from None
 
 
 def broker_tls_context(settings: ServiceSettings) -> ssl.SSLContext | None:

@@ -17,7 +17,13 @@ from silta_messaging.topology import ConsumerQueue
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
-from silta_platform.bus_security import broker_tls_context, signer_from, verifier_from
+from silta_platform.bus_security import (
+    broker_tls_context,
+    sealer_from,
+    signer_from,
+    unsealer_from,
+    verifier_from,
+)
 from silta_platform.handlers import Command, CommandBus, inject
 from silta_platform.settings import ServiceSettings
 from silta_platform.unit_of_work import AccessRecorder, Transactions, message_handlers
@@ -62,6 +68,7 @@ class Runtime:
         self.settings = settings
         self.engine = engine
         verifier = verifier_from(settings)  # fails fast when signing is not configured
+        unsealer = unsealer_from(settings)  # ... or encryption
         self.broker = Broker(
             settings.amqp_url,
             name=wiring.name,
@@ -75,6 +82,7 @@ class Runtime:
             batch_size=settings.relay_batch_size,
             idle_poll_seconds=settings.relay_poll_seconds,
             signer=signer_from(settings),
+            sealer=sealer_from(settings),
         )
         self.transactions = Transactions(
             engine, tables.outbox, wiring.record_accesses or _no_access_log, self.relay.wake
@@ -104,6 +112,7 @@ class Runtime:
                 prefetch=settings.consumer_prefetch,
                 batch_max=settings.consumer_batch_size,
                 verifier=verifier,
+                unsealer=unsealer,
             )
             for queue in (wiring.queue, *wiring.more_queues)
         ]
