@@ -87,13 +87,20 @@ def _sender_of(body: bytes) -> str:
     return found if isinstance(found, str) else "kela"
 
 
-def seal(body: bytes, sender: str | None = None) -> bytes:
-    """``body`` encrypted as the relay does, to its envelope's recipient; a body that is no
-    envelope (or has a recipient without a key) is encrypted to both sides' test keys, with
-    ``sender`` in the clear. A body already encrypted is returned as it is."""
+def seal(body: bytes, sender: str | None = None, encrypt_to: str | None = None) -> bytes:
+    """``body`` encrypted as the relay does, to its envelope's recipient (or to the
+    organisation ``encrypt_to``); a body that is no envelope (or has a recipient without a
+    key) is encrypted to both sides' test keys, with ``sender`` in the clear. A body already
+    encrypted is returned as it is."""
     if sealing.is_sealed(body):
         return body
     keys = sealing.RecipientKeys.from_json(json.dumps(encryption_entries()))
+    if encrypt_to is not None:
+        envelope = json.loads(body)
+        clear = {
+            name: str(envelope[name]) for name in ("message_id", "kind", "sender", "recipient")
+        }
+        return sealing.seal(body, clear, keys.for_recipient(encrypt_to, _NOW()))
     try:
         return sealing.Sealer(keys).seal_envelope(body)
     except (ValueError, AttributeError):
@@ -120,10 +127,10 @@ def sign_headers(body: bytes, sender: str | None = None) -> dict[str, str]:
 
 
 def signed_message(
-    body: bytes, *, sender: str | None = None, **properties: Any
+    body: bytes, *, sender: str | None = None, encrypt_to: str | None = None, **properties: Any
 ) -> aio_pika.Message:
     """``aio_pika.Message`` of ``body`` encrypted (``seal``) and signed as ``sender`` (see
     ``sign_headers``), with ``properties``."""
-    sealed = seal(body, sender)
+    sealed = seal(body, sender, encrypt_to)
     headers = {**properties.pop("headers", {}), **sign_headers(sealed, sender)}
     return aio_pika.Message(sealed, headers=headers, **properties)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import json
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable
 from pathlib import Path
@@ -20,6 +19,7 @@ from municipality_side.settings import MunicipalitySettings
 from silta_platform.authorisation import Side
 from silta_platform.dev_tokens import DevIssuer
 
+from tests import signing
 from tests.conftest import delete_queues, full_access_token, migrate, serving
 
 KELA_MIGRATIONS = Path(__import__("kela_side").__file__).parent / "db" / "migrations"
@@ -113,5 +113,6 @@ async def tap(
 
 
 def body(message: AbstractIncomingMessage) -> dict[str, Any]:
-    decoded: dict[str, Any] = json.loads(message.body)
-    return decoded
+    """The envelope a service published, decrypted with the test keys (it travels
+    encrypted: a body in clear fails here)."""
+    return signing.opened(message.body)
