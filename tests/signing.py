@@ -96,11 +96,7 @@ def seal(body: bytes, sender: str | None = None, encrypt_to: str | None = None) 
         return body
     keys = sealing.RecipientKeys.from_json(json.dumps(encryption_entries()))
     if encrypt_to is not None:
-        envelope = json.loads(body)
-        clear = {
-            name: str(envelope[name]) for name in ("message_id", "kind", "sender", "recipient")
-        }
-        return sealing.seal(body, clear, keys.for_recipient(encrypt_to, _NOW()))
+        return sealing.seal(body, sealing.clear_of(body), keys.for_recipient(encrypt_to, _NOW()))
     try:
         return sealing.Sealer(keys).seal_envelope(body)
     except (ValueError, AttributeError):

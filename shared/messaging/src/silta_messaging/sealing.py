@@ -230,6 +230,12 @@ def seal(body: bytes, clear: Mapping[str, str], keys: Iterable[RecipientKey]) ->
     return _canonical({**header, "nonce": _b64(nonce), "ciphertext": _b64(ciphertext)})
 
 
+def clear_of(envelope_body: bytes) -> dict[str, str]:
+    """The fields of an envelope that travel in clear beside its ciphertext."""
+    envelope = json.loads(envelope_body)
+    return {name: str(envelope.get(name, "")) for name in _CLEAR_FIELDS}
+
+
 @dataclass(frozen=True)
 class Sealer:
     """The sender's side: encrypts each envelope to its recipient's current key(s)."""
@@ -238,8 +244,7 @@ class Sealer:
 
     def seal_envelope(self, body: bytes, now: datetime | None = None) -> bytes:
         """The envelope ``body`` (as stored in the outbox) sealed to its recipient."""
-        envelope = json.loads(body)
-        clear = {name: str(envelope.get(name, "")) for name in _CLEAR_FIELDS}
+        clear = clear_of(body)
         keys = self.keys.for_recipient(clear["recipient"], now or datetime.now(UTC))
         if not keys:
             raise NoEncryptionKey(f"no encryption key in the registry for {clear['recipient']}")
