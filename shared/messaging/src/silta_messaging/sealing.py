@@ -163,8 +163,10 @@ class RecipientKeys:
             if not set(entry) <= {"use", "organisations", "public_key", "since"}:
                 raise ValueError(f"key {key_id}: unknown fields")
             organisations = entry.get("organisations")
-            if not isinstance(organisations, list) or not all(
-                isinstance(org, str) and org for org in organisations
+            if (
+                not isinstance(organisations, list)
+                or not organisations
+                or not all(isinstance(org, str) and org for org in organisations)
             ):
                 raise ValueError(f"key {key_id}: organisations is a non-empty list of ids")
             since = _EPOCH
