@@ -105,10 +105,14 @@ def seal(body: bytes, sender: str | None = None, encrypt_to: str | None = None) 
         return sealing.seal(body, clear, everyone)
 
 
+def decrypted(body: bytes) -> bytes:
+    """What an encrypted body carries (decrypted with the test keys)."""
+    return sealing.Unsealer(dict([KELA_ENCRYPTION, COUNTY_ENCRYPTION])).open(body).body
+
+
 def opened(body: bytes) -> dict[str, Any]:
-    """The envelope inside an encrypted body, as JSON (decrypted with the test keys)."""
-    unsealer = sealing.Unsealer(dict([KELA_ENCRYPTION, COUNTY_ENCRYPTION]))
-    decoded: dict[str, Any] = json.loads(unsealer.open(body).body)
+    """The envelope inside an encrypted body, as JSON."""
+    decoded: dict[str, Any] = json.loads(decrypted(body))
     return decoded
 
 
