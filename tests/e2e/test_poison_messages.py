@@ -109,7 +109,8 @@ async def test_valid_messages_the_county_must_not_take_are_parked_too(silta, bus
     same_referral = seal(
         payload, sender=KELA, recipient=county_organisation("11"), referral_id=referral_id
     )
-    # A county's acknowledgement sent the wrong way, onto Kela's exchange.
+    # A county's acknowledgement sent the wrong way, onto Kela's exchange (and encrypted to
+    # the county: encrypted to Kela, the county could not even open it).
     ack = StatusAcknowledgement.model_validate(
         {**STATUS_ACKNOWLEDGEMENT_EXAMPLE, "referral_id": referral_id}
     )
@@ -128,6 +129,7 @@ async def test_valid_messages_the_county_must_not_take_are_parked_too(silta, bus
         wrong_way.to_bytes(),
         routing_key="status_acknowledgement.11",
         message_id=str(wrong_way.message_id),
+        encrypt_to="county-11",
     )
 
     parked = await bus.take(f"{silta.municipality.queue_name}.parked", 2)
