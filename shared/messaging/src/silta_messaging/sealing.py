@@ -34,7 +34,6 @@ names, so during a rotation messages to the old and the new key are both read.
 from __future__ import annotations
 
 import base64
-import binascii
 import json
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
@@ -48,9 +47,10 @@ from nacl.public import PrivateKey, PublicKey, SealedBox
 from silta_schemas.envelope import ALL_COUNTIES, Envelope, MessageRejected
 from silta_schemas.routing import COUNTY_CODES
 
+from silta_messaging import key_registry
+from silta_messaging.key_registry import ENCRYPT, KEY_BYTES, b64decode, raw_key
+
 FORMAT: Final = "silta-sealed-1"
-ENCRYPT: Final = "encrypt"
-"""The registry's ``use`` of an encryption key (a signing key's is ``sign``, the default)."""
 
 NOT_ENCRYPTED: Final = "message.not_encrypted"
 UNKNOWN_ENCRYPTION_KEY: Final = "message.unknown_encryption_key"
@@ -58,7 +58,7 @@ UNDECRYPTABLE: Final = "message.undecryptable"
 ENVELOPE_MISMATCH: Final = "message.envelope_mismatch"
 
 _CLEAR_FIELDS: Final = ("message_id", "kind", "sender", "recipient")
-_KEY_BYTES: Final = 32
+_SINCE: Final = frozenset({"since"})
 _EPOCH: Final = datetime(1970, 1, 1, tzinfo=UTC)
 
 
@@ -69,17 +69,7 @@ def _b64(data: bytes) -> str:
 def _unb64(text: object, what: str) -> bytes:
     if not isinstance(text, str):
         raise ValueError(f"{what} is not base64 text")
-    try:
-        return base64.b64decode(text, validate=True)
-    except (binascii.Error, ValueError):
-        raise ValueError(f"{what} is not valid base64") from None
-
-
-def _raw_key(text: object, what: str) -> bytes:
-    raw = _unb64(text, what)
-    if len(raw) != _KEY_BYTES:
-        raise ValueError(f"{what} must be 32 raw bytes, base64")
-    return raw
+    return b64decode(text, what)
 
 
 def _canonical(document: Mapping[str, Any]) -> bytes:
@@ -123,7 +113,7 @@ def load_private_keys(text: str) -> dict[str, PrivateKey]:
     if not isinstance(raw, dict) or not raw:
         raise ValueError("the decryption keys are a non-empty JSON object keyed by key id")
     return {
-        str(key_id): PrivateKey(_raw_key(value, f"decryption key {key_id}"))
+        str(key_id): PrivateKey(raw_key(value, f"decryption key {key_id}"))
         for key_id, value in raw.items()
     }
 
@@ -149,26 +139,9 @@ class RecipientKeys:
 
     @classmethod
     def from_json(cls, text: str) -> RecipientKeys:
-        """The ``"use": "encrypt"`` entries of the registry; ValueError if malformed."""
-        try:
-            raw = json.loads(text)
-        except ValueError:
-            raise ValueError("the key registry is not JSON") from None
-        if not isinstance(raw, dict):
-            raise ValueError("the key registry is a JSON object keyed by key id")
+        """The registry's ``"use": "encrypt"`` entries; ValueError if malformed."""
         keys = []
-        for key_id, entry in raw.items():
-            if not isinstance(entry, dict) or entry.get("use") != ENCRYPT:
-                continue
-            if not set(entry) <= {"use", "organisations", "public_key", "since"}:
-                raise ValueError(f"key {key_id}: unknown fields")
-            organisations = entry.get("organisations")
-            if (
-                not isinstance(organisations, list)
-                or not organisations
-                or not all(isinstance(org, str) and org for org in organisations)
-            ):
-                raise ValueError(f"key {key_id}: organisations is a non-empty list of ids")
+        for key_id, entry, organisations in key_registry.entries(text, ENCRYPT, _SINCE):
             since = _EPOCH
             if "since" in entry:
                 try:
@@ -177,8 +150,8 @@ class RecipientKeys:
                     raise ValueError(f"key {key_id}: since is not an ISO 8601 time") from None
                 if since.tzinfo is None:
                     raise ValueError(f"key {key_id}: since needs a time zone")
-            public = PublicKey(_raw_key(entry.get("public_key"), f"key {key_id}"))
-            keys.append(RecipientKey(key_id, frozenset(organisations), public, since))
+            public = PublicKey(raw_key(entry["public_key"], f"key {key_id}"))
+            keys.append(RecipientKey(key_id, organisations, public, since))
         return cls(keys)
 
     def current(self, organisation: str, now: datetime) -> RecipientKey | None:
@@ -211,7 +184,7 @@ class NoEncryptionKey(ValueError):
 
 def seal(body: bytes, clear: Mapping[str, str], keys: Iterable[RecipientKey]) -> bytes:
     """``body`` encrypted to every key of ``keys``, with the ``clear`` fields beside it."""
-    content_key = nacl.utils.random(_KEY_BYTES)
+    content_key = nacl.utils.random(KEY_BYTES)
     header: dict[str, Any] = {
         "format": FORMAT,
         **{name: str(clear.get(name, "")) for name in _CLEAR_FIELDS},

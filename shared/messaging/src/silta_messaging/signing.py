@@ -30,7 +30,6 @@ import base64
 import binascii
 import json
 import os
-import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -43,8 +42,8 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey,
 from nacl.public import PrivateKey as EncryptionKey
 from silta_schemas.envelope import MessageRejected
 
-from silta_messaging import sealing
-from silta_messaging.sealing import ENCRYPT
+from silta_messaging import key_registry, sealing
+from silta_messaging.key_registry import KEY_ID_PATTERN, SIGN, check_key_id, raw_key
 
 SIGNATURE_HEADER: Final = "x-silta-signature"
 KEY_ID_HEADER: Final = "x-silta-key-id"
@@ -55,10 +54,6 @@ UNKNOWN_KEY: Final = "signature.unknown_key"
 WRONG_SENDER: Final = "signature.wrong_sender"
 OUTSIDE_WINDOW: Final = "message.outside_window"
 
-SIGN: Final = "sign"
-"""A registry entry's ``use``: signing (the default) or ``ENCRYPT`` (``sealing``)."""
-
-KEY_ID_PATTERN: Final = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
 _SIGNATURE_LENGTH: Final = 64
 
 
@@ -74,18 +69,12 @@ def load_private_key(text: str | bytes) -> Ed25519PrivateKey:
         if not isinstance(key, Ed25519PrivateKey):
             raise ValueError("the signing key is not an Ed25519 key")
         return key
-    raw = _b64decode(data, "the signing key")
-    if len(raw) != 32:
-        raise ValueError("the signing key must be 32 raw bytes (base64) or PEM")
-    return Ed25519PrivateKey.from_private_bytes(raw)
+    return Ed25519PrivateKey.from_private_bytes(raw_key(data, "the signing key (or PEM)"))
 
 
 def load_public_key(text: str) -> Ed25519PublicKey:
     """An Ed25519 public key from base64 of its 32 raw bytes."""
-    raw = _b64decode(text.encode(), "a public key")
-    if len(raw) != 32:
-        raise ValueError("a public key must be 32 raw bytes, base64")
-    return Ed25519PublicKey.from_public_bytes(raw)
+    return Ed25519PublicKey.from_public_bytes(raw_key(text, "a public key"))
 
 
 def private_key_text(key: Ed25519PrivateKey) -> str:
@@ -101,19 +90,6 @@ def public_key_text(key: Ed25519PublicKey | Ed25519PrivateKey) -> str:
     public = key.public_key() if isinstance(key, Ed25519PrivateKey) else key
     raw = public.public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw)
     return base64.b64encode(raw).decode()
-
-
-def _b64decode(data: bytes, what: str) -> bytes:
-    try:
-        return base64.b64decode(data, validate=True)
-    except (binascii.Error, ValueError):
-        raise ValueError(f"{what} is not valid base64") from None
-
-
-def _check_key_id(key_id: str) -> str:
-    if not KEY_ID_PATTERN.match(key_id):
-        raise ValueError("a key id is 1-64 characters: letters, digits, '.', '_', '-'")
-    return key_id
 
 
 # --------------------------------------------------------------------------- signing
@@ -132,7 +108,7 @@ class Signer:
     key: Ed25519PrivateKey
 
     def __post_init__(self) -> None:
-        _check_key_id(self.key_id)
+        check_key_id(self.key_id)
 
     def headers(self, body: bytes) -> dict[str, str]:
         """The AMQP headers that carry the signature of ``body``."""
@@ -173,34 +149,12 @@ class KeyRegistry:
 
     @classmethod
     def from_json(cls, text: str) -> KeyRegistry:
-        """Parse the registry (see the module's docstring); ValueError if malformed."""
-        try:
-            raw = json.loads(text)
-        except ValueError:
-            raise ValueError("the key registry is not JSON") from None
-        if not isinstance(raw, dict):
-            raise ValueError("the key registry is a JSON object keyed by key id")
-        keys = []
-        for key_id, entry in raw.items():
-            _check_key_id(key_id)
-            use = entry.get("use", SIGN) if isinstance(entry, dict) else None
-            if use == ENCRYPT:
-                continue  # an encryption key (``silta_messaging.sealing``)
-            if use != SIGN or set(entry) - {"use"} != {"organisations", "public_key"}:
-                raise ValueError(f"key {key_id}: needs exactly organisations and public_key")
-            organisations = entry["organisations"]
-            if (
-                not isinstance(organisations, list)
-                or not organisations
-                or not all(isinstance(org, str) and org for org in organisations)
-            ):
-                raise ValueError(f"key {key_id}: organisations is a non-empty list of ids")
-            if not isinstance(entry["public_key"], str):
-                raise ValueError(f"key {key_id}: public_key is base64 text")
-            keys.append(
-                TrustedKey(key_id, frozenset(organisations), load_public_key(entry["public_key"]))
-            )
-        return cls(keys)
+        """Parse the registry's signing keys (see the module's docstring); ValueError if
+        malformed."""
+        return cls(
+            TrustedKey(key_id, organisations, load_public_key(entry["public_key"]))
+            for key_id, entry, organisations in key_registry.entries(text, SIGN)
+        )
 
     @staticmethod
     def entry(organisations: Iterable[str], key: Ed25519PublicKey | Ed25519PrivateKey) -> Any:
