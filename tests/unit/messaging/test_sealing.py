@@ -192,3 +192,16 @@ def test_dev_keys_encrypt_to_each_side(tmp_path: Path) -> None:
     body = sealing.Sealer(recipients).seal_envelope(notice())
     county = sealing.load_private_keys(keys.municipality_decryption_file.read_text())
     assert opened(body, *county.items()).recipient == "county-11"
+
+
+def test_the_clear_sender_is_checked_before_anything_is_decrypted() -> None:
+    body = _flip(sealing.Sealer(registry(NOW)).seal_envelope(notice(), NOW), "ciphertext")
+    seen: list[str] = []
+
+    def refuse(sender: str) -> None:
+        seen.append(sender)
+        raise MessageRejected("signature.wrong_sender", "not for this key")
+
+    with pytest.raises(MessageRejected) as refused:
+        sealing.Unsealer(dict([COUNTY_NEW])).open(body, refuse)
+    assert (refused.value.rule, seen) == ("signature.wrong_sender", ["kela"])

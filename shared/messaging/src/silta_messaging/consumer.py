@@ -177,17 +177,21 @@ class BatchConsumer:
         """Verify the signature, then decrypt, then validate; or raise ``MessageRejected``."""
         verifier, unsealer = self._verifier, self._unsealer
         signer = verifier.authenticate(body, headers) if verifier is not None else None
-        sealed = unsealer.open(body) if unsealer is not None else None
-        if signer is not None and verifier is not None and sealed is not None:
-            verifier.check_sender(signer, sealed.sender)  # before anything is parsed
-        envelope, payload = self._open(sealed.body if sealed is not None else body)
-        if signer is not None and verifier is not None:
-            verifier.check_sender(signer, envelope.sender)
+
+        def check_sender(sender: str) -> None:
+            if verifier is not None and signer is not None:
+                verifier.check_sender(signer, sender)
+
+        # the clear sender is checked before anything is decrypted, the envelope's after
+        sealed = unsealer.open(body, check_sender) if unsealer is not None else None
+        plain = sealed.body if sealed is not None else body
+        envelope, payload = self._open(plain)
+        check_sender(envelope.sender)
         if sealed is not None:
             sealed.check(envelope)
         # The digest of the envelope itself: a republished outbox row is encrypted anew,
         # yet it is the same message (and is absorbed as a redelivery).
-        digest = hashlib.sha256(sealed.body if sealed is not None else body).hexdigest()
+        digest = hashlib.sha256(plain).hexdigest()
         return Incoming(envelope, payload, digest)
 
     async def _apply(self, items: Sequence[Incoming]) -> Mapping[UUID, Rejection]:

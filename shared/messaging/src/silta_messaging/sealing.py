@@ -35,7 +35,7 @@ from __future__ import annotations
 
 import base64
 import json
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, Final
@@ -277,9 +277,12 @@ class Unsealer:
 
     private_keys: Mapping[str, PrivateKey]
 
-    def open(self, body: bytes) -> Sealed:
-        """Decrypt ``body`` with the key it names, or raise ``MessageRejected``."""
+    def open(self, body: bytes, check_sender: Callable[[str], None] | None = None) -> Sealed:
+        """Decrypt ``body`` with the key it names, or raise ``MessageRejected``;
+        ``check_sender`` gets the clear ``sender`` first, before anything is decrypted."""
         document = _document(body)
+        if check_sender is not None:
+            check_sender(document["sender"])
         entries = [e for e in document["recipients"] if isinstance(e, dict)]
         mine = next((e for e in entries if e.get("key_id") in self.private_keys), None)
         if mine is None:
