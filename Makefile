@@ -54,7 +54,7 @@ run: install ## Run both services locally against the local RabbitMQ (Ctrl-C sto
 	mkdir -p var
 	exec $(BIN)/python infra/run.py
 
-dev-keys: install ## Create development signing keys and their registry in var/dev-keys (never commit them)
+dev-keys: install ## Create development signing and encryption keys and their registry in var/dev-keys (never commit them)
 	$(BIN)/python infra/dev_keys.py
 
 bench: install ## Run the benchmark (python -m bench)

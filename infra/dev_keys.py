@@ -1,7 +1,9 @@
-"""Create development signing keys and the registry trusting them (``make dev-keys``).
+"""Create development signing and encryption keys and the registry listing them
+(``make dev-keys``).
 
 ``python infra/dev_keys.py [DIRECTORY]`` (default ``var/dev-keys``) writes ``kela.key`` and
-``municipality.key`` (mode 0600, kept if they exist) and ``registry.json``, and prints the
+``municipality.key`` (signing), ``kela-decryption.json`` and ``municipality-decryption.json``
+(encryption; all mode 0600, kept if they exist) and ``registry.json``, and prints the
 settings each side needs. For development and ``docker compose`` only: production keys are
 generated and kept by each organisation, and only public keys are exchanged.
 """

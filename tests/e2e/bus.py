@@ -30,10 +30,14 @@ class Bus:
         exchange: str = KELA_EXCHANGE,
         kind: str | None = None,
         signed: bool = True,
+        encrypt_to: str | None = None,
     ) -> None:
         """Publish persistently with publisher confirms; ``mandatory`` so an unroutable
-        message fails the test instead of vanishing. Signed as the envelope's sender (a
-        peer holding that organisation's test key) unless ``signed`` is false."""
+        message fails the test instead of vanishing. Encrypted as a peer does, to the
+        envelope's recipient or to the organisation ``encrypt_to`` (bytes already encrypted
+        are sent as they are), and signed as the envelope's sender (a peer holding that
+        organisation's test key) unless ``signed`` is false."""
+        body = signing.seal(body, encrypt_to=encrypt_to)
         async with self.connection.channel(publisher_confirms=True) as channel:
             target = await channel.get_exchange(exchange, ensure=True)
             await target.publish(

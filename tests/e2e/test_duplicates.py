@@ -6,7 +6,6 @@ case system that retries its HTTP request with the same Idempotency-Key.
 
 from __future__ import annotations
 
-import json
 from datetime import UTC, datetime, timedelta
 from uuid import UUID, uuid4
 
@@ -15,6 +14,8 @@ from silta_schemas.envelope import seal
 from silta_schemas.parties import KELA, county_organisation
 from silta_schemas.referrals import referral_adapter
 from silta_schemas.status import StatusAcknowledgement
+
+from tests import signing
 
 pytestmark = pytest.mark.e2e
 
@@ -28,7 +29,7 @@ async def test_the_same_envelope_published_again_is_delivered_once(silta, bus, b
         await tap.bind("silta.kela", routing_key=ROUTING_KEY)
         referral_id = await silta.send_and_deliver(bodies.notice_of_need())
         original = await tap.get(no_ack=True, fail=True, timeout=10)
-    envelope = json.loads(original.body)
+    envelope = signing.opened(original.body)
     assert envelope["referral_id"] == referral_id
     assert original.message_id == envelope["message_id"]
 
@@ -73,7 +74,7 @@ async def test_a_new_envelope_published_twice_at_once_becomes_one_referral(silta
     # Kela never sent this one: its single acknowledgement is parked at Kela, not applied.
     [parked] = await bus.take(f"{silta.kela.queue_name}.parked", 1)
     assert parked.headers["x-silta-reason"] == "referral.unknown"
-    assert json.loads(parked.body)["referral_id"] == str(referral_id)
+    assert signing.opened(parked.body)["referral_id"] == str(referral_id)
     assert await bus.message_count(f"{silta.kela.queue_name}.parked") == 0
     unknown = await silta.kela_http.get(f"/v1/referrals/{referral_id}")
     assert unknown.status_code == 404

@@ -14,6 +14,8 @@ from uuid import uuid4
 
 import pytest
 
+from tests import signing
+
 pytestmark = pytest.mark.e2e
 
 
@@ -45,11 +47,11 @@ async def test_no_log_line_holds_an_identity_code_after_every_kind_of_traffic(
             await tap.bind("silta.kela", routing_key="notice_of_need.11")
             tapped = await silta.send_and_deliver(bodies.notice_of_need())
             original = await tap.get(no_ack=True, fail=True, timeout=10)
-        assert json.loads(original.body)["referral_id"] == tapped
+        assert signing.opened(original.body)["referral_id"] == tapped
         await bus.publish(
             original.body, routing_key="notice_of_need.11", message_id=original.message_id
         )
-        poison = json.loads(original.body)
+        poison = signing.opened(original.body)
         poison["message_id"] = str(uuid4())
         poison["payload"]["client"]["identity_code"] = bad_code
         await bus.publish(json.dumps(poison).encode(), routing_key="notice_of_need.11")

@@ -17,6 +17,8 @@ from silta_schemas.parties import KELA, county_organisation
 from silta_schemas.referrals import referral_adapter
 from silta_schemas.status import StatusAcknowledgement
 
+from tests import signing
+
 pytestmark = pytest.mark.e2e
 
 ROUTING_KEY = "notice_of_need.11"
@@ -74,7 +76,7 @@ async def test_malformed_messages_are_parked_with_their_rule_and_consumption_goe
     assert {message.message_id: message.headers["x-silta-reason"] for message in parked} == sent
     for message in parked:
         rule, body = poison[what_by_id[message.message_id]]
-        assert message.body == body, "parked as received"
+        assert signing.decrypted(message.body) == body, "parked as received (encrypted)"
         assert message.headers["x-silta-parked-by"] == silta.municipality.queue_name
         assert message.headers["x-silta-original-routing-key"] == ROUTING_KEY
         detail = message.headers["x-silta-detail"]
@@ -107,7 +109,8 @@ async def test_valid_messages_the_county_must_not_take_are_parked_too(silta, bus
     same_referral = seal(
         payload, sender=KELA, recipient=county_organisation("11"), referral_id=referral_id
     )
-    # A county's acknowledgement sent the wrong way, onto Kela's exchange.
+    # A county's acknowledgement sent the wrong way, onto Kela's exchange (and encrypted to
+    # the county: encrypted to Kela, the county could not even open it).
     ack = StatusAcknowledgement.model_validate(
         {**STATUS_ACKNOWLEDGEMENT_EXAMPLE, "referral_id": referral_id}
     )
@@ -126,6 +129,7 @@ async def test_valid_messages_the_county_must_not_take_are_parked_too(silta, bus
         wrong_way.to_bytes(),
         routing_key="status_acknowledgement.11",
         message_id=str(wrong_way.message_id),
+        encrypt_to="county-11",
     )
 
     parked = await bus.take(f"{silta.municipality.queue_name}.parked", 2)

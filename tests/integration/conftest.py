@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import json
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
@@ -25,6 +24,7 @@ from silta_platform.auth import KELA_AUDIENCE, MUNICIPALITY_AUDIENCE
 from silta_platform.authorisation import COUNTY_ROLES, Role, Side
 from silta_platform.dev_tokens import DevIssuer
 
+from tests import signing
 from tests.conftest import delete_queues, full_access_token, migrate, serving
 
 KELA_MIGRATIONS = Path(__import__("kela_side").__file__).parent / "db" / "migrations"
@@ -199,5 +199,6 @@ async def tap(
 
 
 def body(message: AbstractIncomingMessage) -> dict[str, Any]:
-    decoded: dict[str, Any] = json.loads(message.body)
-    return decoded
+    """The envelope a service published, decrypted with the test keys (it travels
+    encrypted: a body in clear fails here)."""
+    return signing.opened(message.body)

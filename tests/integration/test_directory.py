@@ -111,9 +111,11 @@ async def publish(
     message_id: uuid.UUID | None = None,
     envelope_changes: dict[str, Any] | None = None,
     exchange_name: str | None = None,
+    encrypt_to: str | None = None,
 ) -> str:
     """Publish a directory update straight on the bus, as the other side (or an impostor):
-    on Kela's exchange if Kela is the sender, else on the counties'."""
+    on Kela's exchange if Kela is the sender, else on the counties'; encrypted to its
+    recipient, or to ``encrypt_to``."""
     update = DirectoryUpdate.model_validate(payload)
     recipient = ALL_COUNTIES if sender == "kela" else "kela"
     sealed = json.loads(
@@ -127,6 +129,7 @@ async def publish(
     await exchange.publish(
         signed_message(
             json.dumps(sealed).encode(),
+            encrypt_to=encrypt_to,
             message_id=sealed["message_id"],
             delivery_mode=aio_pika.DeliveryMode.PERSISTENT,
         ),
@@ -435,9 +438,15 @@ async def test_updates_from_the_wrong_owner_are_parked(
     # ... or removes it.
     removal = update(removed=(kela_id,), at=now)
     expected[await publish(bus, removal, sender="county-11")] = "directory.wrong_owner"
-    # Kela's update to the counties, sent where Kela reads: not for this side.
+    # Kela's update to the counties, sent where Kela reads: encrypted to the counties, Kela
+    # cannot even open it ...
     impostor = update(stored(kela_entry(), impostor_id, now), at=now)
     message_id = await publish(bus, impostor, sender="kela", exchange_name=COUNTY_EXCHANGE)
+    expected[message_id] = "message.unknown_encryption_key"
+    # ... and encrypted to Kela, it is still not for this side.
+    message_id = await publish(
+        bus, impostor, sender="kela", exchange_name=COUNTY_EXCHANGE, encrypt_to="kela"
+    )
     expected[message_id] = "directory.not_for_this_side"
 
     found = await parked(bus, kela, set(expected))

@@ -13,12 +13,14 @@ import pytest
 from aio_pika.abc import AbstractChannel
 from silta_messaging.broker import Broker
 from silta_messaging.relay import OutboxRelay
+from silta_messaging.sealing import RecipientKeys, Sealer
 from silta_messaging.tables import MessagingTables, add_messaging_tables
 from silta_messaging.topology import COUNTY_EXCHANGE
 from silta_platform.db import create_engine
 from sqlalchemy import MetaData, func, select, update
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from tests import signing
 from tests.integration.conftest import eventually, tap
 
 Db = tuple[AsyncEngine, MessagingTables]
@@ -44,7 +46,9 @@ async def broker(amqp_url: str) -> AsyncIterator[Broker]:
     await broker.close()
 
 
-async def enqueue(db: Db, numbers: range, key: str, exchange: str = COUNTY_EXCHANGE) -> None:
+async def enqueue(
+    db: Db, numbers: range, key: str, exchange: str = COUNTY_EXCHANGE, **fields: str
+) -> None:
     engine, tables = db
     now = datetime.now(UTC)
     rows = [
@@ -53,7 +57,7 @@ async def enqueue(db: Db, numbers: range, key: str, exchange: str = COUNTY_EXCHA
             "kind": "test",
             "exchange": exchange,
             "routing_key": key,
-            "body": json.dumps({"n": n}).encode(),
+            "body": json.dumps({**fields, "n": n}).encode(),
             "created_at": now,
             "next_attempt_at": now,
             "attempts": 0,
@@ -220,3 +224,39 @@ async def test_a_pipelined_batch_marks_exactly_the_confirmed_messages(
         assert message.message_id in ids
         assert message.type == "test"
         assert message.content_type == "application/json"
+
+
+async def test_a_message_is_never_sent_in_clear_for_want_of_the_recipients_key(
+    db: Db, broker: Broker, bus: AbstractChannel
+) -> None:
+    """The registry has no encryption key for Kela: the row stays in the outbox with the
+    reason, and once the key is there it goes out encrypted to it."""
+    key = f"relay.{uuid.uuid4().hex}"
+    received = await tap(bus, COUNTY_EXCHANGE, key)
+    await enqueue(db, range(1), key, sender="county-11", recipient="kela")
+    counties_only = {
+        signing.COUNTY_ENCRYPTION[0]: signing.encryption_entries()[signing.COUNTY_ENCRYPTION[0]]
+    }
+    no_key = Sealer(RecipientKeys.from_json(json.dumps(counties_only)))
+    # (a lease of 0 s: the second relay, with the key, takes over at once)
+    assert await OutboxRelay(db[0], db[1], broker, sealer=no_key, lease_seconds=0).relay_once() == 0
+
+    engine, tables = db
+    async with engine.begin() as conn:
+        [(attempts, error)] = (
+            await conn.execute(select(tables.outbox.c.attempts, tables.outbox.c.last_error))
+        ).all()
+        assert attempts == 1
+        assert "no encryption key" in error
+        await conn.execute(update(tables.outbox).values(next_attempt_at=datetime.now(UTC)))
+    assert received.empty()
+
+    with_key = Sealer(RecipientKeys.from_json(json.dumps(signing.encryption_entries())))
+    assert await OutboxRelay(db[0], db[1], broker, sealer=with_key).relay_once() == 1
+    message = await asyncio.wait_for(received.get(), 10)
+    assert b'"n"' not in message.body
+    assert [r["key_id"] for r in json.loads(message.body)["recipients"]] == [
+        signing.KELA_ENCRYPTION[0]
+    ]
+    assert json.loads(signing.decrypted(message.body))["n"] == 0
+    assert await pending(db) == 0

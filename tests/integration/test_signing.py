@@ -40,7 +40,8 @@ ROUTING_KEY = "notice_of_need.11"
 
 
 def notice(created_at: datetime | None = None) -> tuple[UUID, bytes]:
-    """A notice of need as Kela seals it: its referral id and its body."""
+    """A notice of need as Kela sends it: its referral id and its body (encrypted to the
+    county, not signed yet)."""
     referral = referral_adapter.validate_python(copy.deepcopy(examples.NOTICE_OF_NEED_EXAMPLE))
     referral_id = uuid.uuid4()
     envelope = seal(
@@ -50,7 +51,7 @@ def notice(created_at: datetime | None = None) -> tuple[UUID, bytes]:
         referral_id=referral_id,
         created_at=created_at,
     )
-    return referral_id, envelope.to_bytes()
+    return referral_id, signing.seal(envelope.to_bytes())
 
 
 async def publish(
@@ -126,7 +127,8 @@ async def test_unsigned_forged_unknown_wrong_sender_mismatched_and_stale_message
             valid_headers = signing.KELA.headers(valid)
             _, unsigned = notice()
             tampered_id, original = notice()
-            tampered = original.replace(str(tampered_id).encode(), str(uuid.uuid4()).encode())
+            # the same envelope encrypted anew: not the bytes the signature covers
+            tampered = signing.seal(json.dumps(signing.opened(original)).encode())
             _, unknown = notice()
             _, wrong_sender = notice()
             _, stale = notice(created_at=datetime.now(UTC) - timedelta(hours=1))
@@ -185,9 +187,9 @@ async def test_unsigned_forged_unknown_wrong_sender_mismatched_and_stale_message
 
             # The same message id with another body, even properly signed, is no redelivery:
             # a replay or a forgery. Parked, never applied.
-            envelope = json.loads(valid)
+            envelope = signing.opened(valid)
             envelope["payload"]["urgency"] = "urgent"
-            reused = json.dumps(envelope).encode()
+            reused = signing.seal(json.dumps(envelope).encode())
             await publish(bus, reused, signing.KELA.headers(reused), "reused")
             [parked_reuse] = await take_parked(bus, queue, 1)
             assert parked_reuse.headers["x-silta-reason"] == "message.id_reused"

@@ -7,11 +7,15 @@ from pathlib import Path
 
 import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+from nacl.public import PrivateKey
+from silta_messaging import sealing
 from silta_messaging.signing import KeyRegistry, private_key_text
 from silta_platform.bus_security import (
     SecurityNotConfigured,
     broker_tls_context,
+    sealer_from,
     signer_from,
+    unsealer_from,
     verifier_from,
 )
 from silta_platform.settings import ServiceSettings
@@ -62,6 +66,28 @@ def test_no_registry_refuses_to_start() -> None:
         verifier_from(settings())
     with pytest.raises(SecurityNotConfigured, match="TRUSTED_KEYS"):
         verifier_from(settings(trusted_keys="[]"))
+
+
+def test_encryption_keys_from_settings_or_no_start(tmp_path: Path) -> None:
+    """The registry must list encryption keys and the side must hold its private ones."""
+    private = PrivateKey.generate()
+    with_encryption = json.dumps(
+        {**json.loads(REGISTRY), "kela-enc-1": sealing.registry_entry({"kela"}, private)}
+    )
+    assert len(sealer_from(settings(trusted_keys=with_encryption)).keys) == 1
+    with pytest.raises(SecurityNotConfigured, match="no encryption key"):
+        sealer_from(settings(trusted_keys=REGISTRY))
+    held = json.dumps({"kela-enc-1": sealing.private_key_text(private)})
+    (tmp_path / "d.json").write_text(held)
+    for configured in (
+        settings(decryption_keys=held),
+        settings(decryption_keys_file=tmp_path / "d.json"),
+    ):
+        assert set(unsealer_from(configured).private_keys) == {"kela-enc-1"}
+    with pytest.raises(SecurityNotConfigured, match="no decryption keys"):
+        unsealer_from(settings())
+    with pytest.raises(SecurityNotConfigured, match="DECRYPTION_KEYS"):
+        unsealer_from(settings(decryption_keys='{"k": "short"}'))
 
 
 def test_broker_tls_from_settings(tmp_path: Path) -> None:

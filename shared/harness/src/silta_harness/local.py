@@ -85,9 +85,9 @@ def development_tokens(var: Path, env: Mapping[str, str] = os.environ) -> list[s
 def with_dev_keys(
     services: Sequence[Service], var: Path, env: Mapping[str, str] = os.environ
 ) -> list[Service]:
-    """Give each service a development signing key and the development key registry
-    (created once under ``var/dev-keys/``, never committed), unless its environment already
-    configures signing."""
+    """Give each service its development signing and decryption keys and the development
+    key registry (created once under ``var/dev-keys/``, never committed), unless its
+    environment already configures signing (then it configures encryption too)."""
     configured = []
     for service in services:
         side = side_named(service.name)

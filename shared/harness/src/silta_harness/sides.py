@@ -64,8 +64,8 @@ def without_side_settings(env: Mapping[str, str]) -> dict[str, str]:
 
 
 def dev_signing_settings(side: Side, var: Path) -> dict[str, str]:
-    """``side``'s development signing key and the development key registry (created once
-    under ``var/dev-keys``, never committed), as settings without the prefix."""
+    """``side``'s development signing and decryption keys and the development key registry
+    (created once under ``var/dev-keys``, never committed), as settings without the prefix."""
     keys = ensure_dev_keys(var / "dev-keys", (f"county-{code}" for code in COUNTY_CODES))
     return dev_key_settings(keys, side.signing_side)
 

@@ -18,6 +18,10 @@ processed yet whose ``created_at`` is outside the verifier's window is parked as
 quietly however old it is, and a replay of anything the inbox no longer remembers is refused.
 With a ``message_log`` every message accepted is recorded as received evidence (its signed
 statement) in the transaction that writes its inbox row.
+
+With an ``unsealer`` (``silta_messaging.sealing``) the authenticated body is decrypted before
+it is parsed: a message in clear, encrypted to a key this side does not hold, or that does
+not decrypt is parked with its ``message.*`` reason, exactly as received.
 """
 
 from __future__ import annotations
@@ -39,6 +43,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from silta_messaging.broker import Broker, Outgoing
 from silta_messaging.message_log import LoggedMessage, MessageLog
+from silta_messaging.sealing import Unsealer
 from silta_messaging.signing import OUTSIDE_WINDOW, Signed, Verifier
 from silta_messaging.topology import (
     DEAD_LETTER_EXCHANGE,
@@ -67,7 +72,8 @@ class Incoming:
     envelope: Envelope
     payload: BaseModel
     digest: str = ""
-    """SHA-256 of the body as received (empty when not known)."""
+    """SHA-256 of the envelope's bytes (decrypted, if it travelled encrypted; empty when not
+    known)."""
     signed: Signed | None = None
     """The verified signature and the statement it covers (None without a verifier)."""
 
@@ -99,6 +105,7 @@ class BatchConsumer:
         opener: Callable[[bytes], tuple[Envelope, BaseModel]] = open_message,
         verifier: Verifier | None = None,
         message_log: MessageLog | None = None,
+        unsealer: Unsealer | None = None,
     ) -> None:
         self._broker = broker
         self._engine = engine
@@ -111,6 +118,7 @@ class BatchConsumer:
         self._open = opener
         self._verifier = verifier
         self._message_log = message_log
+        self._unsealer = unsealer
         self._pending: asyncio.Queue[AbstractIncomingMessage] = asyncio.Queue()
         self._queue: AbstractQueue | None = None  # held: consumers must stay referenced
         self._worker: asyncio.Task[None] | None = None
@@ -158,19 +166,11 @@ class BatchConsumer:
         valid: list[tuple[AbstractIncomingMessage, Incoming]] = []
         for delivery in deliveries:
             try:
-                signed = (
-                    self._verifier.authenticate(delivery.body, delivery.headers)
-                    if self._verifier is not None
-                    else None
-                )  # before the body is even parsed
-                envelope, payload = self._open(delivery.body)
-                if signed is not None:
-                    signed.check_envelope(envelope)
+                incoming = self._open_delivery(delivery.body, delivery.headers)
             except MessageRejected as rejected:
                 parked.append((delivery, Rejection(rejected.rule, rejected.detail)))
                 continue
-            digest = hashlib.sha256(delivery.body).hexdigest()
-            valid.append((delivery, Incoming(envelope, payload, digest, signed)))
+            valid.append((delivery, incoming))
         rejections = await self._apply([incoming for _, incoming in valid])
         parked += [
             (delivery, rejections[incoming.envelope.message_id])
@@ -179,6 +179,29 @@ class BatchConsumer:
         ]
         unparked = {id(delivery) for delivery, why in parked if not await self._park(delivery, why)}
         await _settle_in_order(deliveries, unparked)
+
+    def _open_delivery(self, body: bytes, headers: Mapping[str, Any] | None) -> Incoming:
+        """Verify the signature, then decrypt, then validate; or raise ``MessageRejected``."""
+        verifier, unsealer = self._verifier, self._unsealer
+        # before the body is even parsed: the statement names the digest of these bytes
+        signed = verifier.authenticate(body, headers) if verifier is not None else None
+
+        def check_sender(sender: str) -> None:
+            if verifier is not None and signed is not None:
+                verifier.check_sender(signed.key, sender)
+
+        # the clear sender is checked before anything is decrypted, the envelope's after
+        sealed = unsealer.open(body, check_sender) if unsealer is not None else None
+        plain = sealed.body if sealed is not None else body
+        envelope, payload = self._open(plain)
+        if signed is not None:
+            signed.check_envelope(envelope)  # the facts signed, and the sender the key's
+        if sealed is not None:
+            sealed.check(envelope)
+        # The digest of the envelope itself: a republished outbox row is encrypted anew,
+        # yet it is the same message (and is absorbed as a redelivery).
+        digest = hashlib.sha256(plain).hexdigest()
+        return Incoming(envelope, payload, digest, signed)
 
     async def _apply(self, items: Sequence[Incoming]) -> Mapping[UUID, Rejection]:
         """Run the handler in one transaction, retrying transient database failures."""

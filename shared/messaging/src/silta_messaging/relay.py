@@ -10,8 +10,11 @@ in-process the moment a transaction that wrote to the outbox commits, and polls 
 fallback. With a ``signer`` every message is signed as it is published: the signature
 covers a statement of the SHA-256 of exactly the bytes published and the envelope's facts,
 and travels in AMQP headers (``silta_messaging.signing``, ``silta_messaging.statement``); a
-republished row is signed again with the current key. The outbox stores bodies sealed
-(``seal``); the relay opens them just before signing.
+republished row is signed again with the current key. The outbox stores bodies sealed at rest
+(``seal``); the relay opens them just before publishing.
+With a ``sealer`` the body is first encrypted to the recipient organisation
+(``silta_messaging.sealing``) and the signature covers the encrypted document; a row whose
+recipient has no encryption key in the registry is not sent, and is retried with back-off.
 With a ``message_log`` every confirmed message is recorded as sent evidence (its signed
 statement) in the transaction that marks it published.
 """
@@ -23,6 +26,7 @@ import contextlib
 import logging
 import uuid
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import aio_pika
 from sqlalchemy import Table, bindparam, exc, select, update
@@ -31,7 +35,9 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 from silta_messaging.broker import Broker, Outgoing
 from silta_messaging.message_log import LoggedMessage, MessageLog
 from silta_messaging.outbox import BodySeal
+from silta_messaging.sealing import NoEncryptionKey, Sealer
 from silta_messaging.signing import Signer
+from silta_messaging.statement import MessageFacts
 from silta_messaging.tables import MessagingTables
 
 log = logging.getLogger(__name__)
@@ -58,6 +64,7 @@ class OutboxRelay:
         signer: Signer | None = None,
         message_log: MessageLog | None = None,
         seal: BodySeal | None = None,
+        sealer: Sealer | None = None,
     ) -> None:
         self._engine = engine
         self._outbox: Table = tables.outbox
@@ -72,6 +79,7 @@ class OutboxRelay:
         self._signer = signer
         self._message_log = message_log
         self._seal = seal
+        self._sealer = sealer
 
     def wake(self) -> None:
         """Call after committing outbox rows: the relay publishes them now."""
@@ -119,19 +127,12 @@ class OutboxRelay:
             ).all()
         if not rows:
             return 0
-        bodies = [self._body(row.body, row.message_id) for row in rows]
-        outgoing = [
-            Outgoing(
-                exchange=row.exchange,
-                routing_key=row.routing_key,
-                body=body,
-                message_id=row.message_id,
-                kind=row.kind,
-                headers=self._signer.headers(body) if self._signer else {},
-            )
-            for row, body in zip(rows, bodies, strict=True)
-        ]
-        results = await self._broker.publish_many(outgoing)
+        prepared = [self._outgoing(row) for row in rows]
+        published = await self._broker.publish_many(
+            [item for item in prepared if isinstance(item, Outgoing)]
+        )
+        sent = iter(published)
+        results = [next(sent) if isinstance(item, Outgoing) else item for item in prepared]
         confirmed = [row.id for row, error in zip(rows, results, strict=True) if error is None]
         refused = [
             {
@@ -141,7 +142,7 @@ class OutboxRelay:
                 "last_error": f"{type(error).__name__}: {error}"[:500],
             }
             for row, error in zip(rows, results, strict=True)
-            if isinstance(error, aio_pika.exceptions.DeliveryError)
+            if isinstance(error, aio_pika.exceptions.DeliveryError | NoEncryptionKey)
         ]
         async with self._engine.begin() as conn:
             if confirmed:
@@ -152,8 +153,9 @@ class OutboxRelay:
                     .where(outbox.c.id.in_(confirmed))
                     .values(published_at=datetime.now(UTC), body=b"")
                 )
+                sent_now = zip(prepared, results, strict=True)
                 await self._log_sent(
-                    conn, [m for m, e in zip(outgoing, results, strict=True) if e is None]
+                    conn, [m for m, e in sent_now if e is None and isinstance(m, Outgoing)]
                 )
             if refused:
                 # Returned (unroutable) or nacked: never marked published; retried later.
@@ -178,9 +180,26 @@ class OutboxRelay:
             key = self._signer.public_key
             await self._message_log(conn, [LoggedMessage.sent(m.headers, key) for m in published])
 
-    def _body(self, stored: bytes, message_id: str) -> bytes:
-        """The body as the envelope serialised it (the outbox keeps it sealed)."""
-        return stored if self._seal is None else self._seal.open(stored, message_id)
+    def _outgoing(self, row: Any) -> Outgoing | NoEncryptionKey:
+        """The row as published: opened (the outbox keeps it sealed at rest), encrypted to its
+        recipient, then signed (a statement of the bytes published and the envelope's facts),
+        or why it cannot be sent yet."""
+        plain = row.body if self._seal is None else self._seal.open(row.body, row.message_id)
+        body = plain
+        if self._sealer is not None:
+            try:
+                body = self._sealer.seal_envelope(plain)
+            except NoEncryptionKey as error:
+                return error
+        headers = self._signer.headers(body, MessageFacts.of_body(plain)) if self._signer else {}
+        return Outgoing(
+            exchange=row.exchange,
+            routing_key=row.routing_key,
+            body=body,
+            message_id=row.message_id,
+            kind=row.kind,
+            headers=headers,
+        )
 
     async def _hold_lease(self, conn: AsyncConnection, now: datetime) -> bool:
         """Take or renew the relay lease; True while this relay holds it."""

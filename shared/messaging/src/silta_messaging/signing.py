@@ -1,7 +1,8 @@
 """Message authenticity: every organisation signs what it publishes with Ed25519.
 
 The signature covers a signed statement (``silta_messaging.statement``): the SHA-256 of the
-exact body bytes that travel on the bus and the message's facts (ids, kind, parties), so it
+exact body bytes that travel on the bus (the document encrypted to the recipient,
+``silta_messaging.sealing``) and the message's facts (ids, kind, parties), so it
 can be checked without the body, long after retention purged it. Three AMQP headers carry
 it: ``x-silta-signed`` (the statement), ``x-silta-key-id`` (which key signed) and
 ``x-silta-signature`` (base64 of the 64-byte Ed25519 signature over the statement). The
@@ -21,7 +22,11 @@ no I/O except reading key files.
 Registry format (JSON), keyed by key id::
 
     {"kela-2026-11": {"organisations": ["kela"], "public_key": "<base64 of 32 raw bytes>"},
-     "county-11-a":  {"organisations": ["county-11", "county-90"], "public_key": "..."}}
+     "county-11-a":  {"organisations": ["county-11", "county-90"], "public_key": "..."},
+     "county-11-enc-a": {"use": "encrypt", "organisations": ["county-11"], "public_key": "..."}}
+
+Entries with ``"use": "encrypt"`` are the organisations' X25519 encryption keys
+(``silta_messaging.sealing``); the signature check never uses them.
 """
 
 from __future__ import annotations
@@ -30,7 +35,6 @@ import base64
 import binascii
 import json
 import os
-import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -40,8 +44,11 @@ from typing import Any, Final
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
+from nacl.public import PrivateKey as EncryptionKey
 from silta_schemas.envelope import Envelope, MessageRejected
 
+from silta_messaging import key_registry, sealing
+from silta_messaging.key_registry import KEY_ID_PATTERN, SIGN, check_key_id, raw_key
 from silta_messaging.statement import (
     STATEMENT_HEADER,
     MessageFacts,
@@ -60,7 +67,6 @@ UNKNOWN_KEY: Final = "signature.unknown_key"
 WRONG_SENDER: Final = "signature.wrong_sender"
 OUTSIDE_WINDOW: Final = "message.outside_window"
 
-KEY_ID_PATTERN: Final = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
 _SIGNATURE_LENGTH: Final = 64
 
 
@@ -76,18 +82,12 @@ def load_private_key(text: str | bytes) -> Ed25519PrivateKey:
         if not isinstance(key, Ed25519PrivateKey):
             raise ValueError("the signing key is not an Ed25519 key")
         return key
-    raw = _b64decode(data, "the signing key")
-    if len(raw) != 32:
-        raise ValueError("the signing key must be 32 raw bytes (base64) or PEM")
-    return Ed25519PrivateKey.from_private_bytes(raw)
+    return Ed25519PrivateKey.from_private_bytes(raw_key(data, "the signing key (or PEM)"))
 
 
 def load_public_key(text: str) -> Ed25519PublicKey:
     """An Ed25519 public key from base64 of its 32 raw bytes."""
-    raw = _b64decode(text.encode(), "a public key")
-    if len(raw) != 32:
-        raise ValueError("a public key must be 32 raw bytes, base64")
-    return Ed25519PublicKey.from_public_bytes(raw)
+    return Ed25519PublicKey.from_public_bytes(raw_key(text, "a public key"))
 
 
 def private_key_text(key: Ed25519PrivateKey) -> str:
@@ -103,19 +103,6 @@ def public_key_text(key: Ed25519PublicKey | Ed25519PrivateKey) -> str:
     public = key.public_key() if isinstance(key, Ed25519PrivateKey) else key
     raw = public.public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw)
     return base64.b64encode(raw).decode()
-
-
-def _b64decode(data: bytes, what: str) -> bytes:
-    try:
-        return base64.b64decode(data, validate=True)
-    except (binascii.Error, ValueError):
-        raise ValueError(f"{what} is not valid base64") from None
-
-
-def _check_key_id(key_id: str) -> str:
-    if not KEY_ID_PATTERN.match(key_id):
-        raise ValueError("a key id is 1-64 characters: letters, digits, '.', '_', '-'")
-    return key_id
 
 
 # --------------------------------------------------------------------------- signing
@@ -134,7 +121,7 @@ class Signer:
     key: Ed25519PrivateKey
 
     def __post_init__(self) -> None:
-        _check_key_id(self.key_id)
+        check_key_id(self.key_id)
 
     def headers(self, body: bytes, facts: MessageFacts | None = None) -> dict[str, str]:
         """The AMQP headers that carry the signed statement about ``body``: its digest and
@@ -185,31 +172,12 @@ class KeyRegistry:
 
     @classmethod
     def from_json(cls, text: str) -> KeyRegistry:
-        """Parse the registry (see the module's docstring); ValueError if malformed."""
-        try:
-            raw = json.loads(text)
-        except ValueError:
-            raise ValueError("the key registry is not JSON") from None
-        if not isinstance(raw, dict):
-            raise ValueError("the key registry is a JSON object keyed by key id")
-        keys = []
-        for key_id, entry in raw.items():
-            _check_key_id(key_id)
-            if not isinstance(entry, dict) or set(entry) != {"organisations", "public_key"}:
-                raise ValueError(f"key {key_id}: needs exactly organisations and public_key")
-            organisations = entry["organisations"]
-            if (
-                not isinstance(organisations, list)
-                or not organisations
-                or not all(isinstance(org, str) and org for org in organisations)
-            ):
-                raise ValueError(f"key {key_id}: organisations is a non-empty list of ids")
-            if not isinstance(entry["public_key"], str):
-                raise ValueError(f"key {key_id}: public_key is base64 text")
-            keys.append(
-                TrustedKey(key_id, frozenset(organisations), load_public_key(entry["public_key"]))
-            )
-        return cls(keys)
+        """Parse the registry's signing keys (see the module's docstring); ValueError if
+        malformed."""
+        return cls(
+            TrustedKey(key_id, organisations, load_public_key(entry["public_key"]))
+            for key_id, entry, organisations in key_registry.entries(text, SIGN)
+        )
 
     @staticmethod
     def entry(organisations: Iterable[str], key: Ed25519PublicKey | Ed25519PrivateKey) -> Any:
@@ -314,6 +282,9 @@ class Verifier:
     def authenticate(self, body: bytes, headers: Mapping[str, object] | None) -> Signed:
         return verify_signed(body, headers, self.registry)
 
+    def check_sender(self, key: TrustedKey, sender: str) -> None:
+        check_sender(key, sender)
+
     def outside_window(self, created_at: datetime, now: datetime) -> bool:
         """True if ``created_at`` is older than ``max_age`` or later than ``max_future``."""
         return not (now - self.max_age <= created_at <= now + self.max_future)
@@ -324,17 +295,29 @@ class Verifier:
 
 @dataclass(frozen=True)
 class DevKeys:
-    """Where ``ensure_dev_keys`` put each side's key file and the shared registry."""
+    """Where ``ensure_dev_keys`` put each side's key files and the shared registry."""
 
     kela_key_file: Path
     kela_key_id: str
     municipality_key_file: Path
     municipality_key_id: str
     registry_file: Path
+    kela_decryption_file: Path
+    municipality_decryption_file: Path
+
+
+def _create_once(path: Path, text: str) -> str:
+    """Write ``text`` to a new file of mode 0600 unless it exists; return the file's text."""
+    if not path.exists():
+        descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(descriptor, "w") as out:
+            out.write(text)
+    return path.read_text()
 
 
 def ensure_dev_keys(directory: Path, county_organisations: Iterable[str]) -> DevKeys:
-    """Create (once) a development key pair per side and a registry trusting both.
+    """Create (once) a development signing key pair and encryption key pair per side and a
+    registry listing their public halves.
 
     Private keys are written with mode 0600; never commit them (``var/`` is ignored).
     Existing files are kept, so restarts keep their keys.
@@ -347,14 +330,14 @@ def ensure_dev_keys(directory: Path, county_organisations: Iterable[str]) -> Dev
     entries: dict[str, Any] = {}
     files: dict[str, Path] = {}
     for side, (key_id, organisations) in sides.items():
-        path = directory / f"{side}.key"
-        if not path.exists():
-            descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-            with os.fdopen(descriptor, "w") as out:
-                out.write(private_key_text(Ed25519PrivateKey.generate()) + "\n")
-        key = load_private_key(path.read_text())
+        path = files[side] = directory / f"{side}.key"
+        key = load_private_key(_create_once(path, private_key_text(Ed25519PrivateKey.generate())))
         entries[key_id] = KeyRegistry.entry(organisations, key)
-        files[side] = path
+        encryption_id = f"dev-{side}-enc-1"
+        fresh = json.dumps({encryption_id: sealing.private_key_text(EncryptionKey.generate())})
+        decryption = files[f"{side}-decryption"] = directory / f"{side}-decryption.json"
+        for kid, private in sealing.load_private_keys(_create_once(decryption, fresh)).items():
+            entries[kid] = sealing.registry_entry(organisations, private)
     registry = directory / "registry.json"
     registry.write_text(json.dumps(entries, indent=2) + "\n")
     return DevKeys(
@@ -363,19 +346,26 @@ def ensure_dev_keys(directory: Path, county_organisations: Iterable[str]) -> Dev
         municipality_key_file=files["municipality"],
         municipality_key_id=sides["municipality"][0],
         registry_file=registry,
+        kela_decryption_file=files["kela-decryption"],
+        municipality_decryption_file=files["municipality-decryption"],
     )
 
 
 def dev_key_settings(keys: DevKeys, side: str) -> dict[str, str]:
     """The settings (without the env prefix) that give ``side`` (``kela`` or
-    ``municipality``) its development key and the development registry."""
-    key_file, key_id = (
-        (keys.kela_key_file, keys.kela_key_id)
+    ``municipality``) its development keys and the development registry."""
+    key_file, key_id, decryption = (
+        (keys.kela_key_file, keys.kela_key_id, keys.kela_decryption_file)
         if side == "kela"
-        else (keys.municipality_key_file, keys.municipality_key_id)
+        else (
+            keys.municipality_key_file,
+            keys.municipality_key_id,
+            keys.municipality_decryption_file,
+        )
     )
     return {
         "SIGNING_KEY_ID": key_id,
         "SIGNING_KEY_FILE": str(key_file),
         "TRUSTED_KEYS_FILE": str(keys.registry_file),
+        "DECRYPTION_KEYS_FILE": str(decryption),
     }

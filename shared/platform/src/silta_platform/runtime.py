@@ -19,7 +19,13 @@ from silta_messaging.topology import ConsumerQueue
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
-from silta_platform.bus_security import broker_tls_context, signer_from, verifier_from
+from silta_platform.bus_security import (
+    broker_tls_context,
+    sealer_from,
+    signer_from,
+    unsealer_from,
+    verifier_from,
+)
 from silta_platform.handlers import Command, CommandBus, inject
 from silta_platform.settings import ServiceSettings
 from silta_platform.unit_of_work import AccessRecorder, Transactions, message_handlers
@@ -69,6 +75,7 @@ class Runtime:
         self.settings = settings
         self.engine = engine
         verifier = verifier_from(settings)  # fails fast when signing is not configured
+        unsealer = unsealer_from(settings)  # ... or encryption
         self.broker = Broker(
             settings.amqp_url,
             name=wiring.name,
@@ -84,6 +91,7 @@ class Runtime:
             signer=signer_from(settings),
             message_log=wiring.message_log,
             seal=wiring.outbox_seal,
+            sealer=sealer_from(settings),
         )
         self.transactions = Transactions(
             engine,
@@ -118,6 +126,7 @@ class Runtime:
                 batch_max=settings.consumer_batch_size,
                 verifier=verifier,
                 message_log=wiring.message_log,
+                unsealer=unsealer,
             )
             for queue in (wiring.queue, *wiring.more_queues)
         ]

@@ -181,10 +181,20 @@ class ServiceSettings(BaseSettings):
     trusted_keys: str = Field(
         "",
         description='Registry of the organisations\' public keys, JSON: {"<key id>": '
-        '{"organisations": ["kela"], "public_key": "<base64>"}, ...}.',
+        '{"organisations": ["kela"], "public_key": "<base64>"}, ...}; encryption keys have '
+        '"use": "encrypt" and an optional "since".',
     )
     trusted_keys_file: Path | None = Field(
         None, description="File holding the registry (instead of TRUSTED_KEYS)."
+    )
+    decryption_keys: SecretStr | None = Field(
+        None,
+        description='This organisation\'s private X25519 encryption keys, JSON: {"<key id>": '
+        '"<base64 of 32 raw bytes>"}; two during a rotation. Their public halves are in the '
+        'registry with "use": "encrypt".',
+    )
+    decryption_keys_file: Path | None = Field(
+        None, description="File holding the decryption keys (instead of DECRYPTION_KEYS)."
     )
     message_max_age_seconds: float = Field(
         7 * 24 * 3600.0,
