@@ -21,6 +21,8 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from nacl.public import PrivateKey
 from silta_messaging import sealing
 from silta_messaging.signing import KeyRegistry, Signer, private_key_text
+from silta_messaging.statement import MessageFacts
+from silta_schemas.envelope import MessageRejected
 from silta_schemas.routing import COUNTY_CODES
 
 _NOW = partial(datetime.now, UTC)
@@ -116,14 +118,29 @@ def opened(body: bytes) -> dict[str, Any]:
     return decoded
 
 
-def sign_headers(body: bytes, sender: str | None = None) -> dict[str, str]:
+def sign_headers(
+    body: bytes, sender: str | None = None, facts: MessageFacts | None = None
+) -> dict[str, str]:
     """The signature headers a peer sends with exactly ``body``: signed with the key of
-    ``sender``, or of the envelope's own sender (Kela's key for a body that is not one)."""
+    ``sender``, or of the envelope's own sender (Kela's key for a body that is not one). The
+    statement names ``facts``, by default those of the envelope inside (decrypted with the
+    test keys when ``body`` is encrypted and opens)."""
     if sender is None:
         sender = _sender_of(body)
         if sealing.is_sealed(body):
             sender = json.loads(body)["sender"] or "kela"
-    return signer_for(sender).headers(body)
+    return signer_for(sender).headers(body, facts or facts_of(body))
+
+
+def facts_of(body: bytes) -> MessageFacts | None:
+    """The facts of the envelope in ``body`` (decrypted with the test keys when encrypted);
+    None when it does not open (tampered on purpose)."""
+    if not sealing.is_sealed(body):
+        return MessageFacts.of_body(body)
+    try:
+        return MessageFacts.of_body(decrypted(body))
+    except MessageRejected:
+        return None
 
 
 def signed_message(
@@ -132,5 +149,6 @@ def signed_message(
     """``aio_pika.Message`` of ``body`` encrypted (``seal``) and signed as ``sender`` (see
     ``sign_headers``), with ``properties``."""
     sealed = seal(body, sender, encrypt_to)
-    headers = {**properties.pop("headers", {}), **sign_headers(sealed, sender)}
+    facts = None if sealing.is_sealed(body) else MessageFacts.of_body(body)
+    headers = {**properties.pop("headers", {}), **sign_headers(sealed, sender, facts)}
     return aio_pika.Message(sealed, headers=headers, **properties)

@@ -157,10 +157,10 @@ async def test_what_cannot_be_decrypted_is_parked_with_its_reason_and_the_consum
             cases["mismatch"] = (mismatch, sealing.ENVELOPE_MISMATCH)
             for name, (document, _) in cases.items():
                 # Properly signed by Kela: the signature holds, the content does not open.
-                await publish(bus, document, signing.KELA.headers(document), name)
+                await publish(bus, document, signing.sign_headers(document, "kela"), name)
             valid_id, valid = notice_envelope()
             sealed = signing.seal(valid)
-            await publish(bus, sealed, signing.KELA.headers(sealed), "valid")
+            await publish(bus, sealed, signing.sign_headers(sealed, "kela"), "valid")
 
             parked = await take_parked(bus, queue, len(cases))
             assert {m.message_id: m.headers["x-silta-reason"] for m in parked} == {
@@ -207,21 +207,23 @@ async def test_rotation_messages_to_the_old_and_the_new_key_are_both_read(
         )
         return build_municipality(settings)
 
-    def to(key: tuple[str, PrivateKey]) -> tuple[UUID, bytes]:
+    def to(key: tuple[str, PrivateKey]) -> tuple[UUID, bytes, dict[str, str]]:
+        """A notice encrypted to ``key``, and Kela's signature headers for it."""
         referral_id, body = notice_envelope()
-        return referral_id, sealed_to(body, key)
+        document = sealed_to(body, key)
+        return referral_id, document, signing.sign_headers(document, "kela", signing.facts_of(body))
 
     try:
         async with running(county(old, new), dev_issuer) as municipality:
             sent = {key[0]: to(key) for key in (old, new)}
-            for key_id, (_, document) in sent.items():
-                await publish(bus, document, signing.KELA.headers(document), f"to-{key_id}")
-            for referral_id, _ in sent.values():
+            for key_id, (_, document, headers) in sent.items():
+                await publish(bus, document, headers, f"to-{key_id}")
+            for referral_id, _, _ in sent.values():
                 view = await eventually(lambda: stored(municipality, referral_id))  # noqa: B023
                 assert view["status"] == "delivered"
         async with running(county(new), dev_issuer) as municipality:
-            late_id, late = to(old)
-            await publish(bus, late, signing.KELA.headers(late), "late-to-old")
+            late_id, late, late_headers = to(old)
+            await publish(bus, late, late_headers, "late-to-old")
             [parked] = await take_parked(bus, queue, 1)
             assert parked.headers["x-silta-reason"] == sealing.UNKNOWN_ENCRYPTION_KEY
             assert await stored(municipality, late_id) is None

@@ -24,7 +24,7 @@ from kela_side.settings import KelaSettings
 from municipality_side.main import build_app as build_municipality
 from municipality_side.settings import MunicipalitySettings
 from silta_messaging.signing import KEY_ID_HEADER, SIGNATURE_HEADER, Signer, private_key_text
-from silta_messaging.statement import STATEMENT_HEADER, MessageFacts
+from silta_messaging.statement import STATEMENT_HEADER
 from silta_messaging.topology import KELA_EXCHANGE
 from silta_platform.dev_tokens import DevIssuer
 from silta_schemas import examples
@@ -112,6 +112,11 @@ async def _ready(client: httpx.AsyncClient) -> bool:
     return (await client.get("/readyz")).status_code == 200
 
 
+def signed_by(signer: Signer, body: bytes) -> dict[str, str]:
+    """``signer``'s headers for ``body``, naming the facts of the envelope encrypted in it."""
+    return signer.headers(body, signing.facts_of(body))
+
+
 async def test_unsigned_forged_unknown_wrong_sender_mismatched_and_stale_messages_are_parked(
     dev_issuer: DevIssuer, tmp_path: Path, amqp_url: str, bus: AbstractChannel
 ) -> None:
@@ -124,7 +129,7 @@ async def test_unsigned_forged_unknown_wrong_sender_mismatched_and_stale_message
     try:
         async with running(build_municipality(settings), dev_issuer) as municipality:
             valid_id, valid = notice()
-            valid_headers = signing.KELA.headers(valid)
+            valid_headers = signing.sign_headers(valid, "kela")
             _, unsigned = notice()
             tampered_id, original = notice()
             # the same envelope encrypted anew: not the bytes the signature covers
@@ -134,19 +139,23 @@ async def test_unsigned_forged_unknown_wrong_sender_mismatched_and_stale_message
             _, stale = notice(created_at=datetime.now(UTC) - timedelta(hours=1))
             _, future = notice(created_at=datetime.now(UTC) + timedelta(hours=1))
             _, mismatched = notice()  # signed by Kela, but for another county than it goes to
-            other_county = replace(MessageFacts.of_body(mismatched), recipient="county-90")
+            other_county = replace(signing.facts_of(mismatched), recipient="county-90")
             expected = {
                 "unsigned": (unsigned, {}, "signature.missing"),
-                "tampered": (tampered, signing.KELA.headers(original), "signature.invalid"),
-                "unknown": (unknown, stranger.headers(unknown), "signature.unknown_key"),
+                "tampered": (tampered, signing.sign_headers(original, "kela"), "signature.invalid"),
+                "unknown": (
+                    unknown,
+                    signed_by(stranger, unknown),
+                    "signature.unknown_key",
+                ),
                 # the county's key signs for the counties, not for Kela
                 "wrong-sender": (
                     wrong_sender,
-                    signing.COUNTY.headers(wrong_sender),
+                    signing.sign_headers(wrong_sender, "county-11"),
                     "signature.wrong_sender",
                 ),
-                "stale": (stale, signing.KELA.headers(stale), "message.outside_window"),
-                "future": (future, signing.KELA.headers(future), "message.outside_window"),
+                "stale": (stale, signing.sign_headers(stale, "kela"), "message.outside_window"),
+                "future": (future, signing.sign_headers(future, "kela"), "message.outside_window"),
                 "mismatched": (
                     mismatched,
                     signing.KELA.headers(mismatched, other_county),
@@ -177,7 +186,7 @@ async def test_unsigned_forged_unknown_wrong_sender_mismatched_and_stale_message
             await asyncio.sleep(window + 0.5)
             await publish(bus, valid, valid_headers, "valid-again")
             sentinel_id, sentinel = notice()
-            await publish(bus, sentinel, signing.KELA.headers(sentinel), "sentinel")
+            await publish(bus, sentinel, signing.sign_headers(sentinel, "kela"), "sentinel")
             await eventually(lambda: stored(municipality, sentinel_id))
             late = await take_parked(bus, queue, 0)
             assert [(m.message_id, m.headers) for m in late] == []
@@ -190,7 +199,7 @@ async def test_unsigned_forged_unknown_wrong_sender_mismatched_and_stale_message
             envelope = signing.opened(valid)
             envelope["payload"]["urgency"] = "urgent"
             reused = signing.seal(json.dumps(envelope).encode())
-            await publish(bus, reused, signing.KELA.headers(reused), "reused")
+            await publish(bus, reused, signing.sign_headers(reused, "kela"), "reused")
             [parked_reuse] = await take_parked(bus, queue, 1)
             assert parked_reuse.headers["x-silta-reason"] == "message.id_reused"
             view = await stored(municipality, valid_id)
@@ -260,11 +269,11 @@ async def test_key_rotation_end_to_end(
             # a message signed with the old key still in the queue after the switch: accepted
             # during the overlap (remove the old key only once the queues are drained)
             in_flight_id, in_flight = notice()
-            await publish(bus, in_flight, old.headers(in_flight), "in-flight-old")
+            await publish(bus, in_flight, signed_by(old, in_flight), "in-flight-old")
             await eventually(lambda: stored(municipality, in_flight_id))
         async with running(build_municipality(county_settings(after)), dev_issuer) as municipality:
             refused_id, refused = notice()
-            await publish(bus, refused, old.headers(refused), "after-removal-old")
+            await publish(bus, refused, signed_by(old, refused), "after-removal-old")
             [parked] = await take_parked(bus, municipality_queue, 1)
             assert (parked.message_id, parked.headers["x-silta-reason"]) == (
                 "after-removal-old",
@@ -272,7 +281,12 @@ async def test_key_rotation_end_to_end(
             )
             assert await stored(municipality, refused_id) is None
             accepted_id, accepted = notice()
-            await publish(bus, accepted, new.headers(accepted), "after-removal-new")
+            await publish(
+                bus,
+                accepted,
+                signed_by(new, accepted),
+                "after-removal-new",
+            )
             await eventually(lambda: stored(municipality, accepted_id))
     finally:
         await delete_queues(amqp_url, kela_queue, municipality_queue, f"{municipality_queue}.cw")
