@@ -1,5 +1,5 @@
 """A service's own PostgreSQL refusing connections and then accepting them again: nothing
-is lost or parked.
+is lost or parked, and HTTP callers are told to come back (503 with Retry-After).
 
 The database is a private server of the session (``private_postgres``), stopped (connections
 refused) and then started as a standby with hot standby off (every connection answered
@@ -10,16 +10,20 @@ from __future__ import annotations
 
 import asyncio
 import json
+import uuid
 from typing import Any
 
+import httpx
 import pytest
 from aio_pika.abc import AbstractChannel
 from silta_harness import PrivatePostgres
 from silta_messaging.topology import COUNTY_EXCHANGE, parking_queue_name
 from silta_platform.dev_tokens import DevIssuer
+from silta_schemas import examples
 
 from tests.integration.conftest import (
     eventually,
+    running_kela,
     running_municipality,
     tap,
 )
@@ -59,6 +63,60 @@ async def test_notices_arriving_while_the_database_refuses_are_all_processed_onc
         acknowledged = await _drain(acks, len(sent))
         assert sorted(acknowledged) == sorted(str(r) for r in sent)  # each processed once
         assert await _parked(bus, county.headers["x-test-queue"]) == 0
+
+
+async def test_requests_while_the_database_is_down_answer_503_with_retry_after(
+    private_postgres: tuple[PrivatePostgres, str],
+    amqp_url: str,
+    dev_issuer: DevIssuer,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    server, url = private_postgres
+    key = {"Idempotency-Key": f"outage-{uuid.uuid4()}"}
+    async with running_kela(url, amqp_url, dev_issuer) as kela:
+        server.stop()
+        caplog.clear()
+        for refusing in (False, True):
+            if refusing:
+                server.start(refusing=True)
+            sent = await kela.post(
+                "/v1/referrals", json=examples.NOTICE_OF_NEED_EXAMPLE, headers=key
+            )
+            listed = await kela.get("/v1/referrals")
+            for response in (sent, listed):
+                _assert_database_unavailable(response)
+        outage_lines = [r for r in caplog.records if "answering 503" in r.getMessage()]
+        assert len(outage_lines) == 4  # one line per request
+        assert not [r for r in caplog.records if r.exc_info or r.exc_text]  # no traceback
+        assert "131052-308T" not in caplog.text
+
+        server.promote()
+        retried = await eventually(
+            lambda: _created(kela, key), timeout=30, interval=0.5
+        )  # the same Idempotency-Key: one referral, however often it was tried
+        again = await kela.post("/v1/referrals", json=examples.NOTICE_OF_NEED_EXAMPLE, headers=key)
+        assert again.status_code == 200
+        assert again.json()["id"] == retried["id"]
+
+
+def _assert_database_unavailable(response: httpx.Response) -> None:
+    assert response.status_code == 503
+    assert response.headers["content-type"] == "application/problem+json"
+    assert int(response.headers["retry-after"]) > 0
+    problem = response.json()
+    assert problem["type"] == "urn:silta:problem:database-unavailable"
+    assert problem["rule"] == "service.database_unavailable"
+    assert problem["status"] == 503
+    assert "Traceback" not in response.text
+
+
+async def _created(kela: httpx.AsyncClient, key: dict[str, str]) -> dict[str, Any] | None:
+    response = await kela.post("/v1/referrals", json=examples.NOTICE_OF_NEED_EXAMPLE, headers=key)
+    if response.status_code == 503:
+        return None
+    assert response.status_code == 201, response.text
+    created: dict[str, Any] = response.json()
+    return created
 
 
 async def _drain(acks: asyncio.Queue[Any], expected: int) -> list[str]:

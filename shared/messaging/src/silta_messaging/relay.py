@@ -24,6 +24,7 @@ import aio_pika
 from sqlalchemy import Table, bindparam, exc, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
+from silta_messaging.availability import Outage, database_unavailable
 from silta_messaging.broker import Broker, Outgoing
 from silta_messaging.signing import Signer
 from silta_messaging.tables import MessagingTables
@@ -62,6 +63,7 @@ class OutboxRelay:
         self._lease_time = timedelta(seconds=lease_seconds)
         self._wake = asyncio.Event()
         self._signer = signer
+        self._outage = Outage(log, "the outbox waits")
 
     def wake(self) -> None:
         """Call after committing outbox rows: the relay publishes them now."""
@@ -74,10 +76,15 @@ class OutboxRelay:
                 published = await self.relay_once()
             except asyncio.CancelledError:
                 raise
-            except Exception:
-                log.exception("outbox relay pass failed; retrying")
+            except Exception as error:
+                if database_unavailable(error):
+                    self._outage.failed(error)  # one line per outage, not one per pass
+                else:
+                    log.exception("outbox relay pass failed; retrying")
                 published = 0
                 await asyncio.sleep(self._idle_poll)
+            else:
+                self._outage.recovered()
             if published < self._batch_size:
                 with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(self._wake.wait(), self._idle_poll)

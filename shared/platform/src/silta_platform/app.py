@@ -18,6 +18,7 @@ from silta_platform.auth import (
     unauthorised_response,
 )
 from silta_platform.authorisation import Side, authorise, principal_from_claims
+from silta_platform.outages import install_outage_handlers, outage_responses
 from silta_platform.problems import (
     Problem,
     install_problem_handlers,
@@ -50,6 +51,7 @@ def create_app(
     app = FastAPI(title=title, description=description, version="1", lifespan=lifespan)
     app.state.side = side
     install_problem_handlers(app)
+    install_outage_handlers(app)
     install_auth_handler(app)
 
     @app.exception_handler(RequestValidationError)
@@ -70,7 +72,9 @@ def create_app(
     app.include_router(health.router)
     for router in routers:  # every /v1 route: a bearer token, and the permission table
         app.include_router(
-            router, dependencies=[Depends(authorise)], responses=problem_responses(400, 401, 403)
+            router,
+            dependencies=[Depends(authorise)],
+            responses={**problem_responses(400, 401, 403), **outage_responses()},
         )
     _register_problem_schema(app)
     return app

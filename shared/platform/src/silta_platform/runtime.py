@@ -9,6 +9,7 @@ from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from silta_messaging.availability import Outage, database_unavailable
 from silta_messaging.broker import Broker
 from silta_messaging.consumer import BatchConsumer
 from silta_messaging.relay import OutboxRelay
@@ -121,11 +122,17 @@ class Runtime:
 
     async def _maintain(self) -> None:
         assert self._maintenance is not None
+        outage = Outage(log, "maintenance waits")
         while True:
             try:
                 await self._maintenance(self.engine)
-            except Exception:
-                log.exception("maintenance pass failed; trying again next time")
+            except Exception as error:
+                if database_unavailable(error):
+                    outage.failed(error)
+                else:
+                    log.exception("maintenance pass failed; trying again next time")
+            else:
+                outage.recovered()
             await asyncio.sleep(self.settings.maintenance_interval_seconds)
 
     @property
