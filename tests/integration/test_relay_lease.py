@@ -1,0 +1,189 @@
+"""The relay lease on PostgreSQL: one relay publishes at a time, another process's commit
+wakes it, and a stopped or killed holder's lease is taken over within seconds."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+import subprocess
+import sys
+import time
+import uuid
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime
+
+import pytest
+from aio_pika.abc import AbstractChannel, AbstractIncomingMessage
+from silta_messaging.broker import Broker
+from silta_messaging.outbox import OutboxEntry, add_to_outbox
+from silta_messaging.relay import OutboxRelay
+from silta_messaging.tables import MessagingTables, add_messaging_tables
+from silta_messaging.topology import COUNTY_EXCHANGE
+from silta_platform.db import create_engine
+from silta_schemas.envelope import Envelope, seal
+from silta_schemas.status import StatusAcknowledgement
+from sqlalchemy import MetaData, func, select
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from tests.integration.conftest import eventually, tap
+
+pytestmark = [pytest.mark.postgres, pytest.mark.fault]
+
+IDLE_POLL = 30.0
+"""The relays' fallback poll: far longer than any wait below, so only a wake explains them."""
+TAKEOVER_WITHIN = 3.0
+
+metadata = MetaData()
+tables: MessagingTables = add_messaging_tables(metadata)
+
+
+class Replica:
+    """A relay with an engine (connection pool) and broker connection of its own, as in a
+    process of its own."""
+
+    def __init__(self, url: str, amqp_url: str, name: str) -> None:
+        self.engine = create_engine(url)
+        self.broker = Broker(amqp_url, name=name)
+        self.relay = OutboxRelay(self.engine, tables, self.broker, idle_poll_seconds=IDLE_POLL)
+        self.task: asyncio.Task[None] | None = None
+
+    async def start(self) -> None:
+        await self.broker.start()
+        await self.broker.wait_connected()
+        self.task = asyncio.create_task(self.relay.run())
+
+    async def stop(self) -> None:
+        """As the service stops: the relay task is cancelled (and releases the lease)."""
+        if self.task is not None:
+            self.task.cancel()
+            await asyncio.gather(self.task, return_exceptions=True)
+            self.task = None
+        await self.broker.close()
+        await self.engine.dispose()
+
+
+@pytest.fixture
+async def replicas(postgres_url: str, amqp_url: str) -> AsyncIterator[list[Replica]]:
+    engine = create_engine(postgres_url)
+    async with engine.begin() as conn:
+        await conn.run_sync(metadata.create_all)
+    await engine.dispose()
+    made = [Replica(postgres_url, amqp_url, f"replica-{n}") for n in range(2)]
+    yield made
+    for replica in made:
+        await replica.stop()
+
+
+async def commit_from_another_process(url: str, key: str, count: int) -> set[str]:
+    """Outbox rows committed through a connection pool no relay uses (``add_to_outbox``, as
+    a unit of work does); nobody calls ``wake()``. Returns their message ids."""
+    engine = create_engine(url)
+    entries = [OutboxEntry(_acknowledgement(), COUNTY_EXCHANGE, key) for _ in range(count)]
+    try:
+        async with engine.begin() as conn:
+            await add_to_outbox(conn, tables.outbox, entries)
+    finally:
+        await engine.dispose()
+    return {str(entry.envelope.message_id) for entry in entries}
+
+
+def _acknowledgement() -> Envelope:
+    referral_id = uuid.uuid4()
+    payload = StatusAcknowledgement(
+        kind="status_acknowledgement",
+        referral_id=referral_id,
+        sequence=1,
+        status="delivered",
+        changed_at=datetime.now(UTC),
+        changed_by="county-11",
+    )
+    return seal(payload, sender="county-11", recipient="kela", referral_id=referral_id)
+
+
+async def receive(
+    received: asyncio.Queue[AbstractIncomingMessage], count: int, within: float
+) -> set[str]:
+    messages = [await asyncio.wait_for(received.get(), within) for _ in range(count)]
+    return {message.message_id or "" for message in messages}
+
+
+async def test_one_of_two_relays_publishes_a_notify_wakes_it_and_a_stopped_one_hands_over(
+    replicas: list[Replica], postgres_url: str, bus: AbstractChannel
+) -> None:
+    key = f"lease.{uuid.uuid4().hex}"
+    received = await tap(bus, COUNTY_EXCHANGE, key)
+    for replica in replicas:
+        await replica.start()
+    await asyncio.sleep(0.5)  # both have made their first pass and now idle for 30 s
+    assert [r.relay.publishing for r in replicas].count(True) == 1
+    holder = next(r for r in replicas if r.relay.publishing)
+    standby = next(r for r in replicas if not r.relay.publishing)
+
+    started = time.monotonic()
+    sent = await commit_from_another_process(postgres_url, key, 5)
+    assert await receive(received, 5, within=TAKEOVER_WITHIN) == sent  # woken by NOTIFY
+    assert time.monotonic() - started < TAKEOVER_WITHIN
+    assert [holder.relay.publishing, standby.relay.publishing] == [True, False]
+
+    await eventually(lambda: _all_published(holder.engine))
+    await holder.stop()  # a graceful stop releases the lease at once
+    started = time.monotonic()
+    sent = await commit_from_another_process(postgres_url, key, 5)
+    assert await receive(received, 5, within=TAKEOVER_WITHIN) == sent
+    assert time.monotonic() - started < TAKEOVER_WITHIN
+    assert standby.relay.publishing
+    await asyncio.sleep(0.5)
+    assert received.empty(), "a message was published twice"
+
+
+async def _all_published(engine: AsyncEngine) -> bool:
+    async with engine.connect() as conn:
+        pending = await conn.scalar(
+            select(func.count()).where(tables.outbox.c.published_at.is_(None))
+        )
+    return pending == 0
+
+
+HOLDER = """
+import asyncio, sys
+from silta_messaging.lease import AdvisoryLease
+from silta_platform.db import create_engine
+
+async def main():
+    lease = AdvisoryLease(create_engine(sys.argv[1]), "outbox", lambda: None)
+    assert await lease.hold()
+    print("holding", flush=True)
+    await asyncio.Event().wait()
+
+asyncio.run(main())
+"""
+
+
+async def test_a_killed_holders_lease_is_taken_over_within_seconds(
+    replicas: list[Replica], postgres_url: str, bus: AbstractChannel
+) -> None:
+    key = f"lease.{uuid.uuid4().hex}"
+    received = await tap(bus, COUNTY_EXCHANGE, key)
+    holder = subprocess.Popen(
+        [sys.executable, "-c", HOLDER, postgres_url], stdout=subprocess.PIPE, text=True
+    )
+    try:
+        assert holder.stdout is not None
+        assert await asyncio.to_thread(holder.stdout.readline) == "holding\n"
+        relay = replicas[0]
+        relay.relay = OutboxRelay(relay.engine, tables, relay.broker, idle_poll_seconds=0.5)
+        await relay.start()
+        sent = await commit_from_another_process(postgres_url, key, 3)
+        await asyncio.sleep(1.5)
+        assert received.empty()  # the other process holds the lease: nothing published
+        assert not relay.relay.publishing
+
+        os.kill(holder.pid, signal.SIGKILL)
+        killed = time.monotonic()
+        assert await receive(received, 3, within=TAKEOVER_WITHIN) == sent
+        assert time.monotonic() - killed < TAKEOVER_WITHIN
+        assert relay.relay.publishing
+    finally:
+        holder.kill()
+        holder.wait()
