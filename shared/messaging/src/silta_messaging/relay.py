@@ -65,6 +65,7 @@ class OutboxRelay:
         )
         self._signer = signer
         self._outage = Outage(log, "the outbox waits")
+        self._stopping = False
 
     def wake(self) -> None:
         """Call after committing outbox rows: the relay publishes them now."""
@@ -83,6 +84,12 @@ class OutboxRelay:
         except Exception as error:  # it expires or dies with the connection anyway
             log.warning("could not release the relay lease (%s)", describe(error))
 
+    def stop(self) -> None:
+        """Let ``run`` finish the pass under way (so what it published is marked and not
+        published again by the next holder), then release the lease and return."""
+        self._stopping = True
+        self._wake.set()
+
     async def run(self) -> None:
         try:
             await self._run()
@@ -90,7 +97,7 @@ class OutboxRelay:
             await self.close()
 
     async def _run(self) -> None:
-        while True:
+        while not self._stopping:
             self._wake.clear()
             try:
                 published = await self.relay_once()

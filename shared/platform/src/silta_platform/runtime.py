@@ -151,7 +151,9 @@ class Runtime:
                 with contextlib.suppress(asyncio.CancelledError):
                     await _bounded("stopping maintenance", task)
         if self._relay_task is not None:
-            self._relay_task.cancel()
+            self.relay.stop()  # the pass under way finishes, then the lease is released
+            await asyncio.wait({self._relay_task}, timeout=STOP_STEP_SECONDS)
+            self._relay_task.cancel()  # if it is still stuck (no effect once it returned)
             with contextlib.suppress(asyncio.CancelledError):
                 await _bounded("stopping the relay", self._relay_task)
         await _bounded("closing the broker connection", self.broker.close())
