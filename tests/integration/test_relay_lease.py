@@ -11,7 +11,6 @@ import sys
 import time
 import uuid
 from collections.abc import AsyncIterator
-from datetime import UTC, datetime
 
 import pytest
 from aio_pika.abc import AbstractChannel, AbstractIncomingMessage
@@ -21,11 +20,10 @@ from silta_messaging.relay import OutboxRelay
 from silta_messaging.tables import MessagingTables, add_messaging_tables
 from silta_messaging.topology import COUNTY_EXCHANGE
 from silta_platform.db import create_engine
-from silta_schemas.envelope import Envelope, seal
-from silta_schemas.status import StatusAcknowledgement
 from sqlalchemy import MetaData
 
 from tests.integration.conftest import tap
+from tests.integration.test_consumer import acknowledgement_envelope
 
 pytestmark = [pytest.mark.postgres, pytest.mark.fault]
 
@@ -78,26 +76,13 @@ async def commit_from_another_process(url: str, key: str, count: int) -> set[str
     """Outbox rows committed through a connection pool no relay uses (``add_to_outbox``, as
     a unit of work does); nobody calls ``wake()``. Returns their message ids."""
     engine = create_engine(url)
-    entries = [OutboxEntry(_acknowledgement(), COUNTY_EXCHANGE, key) for _ in range(count)]
+    entries = [OutboxEntry(acknowledgement_envelope(), COUNTY_EXCHANGE, key) for _ in range(count)]
     try:
         async with engine.begin() as conn:
             await add_to_outbox(conn, tables.outbox, entries)
     finally:
         await engine.dispose()
     return {str(entry.envelope.message_id) for entry in entries}
-
-
-def _acknowledgement() -> Envelope:
-    referral_id = uuid.uuid4()
-    payload = StatusAcknowledgement(
-        kind="status_acknowledgement",
-        referral_id=referral_id,
-        sequence=1,
-        status="delivered",
-        changed_at=datetime.now(UTC),
-        changed_by="county-11",
-    )
-    return seal(payload, sender="county-11", recipient="kela", referral_id=referral_id)
 
 
 async def receive(
