@@ -11,11 +11,11 @@ import sys
 import time
 import uuid
 from collections.abc import AsyncIterator
+from pathlib import Path
 
 import pytest
 from aio_pika.abc import AbstractChannel, AbstractIncomingMessage
 from silta_messaging.broker import Broker
-from silta_messaging.outbox import OutboxEntry, add_to_outbox
 from silta_messaging.relay import OutboxRelay
 from silta_messaging.tables import MessagingTables, add_messaging_tables
 from silta_messaging.topology import COUNTY_EXCHANGE
@@ -23,7 +23,6 @@ from silta_platform.db import create_engine
 from sqlalchemy import MetaData
 
 from tests.integration.conftest import tap
-from tests.integration.test_consumer import acknowledgement_envelope
 
 pytestmark = [pytest.mark.postgres, pytest.mark.fault]
 
@@ -72,17 +71,44 @@ async def replicas(postgres_url: str, amqp_url: str) -> AsyncIterator[list[Repli
         await replica.stop()
 
 
-async def commit_from_another_process(url: str, key: str, count: int) -> set[str]:
-    """Outbox rows committed through a connection pool no relay uses (``add_to_outbox``, as
-    a unit of work does); nobody calls ``wake()``. Returns their message ids."""
-    engine = create_engine(url)
+COMMITTER = """
+import asyncio, sys
+from sqlalchemy import MetaData
+from silta_messaging.outbox import OutboxEntry, add_to_outbox
+from silta_messaging.tables import add_messaging_tables
+from silta_messaging.topology import COUNTY_EXCHANGE
+from silta_platform.db import create_engine
+from tests.integration.test_consumer import acknowledgement_envelope
+
+async def main(url, key, count):
+    outbox = add_messaging_tables(MetaData()).outbox
     entries = [OutboxEntry(acknowledgement_envelope(), COUNTY_EXCHANGE, key) for _ in range(count)]
-    try:
-        async with engine.begin() as conn:
-            await add_to_outbox(conn, tables.outbox, entries)
-    finally:
-        await engine.dispose()
-    return {str(entry.envelope.message_id) for entry in entries}
+    engine = create_engine(url)
+    async with engine.begin() as conn:
+        await add_to_outbox(conn, outbox, entries)
+    await engine.dispose()
+    print(" ".join(str(entry.envelope.message_id) for entry in entries))
+
+asyncio.run(main(sys.argv[1], sys.argv[2], int(sys.argv[3])))
+"""
+
+
+async def commit_from_another_process(url: str, key: str, count: int) -> tuple[set[str], float]:
+    """Outbox rows committed by another process (``add_to_outbox``, as a unit of work does);
+    nothing calls ``wake()``. Their message ids, and when the process had ended (monotonic)."""
+    process = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-c",
+        COMMITTER,
+        url,
+        key,
+        str(count),
+        stdout=subprocess.PIPE,
+        cwd=Path(__file__).parents[2],  # the repository: ``tests`` imports from there
+    )
+    output, _ = await process.communicate()
+    assert process.returncode == 0
+    return set(output.decode().split()), time.monotonic()
 
 
 async def receive(
@@ -104,17 +130,15 @@ async def test_one_of_two_relays_publishes_a_notify_wakes_it_and_a_stopped_one_h
     holder = next(r for r in replicas if r.relay.publishing)
     standby = next(r for r in replicas if not r.relay.publishing)
 
-    started = time.monotonic()
-    sent = await commit_from_another_process(postgres_url, key, 5)
+    sent, committed = await commit_from_another_process(postgres_url, key, 5)
     assert await receive(received, 5, within=TAKEOVER_WITHIN) == sent  # woken by NOTIFY
-    assert time.monotonic() - started < TAKEOVER_WITHIN
+    assert time.monotonic() - committed < TAKEOVER_WITHIN
     assert [holder.relay.publishing, standby.relay.publishing] == [True, False]
 
     await holder.stop()  # at once: what it published is marked, and the lease released
-    started = time.monotonic()
-    sent = await commit_from_another_process(postgres_url, key, 5)
+    sent, committed = await commit_from_another_process(postgres_url, key, 5)
     assert await receive(received, 5, within=TAKEOVER_WITHIN) == sent
-    assert time.monotonic() - started < TAKEOVER_WITHIN
+    assert time.monotonic() - committed < TAKEOVER_WITHIN
     assert standby.relay.publishing
     await asyncio.sleep(0.5)
     assert received.empty(), "a message was published twice"
@@ -149,7 +173,7 @@ async def test_a_killed_holders_lease_is_taken_over_within_seconds(
         relay = replicas[0]
         relay.relay = OutboxRelay(relay.engine, tables, relay.broker, idle_poll_seconds=0.5)
         await relay.start()
-        sent = await commit_from_another_process(postgres_url, key, 3)
+        sent, _ = await commit_from_another_process(postgres_url, key, 3)
         await asyncio.sleep(1.5)
         assert received.empty()  # the other process holds the lease: nothing published
         assert not relay.relay.publishing
