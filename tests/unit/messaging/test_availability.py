@@ -75,7 +75,7 @@ def test_the_description_names_classes_and_sqlstate_never_the_data() -> None:
 def test_an_outage_is_logged_once_when_it_starts_and_once_when_it_ends(
     caplog: pytest.LogCaptureFixture,
 ) -> None:
-    outage = Outage(logging.getLogger("test"), "the batch waits")
+    outage = Outage(logging.getLogger("test"), "the test")
     refused = ConnectionRefusedError(111, "refused")
     delays = [outage.failed(refused) for _ in range(10)]
     outage.recovered()

@@ -78,9 +78,11 @@ def _chain(error: BaseException) -> list[BaseException]:
 class Outage:
     """One line when the database stops answering, one when it answers again."""
 
-    def __init__(self, logger: logging.Logger, what: str) -> None:
+    def __init__(self, logger: logging.Logger, who: str, meanwhile: str = "") -> None:
+        """``who`` waits (``the outbox relay``); ``meanwhile`` adds what it does then."""
         self._log = logger
-        self._what = what
+        self._who = who
+        self._meanwhile = meanwhile
         self._since: float | None = None
         self._delay = 0.0
 
@@ -94,7 +96,10 @@ class Outage:
             self._since = time.monotonic()
             self._delay = initial
             self._log.warning(
-                "database unavailable (%s); %s until it answers", describe(error), self._what
+                "database unavailable (%s); %s waits until it answers%s",
+                describe(error),
+                self._who,
+                self._meanwhile,
             )
         else:
             self._delay = min(self._delay * 2, most)
@@ -106,6 +111,6 @@ class Outage:
             self._log.warning(
                 "database answers again after %.1f s; %s goes on",
                 time.monotonic() - self._since,
-                self._what,
+                self._who,
             )
             self._since = None

@@ -104,7 +104,9 @@ class BatchConsumer:
         self._queue: AbstractQueue | None = None  # held: consumers must stay referenced
         self._worker: asyncio.Task[None] | None = None
         self._starter: asyncio.Task[None] | None = None
-        self._outage = Outage(log, f"{queue.name}: holding its batch (no delivery is used up)")
+        self._outage = Outage(
+            log, f"the consumer of {queue.name}", " (its batch held: no delivery is used up)"
+        )
 
     async def start(self) -> None:
         self._worker = asyncio.create_task(self._work(), name=f"consume-{self._spec.name}")

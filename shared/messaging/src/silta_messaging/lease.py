@@ -129,6 +129,11 @@ class AdvisoryLease:
         if self._driver is None:
             conn = await self._engine.connect()
             try:
+                # Through SQLAlchemy first: a pooled connection the server dropped fails here
+                # as a disconnect (and the pool renews itself). Committed, so that the driver
+                # calls below run outside any transaction (LISTEN would wait for its commit).
+                await conn.exec_driver_sql("SELECT 1")
+                await conn.commit()
                 raw = await conn.get_raw_connection()
                 driver: Any = raw.driver_connection
                 await driver.add_listener(OUTBOX_CHANNEL, self._notified)

@@ -64,7 +64,7 @@ class OutboxRelay:
             engine, tables.relay_lease, name, wake=self.wake, lease_seconds=lease_seconds
         )
         self._signer = signer
-        self._outage = Outage(log, "the outbox waits")
+        self._outage = Outage(log, "the outbox relay")
         self._stopping = False
 
     def wake(self) -> None:

@@ -122,7 +122,7 @@ class Runtime:
 
     async def _maintain(self) -> None:
         assert self._maintenance is not None
-        outage = Outage(log, "maintenance waits")
+        outage = Outage(log, "maintenance")
         while True:
             try:
                 await self._maintenance(self.engine)
