@@ -152,7 +152,7 @@ class Runtime:
                     await _bounded("stopping maintenance", task)
         if self._relay_task is not None:
             self.relay.stop()  # the pass under way finishes, then the lease is released
-            await asyncio.wait({self._relay_task}, timeout=STOP_STEP_SECONDS)
+            await asyncio.wait({self._relay_task}, timeout=RELAY_FINISH_SECONDS)
             self._relay_task.cancel()  # if it is still stuck (no effect once it returned)
             with contextlib.suppress(asyncio.CancelledError):
                 await _bounded("stopping the relay", self._relay_task)
@@ -179,6 +179,8 @@ async def _no_access_log(_conn: AsyncConnection, accesses: Sequence[Any]) -> Non
 
 
 STOP_STEP_SECONDS = 10.0
+RELAY_FINISH_SECONDS = 5.0
+"""How long a stopping relay may take to mark what it published before it is cancelled."""
 
 
 async def _bounded(what: str, step: Awaitable[object]) -> None:
