@@ -175,19 +175,23 @@ class TableLease:
         self._name = name
         self._time = duration
         self._holder = uuid.uuid4().hex[:12]
-        self._renewed = 0.0
+        self._renewed: float | None = None
+        """When this relay last took or renewed the lease (monotonic); None: not held."""
+
+    def _held_within(self, seconds: float) -> bool:
+        return self._renewed is not None and time.monotonic() - self._renewed < seconds
 
     @property
     def holding(self) -> bool:
-        return time.monotonic() - self._renewed < self._time.total_seconds()
+        return self._held_within(self._time.total_seconds())
 
     async def hold(self) -> bool:
-        if time.monotonic() - self._renewed < CHECK_SECONDS:
+        if self._held_within(CHECK_SECONDS):
             return True
         started = time.monotonic()
         async with self._engine.begin() as conn:
             held = await self._take(conn, datetime.now(UTC))
-        self._renewed = started if held else 0.0
+        self._renewed = started if held else None
         return held
 
     async def _take(self, conn: AsyncConnection, now: datetime) -> bool:
@@ -217,9 +221,9 @@ class TableLease:
         return True
 
     async def release(self) -> None:
-        if self._renewed == 0.0:
+        if self._renewed is None:
             return
-        self._renewed = 0.0
+        self._renewed = None
         lease = self._table
         async with self._engine.begin() as conn:
             await conn.execute(
