@@ -12,7 +12,7 @@ import contextlib
 import os
 import subprocess
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 from contextlib import asynccontextmanager
 from pathlib import Path
 from urllib.parse import quote
@@ -22,6 +22,12 @@ import asyncpg
 import httpx
 import pytest
 from fastapi import FastAPI
+from silta_harness import (
+    PostgresUnavailable,
+    PrivatePostgres,
+    postgres_databases,
+    sqlalchemy_url,
+)
 from silta_platform.auth import KELA_AUDIENCE, MUNICIPALITY_AUDIENCE
 from silta_platform.authorisation import COUNTY_ROLES, KELA_ROLES, Side
 from silta_platform.dev_tokens import DevIssuer
@@ -107,6 +113,39 @@ async def new_postgres_database() -> AsyncIterator[str]:
         await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
     finally:
         await admin.close()
+
+
+@pytest.fixture(scope="session")
+def private_postgres_server() -> Iterator[PrivatePostgres]:
+    """A PostgreSQL server of this session's own, which fault tests stop and start (never
+    the shared one). On ``SILTA_TEST_PRIVATE_PG_PORT`` if set, else on a free port."""
+    port = os.environ.get("SILTA_TEST_PRIVATE_PG_PORT")
+    try:
+        server = PrivatePostgres(port=int(port)) if port else PrivatePostgres()
+        server.create()
+    except PostgresUnavailable as missing:
+        pytest.skip(str(missing))
+    try:
+        server.start()
+        yield server
+    finally:
+        server.destroy()
+
+
+@pytest.fixture
+async def private_postgres(
+    private_postgres_server: PrivatePostgres,
+) -> AsyncIterator[tuple[PrivatePostgres, str]]:
+    """The private server, running, and a new database on it (asyncpg URL). Running again
+    afterwards whatever the test did to it."""
+    server = private_postgres_server
+    async with postgres_databases(server.dsn, [f"silta_fault_{uuid.uuid4().hex[:12]}"]) as dsns:
+        try:
+            yield server, sqlalchemy_url(dsns[0])
+        finally:
+            if server.running:
+                server.stop("immediate")
+            server.start()
 
 
 @pytest.fixture

@@ -113,10 +113,11 @@ async def bus(amqp_url: str) -> AsyncIterator[AbstractChannel]:
     await connection.close()
 
 
-@pytest.fixture
-async def kela(
+@asynccontextmanager
+async def running_kela(
     database_url: str, amqp_url: str, dev_issuer: DevIssuer
 ) -> AsyncIterator[httpx.AsyncClient]:
+    """Kela's side in-process on ``database_url``, ready, with a full-access client."""
     await migrate(KELA_MIGRATIONS, database_url)
     settings = KelaSettings(
         database_url=database_url,
@@ -131,10 +132,12 @@ async def kela(
     await delete_queues(amqp_url, settings.queue_name)
 
 
-@pytest.fixture
-async def municipality(
+@asynccontextmanager
+async def running_municipality(
     database_url: str, amqp_url: str, dev_issuer: DevIssuer
 ) -> AsyncIterator[httpx.AsyncClient]:
+    """The municipality side in-process on ``database_url``, ready, with a full-access
+    client (its ``x-test-queue`` header names its queue, for tests that read parking)."""
     await migrate(MUNICIPALITY_MIGRATIONS, database_url)
     settings = MunicipalitySettings(
         database_url=database_url,
@@ -147,10 +150,26 @@ async def municipality(
     )
     token = full_access_token(dev_issuer, Side.MUNICIPALITY)
     async with serving(build_municipality(settings), token) as client:
-        client.headers["x-test-queue"] = settings.queue_name  # for tests that read parking
+        client.headers["x-test-queue"] = settings.queue_name
         await eventually(lambda: _ready(client))
         yield client
     await delete_queues(amqp_url, settings.queue_name, settings.child_welfare_queue_name)
+
+
+@pytest.fixture
+async def kela(
+    database_url: str, amqp_url: str, dev_issuer: DevIssuer
+) -> AsyncIterator[httpx.AsyncClient]:
+    async with running_kela(database_url, amqp_url, dev_issuer) as client:
+        yield client
+
+
+@pytest.fixture
+async def municipality(
+    database_url: str, amqp_url: str, dev_issuer: DevIssuer
+) -> AsyncIterator[httpx.AsyncClient]:
+    async with running_municipality(database_url, amqp_url, dev_issuer) as client:
+        yield client
 
 
 async def _ready(client: httpx.AsyncClient) -> bool:

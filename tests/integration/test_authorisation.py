@@ -378,6 +378,7 @@ async def test_operations_reads_metrics_without_personal_data(both: Both) -> Non
         assert figures["silta_consumers_subscribed"] == (1 if side is Side.KELA else 2)
         assert figures["silta_inbox_messages"] >= 1  # the referral, or its acknowledgement
         assert "silta_outbox_pending" in figures
+        assert figures["silta_relay_publishing"] == 1  # the one replica has published
         assert any(name.startswith("silta_queue_messages{") for name in figures)
         assert referral_id not in response.text
         assert examples.EXAMPLE_IDENTITY_CODE not in response.text

@@ -23,7 +23,7 @@ from silta_messaging.topology import (
     parking_queue_name,
 )
 from silta_platform.db import create_engine
-from silta_schemas.envelope import seal
+from silta_schemas.envelope import Envelope, seal
 from silta_schemas.status import StatusAcknowledgement
 from sqlalchemy import Column, MetaData, String, Table, func, select
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
@@ -139,6 +139,11 @@ async def _subscribed(consumer: BatchConsumer) -> bool:
 
 
 def acknowledgement(referral_id: UUID | None = None) -> bytes:
+    return acknowledgement_envelope(referral_id).to_bytes()
+
+
+def acknowledgement_envelope(referral_id: UUID | None = None) -> Envelope:
+    """A county's valid acknowledgement of a referral, sealed."""
     referral_id = referral_id or uuid.uuid4()
     payload = StatusAcknowledgement(
         kind="status_acknowledgement",
@@ -148,7 +153,7 @@ def acknowledgement(referral_id: UUID | None = None) -> bytes:
         changed_at=datetime.now(UTC),
         changed_by="county-11",
     )
-    return seal(payload, sender="county-11", recipient="kela", referral_id=referral_id).to_bytes()
+    return seal(payload, sender="county-11", recipient="kela", referral_id=referral_id)
 
 
 async def test_a_message_delivered_twice_takes_effect_once(harness: Harness) -> None:

@@ -5,8 +5,9 @@ from __future__ import annotations
 import asyncio
 import json
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from datetime import UTC, datetime
+from typing import Any
 
 import aio_pika
 import pytest
@@ -35,6 +36,24 @@ async def db(database_url: str) -> AsyncIterator[Db]:
         await conn.run_sync(metadata.create_all)
     yield engine, tables
     await engine.dispose()
+
+
+Relays = Callable[..., OutboxRelay]
+
+
+@pytest.fixture
+async def relays(db: Db) -> AsyncIterator[Relays]:
+    """``relays(broker, **options)``: a relay on the test's database, closed afterwards (its
+    lease released, its listening connection closed)."""
+    made: list[OutboxRelay] = []
+
+    def make(broker: Broker, **options: Any) -> OutboxRelay:
+        made.append(OutboxRelay(db[0], db[1], broker, **options))
+        return made[-1]
+
+    yield make
+    for relay in made:
+        await relay.close()
 
 
 @pytest.fixture
@@ -78,12 +97,12 @@ async def pending(db: Db) -> int:
 
 
 async def test_publishes_in_order_with_confirms_and_marks_published(
-    db: Db, broker: Broker, bus: AbstractChannel
+    db: Db, relays: Relays, broker: Broker, bus: AbstractChannel
 ) -> None:
     key = f"relay.{uuid.uuid4().hex}"
     received = await tap(bus, COUNTY_EXCHANGE, key)
     await enqueue(db, range(1200), key)
-    relay = OutboxRelay(db[0], db[1], broker, batch_size=500)
+    relay = relays(broker, batch_size=500)
 
     published = [await relay.relay_once() for _ in range(4)]
 
@@ -96,21 +115,21 @@ async def test_publishes_in_order_with_confirms_and_marks_published(
 
 
 async def test_two_replicas_neither_lose_duplicate_nor_reorder(
-    db: Db, amqp_url: str, bus: AbstractChannel
+    db: Db, relays: Relays, amqp_url: str, bus: AbstractChannel
 ) -> None:
     key = f"relay.{uuid.uuid4().hex}"
     received = await tap(bus, COUNTY_EXCHANGE, key)
     brokers = [Broker(amqp_url, name=f"replica-{i}") for i in range(2)]
-    relays = []
+    replicas = []
     for broker in brokers:
         await broker.start()
         await broker.wait_connected()
-        relays.append(OutboxRelay(db[0], db[1], broker, batch_size=100, idle_poll_seconds=0.05))
-    tasks = [asyncio.create_task(relay.run()) for relay in relays]
+        replicas.append(relays(broker, batch_size=100, idle_poll_seconds=0.05))
+    tasks = [asyncio.create_task(relay.run()) for relay in replicas]
     try:
         for start in range(0, 1000, 100):  # new rows keep arriving while both relays run
             await enqueue(db, range(start, start + 100), key)
-            for relay in relays:
+            for relay in replicas:
                 relay.wake()
             await asyncio.sleep(0.01)
         numbers = [
@@ -129,14 +148,14 @@ async def test_two_replicas_neither_lose_duplicate_nor_reorder(
 
 
 async def test_unroutable_message_is_never_marked_published(
-    db: Db, broker: Broker, bus: AbstractChannel
+    db: Db, relays: Relays, broker: Broker, bus: AbstractChannel
 ) -> None:
     # An exchange of its own: other tests' queues bind "#" on the shared ones.
     exchange = f"test.unroutable.{uuid.uuid4().hex[:8]}"
     await bus.declare_exchange(exchange, aio_pika.ExchangeType.TOPIC, auto_delete=True)
     key = "nobody.home"
     await enqueue(db, range(1), key, exchange)
-    relay = OutboxRelay(db[0], db[1], broker)
+    relay = relays(broker)
 
     assert await relay.relay_once() == 0
 
@@ -154,12 +173,12 @@ async def test_unroutable_message_is_never_marked_published(
     assert json.loads((await asyncio.wait_for(received.get(), 10)).body) == {"n": 0}
 
 
-async def test_broker_down_keeps_every_row_for_later(db: Db) -> None:
+async def test_broker_down_keeps_every_row_for_later(db: Db, relays: Relays) -> None:
     down = Broker("amqp://guest:guest@127.0.0.1:1/", name="down", retry_interval=0.1)
     await down.start()
     try:
         await enqueue(db, range(5), "whatever")
-        relay = OutboxRelay(db[0], db[1], down)
+        relay = relays(down)
         assert await relay.relay_once() == 0
         assert await pending(db) == 5
     finally:
@@ -167,11 +186,11 @@ async def test_broker_down_keeps_every_row_for_later(db: Db) -> None:
 
 
 async def test_relay_reacts_within_milliseconds_of_a_wake(
-    db: Db, broker: Broker, bus: AbstractChannel
+    db: Db, relays: Relays, broker: Broker, bus: AbstractChannel
 ) -> None:
     key = f"relay.{uuid.uuid4().hex}"
     received = await tap(bus, COUNTY_EXCHANGE, key)
-    relay = OutboxRelay(db[0], db[1], broker, idle_poll_seconds=30)
+    relay = relays(broker, idle_poll_seconds=30)
     task = asyncio.create_task(relay.run())
     try:
         await asyncio.sleep(0.2)  # the relay is now idle, waiting up to 30 s
@@ -190,7 +209,7 @@ async def _zero(db: Db) -> bool:
 
 
 async def test_a_pipelined_batch_marks_exactly_the_confirmed_messages(
-    db: Db, broker: Broker, bus: AbstractChannel
+    db: Db, relays: Relays, broker: Broker, bus: AbstractChannel
 ) -> None:
     """Publishes of a batch do not wait for each other, yet every message keeps its own
     confirm: the unroutable ones in the middle of a batch stay pending, the rest go out in
@@ -201,7 +220,7 @@ async def test_a_pipelined_batch_marks_exactly_the_confirmed_messages(
     for start in range(0, 300, 30):
         await enqueue(db, range(start, start + 20), "somebody.home", exchange)
         await enqueue(db, range(start + 20, start + 30), "nobody.home", exchange)
-    relay = OutboxRelay(db[0], db[1], broker, batch_size=500)
+    relay = relays(broker, batch_size=500)
 
     assert await relay.relay_once() == 200
 

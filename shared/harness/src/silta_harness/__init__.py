@@ -4,12 +4,15 @@
 By concept: :mod:`~silta_harness.ports` (free ports), :mod:`~silta_harness.sides` (each
 side's module and environment, development keys and issuer), :mod:`~silta_harness.process`
 (start, wait ready, stop one service), :mod:`~silta_harness.system` (both sides together),
-:mod:`~silta_harness.databases` (their databases for a run), :mod:`~silta_harness.supervisor`
-and :mod:`~silta_harness.local` (``make run`` in the foreground). No service imports it.
+:mod:`~silta_harness.databases` (their databases for a run),
+:mod:`~silta_harness.private_postgres` (a PostgreSQL server a fault test stops and starts),
+:mod:`~silta_harness.supervisor` and :mod:`~silta_harness.local` (``make run`` in the
+foreground). No service imports it.
 """
 
 from silta_harness.databases import postgres_databases, sqlalchemy_url, sqlite_url
 from silta_harness.ports import free_port
+from silta_harness.private_postgres import PostgresUnavailable, PrivatePostgres
 from silta_harness.process import ServiceNotReady, ServiceProcess, consumer_count
 from silta_harness.sides import (
     KELA_SIDE,
@@ -26,6 +29,8 @@ __all__ = [
     "KELA_SIDE",
     "MUNICIPALITY_SIDE",
     "SIDES",
+    "PostgresUnavailable",
+    "PrivatePostgres",
     "ServiceNotReady",
     "ServiceProcess",
     "Side",

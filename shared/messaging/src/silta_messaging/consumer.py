@@ -5,8 +5,10 @@ batch is handled in ONE database transaction together with its inbox rows, and o
 acknowledged, with one ``basic.ack(multiple)`` per batch. A message that fails validation,
 or that the handler rejects, is published to the dead-letter exchange with its reason
 (confirmed) before it is acknowledged, so nothing is dropped and the consumer keeps going.
-Transient database failures are retried in place; a message that keeps crashing the handler
-is returned to the queue, whose delivery limit parks it.
+While this side's own database does not answer (refused, starting up, connection lost:
+``silta_messaging.availability``) the batch is held and retried in place with back-off, for
+as long as it takes, so an outage never uses up a message's delivery limit; a message that
+keeps crashing the handler is returned to the queue, whose delivery limit parks it.
 
 With a ``verifier`` (``silta_messaging.signing``) every delivery is authenticated before it
 is opened: unsigned, forged, signed with an unknown key, or signed for another sender, it is
@@ -41,6 +43,7 @@ from silta_schemas.envelope import Envelope, MessageRejected, open_message
 from sqlalchemy import Table, exc, select
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
+from silta_messaging.availability import Outage, database_unavailable
 from silta_messaging.broker import Broker, Outgoing
 from silta_messaging.message_log import LoggedMessage, MessageLog
 from silta_messaging.sealing import Unsealer
@@ -56,13 +59,6 @@ from silta_messaging.topology import (
 )
 
 log = logging.getLogger(__name__)
-
-TRANSIENT_ERRORS: tuple[type[BaseException], ...] = (
-    exc.OperationalError,
-    exc.InterfaceError,
-    OSError,
-    TimeoutError,
-)
 
 
 @dataclass(frozen=True)
@@ -123,6 +119,9 @@ class BatchConsumer:
         self._queue: AbstractQueue | None = None  # held: consumers must stay referenced
         self._worker: asyncio.Task[None] | None = None
         self._starter: asyncio.Task[None] | None = None
+        self._outage = Outage(
+            log, f"the consumer of {queue.name}", " (its batch held: no delivery is used up)"
+        )
 
     async def start(self) -> None:
         self._worker = asyncio.create_task(self._work(), name=f"consume-{self._spec.name}")
@@ -207,12 +206,9 @@ class BatchConsumer:
         """Run the handler in one transaction, retrying transient database failures."""
         if not items:
             return {}
-        delay = 0.05
         while True:
             try:
-                return await self._transaction(items)
-            except TRANSIENT_ERRORS as error:
-                log.warning("database unavailable (%s); retrying the batch", type(error).__name__)
+                rejections = await self._transaction(items)
             except exc.IntegrityError:
                 # Another replica stored one of these at the same moment: the retry sees it
                 # in the inbox. If it is not that, one message at a time isolates the culprit.
@@ -222,8 +218,15 @@ class BatchConsumer:
                         merged.update(await self._apply([item]))
                     return merged
                 raise
-            await asyncio.sleep(delay)
-            delay = min(delay * 2, 5.0)
+            except Exception as error:
+                if not database_unavailable(error):
+                    raise  # the work itself failed: back to the queue, towards its limit
+                # Our own database is down or starting: nothing wrong with the messages.
+                # Hold them (unacknowledged) and try again until it answers.
+                await asyncio.sleep(self._outage.failed(error))
+                continue
+            self._outage.recovered()
+            return rejections
 
     async def _transaction(self, items: Sequence[Incoming]) -> Mapping[UUID, Rejection]:
         unique: dict[UUID, Incoming] = {}

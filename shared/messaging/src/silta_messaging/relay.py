@@ -1,12 +1,14 @@
 """The outbox relay: publishes unpublished rows in order, in batches, with confirms.
 
-Only the holder of the relay lease publishes (a row in ``silta_relay_lease``, renewed on
-every pass), so two replicas of a service neither double-publish nor reorder; if the holder
-dies, another replica takes over when the lease expires and republishes from the oldest
-unconfirmed row (the receivers' inbox absorbs a repeat). The database is never locked
+Only the holder of the relay lease publishes (``silta_messaging.lease``: an advisory lock
+on PostgreSQL, a short row lease on SQLite), so two replicas of a service neither
+double-publish nor reorder; it is released on stop, and if the holder dies another replica
+takes over within about a second and republishes from the oldest unconfirmed row (the
+receivers' inbox absorbs a repeat). The database is never locked
 while confirms are awaited: a pass reads a batch in one short transaction, publishes it
 with every confirm in flight, and marks what was confirmed in another. The relay is woken
-in-process the moment a transaction that wrote to the outbox commits, and polls as the
+the moment a transaction that wrote to the outbox commits (in-process, and across processes
+by PostgreSQL's ``NOTIFY``), and polls as the
 fallback. With a ``signer`` every message is signed as it is published: the signature
 covers a statement of the SHA-256 of exactly the bytes published and the envelope's facts,
 and travels in AMQP headers (``silta_messaging.signing``, ``silta_messaging.statement``); a
@@ -24,15 +26,16 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-import uuid
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import aio_pika
-from sqlalchemy import Table, bindparam, exc, select, update
+from sqlalchemy import Table, bindparam, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
+from silta_messaging.availability import Outage, database_unavailable, describe
 from silta_messaging.broker import Broker, Outgoing
+from silta_messaging.lease import TABLE_LEASE_SECONDS, relay_lease
 from silta_messaging.message_log import LoggedMessage, MessageLog
 from silta_messaging.outbox import BodySeal
 from silta_messaging.sealing import NoEncryptionKey, Sealer
@@ -60,7 +63,7 @@ class OutboxRelay:
         name: str = "outbox",
         batch_size: int = 500,
         idle_poll_seconds: float = 1.0,
-        lease_seconds: float = 30.0,
+        lease_seconds: float = TABLE_LEASE_SECONDS,
         signer: Signer | None = None,
         message_log: MessageLog | None = None,
         seal: BodySeal | None = None,
@@ -68,34 +71,65 @@ class OutboxRelay:
     ) -> None:
         self._engine = engine
         self._outbox: Table = tables.outbox
-        self._lease: Table = tables.relay_lease
         self._broker = broker
-        self._name = name
-        self._holder = f"{uuid.uuid4().hex[:12]}"
         self._batch_size = batch_size
         self._idle_poll = idle_poll_seconds
-        self._lease_time = timedelta(seconds=lease_seconds)
         self._wake = asyncio.Event()
+        self._lease = relay_lease(
+            engine, tables.relay_lease, name, wake=self.wake, lease_seconds=lease_seconds
+        )
         self._signer = signer
         self._message_log = message_log
         self._seal = seal
         self._sealer = sealer
+        self._outage = Outage(log, "the outbox relay")
+        self._stopping = False
 
     def wake(self) -> None:
         """Call after committing outbox rows: the relay publishes them now."""
         self._wake.set()
 
+    @property
+    def publishing(self) -> bool:
+        """This replica holds the relay lease: it is the one that publishes."""
+        return self._lease.holding
+
+    async def close(self) -> None:
+        """Release the lease (another replica, or this service restarted, takes over at
+        once) and stop listening for notifications."""
+        try:
+            await self._lease.close()
+        except Exception as error:  # it expires or dies with the connection anyway
+            log.warning("could not release the relay lease (%s)", describe(error))
+
+    def stop(self) -> None:
+        """Let ``run`` finish the pass under way (so what it published is marked and not
+        published again by the next holder), then release the lease and return."""
+        self._stopping = True
+        self._wake.set()
+
     async def run(self) -> None:
-        while True:
+        try:
+            await self._run()
+        finally:
+            await self.close()
+
+    async def _run(self) -> None:
+        while not self._stopping:
             self._wake.clear()
             try:
                 published = await self.relay_once()
             except asyncio.CancelledError:
                 raise
-            except Exception:
-                log.exception("outbox relay pass failed; retrying")
+            except Exception as error:
+                if database_unavailable(error):
+                    self._outage.failed(error)  # one line per outage, not one per pass
+                else:
+                    log.exception("outbox relay pass failed; retrying")
                 published = 0
                 await asyncio.sleep(self._idle_poll)
+            else:
+                self._outage.recovered()
             if published < self._batch_size:
                 with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(self._wake.wait(), self._idle_poll)
@@ -103,12 +137,13 @@ class OutboxRelay:
     async def relay_once(self) -> int:
         """Publish one batch; return how many messages the broker confirmed."""
         if not self._broker.ready:
+            await self._lease.release()  # a replica that reaches the broker may publish
             return 0
+        if not await self._lease.hold():
+            return 0  # another replica publishes; it keeps the order
         outbox = self._outbox
         now = datetime.now(UTC)
         async with self._engine.begin() as conn:
-            if not await self._hold_lease(conn, now):
-                return 0  # another replica publishes; it keeps the order
             rows = (
                 await conn.execute(
                     select(
@@ -200,30 +235,3 @@ class OutboxRelay:
             kind=row.kind,
             headers=headers,
         )
-
-    async def _hold_lease(self, conn: AsyncConnection, now: datetime) -> bool:
-        """Take or renew the relay lease; True while this relay holds it."""
-        lease = self._lease
-        renewed = await conn.execute(
-            update(lease)
-            .where(
-                lease.c.name == self._name,
-                (lease.c.holder == self._holder) | (lease.c.expires_at < now),
-            )
-            .values(holder=self._holder, expires_at=now + self._lease_time)
-        )
-        if renewed.rowcount == 1:
-            return True
-        exists = await conn.scalar(select(lease.c.name).where(lease.c.name == self._name))
-        if exists is not None:
-            return False
-        try:
-            async with conn.begin_nested():
-                await conn.execute(
-                    lease.insert().values(
-                        name=self._name, holder=self._holder, expires_at=now + self._lease_time
-                    )
-                )
-        except exc.IntegrityError:
-            return False  # another replica created it first
-        return True

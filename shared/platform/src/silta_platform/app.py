@@ -22,6 +22,7 @@ from silta_platform.auth import (
 from silta_platform.authorisation import Side, authenticate, authorise
 from silta_platform.docs import install_docs
 from silta_platform.edge import Edge
+from silta_platform.outages import install_outage_handlers, outage_responses
 from silta_platform.problems import (
     Problem,
     ProblemError,
@@ -65,6 +66,7 @@ def create_app(
     install_docs(app)
     _inside_the_edge(app)
     install_problem_handlers(app)
+    install_outage_handlers(app)
     install_auth_handler(app)
 
     @app.exception_handler(RequestValidationError)
@@ -88,7 +90,7 @@ def create_app(
         app.include_router(
             router,
             dependencies=[Depends(authorise)],
-            responses=problem_responses(400, 401, 403, 413, 429),
+            responses={**problem_responses(400, 401, 403, 413, 429), **outage_responses()},
         )
     _register_problem_schema(app)
     return app

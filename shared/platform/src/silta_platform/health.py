@@ -21,6 +21,10 @@ class Readiness(BaseModel):
     checks: dict[str, str] = Field(
         description="`up` or `down` for `database`, `broker` and `consumer`."
     )
+    relay: str = Field(
+        description="`publishing` when this replica holds the relay lease (it publishes the "
+        "outbox), else `standby` (another replica publishes, or it takes over within seconds)."
+    )
 
 
 @router.get("/healthz", response_model=Health, summary="The process is alive")
@@ -41,9 +45,15 @@ async def readyz(request: Request) -> Readiness | JSONResponse:
         "broker": "up" if runtime.broker.ready else "down",
         "consumer": "up" if runtime.consuming else "down",
     }
+    relay = "publishing" if runtime.relay.publishing else "standby"
     if all(state == "up" for state in checks.values()):
-        return Readiness(status="ready", checks=checks)
+        return Readiness(status="ready", checks=checks, relay=relay)
     down = ", ".join(name for name, state in checks.items() if state == "down")
     return problem_response(
-        request, 503, "not-ready", "Not ready", f"down: {down}", extra={"checks": checks}
+        request,
+        503,
+        "not-ready",
+        "Not ready",
+        f"down: {down}",
+        extra={"checks": checks, "relay": relay},
     )

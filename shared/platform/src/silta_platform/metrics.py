@@ -81,6 +81,11 @@ def metrics_router(tables: MessagingTables, queue_names: Sequence[str]) -> APIRo
                 sum(1 for c in runtime.consumers if c.subscribed),
                 "Queues this process consumes right now.",
             ),
+            *_line(
+                "silta_relay_publishing",
+                float(runtime.relay.publishing),
+                "1 while this replica holds the relay lease and publishes the outbox.",
+            ),
             *_line("silta_outbox_pending", pending, "Messages waiting to be published."),
             *_line(
                 "silta_outbox_oldest_pending_seconds",

@@ -9,6 +9,7 @@ from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from silta_messaging.availability import Outage, database_unavailable
 from silta_messaging.broker import Broker
 from silta_messaging.consumer import BatchConsumer
 from silta_messaging.message_log import MessageLog
@@ -144,11 +145,17 @@ class Runtime:
 
     async def _maintain(self) -> None:
         assert self._maintenance is not None
+        outage = Outage(log, "maintenance")
         while True:
             try:
                 await self._maintenance(self.engine)
-            except Exception:
-                log.exception("maintenance pass failed; trying again next time")
+            except Exception as error:
+                if database_unavailable(error):
+                    outage.failed(error)
+                else:
+                    log.exception("maintenance pass failed; trying again next time")
+            else:
+                outage.recovered()
             await asyncio.sleep(self.settings.maintenance_interval_seconds)
 
     @property
@@ -167,7 +174,9 @@ class Runtime:
                 with contextlib.suppress(asyncio.CancelledError):
                     await _bounded("stopping maintenance", task)
         if self._relay_task is not None:
-            self._relay_task.cancel()
+            self.relay.stop()  # the pass under way finishes, then the lease is released
+            await asyncio.wait({self._relay_task}, timeout=RELAY_FINISH_SECONDS)
+            self._relay_task.cancel()  # if it is still stuck (no effect once it returned)
             with contextlib.suppress(asyncio.CancelledError):
                 await _bounded("stopping the relay", self._relay_task)
         await _bounded("closing the broker connection", self.broker.close())
@@ -193,6 +202,8 @@ async def _no_access_log(_conn: AsyncConnection, accesses: Sequence[Any]) -> Non
 
 
 STOP_STEP_SECONDS = 10.0
+RELAY_FINISH_SECONDS = 5.0
+"""How long a stopping relay may take to mark what it published before it is cancelled."""
 
 
 async def _bounded(what: str, step: Awaitable[object]) -> None:
