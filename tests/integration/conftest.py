@@ -126,10 +126,13 @@ async def running_kela(
         queue_name=f"test.kela.{uuid.uuid4().hex[:8]}",
         relay_poll_seconds=0.2,
     )
-    async with serving(build_kela(settings), full_access_token(dev_issuer, Side.KELA)) as client:
-        await eventually(lambda: _ready(client))
-        yield client
-    await delete_queues(amqp_url, settings.queue_name)
+    try:
+        token = full_access_token(dev_issuer, Side.KELA)
+        async with serving(build_kela(settings), token) as client:
+            await eventually(lambda: _ready(client))
+            yield client
+    finally:  # also when the test failed: a queue left bound would take later tests' messages
+        await delete_queues(amqp_url, settings.queue_name)
 
 
 @asynccontextmanager
@@ -149,11 +152,13 @@ async def running_municipality(
         relay_poll_seconds=0.2,
     )
     token = full_access_token(dev_issuer, Side.MUNICIPALITY)
-    async with serving(build_municipality(settings), token) as client:
-        client.headers["x-test-queue"] = settings.queue_name
-        await eventually(lambda: _ready(client))
-        yield client
-    await delete_queues(amqp_url, settings.queue_name, settings.child_welfare_queue_name)
+    try:
+        async with serving(build_municipality(settings), token) as client:
+            client.headers["x-test-queue"] = settings.queue_name
+            await eventually(lambda: _ready(client))
+            yield client
+    finally:  # also when the test failed: a queue left bound would take later tests' messages
+        await delete_queues(amqp_url, settings.queue_name, settings.child_welfare_queue_name)
 
 
 @pytest.fixture

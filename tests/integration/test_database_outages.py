@@ -9,7 +9,6 @@ refused) and then started as a standby with hot standby off (every connection an
 from __future__ import annotations
 
 import asyncio
-import json
 import uuid
 from typing import Any
 
@@ -21,6 +20,7 @@ from silta_messaging.topology import COUNTY_EXCHANGE, parking_queue_name
 from silta_platform.dev_tokens import DevIssuer
 from silta_schemas import examples
 
+from tests import signing
 from tests.integration.conftest import (
     eventually,
     running_kela,
@@ -128,7 +128,7 @@ async def _drain(acks: asyncio.Queue[Any], expected: int) -> list[str]:
 
 
 def _referral_of(message: Any) -> str:
-    referral: str = json.loads(message.body)["referral_id"]
+    referral: str = signing.opened(message.body)["referral_id"]  # encrypted to Kela
     return referral
 
 

@@ -257,8 +257,11 @@ async def test_a_message_is_never_sent_in_clear_for_want_of_the_recipients_key(
         signing.COUNTY_ENCRYPTION[0]: signing.encryption_entries()[signing.COUNTY_ENCRYPTION[0]]
     }
     no_key = Sealer(RecipientKeys.from_json(json.dumps(counties_only)))
-    # (a lease of 0 s: the second relay, with the key, takes over at once)
-    assert await OutboxRelay(db[0], db[1], broker, sealer=no_key, lease_seconds=0).relay_once() == 0
+    without = OutboxRelay(db[0], db[1], broker, sealer=no_key)
+    try:
+        assert await without.relay_once() == 0
+    finally:
+        await without.close()  # the relay with the key takes over at once
 
     engine, tables = db
     async with engine.begin() as conn:
@@ -271,7 +274,11 @@ async def test_a_message_is_never_sent_in_clear_for_want_of_the_recipients_key(
     assert received.empty()
 
     with_key = Sealer(RecipientKeys.from_json(json.dumps(signing.encryption_entries())))
-    assert await OutboxRelay(db[0], db[1], broker, sealer=with_key).relay_once() == 1
+    relay = OutboxRelay(db[0], db[1], broker, sealer=with_key)
+    try:
+        assert await relay.relay_once() == 1
+    finally:
+        await relay.close()
     message = await asyncio.wait_for(received.get(), 10)
     assert b'"n"' not in message.body
     assert [r["key_id"] for r in json.loads(message.body)["recipients"]] == [
