@@ -13,7 +13,9 @@ import aio_pika
 import pytest
 from aio_pika.abc import AbstractChannel, AbstractIncomingMessage
 from silta_messaging.broker import Broker
-from silta_messaging.consumer import BatchConsumer, Incoming, Rejection, _settle_in_order
+from silta_messaging.consumer import BatchConsumer
+from silta_messaging.incoming import Incoming, Rejection
+from silta_messaging.settling import settle_in_order
 from silta_messaging.tables import MessagingTables, add_messaging_tables
 from silta_messaging.topology import (
     COUNTY_EXCHANGE,
@@ -285,7 +287,7 @@ async def test_settling_a_batch_returns_exactly_the_returned_deliveries(
         await asyncio.wait_for(arrived.wait(), 10)
         await queue.cancel(tag)  # nothing requeued may come back to this consumer
         returned = {id(deliveries[1]), id(deliveries[4])}
-        await _settle_in_order(deliveries, returned)
+        await settle_in_order(deliveries, returned)
         await channel.close()  # anything unsettled returns to the queue now
         queue = await bus.get_queue(name)
         left = []

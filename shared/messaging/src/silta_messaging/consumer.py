@@ -31,10 +31,9 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import logging
-from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import UTC, datetime
-from typing import Any, TypeVar
+from typing import Any
 from uuid import UUID
 
 from aio_pika.abc import AbstractIncomingMessage, AbstractQueue
@@ -45,9 +44,11 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from silta_messaging.availability import Outage, database_unavailable
 from silta_messaging.broker import Broker, Outgoing
+from silta_messaging.incoming import BatchHandler, Incoming, Rejection
 from silta_messaging.message_log import LoggedMessage, MessageLog
 from silta_messaging.sealing import Unsealer
-from silta_messaging.signing import OUTSIDE_WINDOW, Signed, Verifier
+from silta_messaging.settling import settle, settle_in_order
+from silta_messaging.signing import OUTSIDE_WINDOW, Verifier
 from silta_messaging.topology import (
     DEAD_LETTER_EXCHANGE,
     DETAIL_HEADER,
@@ -59,31 +60,6 @@ from silta_messaging.topology import (
 )
 
 log = logging.getLogger(__name__)
-
-
-@dataclass(frozen=True)
-class Incoming:
-    """A validated message: its envelope and its typed payload."""
-
-    envelope: Envelope
-    payload: BaseModel
-    digest: str = ""
-    """SHA-256 of the envelope's bytes (decrypted, if it travelled encrypted; empty when not
-    known)."""
-    signed: Signed | None = None
-    """The verified signature and the statement it covers (None without a verifier)."""
-
-
-@dataclass(frozen=True)
-class Rejection:
-    """Why a valid-looking message cannot be processed (``rule`` names the rule)."""
-
-    rule: str
-    detail: str
-
-
-BatchHandler = Callable[[AsyncConnection, Sequence[Incoming]], Awaitable[Mapping[UUID, Rejection]]]
-"""Applies a batch inside the open transaction; returns the messages it rejects."""
 
 
 class BatchConsumer:
@@ -158,7 +134,7 @@ class BatchConsumer:
             except Exception:  # never let one batch stop the consumer
                 log.exception("batch of %d failed; returning it to the queue", len(batch))
                 for delivery in batch:
-                    await _settle(delivery.nack(requeue=True))
+                    await settle(delivery.nack(requeue=True))
 
     async def _process(self, deliveries: Sequence[AbstractIncomingMessage]) -> None:
         parked: list[tuple[AbstractIncomingMessage, Rejection]] = []
@@ -177,7 +153,7 @@ class BatchConsumer:
             if incoming.envelope.message_id in rejections
         ]
         unparked = {id(delivery) for delivery, why in parked if not await self._park(delivery, why)}
-        await _settle_in_order(deliveries, unparked)
+        await settle_in_order(deliveries, unparked)
 
     def _open_delivery(self, body: bytes, headers: Mapping[str, Any] | None) -> Incoming:
         """Verify the signature, then decrypt, then validate; or raise ``MessageRejected``."""
@@ -325,44 +301,6 @@ class BatchConsumer:
         return True
 
 
-async def _settle_in_order(
-    deliveries: Sequence[AbstractIncomingMessage], returned: set[int]
-) -> None:
-    """Acknowledge ``deliveries`` (in delivery order), except those whose ``id`` is in
-    ``returned``: those go back to the queue.
-
-    Each run of acknowledged deliveries on one channel is settled by ONE ``basic.ack`` with
-    ``multiple`` on its last delivery tag, which covers every unsettled tag up to it on that
-    channel. That is exactly the run: batches are settled one after another, in delivery
-    order, so every earlier tag is settled already, and a returned delivery ends the run
-    (it is nacked before anything after it is acknowledged).
-    """
-    run: list[AbstractIncomingMessage] = []
-
-    async def ack_run() -> None:
-        if run:
-            await _settle(run[-1].ack(multiple=len(run) > 1))
-            run.clear()
-
-    for delivery in deliveries:
-        if run and delivery.channel is not run[-1].channel:
-            await ack_run()  # a reconnected channel numbers its deliveries anew
-        if id(delivery) in returned:  # back to the queue: nothing is lost
-            await ack_run()
-            await _settle(delivery.nack(requeue=True))
-        else:
-            run.append(delivery)
-    await ack_run()
-
-
-async def _settle(action: Awaitable[None]) -> None:
-    """Ack or nack; a closed channel means the broker redelivers, which the inbox absorbs."""
-    try:
-        await action
-    except Exception as error:
-        log.warning("could not settle a delivery (%s); it will be redelivered", error)
-
-
 ID_REUSED = "message.id_reused"
 
 
@@ -377,38 +315,3 @@ def _reused_ids(items: Iterable[Incoming], seen: Mapping[str, str | None]) -> di
         for item in items
         if item.digest and seen.get(str(item.envelope.message_id)) not in (None, item.digest)
     }
-
-
-Context = TypeVar("Context")
-
-
-def dispatch(
-    handlers: Mapping[
-        str, Callable[[Context, Sequence[Incoming]], Awaitable[Mapping[UUID, Rejection]]]
-    ],
-    *,
-    unhandled_rule: str,
-) -> Callable[[Context, Sequence[Incoming]], Awaitable[Mapping[UUID, Rejection]]]:
-    """One handler per message kind; a kind with no handler is rejected with ``unhandled_rule``.
-
-    ``Context`` is what every handler gets with its messages: the open connection, or a unit
-    of work around it (``silta_platform.unit_of_work``).
-    """
-
-    async def handle(context: Context, messages: Sequence[Incoming]) -> Mapping[UUID, Rejection]:
-        by_kind: dict[str, list[Incoming]] = {}
-        for message in messages:
-            by_kind.setdefault(str(message.envelope.kind), []).append(message)
-        rejections: dict[UUID, Rejection] = {}
-        for kind, items in by_kind.items():
-            handler = handlers.get(kind)
-            if handler is None:
-                for item in items:
-                    rejections[item.envelope.message_id] = Rejection(
-                        unhandled_rule, f"this side does not take {kind} messages"
-                    )
-            else:
-                rejections.update(await handler(context, items))
-        return rejections
-
-    return handle

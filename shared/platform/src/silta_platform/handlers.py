@@ -16,7 +16,7 @@ from collections.abc import Awaitable, Callable, Mapping
 from typing import Any, Generic, TypeVar, cast
 
 from pydantic import BaseModel
-from silta_messaging.consumer import Incoming
+from silta_messaging.incoming import Incoming
 
 Result = TypeVar("Result")
 Handler = TypeVar("Handler", bound=Callable[..., Awaitable[Any]])

@@ -17,7 +17,7 @@ from contextlib import asynccontextmanager
 from typing import Any
 from uuid import UUID
 
-from silta_messaging.consumer import BatchHandler, Incoming, Rejection, dispatch
+from silta_messaging.incoming import BatchHandler, Incoming, Rejection, dispatch
 from silta_messaging.outbox import BodySeal, OutboxEntry, add_to_outbox
 from sqlalchemy import Table
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine

@@ -6,7 +6,7 @@ from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
 from uuid import UUID
 
-from silta_messaging.consumer import Incoming, Rejection
+from silta_messaging.incoming import Incoming, Rejection
 from silta_platform.unit_of_work import UnitOfWork
 from silta_protection.access_log import Access, service_actor
 from silta_protection.encryption import cipher_of

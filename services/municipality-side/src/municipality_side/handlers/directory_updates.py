@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from uuid import UUID
 
-from silta_messaging.consumer import Incoming, Rejection
+from silta_messaging.incoming import Incoming, Rejection
 from silta_platform.unit_of_work import UnitOfWork
 from silta_records.directory import directory_receiver
 from silta_schemas.envelope import ALL_COUNTIES

@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 from typing import Any
 from uuid import UUID
 
-from silta_messaging.consumer import Incoming, Rejection
+from silta_messaging.incoming import Incoming, Rejection
 from silta_platform.unit_of_work import UnitOfWork
 from silta_protection.access_log import Access, service_actor
 from silta_protection.encryption import cipher_of, client_key_of

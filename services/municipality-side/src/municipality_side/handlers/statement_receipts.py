@@ -6,7 +6,7 @@ from collections.abc import Mapping, Sequence
 from datetime import datetime
 from uuid import UUID
 
-from silta_messaging.consumer import Incoming, Rejection
+from silta_messaging.incoming import Incoming, Rejection
 from silta_platform.handlers import payload_of
 from silta_platform.unit_of_work import UnitOfWork
 from silta_schemas.errors import RuleRefused
