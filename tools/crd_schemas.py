@@ -60,7 +60,8 @@ def main(argv: list[str]) -> int:
         crd = yaml.safe_load(Path(path).read_text(encoding="utf-8"))
         spec = crd["spec"]
         out = TARGET / f"{spec['group']}_{spec['names']['plural']}.yaml"
-        header = f"# {crd['metadata']['name']} from {label}, {Path(path).name}; descriptions removed\n"
+        name = crd["metadata"]["name"]
+        header = f"# {name} from {label}, {Path(path).name}; descriptions removed\n"
         out.write_text(header + yaml.safe_dump(slim(crd), sort_keys=False), encoding="utf-8")
         print(out.relative_to(TARGET.parent.parent.parent))
     return 0
