@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import importlib.util
-import sys
 from pathlib import Path
 from types import ModuleType
 from typing import Any
@@ -15,6 +13,7 @@ from kela_side.settings import KelaSettings
 from municipality_side.settings import MunicipalitySettings
 from silta_platform.settings import ServiceSettings
 
+from tests.scripts import load_script
 from tests.unit.infra.kustomize_lite import Resource
 
 ROOT = Path(__file__).resolve().parents[3]
@@ -28,13 +27,7 @@ OVERLAYS: dict[str, tuple[str, type[ServiceSettings], tuple[str, ...]]] = {
 
 
 def load_broker_users() -> ModuleType:
-    spec = importlib.util.spec_from_file_location("broker_users", ROOT / "infra/broker_users.py")
-    assert spec is not None
-    assert spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module
-    spec.loader.exec_module(module)
-    return module
+    return load_script(ROOT / "infra" / "broker_users.py", "broker_users")
 
 
 def strict(schema: Any) -> Any:
