@@ -20,24 +20,35 @@ declares the exchanges as the administrator (``--admin-amqp-url``), and the serv
 Passwords come from the environment (``SILTA_KELA_AMQP_PASSWORD``,
 ``SILTA_COUNTY_AMQP_PASSWORD``) and are handed to ``rabbitmqctl`` on its standard input, never
 on a command line. Running it again changes passwords and permissions to what is asked.
+
+``--definitions FILE`` writes the same as a RabbitMQ definitions file instead (for
+``load_definitions``, as ``docker compose`` does): the vhost, the exchanges, both users with
+salted password hashes, their permissions, and an administrator (``--admin-user``, password
+``SILTA_ADMIN_AMQP_PASSWORD``). Nothing is run against a broker.
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import base64
+import hashlib
+import json
 import os
 import re
 import subprocess
 import sys
 from collections.abc import Sequence
 from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
 from urllib.parse import quote
 
 import aio_pika
 from silta_messaging.topology import (
     COUNTY_EXCHANGE,
     DEAD_LETTER_EXCHANGE,
+    EXCHANGES,
     KELA_EXCHANGE,
     declare_exchanges,
 )
@@ -97,6 +108,68 @@ def grants(
     )
 
 
+def password_hash(password: str, salt: bytes | None = None) -> str:
+    """RabbitMQ's ``rabbit_password_hashing_sha256``: base64(salt ‖ SHA-256(salt ‖ password))."""
+    salt = os.urandom(4) if salt is None else salt
+    return base64.b64encode(salt + hashlib.sha256(salt + password.encode()).digest()).decode()
+
+
+def definitions(
+    vhost: str, users: Sequence[tuple[Grant, str]], admin: tuple[str, str]
+) -> dict[str, Any]:
+    """A RabbitMQ definitions document: ``users`` are (grant, password); ``admin`` (user,
+    password) administers the broker with every permission on ``vhost``."""
+
+    def user(name: str, password: str, tags: list[str]) -> dict[str, Any]:
+        hashing = "rabbit_password_hashing_sha256"
+        return {
+            "name": name,
+            "password_hash": password_hash(password),
+            "hashing_algorithm": hashing,
+            "tags": tags,
+        }
+
+    admin_grant = Grant(admin[0], ".*", ".*", ".*")
+    grants_ = [admin_grant, *(grant for grant, _ in users)]
+    return {
+        "users": [user(*admin, ["administrator"])]
+        + [user(grant.user, password, []) for grant, password in users],
+        "vhosts": [{"name": vhost}],
+        "permissions": [
+            {
+                "user": g.user,
+                "vhost": vhost,
+                "configure": g.configure,
+                "write": g.write,
+                "read": g.read,
+            }
+            for g in grants_
+        ],
+        "topic_permissions": [
+            {"user": g.user, "vhost": vhost, "exchange": exchange, "write": write, "read": read}
+            for g in grants_
+            for exchange, write, read in g.topic
+        ],
+        "exchanges": [
+            {
+                "name": name,
+                "vhost": vhost,
+                "type": kind.value,
+                "durable": True,
+                "auto_delete": False,
+                "internal": False,
+                "arguments": {},
+            }
+            for name, kind in EXCHANGES
+        ],
+        "queues": [],
+        "bindings": [],
+        "policies": [],
+        "parameters": [],
+        "global_parameters": [],
+    }
+
+
 class Rabbitmqctl:
     def __init__(self, command: Sequence[str], vhost: str) -> None:
         self._command = list(command)
@@ -154,6 +227,18 @@ async def declare_as_admin(admin_url: str) -> None:
         await connection.close()
 
 
+def write_definitions(path: Path, vhost: str, users: list[tuple[Grant, str]], admin: str) -> int:
+    admin_password = os.environ.get("SILTA_ADMIN_AMQP_PASSWORD")
+    if not admin_password:
+        print("--definitions needs SILTA_ADMIN_AMQP_PASSWORD", file=sys.stderr)
+        return 2
+    document = definitions(vhost, users, (admin, admin_password))
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(document, indent=2) + "\n", encoding="utf-8")
+    print(f"{path}: vhost {vhost}, users {', '.join(u['name'] for u in document['users'])}")
+    return 0
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     env = os.environ.get
@@ -176,6 +261,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     parser.add_argument("--no-declare", action="store_true", help="do not declare exchanges")
     parser.add_argument("--rabbitmqctl", default=env("RABBITMQCTL", "rabbitmqctl"))
+    parser.add_argument(
+        "--definitions", type=Path, help="write a RabbitMQ definitions file instead of running"
+    )
+    parser.add_argument("--admin-user", default=env("SILTA_ADMIN_AMQP_USER", "silta"))
     args = parser.parse_args(argv)
 
     passwords = {
@@ -186,8 +275,6 @@ def main(argv: Sequence[str] | None = None) -> int:
     if missing:
         parser.error("set SILTA_KELA_AMQP_PASSWORD and SILTA_COUNTY_AMQP_PASSWORD")
     counties = [code.strip() for code in args.counties.split(",") if code.strip()]
-    ctl = Rabbitmqctl(args.rabbitmqctl.split(), args.vhost)
-    ctl.ensure_vhost()
     kela, county = grants(
         args.kela_user,
         args.county_user,
@@ -195,8 +282,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         county_queues=args.county_queues,
         counties=counties,
     )
-    for grant, password in ((kela, passwords["kela"]), (county, passwords["county"])):
-        assert password is not None
+    users = [(kela, passwords["kela"] or ""), (county, passwords["county"] or "")]
+    if args.definitions is not None:
+        return write_definitions(args.definitions, args.vhost, users, args.admin_user)
+    ctl = Rabbitmqctl(args.rabbitmqctl.split(), args.vhost)
+    ctl.ensure_vhost()
+    for grant, password in users:
         ctl.ensure_user(grant.user, password)
         ctl.apply(grant)
         print(

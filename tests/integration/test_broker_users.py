@@ -10,6 +10,8 @@ import os
 import secrets
 import subprocess
 import sys
+import tempfile
+import time
 import uuid
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass
@@ -56,9 +58,39 @@ def _ctl(*args: str) -> None:
     subprocess.run(["rabbitmqctl", "-q", *args], check=False, capture_output=True, timeout=120)
 
 
-@pytest.fixture(scope="module")
-def users(amqp_url: str) -> Iterator[Users]:
+def import_definitions(document: str, last_user: str) -> None:
+    """Import on the local broker and wait for the import, which is asynchronous, to reach
+    ``last_user``'s topic permissions. rabbitmqctl runs as the broker's user and reads the
+    file itself (3.10 does not read ``-``): a file in /tmp it may read, removed after."""
+    ctl = ["rabbitmqctl", "-q"]
+    with tempfile.NamedTemporaryFile("w", dir="/tmp", suffix=".json") as file:
+        file.write(document)
+        file.flush()
+        os.chmod(file.name, 0o644)
+        done = subprocess.run(
+            [*ctl, "import_definitions", file.name], capture_output=True, text=True, timeout=120
+        )
+        assert done.returncode == 0, done.stderr
+    for _ in range(60):
+        listed = subprocess.run(
+            [*ctl, "list_topic_permissions", "-p", TEST_VHOST, "--no-table-headers"],
+            capture_output=True, text=True, timeout=60,
+        )  # fmt: skip
+        if last_user in listed.stdout.split():
+            return
+        time.sleep(0.5)
+    raise AssertionError(f"the definitions import did not reach {last_user}")
+
+
+@pytest.fixture(scope="module", params=["rabbitmqctl", "definitions"])
+def users(
+    amqp_url: str, request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Users]:
+    """The users as the script makes them with rabbitmqctl, or as the RabbitMQ definitions
+    file it writes for ``docker compose`` (``--definitions``, imported here by rabbitmqctl)
+    makes them: every test runs against both."""
     run = uuid.uuid4().hex[:8]
+    admin = f"silta-test-admin-{run}"
     kela_user, county_user = f"silta-test-sign-kela-{run}", f"silta-test-sign-county-{run}"
     passwords = {"kela": secrets.token_urlsafe(16), "county": secrets.token_urlsafe(16)}
     env = {
@@ -80,11 +112,18 @@ def users(amqp_url: str) -> Iterator[Users]:
         "--admin-amqp-url",
         amqp_url,
     ]
+    definitions = tmp_path_factory.mktemp("definitions") / "definitions.json"
+    if request.param == "definitions":
+        command += ["--definitions", str(definitions), "--admin-user", admin]
+        env["SILTA_ADMIN_AMQP_PASSWORD"] = secrets.token_urlsafe(16)
     try:
         for _ in range(2):  # idempotent: the second run changes nothing and does not fail
             done = subprocess.run(command, env=env, capture_output=True, text=True, timeout=300)
             assert done.returncode == 0, done.stderr
         assert passwords["kela"] not in done.stdout
+        if request.param == "definitions":
+            assert passwords["kela"] not in definitions.read_text()
+            import_definitions(definitions.read_text(), county_user)
         vhost = quote(TEST_VHOST, safe="")
         yield Users(
             kela_url=f"amqp://{kela_user}:{passwords['kela']}@{AMQP_HOST}:5672/{vhost}",
@@ -93,8 +132,8 @@ def users(amqp_url: str) -> Iterator[Users]:
             county_user=county_user,
         )
     finally:
-        _ctl("delete_user", kela_user)
-        _ctl("delete_user", county_user)
+        for user in (kela_user, county_user, admin):
+            _ctl("delete_user", user)
 
 
 @pytest.fixture

@@ -7,7 +7,6 @@ entrypoints exist.
 
 from __future__ import annotations
 
-import importlib.util
 import json
 import os
 import queue
@@ -27,6 +26,8 @@ from types import ModuleType
 
 import pytest
 from silta_harness import free_port
+
+from tests.scripts import load_script
 
 ROOT = Path(__file__).resolve().parents[2]
 RUN_PY = ROOT / "infra" / "run.py"
@@ -69,13 +70,7 @@ DRIVER = textwrap.dedent(
 
 
 def load_run_module() -> ModuleType:
-    spec = importlib.util.spec_from_file_location("silta_run_under_test", RUN_PY)
-    assert spec is not None
-    assert spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module
-    spec.loader.exec_module(module)
-    return module
+    return load_script(RUN_PY, "silta_run_under_test")
 
 
 class Supervisor:

@@ -7,6 +7,8 @@ database leaves exactly the schema of the tables the code uses, on SQLite and Po
 from __future__ import annotations
 
 import ast
+import asyncio
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -148,3 +150,35 @@ def reflect(conn: Connection, schema: str | None) -> dict[str, Any]:
             ),
         }
     return tables
+
+
+async def test_replicas_starting_together_migrate_once_without_failing(postgres_url: str) -> None:
+    """Three replicas (Kubernetes starts them at once) migrate the same empty PostgreSQL
+    database at the same time, each in its own process: all succeed, the schema is at head."""
+    code = "import sys; from pathlib import Path; from silta_platform.migrations import upgrade; "
+    code += "upgrade(Path(sys.argv[1]), sys.argv[2])"
+    replicas = [
+        await asyncio.create_subprocess_exec(
+            sys.executable,
+            "-c",
+            code,
+            str(KELA_MIGRATIONS),
+            postgres_url,
+            stdout=asyncio.subprocess.PIPE,
+            stderr=asyncio.subprocess.PIPE,
+        )
+        for _ in range(3)
+    ]
+    outcomes = [await asyncio.wait_for(r.communicate(), 120) for r in replicas]
+    failed = [
+        err.decode()[-2000:] for r, (_, err) in zip(replicas, outcomes, strict=True) if r.returncode
+    ]
+    assert failed == []
+    engine = create_async_engine(postgres_url)
+    try:
+        async with engine.connect() as conn:
+            for table in ("alembic_version", "alembic_version_shared"):
+                count = (await conn.execute(text(f"SELECT count(*) FROM {table}"))).scalar()  # noqa: S608 - a constant
+                assert count == 1, table
+    finally:
+        await engine.dispose()

@@ -29,6 +29,14 @@ DETAIL_HEADER = "x-silta-detail"
 ORIGINAL_ROUTING_KEY_HEADER = "x-silta-original-routing-key"
 PARKED_BY_HEADER = "x-silta-parked-by"
 
+EXCHANGES: tuple[tuple[str, aio_pika.ExchangeType], ...] = (
+    (KELA_EXCHANGE, aio_pika.ExchangeType.TOPIC),
+    (COUNTY_EXCHANGE, aio_pika.ExchangeType.TOPIC),
+    (DEAD_LETTER_EXCHANGE, aio_pika.ExchangeType.DIRECT),
+)
+"""Every exchange and its type (all durable): what the services declare or check, and what
+``infra/broker_users.py`` provisions."""
+
 
 CHILD_WELFARE = "child_welfare"
 """Last word of a child-welfare notice's routing key: it goes to the county's child-welfare
@@ -99,13 +107,8 @@ async def declare_exchanges(channel: AbstractChannel, *, passive: bool = False) 
     ``passive``: only check that they exist. A service whose broker user may not configure
     exchanges (``infra/broker_users.py`` declares them) declares passively.
     """
-    for name in (KELA_EXCHANGE, COUNTY_EXCHANGE):
-        await channel.declare_exchange(
-            name, aio_pika.ExchangeType.TOPIC, durable=True, passive=passive
-        )
-    await channel.declare_exchange(
-        DEAD_LETTER_EXCHANGE, aio_pika.ExchangeType.DIRECT, durable=True, passive=passive
-    )
+    for name, kind in EXCHANGES:
+        await channel.declare_exchange(name, kind, durable=True, passive=passive)
 
 
 async def declare_consumer_queue(

@@ -15,7 +15,7 @@ from pathlib import Path
 from alembic import command
 from alembic.config import Config
 from alembic.runtime.environment import EnvironmentContext
-from sqlalchemy import Connection, pool
+from sqlalchemy import Connection, pool, text
 from sqlalchemy.ext.asyncio import create_async_engine
 
 SERVICE_VERSION_TABLE = "alembic_version"
@@ -25,6 +25,10 @@ SHARED_HISTORY = Path(str(files("silta_migrations")))
 data only: this module does not import it, its ``env.py`` imports this one)."""
 SHARED_VERSION_TABLE = "alembic_version_shared"
 """Where the shared history records its revision, beside the service's ``alembic_version``."""
+MIGRATION_LOCK = 0x51174_0001
+"""PostgreSQL advisory lock key held while a history migrates: replicas starting together
+(Kubernetes starts them at once) migrate one after the other, and the later ones find the
+schema at head. Held per transaction, so a crashed migrator releases it."""
 
 
 def alembic_config(history: Path, database_url: str, version_table: str) -> Config:
@@ -59,6 +63,9 @@ def run_env(context: EnvironmentContext) -> None:
     def migrate(connection: Connection) -> None:
         context.configure(connection=connection, version_table=version_table, render_as_batch=True)
         with context.begin_transaction():
+            if connection.dialect.name == "postgresql":
+                lock = text("SELECT pg_advisory_xact_lock(:key)")
+                connection.execute(lock, {"key": MIGRATION_LOCK})
             context.run_migrations()
 
     async def run() -> None:
