@@ -17,6 +17,10 @@ For the link it declares, as each broker's administrator:
 - on the county's broker, the quorum queue ``silta.link.<link>.to-kela`` bound to
   ``silta.county`` with the link's counties' keys, and the shovel ``silta-<link>-to-kela``
   that moves it to Kela's ``silta.county`` exchange;
+- on each broker, the policy ``silta.link.unroutable``: what a shovel brings that no queue
+  binds (the receiving side's queues not declared yet) is kept in the queue
+  ``silta.link.unroutable`` instead of being dropped (a confirmed destination is not a
+  routed one);
 - on each broker, the link's user ``silta-link-<link>`` (one per link): it may read only its
   outbound link queue and write only the other direction's exchange, with topic permissions
   narrowed to the link's counties' routing keys. The shovels connect as that user on both
@@ -63,6 +67,9 @@ from silta_messaging.topology import (
 )
 
 RECONNECT_DELAY_S = 5
+UNROUTABLE = "silta.link.unroutable"
+"""On each broker: the alternate exchange, and its queue, of what a link brings that no queue
+takes (the policy of the same name)."""
 
 
 @dataclass(frozen=True)
@@ -120,14 +127,14 @@ class Link:
         on_kela = Grant(
             self.user,
             configure=f"^{to_county}$",
-            write=f"^{re.escape(COUNTY_EXCHANGE)}$",
+            write=f"^({re.escape(COUNTY_EXCHANGE)}|{re.escape(UNROUTABLE)})$",
             read=f"^{to_county}$",
             topic=((COUNTY_EXCHANGE, rf"^[a-z_]+\.{codes}$", "^$"),),
         )
         on_county = Grant(
             self.user,
             configure=f"^{to_kela}$",
-            write=f"^{re.escape(KELA_EXCHANGE)}$",
+            write=f"^({re.escape(KELA_EXCHANGE)}|{re.escape(UNROUTABLE)})$",
             read=f"^{to_kela}$",
             topic=((KELA_EXCHANGE, rf"^([a-z_]+\.{codes}(\.child_welfare)?|{broadcast})$", "^$"),),
         )
@@ -186,8 +193,26 @@ async def declare_link_queue(
         )
         for key in keys:
             await declared.bind(exchange, routing_key=key)
+        unroutable = await channel.declare_exchange(
+            UNROUTABLE, aio_pika.ExchangeType.FANOUT, durable=True
+        )
+        kept = await channel.declare_queue(
+            UNROUTABLE, durable=True, arguments={"x-queue-type": "quorum"}
+        )
+        await kept.bind(unroutable)
     finally:
         await connection.close()
+
+
+def keep_unroutable(ctl: Rabbitmqctl, exchange: str) -> None:
+    """What a shovel delivers into ``exchange`` that no queue binds (the receiving side's
+    queues not declared yet) goes to the ``silta.link.unroutable`` queue, not nowhere: the
+    destination confirms such a message, so the link would otherwise drop it silently."""
+    definition = json.dumps({"alternate-exchange": UNROUTABLE})
+    pattern = f"^{re.escape(exchange)}$"
+    ctl.run(
+        "set_policy", "-p", ctl.vhost, "--apply-to", "exchanges", UNROUTABLE, pattern, definition
+    )
 
 
 def set_shovel(ctl: Rabbitmqctl, name: str, definition: dict[str, object]) -> None:
@@ -254,6 +279,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             link.to_kela_keys,
         )
     )
+    keep_unroutable(kela, COUNTY_EXCHANGE)
+    keep_unroutable(county, KELA_EXCHANGE)
     on_kela = TlsFiles(args.kela_node_ca_file, args.kela_node_cert_file, args.kela_node_key_file)
     on_county = TlsFiles(
         args.county_node_ca_file, args.county_node_cert_file, args.county_node_key_file

@@ -185,3 +185,27 @@ async def test_a_link_user_may_do_nothing_but_its_link(brokers):
                 await channel.declare_queue("silta.someone-elses", durable=True)
         finally:
             await connection.close()
+
+
+async def test_what_the_link_brings_before_the_county_side_declared_its_queues_is_kept(brokers):
+    """No county side runs (its queues are not declared): a notice Kela's broker takes
+    crosses the link and waits in the county broker's ``silta.link.unroutable`` queue
+    instead of vanishing behind the destination's confirm."""
+    kela_broker, county_broker = brokers
+    before = await _messages(county_broker.amqp_url(), "silta.link.unroutable")
+    connection = await aio_pika.connect(kela_broker.amqp_url())
+    try:
+        channel = await connection.channel(publisher_confirms=True)
+        exchange = await channel.get_exchange("silta.kela")
+        await exchange.publish(
+            aio_pika.Message(b"{}", delivery_mode=aio_pika.DeliveryMode.PERSISTENT),
+            routing_key=f"notice_of_need.{COUNTY}",
+            mandatory=True,
+        )
+    finally:
+        await connection.close()
+
+    async def kept() -> None:
+        assert await _messages(county_broker.amqp_url(), "silta.link.unroutable") == before + 1
+
+    await eventually(kept, timeout=30)
