@@ -21,8 +21,9 @@ For the link it declares, as each broker's administrator:
   binds (the receiving side's queues not declared yet) is kept in the queue
   ``silta.link.unroutable`` instead of being dropped (a confirmed destination is not a
   routed one);
-- on each broker, the link's user ``silta-link-<link>`` (one per link): it may read only its
-  outbound link queue and write only the other direction's exchange, with topic permissions
+- on each broker, the link's user ``silta-link-<link>`` (one per link): it may only read its
+  outbound link queue (no configure: it cannot delete it) and write the other direction's
+  exchange, with topic permissions
   narrowed to the link's counties' routing keys. The shovels connect as that user on both
   ends, so a link can do nothing else on either broker.
 
@@ -126,14 +127,14 @@ class Link:
         to_county, to_kela = re.escape(self.to_county_queue), re.escape(self.to_kela_queue)
         on_kela = Grant(
             self.user,
-            configure=f"^{to_county}$",
+            configure="^$",
             write=f"^({re.escape(COUNTY_EXCHANGE)}|{re.escape(UNROUTABLE)})$",
             read=f"^{to_county}$",
             topic=((COUNTY_EXCHANGE, rf"^[a-z_]+\.{codes}$", "^$"),),
         )
         on_county = Grant(
             self.user,
-            configure=f"^{to_kela}$",
+            configure="^$",
             write=f"^({re.escape(KELA_EXCHANGE)}|{re.escape(UNROUTABLE)})$",
             read=f"^{to_kela}$",
             topic=((KELA_EXCHANGE, rf"^([a-z_]+\.{codes}(\.child_welfare)?|{broadcast})$", "^$"),),

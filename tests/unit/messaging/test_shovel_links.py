@@ -66,6 +66,7 @@ def test_each_link_user_reads_only_its_outbound_link_queue():
     assert not re.match(on_kela.read, "silta.kela-side.inbox")
     assert re.match(on_county.read, "silta.link.county-11.to-kela")
     assert not re.match(on_county.read, "silta.municipality-side.inbox")
+    assert on_kela.configure == on_county.configure == "^$"  # it cannot delete its queue
     assert re.match(on_kela.write, "silta.county")
     assert not re.match(on_kela.write, "silta.kela")
     assert re.match(on_county.write, "silta.kela")
