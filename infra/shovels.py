@@ -121,25 +121,25 @@ class Link:
         return tuple(f"*.{code}" for code in sorted(self.counties))
 
     def grants(self) -> tuple[Grant, Grant]:
-        """The link user's permissions on Kela's broker and on the county's."""
+        """The link user's permissions on Kela's broker and on the county's: read its
+        outbound queue, publish into the other direction's exchange (routing keys of its
+        counties only) and the unroutable exchange; configure nothing."""
         codes = "(" + "|".join(re.escape(code) for code in sorted(self.counties)) + ")"
         broadcast = re.escape(KELA_BROADCAST_KEY)
-        to_county, to_kela = re.escape(self.to_county_queue), re.escape(self.to_kela_queue)
-        on_kela = Grant(
-            self.user,
-            configure="^$",
-            write=f"^({re.escape(COUNTY_EXCHANGE)}|{re.escape(UNROUTABLE)})$",
-            read=f"^{to_county}$",
-            topic=((COUNTY_EXCHANGE, rf"^[a-z_]+\.{codes}$", "^$"),),
+
+        def grant(queue: str, exchange: str, keys: str) -> Grant:
+            write = f"^({re.escape(exchange)}|{re.escape(UNROUTABLE)})$"
+            read = f"^{re.escape(queue)}$"
+            return Grant(self.user, "^$", write, read, ((exchange, keys, "^$"),))
+
+        return (
+            grant(self.to_county_queue, COUNTY_EXCHANGE, rf"^[a-z_]+\.{codes}$"),
+            grant(
+                self.to_kela_queue,
+                KELA_EXCHANGE,
+                rf"^([a-z_]+\.{codes}(\.child_welfare)?|{broadcast})$",
+            ),
         )
-        on_county = Grant(
-            self.user,
-            configure="^$",
-            write=f"^({re.escape(KELA_EXCHANGE)}|{re.escape(UNROUTABLE)})$",
-            read=f"^{to_kela}$",
-            topic=((KELA_EXCHANGE, rf"^([a-z_]+\.{codes}(\.child_welfare)?|{broadcast})$", "^$"),),
-        )
-        return on_kela, on_county
 
 
 def with_user(uri: str, user: str, password: str, tls: TlsFiles = TlsFiles()) -> str:

@@ -5,14 +5,14 @@ shovels' URIs carry the link user and, over amqps, the node's certificates."""
 from __future__ import annotations
 
 import functools
-import importlib.util
 import re
-import sys
 from pathlib import Path
 from types import ModuleType
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
+
+from tests.scripts import load_script
 
 INFRA = Path(__file__).resolve().parents[3] / "infra"
 
@@ -20,14 +20,7 @@ INFRA = Path(__file__).resolve().parents[3] / "infra"
 @functools.cache
 def shovels() -> ModuleType:
     """Import infra/shovels.py (a script beside broker_users.py, not a package) once."""
-    sys.path.insert(0, str(INFRA))
-    spec = importlib.util.spec_from_file_location("silta_shovels", INFRA / "shovels.py")
-    assert spec is not None
-    assert spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module  # dataclasses look their module up while executing it
-    spec.loader.exec_module(module)
-    return module
+    return load_script(INFRA / "shovels.py", "silta_shovels")
 
 
 def _topic_write(grant, exchange: str) -> str:

@@ -1,7 +1,5 @@
 import csv
 import functools
-import importlib.util
-import sys
 from collections import Counter
 from datetime import date
 from pathlib import Path
@@ -10,6 +8,8 @@ from types import ModuleType
 import pytest
 from silta_schemas import COUNTY_CODES, COUNTY_NAMES, RoutingError, county_for_municipality
 from silta_schemas import _municipalities as generated
+
+from tests.scripts import load_script
 
 REPO = Path(__file__).resolve().parents[3]
 CSV_PATH = REPO / "shared" / "schemas" / "data" / "municipalities.csv"
@@ -22,15 +22,7 @@ ALAND = [
 @functools.cache
 def load_generator() -> ModuleType:
     """Import tools/gen_municipalities.py (not a package) once."""
-    spec = importlib.util.spec_from_file_location(
-        "gen_municipalities", REPO / "tools" / "gen_municipalities.py"
-    )
-    assert spec is not None
-    assert spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module  # dataclasses look their module up while executing it
-    spec.loader.exec_module(module)
-    return module
+    return load_script(REPO / "tools" / "gen_municipalities.py", "gen_municipalities")
 
 
 @pytest.mark.parametrize(
