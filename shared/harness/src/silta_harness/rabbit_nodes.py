@@ -9,8 +9,10 @@ them and never the machine's shared broker.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
+import signal
 import subprocess
 import tempfile
 from collections.abc import Sequence
@@ -118,11 +120,20 @@ class RabbitNode:
         self.ctl("stop", timeout=START_TIMEOUT_S)
         self.running = False
 
+    def _kill(self) -> None:
+        """SIGKILL the node's Erlang VM (its own pid file), when it does not stop."""
+        with contextlib.suppress(OSError, ValueError):
+            pid = int((self.directory / f"{self.name}.pid").read_text().strip())
+            os.kill(pid, signal.SIGKILL)
+
     def destroy(self) -> None:
         """Stop it if running and delete its data."""
         try:
             if self.running:
-                self.ctl("stop", check=False)
                 self.running = False
+                try:
+                    self.ctl("stop", timeout=60)
+                except (RuntimeError, subprocess.TimeoutExpired):
+                    self._kill()
         finally:
             shutil.rmtree(self.directory, ignore_errors=True)
