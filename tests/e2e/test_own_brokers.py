@@ -1,8 +1,8 @@
 """Each authority on its own broker: Kela's side on one RabbitMQ node, the county side on
 another, linked by the shovels ``infra/shovels.py`` declares. Notices cross one way and
-acknowledgements and status updates the other, while the county's broker is down for 30 s
-and while Kela's restarts; afterwards both APIs show every referral once, nothing parked,
-nothing left on the link. Both nodes are private (``silta_harness.rabbit_nodes``), started
+acknowledgements and status updates the other, while the county's broker is down for 30 s,
+while the link is removed and declared again, and while Kela's broker restarts; afterwards
+both APIs show every referral once, nothing parked, nothing left on the link. Both nodes are private (``silta_harness.rabbit_nodes``), started
 for this module and deleted after it.
 """
 
@@ -33,7 +33,11 @@ PORT = int(os.environ.get("SILTA_TEST_RABBIT_NODE_PORT", "5695"))
 LINK = f"county-{COUNTY}"
 LINK_PASSWORDS = {"SILTA_LINK_KELA_PASSWORD": "kela-end", "SILTA_LINK_COUNTY_PASSWORD": "c-end"}
 DOWN_S = 30.0
-STEPS = [{"status": "accepted"}, {"status": "in_progress", "event": "contact_attempted"}]
+STEPS = [
+    {"status": "accepted"},
+    {"status": "in_progress", "event": "contact_attempted"},
+    {"status": "in_progress", "event": "client_reached"},
+]
 
 
 def _declare_link(kela: RabbitNode, county: RabbitNode, *extra: str) -> None:
@@ -144,6 +148,16 @@ async def test_notices_and_status_updates_cross_both_ways_through_a_link_down_30
         assert await _messages(kela_url, f"silta.link.{LINK}.to-county") == len(during)
         await asyncio.to_thread(county_broker.start)
         sent += during
+        await _settled(silta, sent, steps)
+
+        # The link is removed (both shovels deleted) and declared again.
+        await asyncio.to_thread(_declare_link, kela_broker, county_broker, "--remove")
+        removed = await _send(silta, bodies, 3)
+        await advance(sent[0])
+        await asyncio.sleep(2)
+        assert await _messages(kela_url, f"silta.link.{LINK}.to-county") == len(removed)
+        await asyncio.to_thread(_declare_link, kela_broker, county_broker)
+        sent += removed
         await _settled(silta, sent, steps)
 
         # Kela's broker restarts: the county's updates wait on its side of the link.
