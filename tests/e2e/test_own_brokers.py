@@ -2,8 +2,8 @@
 another, linked by the shovels ``infra/shovels.py`` declares. Notices cross one way and
 acknowledgements and status updates the other, while the county's broker is down for 30 s,
 while the link is removed and declared again, and while Kela's broker restarts; afterwards
-both APIs show every referral once, nothing parked, nothing left on the link. Both nodes are private (``silta_harness.rabbit_nodes``), started
-for this module and deleted after it.
+both APIs show every referral once, nothing parked, nothing left on the link. Both nodes
+are private (``silta_harness.rabbit_nodes``), started for this module and deleted after it.
 """
 
 from __future__ import annotations
