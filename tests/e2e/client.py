@@ -156,8 +156,12 @@ async def running_silta(
     municipality_database_url: str,
     counties: str = "",
     log_level: str = "INFO",
+    municipality_amqp_url: str = "",
 ) -> AsyncIterator[Silta]:
     """Start both services, wait until both are ready, stop them (SIGTERM) afterwards.
+
+    Both use ``amqp_url``; or, given ``municipality_amqp_url``, the county side its own
+    broker (each authority on its own broker, linked by shovels).
 
     Each run has its own development issuer and queue names; the HTTP clients carry a token
     with every role of their side (the permission matrix is tested in-process, one role at
@@ -191,6 +195,7 @@ async def running_silta(
         municipality_database_url,
         CHILD_WELFARE_QUEUE_NAME=f"e2e-{run}.municipality-side.child-welfare",
         COUNTIES=counties,
+        AMQP_URL=municipality_amqp_url or amqp_url,
     )
     kela_token = issuer.mint(roles=sorted(KELA_ROLES), org="kela", audience=KELA_AUDIENCE)
     municipality_token = issuer.mint(
@@ -218,13 +223,17 @@ async def running_silta(
             # Shown by pytest only when the test fails.
             print(f"--- {service.name} ({service.log_path}), last lines ---")
             print(service.log_tail())
-        queues = [
-            kela.queue_name,
-            municipality.queue_name,
-            municipality.settings["CHILD_WELFARE_QUEUE_NAME"],
-        ]
-        connection = await aio_pika.connect(amqp_url)
-        try:
-            await Bus(connection).delete_queues([*queues, *(f"{name}.parked" for name in queues)])
-        finally:
-            await connection.close()
+        for service, queues in (
+            (kela, [kela.queue_name]),
+            (
+                municipality,
+                [municipality.queue_name, municipality.settings["CHILD_WELFARE_QUEUE_NAME"]],
+            ),
+        ):
+            connection = await aio_pika.connect(service.settings["AMQP_URL"])
+            try:
+                await Bus(connection).delete_queues(
+                    [*queues, *(f"{name}.parked" for name in queues)]
+                )
+            finally:
+                await connection.close()

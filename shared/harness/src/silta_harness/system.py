@@ -43,14 +43,20 @@ class System:
         their queues: a message sent then finds its queue bound."""
         async with contextlib.AsyncExitStack() as stack:
             client = await stack.enter_async_context(httpx.AsyncClient())
-            connection = None
-            if consuming:
-                connection = await aio_pika.connect(self.kela.settings["AMQP_URL"])
-                stack.push_async_callback(connection.close)
+            waiting = processes or self.processes
+            # Each side's own broker (one each when every authority runs its own).
+            connections: dict[str, aio_pika.abc.AbstractConnection] = {}
+            for url in {process.settings["AMQP_URL"] for process in waiting} if consuming else ():
+                connections[url] = await aio_pika.connect(url)
+                stack.push_async_callback(connections[url].close)
             await asyncio.gather(
                 *(
-                    process.wait_ready(client, within=within, consuming=connection)
-                    for process in processes or self.processes
+                    process.wait_ready(
+                        client,
+                        within=within,
+                        consuming=connections.get(process.settings["AMQP_URL"]),
+                    )
+                    for process in waiting
                 )
             )
 
