@@ -13,7 +13,7 @@ parked messages carry client data, sealed.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import asdict
 from datetime import UTC, datetime
 from typing import Annotated
@@ -132,6 +132,19 @@ def _view(info: ParkedInfo) -> ParkedMessage:
     return ParkedMessage.model_validate(asdict(info))
 
 
+ACTIONS: tuple[tuple[str, str, ParkedAction, str, str], ...] = (
+    (
+        "POST",
+        "/{message_id}/requeue",
+        "requeue",
+        "Put a parked message back on its queue, to be verified and validated again",
+        "Republished exactly as parked (signed, encrypted) to the consumer's own queue, "
+        "confirmed before the parked copy is removed. If it fails again it is parked again, "
+        "with its reason.",
+    ),
+    ("DELETE", "/{message_id}", "discard", "Discard a parked message", "It is removed."),
+)
+
 MessageId = Annotated[str, Path(max_length=200, description="The parked message's id.")]
 _UNAVAILABLE = (TimeoutError, ConnectionError, aio_pika.exceptions.AMQPError)
 
@@ -210,33 +223,25 @@ def dead_letters_router(queue_names: Sequence[str]) -> APIRouter:
     async def show(runtime: RuntimeDep, actor: ActorDep, message_id: MessageId) -> ParkedMessage:
         return await one(runtime, actor, message_id, "show")
 
-    @router.post(
-        "/{message_id}/requeue",
-        response_model=DeadLetterAction,
-        summary="Put a parked message back on its queue, to be verified and validated again",
-        description="Republished exactly as parked (signed, encrypted) to the consumer's own "
-        "queue, confirmed before the parked copy is removed. If it fails again it is parked "
-        "again, with its reason.",
-        responses=problem_responses(404, 422, 503),
-    )
-    async def requeue(
-        runtime: RuntimeDep, actor: ActorDep, message_id: MessageId
-    ) -> DeadLetterAction:
-        return DeadLetterAction(
-            action="requeue", message=await one(runtime, actor, message_id, "requeue")
-        )
+    def acting(action: ParkedAction) -> Callable[..., Awaitable[DeadLetterAction]]:
+        async def endpoint(
+            runtime: RuntimeDep, actor: ActorDep, message_id: MessageId
+        ) -> DeadLetterAction:
+            message = await one(runtime, actor, message_id, action)
+            return DeadLetterAction(action=action, message=message)
 
-    @router.delete(
-        "/{message_id}",
-        response_model=DeadLetterAction,
-        summary="Discard a parked message",
-        responses=problem_responses(404, 422, 503),
-    )
-    async def discard(
-        runtime: RuntimeDep, actor: ActorDep, message_id: MessageId
-    ) -> DeadLetterAction:
-        return DeadLetterAction(
-            action="discard", message=await one(runtime, actor, message_id, "discard")
+        return endpoint
+
+    for method, path, action, summary, description in ACTIONS:
+        router.add_api_route(
+            path,
+            acting(action),
+            methods=[method],
+            response_model=DeadLetterAction,
+            summary=summary,
+            description=description,
+            responses=problem_responses(404, 422, 503),
+            name=action,
         )
 
     return router
