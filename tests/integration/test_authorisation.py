@@ -115,6 +115,10 @@ def _requests(referral_id: str) -> dict[tuple[str, str], Request]:
         },
         "/v1/stats": lambda: {},
         "/v1/ops/dead-letters": lambda: {},
+        "/v1/ops/dead-letters/{message_id}": lambda: {"url": f"/v1/ops/dead-letters/{unknown}"},
+        "/v1/ops/dead-letters/{message_id}/requeue": lambda: {
+            "url": f"/v1/ops/dead-letters/{unknown}/requeue"
+        },
         "/v1/ops/metrics": lambda: {},
         "/v1/ops/evidence/{referral_id}": lambda: {"url": f"/v1/ops/evidence/{referral_id}"},
         "/v1/access-log/search": lambda: {

@@ -8,11 +8,11 @@ from silta_messaging.topology import COUNTY_EXCHANGE, KELA_BINDINGS, ConsumerQue
 from silta_platform.app import create_app
 from silta_platform.authorisation import Side
 from silta_platform.db import create_engine
-from silta_platform.dead_letters import dead_letters_router
 from silta_platform.metrics import metrics_router
 from silta_platform.runtime import BusWiring, Runtime
 from silta_platform.settings import ServiceSettings
 from silta_protection.access_log import access_log_router, record_access
+from silta_protection.dead_letters import dead_letters_router
 from silta_protection.encryption import outbox_seal
 from silta_protection.evidence import evidence_router, record_messages
 from silta_protection.retention import maintain

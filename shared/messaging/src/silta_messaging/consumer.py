@@ -53,6 +53,7 @@ from silta_messaging.topology import (
     DEAD_LETTER_EXCHANGE,
     DETAIL_HEADER,
     ORIGINAL_ROUTING_KEY_HEADER,
+    PARKED_AT_HEADER,
     PARKED_BY_HEADER,
     REASON_HEADER,
     ConsumerQueue,
@@ -275,12 +276,16 @@ class BatchConsumer:
     async def _park(self, delivery: AbstractIncomingMessage, rejection: Rejection) -> bool:
         """Publish ``delivery`` to the parking queue with its reason; True once confirmed."""
         headers: dict[str, Any] = dict(delivery.headers or {})
+        routing_key = delivery.routing_key or ""
+        if delivery.exchange == DEAD_LETTER_EXCHANGE:  # requeued: the key it first came with
+            routing_key = str(headers.get(ORIGINAL_ROUTING_KEY_HEADER) or routing_key)
         headers.update(
             {
                 REASON_HEADER: rejection.rule,
                 DETAIL_HEADER: rejection.detail[:1000],
-                ORIGINAL_ROUTING_KEY_HEADER: delivery.routing_key or "",
+                ORIGINAL_ROUTING_KEY_HEADER: routing_key,
                 PARKED_BY_HEADER: self._spec.name,
+                PARKED_AT_HEADER: datetime.now(UTC).isoformat(timespec="seconds"),
             }
         )
         try:

@@ -28,6 +28,7 @@ REASON_HEADER = "x-silta-reason"
 DETAIL_HEADER = "x-silta-detail"
 ORIGINAL_ROUTING_KEY_HEADER = "x-silta-original-routing-key"
 PARKED_BY_HEADER = "x-silta-parked-by"
+PARKED_AT_HEADER = "x-silta-parked-at"
 
 EXCHANGES: tuple[tuple[str, aio_pika.ExchangeType], ...] = (
     (KELA_EXCHANGE, aio_pika.ExchangeType.TOPIC),
@@ -86,6 +87,12 @@ def parking_queue_name(queue_name: str) -> str:
     return f"{queue_name}.parked"
 
 
+def requeue_key(queue_name: str) -> str:
+    """The key on the dead-letter exchange that puts a requeued parked message back on
+    ``queue_name`` (``silta_messaging.parked``)."""
+    return f"{queue_name}.requeue"
+
+
 @dataclass(frozen=True)
 class ConsumerQueue:
     """A service's inbound queue: where it reads, from which exchange, with which keys."""
@@ -116,8 +123,10 @@ async def declare_consumer_queue(
 ) -> AbstractQueue:
     """Declare ``spec``'s quorum queue, its parking queue and bindings; return the queue.
 
-    The queue dead-letters at least once (quorum queues only) after ``delivery_limit``
-    failed deliveries, so a poison message is parked instead of looping for ever.
+    The queue is also bound to the dead-letter exchange by :func:`requeue_key`, where an
+    operator's requeue puts a parked message back. The queue dead-letters at least once
+    (quorum queues only) after ``delivery_limit`` failed deliveries, so a poison message is
+    parked instead of looping for ever.
     """
     await declare_exchanges(channel, passive=passive_exchanges)
     parking = await channel.declare_queue(
@@ -139,4 +148,5 @@ async def declare_consumer_queue(
     )
     for key in spec.binding_keys:
         await queue.bind(spec.exchange, routing_key=key)
+    await queue.bind(DEAD_LETTER_EXCHANGE, routing_key=requeue_key(spec.name))
     return queue

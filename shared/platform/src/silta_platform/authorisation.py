@@ -82,6 +82,9 @@ PERMISSIONS: tuple[Permission, ...] = (
     Permission(K, "DELETE", "/v1/directory/entries/{entry_id}", _COOPERATION, "Kela's part"),
     Permission(K, "GET", "/v1/stats", _COOPERATION | _OPS, "follow-up, no personal data"),
     Permission(K, "GET", "/v1/ops/dead-letters", _OPS, "metadata only, never a body"),
+    Permission(K, "GET", "/v1/ops/dead-letters/{message_id}", _OPS, "metadata only"),
+    Permission(K, "POST", "/v1/ops/dead-letters/{message_id}/requeue", _OPS, "validated again"),
+    Permission(K, "DELETE", "/v1/ops/dead-letters/{message_id}", _OPS, "access-logged"),
     Permission(K, "GET", "/v1/ops/metrics", _OPS, "technical figures, no personal data"),
     Permission(K, "GET", "/v1/ops/evidence/{referral_id}", _OPS, "digests and signatures only"),
     Permission(
@@ -108,6 +111,9 @@ PERMISSIONS: tuple[Permission, ...] = (
     Permission(M, "DELETE", "/v1/directory/entries/{entry_id}", _LEAD, "the counties' part"),
     Permission(M, "GET", "/v1/stats", _LEAD | _OPS, "no personal data"),
     Permission(M, "GET", "/v1/ops/dead-letters", _OPS, "metadata only, never a body"),
+    Permission(M, "GET", "/v1/ops/dead-letters/{message_id}", _OPS, "metadata only"),
+    Permission(M, "POST", "/v1/ops/dead-letters/{message_id}/requeue", _OPS, "validated again"),
+    Permission(M, "DELETE", "/v1/ops/dead-letters/{message_id}", _OPS, "access-logged"),
     Permission(M, "GET", "/v1/ops/metrics", _OPS, "technical figures, no personal data"),
     Permission(M, "GET", "/v1/ops/evidence/{referral_id}", _OPS, "digests and signatures only"),
 )

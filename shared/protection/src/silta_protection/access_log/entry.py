@@ -52,7 +52,9 @@ def actor_of(principal: object) -> Actor:
 
 # --- what --------------------------------------------------------------------------------
 
-Action = Literal["create", "read", "update", "search", "purge", "access_request"]
+Action = Literal[
+    "create", "read", "update", "search", "purge", "access_request", "requeue", "discard"
+]
 
 
 @dataclass(frozen=True)
