@@ -12,7 +12,7 @@ STAMP := $(VENV)/.installed
 PACKAGES := shared/schemas shared/messaging shared/migrations shared/platform shared/protection shared/records shared/harness services/kela-side services/municipality-side
 PYPROJECTS := pyproject.toml $(addsuffix /pyproject.toml,$(PACKAGES))
 # Development tools no package depends on; versions come from constraints.txt.
-DEV_TOOLS := ruff mypy pytest pytest-asyncio hypothesis httpx PyYAML schemathesis import-linter kubernetes-validate jsonschema
+DEV_TOOLS := ruff mypy types-PyYAML pytest pytest-asyncio hypothesis httpx PyYAML schemathesis import-linter kubernetes-validate jsonschema
 # Only the directories that exist (ruff fails on missing paths).
 LINT_PATHS := $(wildcard shared services tests bench infra tools)
 
