@@ -12,13 +12,16 @@ STAMP := $(VENV)/.installed
 PACKAGES := shared/schemas shared/messaging shared/migrations shared/platform shared/protection shared/records shared/harness services/kela-side services/municipality-side
 PYPROJECTS := pyproject.toml $(addsuffix /pyproject.toml,$(PACKAGES))
 # Development tools no package depends on; versions come from constraints.txt.
-DEV_TOOLS := ruff mypy pytest pytest-asyncio hypothesis httpx PyYAML schemathesis import-linter kubernetes-validate jsonschema
+DEV_TOOLS := ruff mypy types-PyYAML pytest pytest-asyncio hypothesis httpx PyYAML schemathesis import-linter kubernetes-validate jsonschema
 # Only the directories that exist (ruff fails on missing paths).
 LINT_PATHS := $(wildcard shared services tests bench infra tools)
 
 PYTEST_ARGS ?=
 
-.PHONY: help install lint typecheck test run bench dev-keys clean distclean
+ASYNCAPI_TOOLS := tools/asyncapi
+ASYNCAPI_STAMP := $(ASYNCAPI_TOOLS)/node_modules/.installed
+
+.PHONY: help install lint typecheck test run bench dev-keys contracts asyncapi-parser clean distclean
 
 help: ## List the targets
 	@echo "Usage: make <target>"
@@ -46,7 +49,18 @@ lint: install ## ruff check + ruff format --check + the layering contracts (.imp
 typecheck: install ## mypy (configuration in pyproject.toml)
 	$(BIN)/mypy
 
-test: install lint typecheck ## install + lint + typecheck + pytest (extra args: PYTEST_ARGS=...)
+# The AsyncAPI parser (npm), as package-lock.json pins it; install scripts are not run.
+$(ASYNCAPI_STAMP): $(ASYNCAPI_TOOLS)/package.json $(ASYNCAPI_TOOLS)/package-lock.json
+	cd $(ASYNCAPI_TOOLS) && npm ci --ignore-scripts --no-audit --no-fund --loglevel=error
+	@touch $@
+
+asyncapi-parser: $(ASYNCAPI_STAMP) ## Install the AsyncAPI parser (npm ci) that checks contracts/asyncapi.yaml
+
+contracts: install asyncapi-parser ## Regenerate the bus contract in contracts/ from the code and validate it
+	$(BIN)/python -m silta_messaging.contract contracts
+	node $(ASYNCAPI_TOOLS)/validate.mjs contracts/asyncapi.yaml
+
+test: install lint typecheck asyncapi-parser ## install + lint + typecheck + pytest (extra args: PYTEST_ARGS=...)
 	$(BIN)/pytest -q $(PYTEST_ARGS)
 
 run: install ## Run both services locally against the local RabbitMQ (Ctrl-C stops)
@@ -66,4 +80,4 @@ clean: ## Remove caches and build leftovers (keeps .venv and var/)
 	find shared services -name '*.egg-info' -type d -prune -exec rm -rf {} + 2>/dev/null || true
 
 distclean: clean ## clean + remove .venv and the local databases in var/
-	rm -rf $(VENV) var
+	rm -rf $(VENV) var $(ASYNCAPI_TOOLS)/node_modules

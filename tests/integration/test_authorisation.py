@@ -5,6 +5,7 @@ and every way a token can be wrong."""
 from __future__ import annotations
 
 import copy
+import json
 import uuid
 from collections.abc import AsyncIterator, Callable
 from datetime import timedelta
@@ -247,8 +248,23 @@ async def test_kela_sees_what_kela_sent(both: Both) -> None:
 
 async def test_open_endpoints_need_no_token(both: Both) -> None:
     for client in (both.kela, both.municipality):
-        for path in ("/healthz", "/readyz", "/openapi.json", "/docs"):
+        for path in ("/healthz", "/readyz", "/openapi.json", "/docs", "/asyncapi.yaml"):
             assert (await client.get(path)).status_code == 200, path
+
+
+async def test_each_side_serves_the_bus_contract_kept_in_the_repository(both: Both) -> None:
+    contracts = Path(__file__).resolve().parents[2] / "contracts"
+    for client in (both.kela, both.municipality):
+        document = await client.get("/asyncapi.yaml")
+        assert document.headers["content-type"].startswith("application/yaml")
+        assert document.text == (contracts / "asyncapi.yaml").read_text(encoding="utf-8")
+        for kind in ("notice_of_need", "statement", "envelope"):
+            schema = await client.get(f"/schemas/{kind}.json")
+            assert schema.status_code == 200, kind
+            assert schema.json() == json.loads((contracts / "schemas" / f"{kind}.json").read_text())
+        unknown = await client.get("/schemas/no_such_kind.json")
+        assert unknown.status_code == 404
+        assert unknown.headers["content-type"] == "application/problem+json"
 
 
 async def test_the_openapi_documents_declare_the_bearer_scheme(both: Both) -> None:

@@ -57,7 +57,7 @@ UNKNOWN_ENCRYPTION_KEY: Final = "message.unknown_encryption_key"
 UNDECRYPTABLE: Final = "message.undecryptable"
 ENVELOPE_MISMATCH: Final = "message.envelope_mismatch"
 
-_CLEAR_FIELDS: Final = ("message_id", "kind", "sender", "recipient")
+CLEAR_FIELDS: Final = ("message_id", "kind", "sender", "recipient")
 _SINCE: Final = frozenset({"since"})
 _EPOCH: Final = datetime(1970, 1, 1, tzinfo=UTC)
 
@@ -187,7 +187,7 @@ def seal(body: bytes, clear: Mapping[str, str], keys: Iterable[RecipientKey]) ->
     content_key = nacl.utils.random(KEY_BYTES)
     header: dict[str, Any] = {
         "format": FORMAT,
-        **{name: str(clear.get(name, "")) for name in _CLEAR_FIELDS},
+        **{name: str(clear.get(name, "")) for name in CLEAR_FIELDS},
         "recipients": [
             {
                 "key_id": key.key_id,
@@ -208,7 +208,7 @@ def seal(body: bytes, clear: Mapping[str, str], keys: Iterable[RecipientKey]) ->
 def clear_of(envelope_body: bytes) -> dict[str, str]:
     """The fields of an envelope that travel in clear beside its ciphertext."""
     envelope = json.loads(envelope_body)
-    return {name: str(envelope.get(name, "")) for name in _CLEAR_FIELDS}
+    return {name: str(envelope.get(name, "")) for name in CLEAR_FIELDS}
 
 
 @dataclass(frozen=True)
@@ -249,7 +249,7 @@ class Sealed:
             "sender": envelope.sender,
             "recipient": envelope.recipient,
         }
-        differing = sorted(name for name in _CLEAR_FIELDS if inner[name] != self.clear[name])
+        differing = sorted(name for name in CLEAR_FIELDS if inner[name] != self.clear[name])
         if differing:
             raise MessageRejected(
                 ENVELOPE_MISMATCH,
@@ -264,7 +264,7 @@ def _document(body: bytes) -> dict[str, Any]:
         document = None
     if not isinstance(document, dict) or document.get("format") != FORMAT:
         raise MessageRejected(NOT_ENCRYPTED, f"the body is not a {FORMAT} document")
-    if not all(isinstance(document.get(name), str) for name in _CLEAR_FIELDS) or not isinstance(
+    if not all(isinstance(document.get(name), str) for name in CLEAR_FIELDS) or not isinstance(
         document.get("recipients"), list
     ):
         raise MessageRejected(NOT_ENCRYPTED, f"the body is not a well-formed {FORMAT} document")
@@ -290,7 +290,7 @@ class Unsealer:
                 UNKNOWN_ENCRYPTION_KEY, "the message is encrypted to no key this side holds"
             )
         key_id = str(mine["key_id"])
-        header = {name: document[name] for name in ("format", *_CLEAR_FIELDS, "recipients")}
+        header = {name: document[name] for name in ("format", *CLEAR_FIELDS, "recipients")}
         try:
             sealed_key = _unb64(mine.get("sealed_key"), "sealed_key")
             content_key = SealedBox(self.private_keys[key_id]).decrypt(sealed_key)
@@ -304,7 +304,7 @@ class Unsealer:
             raise MessageRejected(
                 UNDECRYPTABLE, f"the message does not decrypt with key {key_id}"
             ) from None
-        return Sealed({name: document[name] for name in _CLEAR_FIELDS}, key_id, plain)
+        return Sealed({name: document[name] for name in CLEAR_FIELDS}, key_id, plain)
 
 
 def is_sealed(body: bytes) -> bool:

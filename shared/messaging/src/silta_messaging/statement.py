@@ -71,10 +71,10 @@ class MessageFacts:
             value = fields.get(name)
             return value if isinstance(value, str) else None
 
-        return cls(*(text(name) for name in _FACTS))
+        return cls(*(text(name) for name in FACTS))
 
 
-_FACTS: Final = ("message_id", "kind", "sender", "recipient", "referral_id", "created_at")
+FACTS: Final = ("message_id", "kind", "sender", "recipient", "referral_id", "created_at")
 
 
 def digest(body: bytes) -> str:
@@ -101,7 +101,7 @@ def read_statement(text: str) -> dict[str, Any] | None:
     if (
         not isinstance(content, dict)
         or content.get("v") != VERSION
-        or set(content) != {"v", "body_sha256", *_FACTS}
+        or set(content) != {"v", "body_sha256", *FACTS}
         or canonical(content) != text.encode()
     ):
         return None

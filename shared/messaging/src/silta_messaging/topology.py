@@ -47,6 +47,13 @@ queue, never to the general one (Child Welfare Act 417/2007 §25)."""
 EVERY_COUNTY = "all"
 """The county word of what Kela sends to every county at once (its directory updates)."""
 
+CHILD_WELFARE_KINDS = frozenset({MessageKind.NOTICE_OF_NEED, MessageKind.CANCELLATION})
+"""The kinds whose routing key may end in ``child_welfare``: a child-welfare notice and the
+cancellation that follows it (on the same queue, so never before the notice)."""
+
+BROADCAST_KINDS = frozenset({MessageKind.DIRECTORY_UPDATE})
+"""The kinds Kela sends to every county at once (``{kind}.all``)."""
+
 
 def exchange_of(sender: str) -> str:
     """The exchange of everything ``sender`` (``kela`` or ``county-NN``) sends."""
@@ -59,6 +66,8 @@ def routing_key(kind: str, county_code: str, *, child_welfare: bool = False) -> 
     ``{kind}.{county}``; a child-welfare notice gets a third word, so that ``*.{county}``
     bindings (the general queue) never match it.
     """
+    if child_welfare and kind not in CHILD_WELFARE_KINDS:
+        raise ValueError(f"{kind} is never sent to a child-welfare queue")
     key = f"{kind}.{county_code}"
     return f"{key}.{CHILD_WELFARE}" if child_welfare else key
 

@@ -10,7 +10,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.types import ASGIApp
 
-from silta_platform import edge, health
+from silta_platform import contracts, edge, health
 from silta_platform.access_log import AccessLog
 from silta_platform.auth import (
     AuthenticationFailed,
@@ -86,6 +86,7 @@ def create_app(
         return validation_response(request, error)
 
     app.include_router(health.router)
+    app.include_router(contracts.router)  # the bus contract, without a token
     for router in routers:  # every /v1 route: a bearer token, and the permission table
         app.include_router(
             router,
