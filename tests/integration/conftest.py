@@ -105,6 +105,15 @@ async def two_sides(
 
 
 @pytest.fixture
+async def both(tmp_path: Path, amqp_url: str, dev_issuer: DevIssuer) -> AsyncIterator[Both]:
+    """Both services in-process, each on its own SQLite database."""
+    kela_url = f"sqlite+aiosqlite:///{tmp_path / 'kela.db'}"
+    municipality_url = f"sqlite+aiosqlite:///{tmp_path / 'municipality.db'}"
+    async with two_sides(kela_url, municipality_url, amqp_url, dev_issuer) as sides:
+        yield sides
+
+
+@pytest.fixture
 async def bus(amqp_url: str) -> AsyncIterator[AbstractChannel]:
     """A confirming channel on the test vhost, for publishing and reading as a test peer."""
     connection: AbstractRobustConnection = await aio_pika.connect_robust(amqp_url)
