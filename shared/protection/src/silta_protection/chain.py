@@ -26,6 +26,7 @@ from silta_messaging.timestamps import UtcDateTime
 from silta_platform.db import as_utc, locking
 from sqlalchemy import (
     Column,
+    Index,
     Integer,
     MetaData,
     String,
@@ -74,6 +75,29 @@ def add_chain_head(metadata: MetaData, name: str, *, prunable: bool = False) -> 
         Column("last_hash", String(64), nullable=False),
         *pruned,
     )
+
+
+@dataclass(frozen=True)
+class ChainTables:
+    """A chain's two tables."""
+
+    entries: Table
+    head: Table
+
+
+def add_chain(
+    metadata: MetaData,
+    name: str,
+    *fields: Column[Any],
+    index: tuple[str, str],
+    prunable: bool = False,
+) -> tuple[Table, Table]:
+    """A chain on ``metadata``: its entries (table ``name``, the chained ``fields``, an index
+    ``index`` = (name, column) on the column and ``seq``) and its head (``{name}_head``)."""
+    entries = add_chain_entries(metadata, name, *fields)
+    index_name, column = index
+    Index(index_name, entries.c[column], entries.c.seq)
+    return entries, add_chain_head(metadata, f"{name}_head", prunable=prunable)
 
 
 def chain_hash(row: Mapping[str, Any], fields: Sequence[str], optional: Sequence[str] = ()) -> str:
