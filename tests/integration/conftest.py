@@ -124,50 +124,52 @@ async def bus(amqp_url: str) -> AsyncIterator[AbstractChannel]:
 
 @asynccontextmanager
 async def running_kela(
-    database_url: str, amqp_url: str, dev_issuer: DevIssuer
+    database_url: str, amqp_url: str, dev_issuer: DevIssuer, *, token: bool = True, **settings: Any
 ) -> AsyncIterator[httpx.AsyncClient]:
-    """Kela's side in-process on ``database_url``, ready, with a full-access client."""
+    """Kela's side in-process on ``database_url`` with more ``settings``, ready, with a
+    full-access client (with no token at all unless ``token``)."""
     await migrate(KELA_MIGRATIONS, database_url)
-    settings = KelaSettings(
+    config = KelaSettings(
         database_url=database_url,
         auth_jwks=str(dev_issuer.jwks_path),
         amqp_url=amqp_url,
         queue_name=f"test.kela.{uuid.uuid4().hex[:8]}",
-        relay_poll_seconds=0.2,
+        **{"relay_poll_seconds": 0.2, **settings},
     )
+    bearer = full_access_token(dev_issuer, Side.KELA) if token else None
     try:
-        token = full_access_token(dev_issuer, Side.KELA)
-        async with serving(build_kela(settings), token) as client:
+        async with serving(build_kela(config), bearer) as client:
             await eventually(lambda: _ready(client))
             yield client
     finally:  # also when the test failed: a queue left bound would take later tests' messages
-        await delete_queues(amqp_url, settings.queue_name)
+        await delete_queues(amqp_url, config.queue_name)
 
 
 @asynccontextmanager
 async def running_municipality(
-    database_url: str, amqp_url: str, dev_issuer: DevIssuer
+    database_url: str, amqp_url: str, dev_issuer: DevIssuer, *, token: bool = True, **settings: Any
 ) -> AsyncIterator[httpx.AsyncClient]:
-    """The municipality side in-process on ``database_url``, ready, with a full-access
-    client (its ``x-test-queue`` header names its queue, for tests that read parking)."""
+    """The municipality side (counties 11 and 90) in-process on ``database_url`` with more
+    ``settings``, ready, with a full-access client (with no token at all unless ``token``;
+    its ``x-test-queue`` header names its queue, for tests that read parking)."""
     await migrate(MUNICIPALITY_MIGRATIONS, database_url)
-    settings = MunicipalitySettings(
+    config = MunicipalitySettings(
         database_url=database_url,
         auth_jwks=str(dev_issuer.jwks_path),
         amqp_url=amqp_url,
         counties="11,90",
         queue_name=f"test.municipality.{uuid.uuid4().hex[:8]}",
         child_welfare_queue_name=f"test.municipality-cw.{uuid.uuid4().hex[:8]}",
-        relay_poll_seconds=0.2,
+        **{"relay_poll_seconds": 0.2, **settings},
     )
-    token = full_access_token(dev_issuer, Side.MUNICIPALITY)
+    bearer = full_access_token(dev_issuer, Side.MUNICIPALITY) if token else None
     try:
-        async with serving(build_municipality(settings), token) as client:
-            client.headers["x-test-queue"] = settings.queue_name
+        async with serving(build_municipality(config), bearer) as client:
+            client.headers["x-test-queue"] = config.queue_name
             await eventually(lambda: _ready(client))
             yield client
     finally:  # also when the test failed: a queue left bound would take later tests' messages
-        await delete_queues(amqp_url, settings.queue_name, settings.child_welfare_queue_name)
+        await delete_queues(amqp_url, config.queue_name, config.child_welfare_queue_name)
 
 
 @pytest.fixture
