@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -88,13 +88,20 @@ class ChainTables:
 def add_chain(
     metadata: MetaData,
     name: str,
-    *fields: Column[Any],
+    fields: Mapping[str, int],
+    *,
+    nullable: Collection[str] = (),
     index: tuple[str, str],
     prunable: bool = False,
 ) -> tuple[Table, Table]:
-    """A chain on ``metadata``: its entries (table ``name``, the chained ``fields``, an index
-    ``index`` = (name, column) on the column and ``seq``) and its head (``{name}_head``)."""
-    entries = add_chain_entries(metadata, name, *fields)
+    """A chain on ``metadata``: its entries (table ``name``; ``fields``: each a string of at
+    most this length, null only if ``nullable``; an index ``index`` = (name, column) on the
+    column and ``seq``) and its head (``{name}_head``)."""
+    columns = [
+        Column(field, String(length), nullable=field in nullable)
+        for field, length in fields.items()
+    ]
+    entries = add_chain_entries(metadata, name, *columns)
     index_name, column = index
     Index(index_name, entries.c[column], entries.c.seq)
     return entries, add_chain_head(metadata, f"{name}_head", prunable=prunable)

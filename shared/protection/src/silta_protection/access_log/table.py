@@ -2,15 +2,29 @@
 
 from __future__ import annotations
 
-from sqlalchemy import Column, MetaData, String
+from sqlalchemy import MetaData
 
 from silta_protection.chain import GENESIS_HASH, ChainTables, add_chain
 
-__all__ = ["ENTRIES", "GENESIS_HASH", "HEAD", "AccessLogTables", "add_access_log"]
+__all__ = ["ENTRIES", "FIELDS", "GENESIS_HASH", "HEAD", "AccessLogTables", "add_access_log"]
 
 ENTRIES = "access_log"
 HEAD = f"{ENTRIES}_head"
 _INDEX = "ix_access_log_client"
+
+FIELDS = {
+    "subject": 200,
+    "organisation": 100,
+    "role": 200,
+    "purpose": 100,
+    "action": 20,
+    "channel": 20,
+    "resource": 40,
+    "resource_id": 36,
+    "client_key": 64,
+    "county": 2,
+}
+"""An entry's fields and their greatest lengths, besides ``seq``, ``at`` and the links."""
 
 
 class AccessLogTables(ChainTables):
@@ -22,16 +36,8 @@ def add_access_log(metadata: MetaData) -> AccessLogTables:
         *add_chain(
             metadata,
             ENTRIES,
-            Column("subject", String(200), nullable=False),
-            Column("organisation", String(100), nullable=False),
-            Column("role", String(200), nullable=False),
-            Column("purpose", String(100), nullable=False),
-            Column("action", String(20), nullable=False),
-            Column("channel", String(20), nullable=False),
-            Column("resource", String(40), nullable=False),
-            Column("resource_id", String(36), nullable=True),
-            Column("client_key", String(64), nullable=True),
-            Column("county", String(2), nullable=True),
+            FIELDS,
+            nullable={"resource_id", "client_key", "county"},
             index=(_INDEX, "client_key"),
         )
     )

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sqlalchemy import Column, MetaData, String
+from sqlalchemy import MetaData
 
 from silta_protection.chain import ChainTables, HashChain, add_chain
 
@@ -10,19 +10,20 @@ ENTRIES = "message_log"
 HEAD = f"{ENTRIES}_head"
 _INDEX = "ix_message_log_referral"
 
-FIELDS = (
-    "direction",
-    "message_id",
-    "kind",
-    "referral_id",
-    "sender",
-    "recipient",
-    "body_sha256",
-    "statement",
-    "signature",
-    "key_id",
-    "public_key",
-)
+_LENGTHS = {
+    "direction": 10,
+    "message_id": 36,
+    "kind": 40,
+    "referral_id": 36,
+    "sender": 20,
+    "recipient": 20,
+    "body_sha256": 64,
+    "statement": 1000,
+    "signature": 100,
+    "key_id": 64,
+    "public_key": 64,
+}
+FIELDS = tuple(_LENGTHS)
 """The chained fields of an entry, besides ``seq``, ``at`` and ``prev_hash``."""
 
 
@@ -39,17 +40,8 @@ def add_message_log(metadata: MetaData) -> MessageLogTables:
         *add_chain(
             metadata,
             ENTRIES,
-            Column("direction", String(10), nullable=False),
-            Column("message_id", String(36), nullable=False),
-            Column("kind", String(40), nullable=False),
-            Column("referral_id", String(36), nullable=True),
-            Column("sender", String(20), nullable=False),
-            Column("recipient", String(20), nullable=False),
-            Column("body_sha256", String(64), nullable=False),
-            Column("statement", String(1000), nullable=False),
-            Column("signature", String(100), nullable=False),
-            Column("key_id", String(64), nullable=False),
-            Column("public_key", String(64), nullable=False),
+            _LENGTHS,
+            nullable={"referral_id"},
             index=(_INDEX, "referral_id"),
             prunable=True,
         )
