@@ -105,6 +105,15 @@ async def two_sides(
 
 
 @pytest.fixture
+async def both(tmp_path: Path, amqp_url: str, dev_issuer: DevIssuer) -> AsyncIterator[Both]:
+    """Both services in-process, each on its own SQLite database."""
+    kela_url = f"sqlite+aiosqlite:///{tmp_path / 'kela.db'}"
+    municipality_url = f"sqlite+aiosqlite:///{tmp_path / 'municipality.db'}"
+    async with two_sides(kela_url, municipality_url, amqp_url, dev_issuer) as sides:
+        yield sides
+
+
+@pytest.fixture
 async def bus(amqp_url: str) -> AsyncIterator[AbstractChannel]:
     """A confirming channel on the test vhost, for publishing and reading as a test peer."""
     connection: AbstractRobustConnection = await aio_pika.connect_robust(amqp_url)
@@ -115,50 +124,52 @@ async def bus(amqp_url: str) -> AsyncIterator[AbstractChannel]:
 
 @asynccontextmanager
 async def running_kela(
-    database_url: str, amqp_url: str, dev_issuer: DevIssuer
+    database_url: str, amqp_url: str, dev_issuer: DevIssuer, *, token: bool = True, **settings: Any
 ) -> AsyncIterator[httpx.AsyncClient]:
-    """Kela's side in-process on ``database_url``, ready, with a full-access client."""
+    """Kela's side in-process on ``database_url`` with more ``settings``, ready, with a
+    full-access client (with no token at all unless ``token``)."""
     await migrate(KELA_MIGRATIONS, database_url)
-    settings = KelaSettings(
+    config = KelaSettings(
         database_url=database_url,
         auth_jwks=str(dev_issuer.jwks_path),
         amqp_url=amqp_url,
         queue_name=f"test.kela.{uuid.uuid4().hex[:8]}",
-        relay_poll_seconds=0.2,
+        **{"relay_poll_seconds": 0.2, **settings},
     )
+    bearer = full_access_token(dev_issuer, Side.KELA) if token else None
     try:
-        token = full_access_token(dev_issuer, Side.KELA)
-        async with serving(build_kela(settings), token) as client:
+        async with serving(build_kela(config), bearer) as client:
             await eventually(lambda: _ready(client))
             yield client
     finally:  # also when the test failed: a queue left bound would take later tests' messages
-        await delete_queues(amqp_url, settings.queue_name)
+        await delete_queues(amqp_url, config.queue_name)
 
 
 @asynccontextmanager
 async def running_municipality(
-    database_url: str, amqp_url: str, dev_issuer: DevIssuer
+    database_url: str, amqp_url: str, dev_issuer: DevIssuer, *, token: bool = True, **settings: Any
 ) -> AsyncIterator[httpx.AsyncClient]:
-    """The municipality side in-process on ``database_url``, ready, with a full-access
-    client (its ``x-test-queue`` header names its queue, for tests that read parking)."""
+    """The municipality side (counties 11 and 90) in-process on ``database_url`` with more
+    ``settings``, ready, with a full-access client (with no token at all unless ``token``;
+    its ``x-test-queue`` header names its queue, for tests that read parking)."""
     await migrate(MUNICIPALITY_MIGRATIONS, database_url)
-    settings = MunicipalitySettings(
+    config = MunicipalitySettings(
         database_url=database_url,
         auth_jwks=str(dev_issuer.jwks_path),
         amqp_url=amqp_url,
         counties="11,90",
         queue_name=f"test.municipality.{uuid.uuid4().hex[:8]}",
         child_welfare_queue_name=f"test.municipality-cw.{uuid.uuid4().hex[:8]}",
-        relay_poll_seconds=0.2,
+        **{"relay_poll_seconds": 0.2, **settings},
     )
-    token = full_access_token(dev_issuer, Side.MUNICIPALITY)
+    bearer = full_access_token(dev_issuer, Side.MUNICIPALITY) if token else None
     try:
-        async with serving(build_municipality(settings), token) as client:
-            client.headers["x-test-queue"] = settings.queue_name
+        async with serving(build_municipality(config), bearer) as client:
+            client.headers["x-test-queue"] = config.queue_name
             await eventually(lambda: _ready(client))
             yield client
     finally:  # also when the test failed: a queue left bound would take later tests' messages
-        await delete_queues(amqp_url, settings.queue_name, settings.child_welfare_queue_name)
+        await delete_queues(amqp_url, config.queue_name, config.child_welfare_queue_name)
 
 
 @pytest.fixture

@@ -27,7 +27,7 @@ from silta_schemas.referrals import referral_adapter
 from tests import signing
 from tests.conftest import delete_queues, migrate
 from tests.integration.conftest import MUNICIPALITY_MIGRATIONS, eventually, tap
-from tests.integration.test_directory import about
+from tests.integration.directory_entries import about
 from tests.integration.test_signing import (
     municipality_settings,
     publish,

@@ -5,22 +5,16 @@ process: tests/e2e/test_http_edge.py."""
 from __future__ import annotations
 
 import re
-import uuid
 from collections.abc import AsyncIterator, Callable
-from contextlib import AbstractAsyncContextManager, asynccontextmanager
-from typing import Any
+from contextlib import AbstractAsyncContextManager
+from functools import partial
 
 import httpx
 import pytest
-from kela_side.main import build_app as build_kela
-from kela_side.settings import KelaSettings
-from municipality_side.main import build_app as build_municipality
-from municipality_side.settings import MunicipalitySettings
 from silta_platform.auth import KELA_AUDIENCE, MUNICIPALITY_AUDIENCE
 from silta_platform.dev_tokens import DevIssuer
 
-from tests.conftest import delete_queues, migrate, serving
-from tests.integration.conftest import KELA_MIGRATIONS, MUNICIPALITY_MIGRATIONS
+from tests.integration.conftest import running_kela, running_municipality
 
 MB = 1024 * 1024
 PROBLEM_JSON = "application/problem+json"
@@ -32,49 +26,13 @@ Start = Callable[..., AbstractAsyncContextManager[httpx.AsyncClient]]
 def kela_with(sqlite_url: str, amqp_url: str, dev_issuer: DevIssuer) -> Start:
     """``async with kela_with(**settings) as client``: Kela's side in-process, on SQLite,
     with settings a test chooses; the client has no token."""
-
-    @asynccontextmanager
-    async def start(**settings: Any) -> AsyncIterator[httpx.AsyncClient]:
-        await migrate(KELA_MIGRATIONS, sqlite_url)
-        config = KelaSettings(
-            database_url=sqlite_url,
-            auth_jwks=str(dev_issuer.jwks_path),
-            amqp_url=amqp_url,
-            queue_name=f"test.kela.{uuid.uuid4().hex[:8]}",
-            **settings,
-        )
-        try:
-            async with serving(build_kela(config)) as client:
-                yield client
-        finally:
-            await delete_queues(amqp_url, config.queue_name)
-
-    return start
+    return partial(running_kela, sqlite_url, amqp_url, dev_issuer, token=False)
 
 
 @pytest.fixture
 def municipality_with(sqlite_url: str, amqp_url: str, dev_issuer: DevIssuer) -> Start:
     """The municipality side, as ``kela_with``."""
-
-    @asynccontextmanager
-    async def start(**settings: Any) -> AsyncIterator[httpx.AsyncClient]:
-        await migrate(MUNICIPALITY_MIGRATIONS, sqlite_url)
-        run = uuid.uuid4().hex[:8]
-        config = MunicipalitySettings(
-            database_url=sqlite_url,
-            auth_jwks=str(dev_issuer.jwks_path),
-            amqp_url=amqp_url,
-            queue_name=f"test.municipality.{run}",
-            child_welfare_queue_name=f"test.municipality-cw.{run}",
-            **settings,
-        )
-        try:
-            async with serving(build_municipality(config)) as client:
-                yield client
-        finally:
-            await delete_queues(amqp_url, config.queue_name, config.child_welfare_queue_name)
-
-    return start
+    return partial(running_municipality, sqlite_url, amqp_url, dev_issuer, token=False)
 
 
 async def test_the_municipality_side_has_the_same_edge(

@@ -11,19 +11,14 @@ from silta_platform.db import create_engine
 from silta_platform.metrics import metrics_router
 from silta_platform.runtime import BusWiring, Runtime
 from silta_platform.settings import ServiceSettings
-from silta_protection.access_log import access_log_router, record_access
 from silta_protection.dead_letters import dead_letters_router
-from silta_protection.encryption import outbox_seal
-from silta_protection.evidence import evidence_router, record_messages
-from silta_protection.retention import maintain
+from silta_protection.wiring import safeguard_routers, safeguards
 from silta_records.directory import directory_router
 from silta_records.stats import stats_router
 
 from kela_side.api import referrals, statements
 from kela_side.db.tables import (
-    access_log,
     directory_entries,
-    message_log,
     messaging,
     status_history,
 )
@@ -52,10 +47,7 @@ def build_app(settings: ServiceSettings | None = None) -> FastAPI:
             unhandled_rule="kind.not_for_kela",
             commands=COMMANDS,
             dependencies={"referral_writer": ReferralWriter()},
-            record_accesses=lambda conn, accesses: record_access(conn, access_log, accesses),
-            message_log=lambda conn, messages: record_messages(conn, message_log, messages),
-            outbox_seal=outbox_seal(config, messaging.outbox),
-            maintenance=lambda engine: maintain(engine, config, RETENTION),
+            **safeguards(config, RETENTION),
         )
         return Runtime(config, create_engine(config.database_url), messaging, wiring)
 
@@ -74,8 +66,7 @@ def build_app(settings: ServiceSettings | None = None) -> FastAPI:
             statements.router,
             directory_router(directory_entries, editable=KELA_PART),
             stats_router(referrals_table, status_history, "created_at"),
-            access_log_router(access_log),
-            evidence_router(message_log, "kela"),
+            *safeguard_routers(RETENTION, "kela"),
             dead_letters_router([config.queue_name]),
             metrics_router(messaging, [config.queue_name]),
         ],

@@ -16,19 +16,14 @@ from silta_platform.db import create_engine
 from silta_platform.metrics import metrics_router
 from silta_platform.runtime import BusWiring, Runtime
 from silta_platform.settings import ServiceSettings
-from silta_protection.access_log import access_log_router, record_access
 from silta_protection.dead_letters import dead_letters_router
-from silta_protection.encryption import outbox_seal
-from silta_protection.evidence import evidence_router, record_messages
-from silta_protection.retention import maintain
+from silta_protection.wiring import safeguard_routers, safeguards
 from silta_records.directory import directory_router
 from silta_records.stats import stats_router
 
 from municipality_side.api import referrals, statements, workers
 from municipality_side.db.tables import (
-    access_log,
     directory_entries,
-    message_log,
     messaging,
     status_history,
 )
@@ -65,10 +60,7 @@ def build_app(settings: ServiceSettings | None = None) -> FastAPI:
             message_handlers=MESSAGE_HANDLERS,
             unhandled_rule="kind.not_for_county",
             commands=COMMANDS,
-            record_accesses=lambda conn, accesses: record_access(conn, access_log, accesses),
-            message_log=lambda conn, messages: record_messages(conn, message_log, messages),
-            outbox_seal=outbox_seal(config, messaging.outbox),
-            maintenance=lambda engine: maintain(engine, config, RETENTION),
+            **safeguards(config, RETENTION),
         )
         return Runtime(config, create_engine(config.database_url), messaging, wiring)
 
@@ -86,8 +78,7 @@ def build_app(settings: ServiceSettings | None = None) -> FastAPI:
             statements.router,
             directory_router(directory_entries, editable=own_part(config)),
             stats_router(referrals_table, status_history, "received_at", counties=counties),
-            access_log_router(access_log, counties=counties),
-            evidence_router(message_log, organisation(config)),
+            *safeguard_routers(RETENTION, organisation(config), counties),
             dead_letters_router(queues),
             metrics_router(messaging, queues),
         ],

@@ -26,7 +26,7 @@ import jwt
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
 
-from silta_platform.problems import FieldError, problem_response
+from silta_platform.problems import FieldError, ProblemError
 from silta_platform.settings import ServiceSettings
 
 DEV_KID_PREFIX = "silta-dev-"
@@ -222,8 +222,7 @@ def bearer_token(request: Request) -> str | None:
 
 
 def unauthorised_response(request: Request, error: AuthenticationFailed) -> JSONResponse:
-    return problem_response(
-        request,
+    return ProblemError(
         401,
         "unauthorized",
         "Unauthorized",
@@ -231,7 +230,7 @@ def unauthorised_response(request: Request, error: AuthenticationFailed) -> JSON
         [FieldError(field="Authorization", rule=error.rule, message=error.message)],
         extra={"rule": error.rule},
         headers={"WWW-Authenticate": www_authenticate(error.rule)},
-    )
+    ).response(request)
 
 
 def install_auth_handler(app: FastAPI) -> None:

@@ -6,7 +6,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 
-from silta_platform.problems import PROBLEM_JSON, problem_response
+from silta_platform.problems import PROBLEM_JSON, ProblemError
 from silta_platform.runtime import Runtime
 
 router = APIRouter(tags=["operations"])
@@ -49,11 +49,10 @@ async def readyz(request: Request) -> Readiness | JSONResponse:
     if all(state == "up" for state in checks.values()):
         return Readiness(status="ready", checks=checks, relay=relay)
     down = ", ".join(name for name, state in checks.items() if state == "down")
-    return problem_response(
-        request,
+    return ProblemError(
         503,
         "not-ready",
         "Not ready",
         f"down: {down}",
         extra={"checks": checks, "relay": relay},
-    )
+    ).response(request)

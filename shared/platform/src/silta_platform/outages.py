@@ -18,7 +18,7 @@ from fastapi.responses import JSONResponse
 from silta_messaging.availability import database_unavailable, describe
 from sqlalchemy import exc
 
-from silta_platform.problems import PROBLEM_JSON, problem_response
+from silta_platform.problems import PROBLEM_JSON, ProblemError
 
 log = logging.getLogger(__name__)
 
@@ -38,8 +38,7 @@ def database_unavailable_response(request: Request, error: Exception) -> JSONRes
         request.method,
         request.url.path,
     )
-    return problem_response(
-        request,
+    return ProblemError(
         503,
         "database-unavailable",
         "Service unavailable",
@@ -47,7 +46,7 @@ def database_unavailable_response(request: Request, error: Exception) -> JSONRes
         "of this request took effect: repeat a write with the same Idempotency-Key.",
         extra={"rule": DATABASE_UNAVAILABLE},
         headers={"Retry-After": str(RETRY_AFTER_SECONDS)},
-    )
+    ).response(request)
 
 
 def install_outage_handlers(app: FastAPI) -> None:

@@ -76,15 +76,17 @@ class ProblemError(Exception):
         self.headers = dict(headers or {})
 
     def response(self, request: Request) -> JSONResponse:
-        return problem_response(
-            request,
-            self.status,
-            self.slug,
-            self.title,
-            self.detail,
-            self.errors,
-            self.extra,
-            self.headers,
+        problem = Problem(
+            type=PROBLEM_BASE + self.slug,
+            title=self.title,
+            status=self.status,
+            detail=self.detail,
+            instance=route_template(request),
+            errors=self.errors or None,
+        ).model_dump(exclude_none=True)
+        problem.update(self.extra)
+        return JSONResponse(
+            problem, status_code=self.status, media_type=PROBLEM_JSON, headers=self.headers
         )
 
 
@@ -153,28 +155,6 @@ def transition_not_allowed(error: TransitionNotAllowed) -> ProblemError:
         [FieldError(field="status", rule=error.rule, message=str(error))],
         extra={"current_status": error.current, "allowed": sorted(allowed_next(error.current))},
     )
-
-
-def problem_response(
-    request: Request,
-    status: int,
-    slug: str,
-    title: str,
-    detail: str | None = None,
-    errors: Sequence[FieldError] = (),
-    extra: dict[str, Any] | None = None,
-    headers: Mapping[str, str] | None = None,
-) -> JSONResponse:
-    problem = Problem(
-        type=PROBLEM_BASE + slug,
-        title=title,
-        status=status,
-        detail=detail,
-        instance=route_template(request),
-        errors=list(errors) or None,
-    ).model_dump(exclude_none=True)
-    problem.update(extra or {})
-    return JSONResponse(problem, status_code=status, media_type=PROBLEM_JSON, headers=headers)
 
 
 def route_template(request: Request) -> str | None:
@@ -249,7 +229,7 @@ def validation_response(request: Request, error: RequestValidationError) -> JSON
     """422 naming each failing field and rule."""
     errors = field_errors(error.errors())
     detail = "; ".join(f"{e.field}: {e.rule}" for e in errors)
-    return problem_response(request, 422, "validation", VALIDATION_TITLE, detail, errors)
+    return ProblemError(422, "validation", VALIDATION_TITLE, detail, errors).response(request)
 
 
 def install_problem_handlers(app: FastAPI) -> None:
@@ -263,22 +243,19 @@ def install_problem_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(RuleRefused)
     async def _refused(request: Request, error: RuleRefused) -> JSONResponse:
-        problem = refused(error)
-        return problem_response(
-            request, problem.status, problem.slug, problem.title, problem.detail, problem.errors
-        )
+        return refused(error).response(request)
 
     @app.exception_handler(NotFound)
     async def _not_found(request: Request, error: NotFound) -> JSONResponse:
-        return problem_response(request, 404, "not-found", "Not found", f"no such {error.what}")
+        return not_found(error.what).response(request)
 
     @app.exception_handler(StarletteHTTPException)
     async def _http(request: Request, error: StarletteHTTPException) -> JSONResponse:
         title = _TITLES.get(error.status_code, "HTTP error")
         slug = title.lower().replace(" ", "-")
-        return problem_response(
-            request, error.status_code, slug, title, str(error.detail), headers=error.headers
-        )
+        return ProblemError(
+            error.status_code, slug, title, str(error.detail), headers=error.headers
+        ).response(request)
 
 
 def problem_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:

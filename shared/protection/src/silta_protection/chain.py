@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -26,6 +26,7 @@ from silta_messaging.timestamps import UtcDateTime
 from silta_platform.db import as_utc, locking
 from sqlalchemy import (
     Column,
+    Index,
     Integer,
     MetaData,
     String,
@@ -74,6 +75,36 @@ def add_chain_head(metadata: MetaData, name: str, *, prunable: bool = False) -> 
         Column("last_hash", String(64), nullable=False),
         *pruned,
     )
+
+
+@dataclass(frozen=True)
+class ChainTables:
+    """A chain's two tables."""
+
+    entries: Table
+    head: Table
+
+
+def add_chain(
+    metadata: MetaData,
+    name: str,
+    fields: Mapping[str, int],
+    *,
+    nullable: Collection[str] = (),
+    index: tuple[str, str],
+    prunable: bool = False,
+) -> tuple[Table, Table]:
+    """A chain on ``metadata``: its entries (table ``name``; ``fields``: each a string of at
+    most this length, null only if ``nullable``; an index ``index`` = (name, column) on the
+    column and ``seq``) and its head (``{name}_head``)."""
+    columns = [
+        Column(field, String(length), nullable=field in nullable)
+        for field, length in fields.items()
+    ]
+    entries = add_chain_entries(metadata, name, *columns)
+    index_name, column = index
+    Index(index_name, entries.c[column], entries.c.seq)
+    return entries, add_chain_head(metadata, f"{name}_head", prunable=prunable)
 
 
 def chain_hash(row: Mapping[str, Any], fields: Sequence[str], optional: Sequence[str] = ()) -> str:

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
-from typing import Annotated
+from datetime import UTC, datetime
+from typing import Annotated, Any, Protocol
 from uuid import UUID
 
 from fastapi import Depends, Query
@@ -12,6 +12,8 @@ from pydantic import BaseModel, Field
 from silta_platform.http import MAX_OFFSET
 from silta_schemas.codes import MessageKind
 from silta_schemas.status import ReferralStatus
+
+from silta_records.deadlines import is_overdue
 
 
 class StatusChangeView(BaseModel):
@@ -49,6 +51,34 @@ class ReferralSummaryBase(BaseModel):
         description="Past `due_at` without the county's first reaction (for an application "
         "transfer: without its decision)."
     )
+
+
+class TrackedReferral(Protocol):
+    """A side's record of a referral, as far as a list shows it."""
+
+    @property
+    def id(self) -> UUID: ...
+    @property
+    def kind(self) -> str: ...
+    @property
+    def status(self) -> ReferralStatus: ...
+    @property
+    def county_code(self) -> str: ...
+    @property
+    def updated_at(self) -> datetime: ...
+    @property
+    def due_at(self) -> datetime | None: ...
+
+
+_SUMMARY = ("id", "kind", "status", "county_code", "updated_at", "due_at")
+
+
+def summary_fields(record: TrackedReferral, *own: str) -> dict[str, Any]:
+    """The ``ReferralSummaryBase`` fields of ``record`` (``overdue`` as of now) and the
+    attributes its side adds to the summary (``own``)."""
+    fields = {name: getattr(record, name) for name in (*_SUMMARY, *own)}
+    now = datetime.now(UTC)
+    return fields | {"overdue": is_overdue(record.kind, record.status, record.due_at, now)}
 
 
 @dataclass(frozen=True)

@@ -2,13 +2,19 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Annotated, Any
 from uuid import UUID
 
 from fastapi import APIRouter, Body, Response
 from pydantic import BaseModel, Field
-from silta_platform.http import RuntimeDep, answer_created, idempotency_key_header
+from silta_platform.http import (
+    RuntimeDep,
+    answer_created,
+    idempotency_key_header,
+    read_list,
+    read_one,
+)
 from silta_platform.problems import (
     FieldError,
     ProblemError,
@@ -17,9 +23,13 @@ from silta_platform.problems import (
     transition_not_allowed,
 )
 from silta_protection.access_log import ActorDep
-from silta_records.deadlines import is_overdue
 from silta_records.responsible_workers import ResponsibleWorkerView
-from silta_records.views import ListQueryDep, ReferralSummaryBase, StatusChangeView
+from silta_records.views import (
+    ListQueryDep,
+    ReferralSummaryBase,
+    StatusChangeView,
+    summary_fields,
+)
 from silta_schemas import examples
 from silta_schemas.cancellation import CancellationRequest
 from silta_schemas.idempotency import IdempotencyKeyReused
@@ -87,17 +97,7 @@ class ReferralPage(BaseModel):
 
 
 def _summary(record: ReferralRecord) -> dict[str, Any]:
-    return {
-        "id": record.id,
-        "kind": record.kind,
-        "status": record.status,
-        "county_code": record.county_code,
-        "recipient": record.recipient,
-        "created_at": record.created_at,
-        "updated_at": record.updated_at,
-        "due_at": record.due_at,
-        "overdue": is_overdue(record.kind, record.status, record.due_at, datetime.now(UTC)),
-    }
+    return summary_fields(record, "recipient", "created_at")
 
 
 def _view(record: ReferralRecord) -> ReferralView:
@@ -200,12 +200,7 @@ async def create_referral(
     return _view(submitted.referral)
 
 
-@router.get(
-    "/{referral_id}",
-    response_model=ReferralView,
-    summary="A referral's current status and whole history",
-    responses=problem_responses(404, 422),
-)
+@read_one(router, "/{referral_id}", ReferralView, "A referral's current status and whole history")
 async def read_referral(runtime: RuntimeDep, actor: ActorDep, referral_id: UUID) -> ReferralView:
     view = _view(
         await queries.get_referral(runtime.transactions, runtime.settings, referral_id, actor)
@@ -214,12 +209,7 @@ async def read_referral(runtime: RuntimeDep, actor: ActorDep, referral_id: UUID)
     return view
 
 
-@router.get(
-    "",
-    response_model=ReferralPage,
-    summary="Referrals sent, newest first",
-    responses=problem_responses(422),
-)
+@read_list(router, ReferralPage, "Referrals sent, newest first")
 async def list_referrals(runtime: RuntimeDep, query: ListQueryDep) -> ReferralPage:
     records = await queries.list_referrals(runtime.engine, query)
     return ReferralPage(items=[ReferralSummary(**_summary(record)) for record in records])

@@ -8,7 +8,7 @@ from uuid import UUID
 
 from fastapi import APIRouter, Body, Query
 from pydantic import BaseModel, Field
-from silta_platform.http import MAX_OFFSET, RuntimeDep
+from silta_platform.http import MAX_OFFSET, RuntimeDep, read_one
 from silta_platform.problems import problem_responses
 from silta_protection.access_log import ActorDep
 from silta_schemas import examples
@@ -36,15 +36,7 @@ class StatementPage(BaseModel):
 
 
 def _view(record: StatementRecord) -> StatementView:
-    return StatementView(
-        id=record.id,
-        county_code=record.county_code,
-        sender=record.sender,
-        referral_id=record.referral_id,
-        made_at=record.made_at,
-        received_at=record.received_at,
-        statement=Statement.model_validate(record.statement),
-    )
+    return StatementView.model_validate(record, from_attributes=True)
 
 
 _EXAMPLES = {
@@ -78,12 +70,7 @@ async def search_statements(
     return StatementPage(items=[_view(record) for record in records])
 
 
-@router.get(
-    "/{statement_id}",
-    response_model=StatementView,
-    summary="One statement of social work",
-    responses=problem_responses(404, 422),
-)
+@read_one(router, "/{statement_id}", StatementView, "One statement of social work")
 async def read_statement(runtime: RuntimeDep, actor: ActorDep, statement_id: UUID) -> StatementView:
     settings = runtime.settings
     assert isinstance(settings, KelaSettings)

@@ -4,22 +4,17 @@ from __future__ import annotations
 
 from silta_messaging.timestamps import UtcDateTime
 from silta_protection.encryption import SealedColumn
+from silta_records.record_columns import statement_columns
 from silta_records.responsible_workers import add_responsible_workers
-from sqlalchemy import JSON, Column, Index, String, Table
+from sqlalchemy import Column, Index, String, Table
 
 from kela_side.db.tables import metadata
 
 statements = Table(
     "statements",
     metadata,
-    Column("statement_id", String(36), primary_key=True),
-    Column("county_code", String(2), nullable=False),
+    *statement_columns(client_key_required=True),
     Column("sender", String(20), nullable=False),
-    Column("referral_id", String(36), nullable=True),
-    # A keyed hash of the client's identity code: finds a client's statements, reveals no code.
-    Column("client_key", String(64), nullable=False),
-    Column("payload", JSON, nullable=False),
-    Column("made_at", UtcDateTime(), nullable=False),
     Column("received_at", UtcDateTime(), nullable=False),
     Column("message_id", String(36), nullable=False),
     Index("ix_statements_client_made", "client_key", "made_at"),

@@ -8,14 +8,13 @@ from silta_protection.access_log import add_access_log
 from silta_protection.encryption import SealedColumn
 from silta_protection.evidence import add_message_log
 from silta_records.directory import add_directory_entries
+from silta_records.record_columns import referral_columns
 from silta_records.status_history import add_status_history
 from silta_schemas.lifecycle import is_open
 from silta_schemas.status import ReferralStatus
 from sqlalchemy import (
-    JSON,
     Column,
     Index,
-    Integer,
     MetaData,
     String,
     Table,
@@ -47,26 +46,15 @@ OPEN_PER_CLIENT = Index(
 referrals = Table(
     "referrals",
     metadata,
-    Column("id", String(36), primary_key=True),
-    Column("kind", String(40), nullable=False),
-    Column("county_code", String(2), nullable=False),
-    Column("recipient", String(20), nullable=False),
-    Column("status", String(20), nullable=False),
-    Column("status_sequence", Integer, nullable=False),
-    Column("payload", JSON, nullable=False),
+    *referral_columns("recipient"),
     Column("idempotency_key", String(200), nullable=True, unique=True),
-    Column("client_key", String(64), nullable=True),
     Column("new_referral_reason", Text, nullable=True),
-    Column("due_at", UtcDateTime(), nullable=True),
     Column("request_hash", String(64), nullable=True),
     Column("forwarded_from_id", String(36), nullable=True),
     Column("forwarded_to_id", String(36), nullable=True),
     Column("cancelled_at", UtcDateTime(), nullable=True),
     Column("cancellation_reason", Text, nullable=True),
-    # When retention purged the payload (JSON null since): the tracking record stays.
-    Column("purged_at", UtcDateTime(), nullable=True),
     Column("created_at", UtcDateTime(), nullable=False),
-    Column("updated_at", UtcDateTime(), nullable=False),
     Index("ix_referrals_status_created", "status", "created_at"),
     Index("ix_referrals_created", "created_at"),
     Index("ix_referrals_due", "due_at"),

@@ -2,17 +2,21 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Annotated, Any
 from uuid import UUID
 
 from fastapi import APIRouter, Body, Query
 from pydantic import BaseModel, Field
-from silta_platform.http import RuntimeDep
+from silta_platform.http import RuntimeDep, read_list, read_one
 from silta_platform.problems import problem_responses, transition_not_allowed
 from silta_protection.access_log import ActorDep
-from silta_records.deadlines import is_overdue
-from silta_records.views import ListQueryDep, ReferralSummaryBase, StatusChangeView
+from silta_records.views import (
+    ListQueryDep,
+    ReferralSummaryBase,
+    StatusChangeView,
+    summary_fields,
+)
 from silta_schemas import examples
 from silta_schemas.lifecycle import TransitionNotAllowed
 from silta_schemas.referrals import ReferralRequest
@@ -52,18 +56,7 @@ class Inbox(BaseModel):
 
 
 def _item(record: ReferralRecord) -> dict[str, Any]:
-    return {
-        "id": record.id,
-        "kind": record.kind,
-        "status": record.status,
-        "county_code": record.county_code,
-        "urgency": record.urgency,
-        "received_at": record.received_at,
-        "updated_at": record.updated_at,
-        "due_at": record.due_at,
-        "child_welfare": record.child_welfare,
-        "overdue": is_overdue(record.kind, record.status, record.due_at, datetime.now(UTC)),
-    }
+    return summary_fields(record, "urgency", "received_at", "child_welfare")
 
 
 def _view(record: ReferralRecord) -> ReferralView:
@@ -75,12 +68,7 @@ def _view(record: ReferralRecord) -> ReferralView:
     )
 
 
-@router.get(
-    "",
-    response_model=Inbox,
-    summary="The inbox: referrals received for the counties served, newest first",
-    responses=problem_responses(422),
-)
+@read_list(router, Inbox, "The inbox: referrals received for the counties served, newest first")
 async def list_inbox(
     runtime: RuntimeDep,
     counties: VisibleCounties,
@@ -94,11 +82,11 @@ async def list_inbox(
     return Inbox(items=[InboxItem(**_item(record)) for record in records])
 
 
-@router.get(
+@read_one(
+    router,
     "/{referral_id}",
-    response_model=ReferralView,
-    summary="A referral: what Kela sent, its status and its whole history",
-    responses=problem_responses(404, 422),
+    ReferralView,
+    "A referral: what Kela sent, its status and its whole history",
 )
 async def read_referral(
     runtime: RuntimeDep, actor: ActorDep, counties: VisibleCounties, referral_id: UUID

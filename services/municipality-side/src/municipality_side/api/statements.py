@@ -8,7 +8,14 @@ from uuid import UUID
 
 from fastapi import APIRouter, Body, Query, Response
 from pydantic import BaseModel, Field
-from silta_platform.http import MAX_OFFSET, RuntimeDep, answer_created, idempotency_key_header
+from silta_platform.http import (
+    MAX_OFFSET,
+    RuntimeDep,
+    answer_created,
+    idempotency_key_header,
+    read_list,
+    read_one,
+)
 from silta_platform.problems import idempotency_key_reused, problem_responses
 from silta_protection.access_log import ActorDep
 from silta_schemas import examples
@@ -106,11 +113,8 @@ async def send_statement(
     return StatementSummary(**_summary(sent.statement))
 
 
-@router.get(
-    "",
-    response_model=StatementPage,
-    summary="Statements sent by the counties served, newest first (no personal data)",
-    responses=problem_responses(422),
+@read_list(
+    router, StatementPage, "Statements sent by the counties served, newest first (no personal data)"
 )
 async def list_statements(
     runtime: RuntimeDep,
@@ -128,11 +132,11 @@ async def list_statements(
     return StatementPage(items=[StatementSummary(**_summary(record)) for record in records])
 
 
-@router.get(
+@read_one(
+    router,
     "/{statement_id}",
-    response_model=StatementView,
-    summary="A statement as sent, and whether Kela has acknowledged receipt",
-    responses=problem_responses(404, 422),
+    StatementView,
+    "A statement as sent, and whether Kela has acknowledged receipt",
 )
 async def read_statement(
     runtime: RuntimeDep, actor: ActorDep, counties: VisibleCounties, statement_id: UUID

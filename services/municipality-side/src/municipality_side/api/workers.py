@@ -7,7 +7,7 @@ from uuid import UUID
 
 from fastapi import APIRouter, Body, Response
 from pydantic import BaseModel, Field
-from silta_platform.http import RuntimeDep
+from silta_platform.http import RuntimeDep, read_one
 from silta_platform.problems import FieldError, ProblemError, problem_responses
 from silta_records.responsible_workers import NamingView, naming_view
 from silta_schemas import examples
@@ -87,11 +87,11 @@ async def put_responsible_worker(
     return _view(referral_id, named.namings)
 
 
-@router.get(
+@read_one(
+    router,
     "/{referral_id}/responsible-worker",
-    response_model=ResponsibleWorkers,
-    summary="The referral's responsible worker and every earlier naming",
-    responses=problem_responses(404, 422),
+    ResponsibleWorkers,
+    "The referral's responsible worker and every earlier naming",
 )
 async def read_responsible_worker(
     runtime: RuntimeDep, counties: VisibleCounties, referral_id: UUID

@@ -4,21 +4,16 @@ from __future__ import annotations
 
 from silta_messaging.timestamps import UtcDateTime
 from silta_protection.encryption import SealedColumn
+from silta_records.record_columns import statement_columns
 from silta_records.responsible_workers import add_responsible_workers
-from sqlalchemy import JSON, Column, Index, String, Table
+from sqlalchemy import Column, Index, String, Table
 
 from municipality_side.db.tables import metadata
 
 statements = Table(
     "statements",
     metadata,
-    Column("statement_id", String(36), primary_key=True),
-    Column("county_code", String(2), nullable=False),
-    Column("referral_id", String(36), nullable=True),
-    # A keyed hash of the client's identity code (the payload, code included, is sealed).
-    Column("client_key", String(64), nullable=True),
-    Column("payload", JSON, nullable=False),
-    Column("made_at", UtcDateTime(), nullable=False),
+    *statement_columns(client_key_required=False),
     Column("sent_at", UtcDateTime(), nullable=False),
     Column("received_by_kela_at", UtcDateTime(), nullable=True),
     Column("idempotency_key", String(200), nullable=True, unique=True),

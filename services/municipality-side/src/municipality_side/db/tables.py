@@ -8,13 +8,12 @@ from silta_protection.access_log import add_access_log
 from silta_protection.encryption import SealedColumn
 from silta_protection.evidence import add_message_log
 from silta_records.directory import add_directory_entries
+from silta_records.record_columns import referral_columns
 from silta_records.status_history import add_status_history
 from sqlalchemy import (
-    JSON,
     Boolean,
     Column,
     Index,
-    Integer,
     MetaData,
     String,
     Table,
@@ -27,23 +26,11 @@ messaging = add_messaging_tables(metadata)
 referrals = Table(
     "referrals",
     metadata,
-    Column("id", String(36), primary_key=True),
-    Column("kind", String(40), nullable=False),
-    Column("county_code", String(2), nullable=False),
-    Column("sender", String(20), nullable=False),
-    Column("status", String(20), nullable=False),
-    Column("status_sequence", Integer, nullable=False),
+    *referral_columns("sender"),
     Column("urgency", String(20), nullable=True),
-    Column("payload", JSON, nullable=False),
     Column("message_id", String(36), nullable=False),
     Column("received_at", UtcDateTime(), nullable=False),
-    Column("updated_at", UtcDateTime(), nullable=False),
-    Column("due_at", UtcDateTime(), nullable=True),
     Column("child_welfare", Boolean, nullable=False, server_default=false()),
-    # A keyed hash of the client's identity code (the payload, code included, is sealed).
-    Column("client_key", String(64), nullable=True),
-    # When retention purged the payload (JSON null since): the tracking record stays.
-    Column("purged_at", UtcDateTime(), nullable=True),
     Index("ix_referrals_county_status", "county_code", "status", "received_at"),
     Index("ix_referrals_due", "due_at"),
     Index("ix_referrals_client_key", "client_key"),

@@ -9,24 +9,14 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from silta_protection.access_log.entry import Access
-from silta_protection.access_log.table import AccessLogTables
+from silta_protection.access_log.table import FIELDS, AccessLogTables
 from silta_protection.chain import HashChain, Verification, chain_hash
 
 __all__ = ["Verification", "entry_hash", "record_access", "verify", "verify_chain"]
 
-_FIELDS = (
-    "subject",
-    "organisation",
-    "role",
-    "purpose",
-    "action",
-    "channel",
-    "resource",
-    "resource_id",
-    "client_key",
-)
 _OPTIONAL = ("county",)
 """The county whose client record an entry concerns (added later: older entries lack it)."""
+_FIELDS = tuple(name for name in FIELDS if name not in _OPTIONAL)
 
 
 def chain_of(tables: AccessLogTables) -> HashChain:

@@ -2,40 +2,42 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from sqlalchemy import MetaData
 
-from sqlalchemy import Column, Index, MetaData, String, Table
+from silta_protection.chain import GENESIS_HASH, ChainTables, add_chain
 
-from silta_protection.chain import GENESIS_HASH, add_chain_entries, add_chain_head
-
-__all__ = ["ENTRIES", "GENESIS_HASH", "HEAD", "AccessLogTables", "add_access_log"]
+__all__ = ["ENTRIES", "FIELDS", "GENESIS_HASH", "HEAD", "AccessLogTables", "add_access_log"]
 
 ENTRIES = "access_log"
-HEAD = "access_log_head"
+HEAD = f"{ENTRIES}_head"
 _INDEX = "ix_access_log_client"
 
+FIELDS = {
+    "subject": 200,
+    "organisation": 100,
+    "role": 200,
+    "purpose": 100,
+    "action": 20,
+    "channel": 20,
+    "resource": 40,
+    "resource_id": 36,
+    "client_key": 64,
+    "county": 2,
+}
+"""An entry's fields and their greatest lengths, besides ``seq``, ``at`` and the links."""
 
-@dataclass(frozen=True)
-class AccessLogTables:
-    entries: Table
-    head: Table
+
+class AccessLogTables(ChainTables):
+    """The access log's entries and chain head."""
 
 
 def add_access_log(metadata: MetaData) -> AccessLogTables:
-    entries = add_chain_entries(
-        metadata,
-        ENTRIES,
-        Column("subject", String(200), nullable=False),
-        Column("organisation", String(100), nullable=False),
-        Column("role", String(200), nullable=False),
-        Column("purpose", String(100), nullable=False),
-        Column("action", String(20), nullable=False),
-        Column("channel", String(20), nullable=False),
-        Column("resource", String(40), nullable=False),
-        Column("resource_id", String(36), nullable=True),
-        Column("client_key", String(64), nullable=True),
-        Column("county", String(2), nullable=True),
+    return AccessLogTables(
+        *add_chain(
+            metadata,
+            ENTRIES,
+            FIELDS,
+            nullable={"resource_id", "client_key", "county"},
+            index=(_INDEX, "client_key"),
+        )
     )
-    Index(_INDEX, entries.c.client_key, entries.c.seq)
-    head = add_chain_head(metadata, HEAD)
-    return AccessLogTables(entries, head)

@@ -2,36 +2,33 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from sqlalchemy import MetaData
 
-from sqlalchemy import Column, Index, MetaData, String, Table
-
-from silta_protection.chain import HashChain, add_chain_entries, add_chain_head
+from silta_protection.chain import ChainTables, HashChain, add_chain
 
 ENTRIES = "message_log"
-HEAD = "message_log_head"
+HEAD = f"{ENTRIES}_head"
 _INDEX = "ix_message_log_referral"
 
-FIELDS = (
-    "direction",
-    "message_id",
-    "kind",
-    "referral_id",
-    "sender",
-    "recipient",
-    "body_sha256",
-    "statement",
-    "signature",
-    "key_id",
-    "public_key",
-)
+_LENGTHS = {
+    "direction": 10,
+    "message_id": 36,
+    "kind": 40,
+    "referral_id": 36,
+    "sender": 20,
+    "recipient": 20,
+    "body_sha256": 64,
+    "statement": 1000,
+    "signature": 100,
+    "key_id": 64,
+    "public_key": 64,
+}
+FIELDS = tuple(_LENGTHS)
 """The chained fields of an entry, besides ``seq``, ``at`` and ``prev_hash``."""
 
 
-@dataclass(frozen=True)
-class MessageLogTables:
-    entries: Table
-    head: Table
+class MessageLogTables(ChainTables):
+    """The message log's entries and chain head."""
 
     @property
     def chain(self) -> HashChain:
@@ -39,21 +36,13 @@ class MessageLogTables:
 
 
 def add_message_log(metadata: MetaData) -> MessageLogTables:
-    entries = add_chain_entries(
-        metadata,
-        ENTRIES,
-        Column("direction", String(10), nullable=False),
-        Column("message_id", String(36), nullable=False),
-        Column("kind", String(40), nullable=False),
-        Column("referral_id", String(36), nullable=True),
-        Column("sender", String(20), nullable=False),
-        Column("recipient", String(20), nullable=False),
-        Column("body_sha256", String(64), nullable=False),
-        Column("statement", String(1000), nullable=False),
-        Column("signature", String(100), nullable=False),
-        Column("key_id", String(64), nullable=False),
-        Column("public_key", String(64), nullable=False),
+    return MessageLogTables(
+        *add_chain(
+            metadata,
+            ENTRIES,
+            _LENGTHS,
+            nullable={"referral_id"},
+            index=(_INDEX, "referral_id"),
+            prunable=True,
+        )
     )
-    Index(_INDEX, entries.c.referral_id, entries.c.seq)
-    head = add_chain_head(metadata, HEAD, prunable=True)
-    return MessageLogTables(entries, head)

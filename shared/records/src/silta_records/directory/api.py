@@ -8,7 +8,7 @@ from uuid import UUID
 from fastapi import APIRouter, Body, Query, Response
 from pydantic import BaseModel, Field
 from silta_platform.authorisation import PrincipalDep, organisations_of
-from silta_platform.http import MAX_OFFSET, RuntimeDep
+from silta_platform.http import MAX_OFFSET, RuntimeDep, read_one
 from silta_platform.problems import FieldError, ProblemError, problem_responses
 from silta_schemas import examples
 from silta_schemas.directory import (
@@ -98,12 +98,7 @@ def directory_router(table: Table, *, editable: frozenset[str]) -> APIRouter:
     async def services() -> ServiceCatalogue:
         return ServiceCatalogue(items=list(KELA_SERVICE_CATALOGUE.values()))
 
-    @router.get(
-        "/entries/{entry_id}",
-        response_model=DirectoryEntry,
-        summary="One directory entry, of either part",
-        responses=problem_responses(404, 422),
-    )
+    @read_one(router, "/entries/{entry_id}", DirectoryEntry, "One directory entry, of either part")
     async def read(runtime: RuntimeDep, entry_id: UUID) -> DirectoryEntry:
         async with runtime.engine.connect() as conn:
             entry = await get_entry(conn, table, entry_id)

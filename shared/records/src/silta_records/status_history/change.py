@@ -3,7 +3,7 @@ event, outcome) and why. A pure value: what both sides store and what crosses th
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass, fields
 from datetime import datetime
 from typing import Any
 from uuid import UUID
@@ -25,44 +25,13 @@ class StatusChange:
 
     @classmethod
     def from_acknowledgement(cls, ack: StatusAcknowledgement) -> StatusChange:
-        return cls(
-            sequence=ack.sequence,
-            status=ack.status,
-            changed_at=ack.changed_at,
-            changed_by=ack.changed_by,
-            event=ack.event,
-            outcome=ack.outcome,
-            reason=ack.reason,
-            forwarded_to_county=ack.forwarded_to_county,
-            forwarded_to_municipality=ack.forwarded_to_municipality,
-        )
+        return cls(**{field.name: getattr(ack, field.name) for field in fields(cls)})
 
     def acknowledgement(self, referral_id: UUID) -> StatusAcknowledgement:
         """What the other side is told of this change: the status, never case content."""
         return StatusAcknowledgement(
-            kind="status_acknowledgement",
-            referral_id=referral_id,
-            sequence=self.sequence,
-            status=self.status,
-            event=self.event,
-            outcome=self.outcome,
-            reason=self.reason,
-            forwarded_to_county=self.forwarded_to_county,
-            forwarded_to_municipality=self.forwarded_to_municipality,
-            changed_at=self.changed_at,
-            changed_by=self.changed_by,
+            kind="status_acknowledgement", referral_id=referral_id, **asdict(self)
         )
 
     def row(self, referral_id: UUID) -> dict[str, Any]:
-        return {
-            "referral_id": str(referral_id),
-            "sequence": self.sequence,
-            "status": self.status,
-            "event": self.event,
-            "outcome": self.outcome,
-            "reason": self.reason,
-            "forwarded_to_county": self.forwarded_to_county,
-            "forwarded_to_municipality": self.forwarded_to_municipality,
-            "changed_at": self.changed_at,
-            "changed_by": self.changed_by,
-        }
+        return {"referral_id": str(referral_id), **asdict(self)}

@@ -1,7 +1,5 @@
-"""The contact directory on each side, in-process, on the real broker and both databases.
-
-Each side maintains its own part over its API (and announces every change on the bus) and
-takes the other side's part from the bus, applying each change only if it is newer.
+"""The contact directory: each side maintains its own part over its API, announces every
+change on the bus, and searches both parts; in-process, on the real broker and both databases.
 
 Assertions look only at the entries and messages a test made itself (``mine``): whatever
 else a shared broker carries must not make them flaky.
@@ -10,142 +8,28 @@ else a shared broker carries must not make them flaky.
 from __future__ import annotations
 
 import asyncio
-import copy
-import json
-import uuid
-from datetime import UTC, datetime, timedelta
-from typing import Any
+from datetime import UTC, datetime
 
-import aio_pika
 import httpx
-from aio_pika.abc import AbstractChannel, AbstractIncomingMessage
+from aio_pika.abc import AbstractChannel
 from silta_messaging.topology import (
     COUNTY_EXCHANGE,
     KELA_EXCHANGE,
-    REASON_HEADER,
 )
-from silta_schemas import examples
-from silta_schemas.directory import DirectoryUpdate
-from silta_schemas.envelope import ALL_COUNTIES, seal
 
-from tests.integration.conftest import body, eventually, tap
-from tests.integration.peer import parked
-from tests.signing import signed_message
-
-KELA_ENTRY = examples.DIRECTORY_ENTRY_REQUEST_EXAMPLE
-
-
-def kela_entry(**changes: Any) -> dict[str, Any]:
-    entry = copy.deepcopy(KELA_ENTRY)
-    entry.update(changes)
-    return entry
-
-
-def county_entry(county: str = "11", **changes: Any) -> dict[str, Any]:
-    entry: dict[str, Any] = {
-        "organisation": f"county-{county}",
-        "county_code": county,
-        "unit": "Aikuissosiaalityö, Lappeenranta",
-        "person_name": "Sanna Sosiaalityöntekijä",
-        "role": "sosiaalityöntekijä (social worker), Kela contact",
-        "channels": [{"type": "email", "value": "aikuissosiaalityo@example.fi", "note": None}],
-        "hours": "Mon-Fri 9-15",
-        "services": ["municipal_cooperation"],
-        "topics": ["immigration services"],
-        "description": None,
-    }
-    entry.update(changes)
-    return entry
-
-
-def stored(entry: dict[str, Any], entry_id: str, updated_at: datetime) -> dict[str, Any]:
-    return {**entry, "entry_id": entry_id, "updated_at": updated_at.isoformat()}
-
-
-def about(message: dict[str, Any]) -> set[str]:
-    """The entry ids a directory update message changes or removes."""
-    payload = message["payload"]
-    return {entry["entry_id"] for entry in payload["entries"]} | set(payload["removed"])
-
-
-async def next_about(
-    queue: asyncio.Queue[AbstractIncomingMessage], entry_id: str
-) -> dict[str, Any] | None:
-    """The next message on ``queue`` about ``entry_id``; others are dropped."""
-    while not queue.empty():
-        message = body(queue.get_nowait())
-        if entry_id in about(message):
-            return message
-    return None
-
-
-async def put(client: httpx.AsyncClient, entry_id: str, entry: dict[str, Any]) -> httpx.Response:
-    return await client.put(f"/v1/directory/entries/{entry_id}", json=entry)
-
-
-async def listing(
-    client: httpx.AsyncClient, mine: set[str] | None = None, **params: Any
-) -> list[dict[str, Any]]:
-    """``GET /v1/directory`` with ``params``; only the entries in ``mine``, if given."""
-    response = await client.get("/v1/directory", params=params)
-    assert response.status_code == 200, response.text
-    items: list[dict[str, Any]] = response.json()["items"]
-    return [item for item in items if mine is None or item["entry_id"] in mine]
-
-
-async def ids(client: httpx.AsyncClient, mine: set[str], **params: Any) -> set[str]:
-    return {item["entry_id"] for item in await listing(client, mine, **params)}
-
-
-def new_ids(mine: set[str], count: int = 1) -> list[str]:
-    created = [str(uuid.uuid4()) for _ in range(count)]
-    mine.update(created)
-    return created
-
-
-async def publish(
-    bus: AbstractChannel,
-    payload: dict[str, Any],
-    *,
-    sender: str,
-    message_id: uuid.UUID | None = None,
-    envelope_changes: dict[str, Any] | None = None,
-    exchange_name: str | None = None,
-    encrypt_to: str | None = None,
-) -> str:
-    """Publish a directory update straight on the bus, as the other side (or an impostor):
-    on Kela's exchange if Kela is the sender, else on the counties'; encrypted to its
-    recipient, or to ``encrypt_to``."""
-    update = DirectoryUpdate.model_validate(payload)
-    recipient = ALL_COUNTIES if sender == "kela" else "kela"
-    sealed = json.loads(
-        seal(update, sender=sender, recipient=recipient, message_id=message_id).to_bytes()
-    )
-    sealed.update(envelope_changes or {})
-    if exchange_name is None:
-        exchange_name = KELA_EXCHANGE if sender == "kela" else COUNTY_EXCHANGE
-    key = "directory_update.all" if exchange_name == KELA_EXCHANGE else "directory_update.11"
-    exchange = await bus.get_exchange(exchange_name)
-    await exchange.publish(
-        signed_message(
-            json.dumps(sealed).encode(),
-            encrypt_to=encrypt_to,
-            message_id=sealed["message_id"],
-            delivery_mode=aio_pika.DeliveryMode.PERSISTENT,
-        ),
-        routing_key=key,
-    )
-    return str(sealed["message_id"])
-
-
-def update(*entries: dict[str, Any], removed: tuple[str, ...] = (), at: datetime) -> dict[str, Any]:
-    return {
-        "kind": "directory_update",
-        "entries": list(entries),
-        "removed": list(removed),
-        "changed_at": at.isoformat(),
-    }
-
+from tests.integration.conftest import eventually, tap
+from tests.integration.directory_entries import (
+    county_entry,
+    ids,
+    kela_entry,
+    listing,
+    new_ids,
+    next_about,
+    publish,
+    put,
+    stored,
+    update,
+)
 
 # --------------------------------------------------------------------------- the own part
 
@@ -360,98 +244,3 @@ async def test_search_by_county_service_organisation_and_text_covers_both_parts(
 
 async def _has(client: httpx.AsyncClient, mine: set[str], entry_id: str) -> bool:
     return entry_id in await ids(client, mine)
-
-
-# --------------------------------------------------------------------------- the other part
-
-
-async def test_kela_updates_apply_in_order_per_entry_on_the_county_side(
-    municipality: httpx.AsyncClient, bus: AbstractChannel
-) -> None:
-    mine: set[str] = set()
-    entry_id, marker_id = new_ids(mine, 2)
-    t0 = datetime(2026, 3, 2, 12, 0, tzinfo=UTC)
-    newer = stored(kela_entry(hours="newer"), entry_id, t0 + timedelta(minutes=2))
-    older = stored(kela_entry(hours="older"), entry_id, t0 + timedelta(minutes=1))
-
-    async def marker(n: int) -> None:
-        """A barrier: the queue is FIFO, so once this is applied everything before it is."""
-        at = t0 + timedelta(minutes=n)
-        await publish(
-            bus, update(stored(kela_entry(unit=f"m{n}"), marker_id, at), at=at), sender="kela"
-        )
-        await eventually(lambda: _unit(municipality, marker_id, f"m{n}"))
-
-    message_id = uuid.uuid4()
-    await publish(bus, update(newer, at=t0), sender="kela", message_id=message_id)
-    await publish(bus, update(older, at=t0), sender="kela")  # late: ignored
-    await publish(bus, update(newer, at=t0), sender="kela", message_id=message_id)  # repeated
-    await marker(10)
-    view = (await municipality.get(f"/v1/directory/entries/{entry_id}")).json()
-    assert view["hours"] == "newer"
-
-    # A removal older than the entry is ignored; a newer one removes it.
-    await publish(bus, update(removed=(entry_id,), at=t0), sender="kela")
-    await marker(11)
-    assert await ids(municipality, mine) == {entry_id, marker_id}
-    await publish(bus, update(removed=(entry_id,), at=t0 + timedelta(minutes=3)), sender="kela")
-    await marker(12)
-    assert await ids(municipality, mine) == {marker_id}
-    # ... and a change older than the removal, arriving late, does not bring it back.
-    await publish(bus, update(newer, at=t0), sender="kela")
-    await marker(13)
-    assert await ids(municipality, mine) == {marker_id}
-
-    # The county side cannot change Kela's part.
-    refused = await put(municipality, marker_id, county_entry("11"))
-    assert refused.status_code == 409, refused.text
-    assert refused.json()["type"] == "urn:silta:problem:directory-entry-maintained-elsewhere"
-    assert (await municipality.delete(f"/v1/directory/entries/{marker_id}")).status_code == 409
-    assert await _unit(municipality, marker_id, "m13")
-
-
-async def _unit(client: httpx.AsyncClient, entry_id: str, unit: str) -> bool:
-    response = await client.get(f"/v1/directory/entries/{entry_id}")
-    return response.status_code == 200 and response.json()["unit"] == unit
-
-
-async def test_updates_from_the_wrong_owner_are_parked(
-    kela: httpx.AsyncClient, bus: AbstractChannel
-) -> None:
-    mine: set[str] = set()
-    kela_id, stolen, impostor_id = new_ids(mine, 3)
-    assert (await put(kela, kela_id, kela_entry())).status_code == 201
-    now = datetime.now(UTC)
-    expected: dict[str, str] = {}
-
-    # County 05 sends county 11's entry: refused on opening the envelope.
-    message_id = await publish(
-        bus,
-        update(stored(county_entry("11"), stolen, now), at=now),
-        sender="county-11",
-        envelope_changes={"sender": "county-05"},
-    )
-    expected[message_id] = "directory.wrong_owner"
-    # County 11 sends an entry of its own under the id of Kela's entry: refused by the handler.
-    hijack = update(stored(county_entry("11"), kela_id, now), at=now)
-    expected[await publish(bus, hijack, sender="county-11")] = "directory.wrong_owner"
-    # ... or removes it.
-    removal = update(removed=(kela_id,), at=now)
-    expected[await publish(bus, removal, sender="county-11")] = "directory.wrong_owner"
-    # Kela's update to the counties, sent where Kela reads: encrypted to the counties, Kela
-    # cannot even open it ...
-    impostor = update(stored(kela_entry(), impostor_id, now), at=now)
-    message_id = await publish(bus, impostor, sender="kela", exchange_name=COUNTY_EXCHANGE)
-    expected[message_id] = "message.unknown_encryption_key"
-    # ... and encrypted to Kela, it is still not for this side.
-    message_id = await publish(
-        bus, impostor, sender="kela", exchange_name=COUNTY_EXCHANGE, encrypt_to="kela"
-    )
-    expected[message_id] = "directory.not_for_this_side"
-
-    found = await parked(bus, kela, set(expected))
-    assert {key: message.headers[REASON_HEADER] for key, message in found.items()} == expected
-    assert await ids(kela, mine) == {kela_id}
-    view = (await kela.get(f"/v1/directory/entries/{kela_id}")).json()
-    assert view["organisation"] == "kela"
-    assert view["unit"] == KELA_ENTRY["unit"]

@@ -1,0 +1,85 @@
+"""The columns both sides give a referral and a statement, each side adding its own, and
+where both keep client content sealed.
+
+Both keep the record's content sealed (``payload``, JSON) beside a keyed hash of the
+client's identity code (``client_key``): it finds a client's rows and reveals no code.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Protocol
+
+from silta_messaging.tables import MessagingTables
+from silta_messaging.timestamps import UtcDateTime
+from silta_protection.access_log import AccessLogTables
+from silta_protection.encryption import SealedColumn, outbox_body
+from silta_protection.evidence import MessageLogTables
+from silta_protection.retention import RetentionTables
+from sqlalchemy import JSON, Column, Integer, String, Table
+
+from silta_records.status_history import history_reason
+
+
+def sealed_payload(*, client_key_required: bool = False) -> list[Column[Any]]:
+    """The sealed content and the keyed hash of its client's identity code."""
+    return [
+        Column("payload", JSON, nullable=False),
+        Column("client_key", String(64), nullable=not client_key_required),
+    ]
+
+
+def referral_columns(party: str) -> list[Column[Any]]:
+    """A referral as both sides keep it; ``party`` names the other side's column
+    (``recipient`` on Kela's side, ``sender`` on a county's)."""
+    return [
+        Column("id", String(36), primary_key=True),
+        Column("kind", String(40), nullable=False),
+        Column("county_code", String(2), nullable=False),
+        Column(party, String(20), nullable=False),
+        Column("status", String(20), nullable=False),
+        Column("status_sequence", Integer, nullable=False),
+        *sealed_payload(),
+        Column("due_at", UtcDateTime(), nullable=True),
+        # When retention purged the payload (JSON null since): the tracking record stays.
+        Column("purged_at", UtcDateTime(), nullable=True),
+        Column("updated_at", UtcDateTime(), nullable=False),
+    ]
+
+
+def statement_columns(*, client_key_required: bool) -> list[Column[Any]]:
+    """A statement of social work as both sides keep it."""
+    return [
+        Column("statement_id", String(36), primary_key=True),
+        Column("county_code", String(2), nullable=False),
+        Column("referral_id", String(36), nullable=True),
+        *sealed_payload(client_key_required=client_key_required),
+        Column("made_at", UtcDateTime(), nullable=False),
+    ]
+
+
+class SideTables(Protocol):
+    """What a side's tables module holds that data protection needs."""
+
+    referrals: Table
+    messaging: MessagingTables
+    status_history: Table
+    access_log: AccessLogTables
+    message_log: MessageLogTables
+    REFERRAL_PAYLOAD: SealedColumn
+
+
+def protected_tables(
+    tables: SideTables, statement_payload: SealedColumn, **own: SealedColumn
+) -> tuple[dict[str, SealedColumn], RetentionTables]:
+    """Where a side keeps client content: every sealed column (what ``reencrypt`` rewrites:
+    the referrals' and statements' payloads, the outbox's bodies, the status history's
+    reasons, and the side's ``own``), and the tables retention purges."""
+    sealed = {
+        "referrals": tables.REFERRAL_PAYLOAD,
+        "statements": statement_payload,
+        "outbox": outbox_body(tables.messaging.outbox),
+        **own,
+        "history_reasons": history_reason(tables.status_history),
+    }
+    outbox = tables.messaging.outbox
+    return sealed, RetentionTables(tables.referrals, outbox, tables.access_log, tables.message_log)
