@@ -9,13 +9,14 @@ from silta_platform.app import create_app
 from silta_platform.authorisation import Side
 from silta_platform.db import create_engine
 from silta_platform.dead_letters import dead_letters_router
-from silta_platform.metrics import metrics_router
+from silta_platform.metrics import ServiceMetrics
 from silta_platform.runtime import BusWiring, Runtime
 from silta_platform.settings import ServiceSettings
 from silta_protection.access_log import access_log_router, record_access
 from silta_protection.encryption import outbox_seal
 from silta_protection.evidence import evidence_router, record_messages
 from silta_protection.retention import maintain
+from silta_records.deadlines import overdue_by_county
 from silta_records.directory import directory_router
 from silta_records.stats import stats_router
 
@@ -77,6 +78,6 @@ def build_app(settings: ServiceSettings | None = None) -> FastAPI:
             access_log_router(access_log),
             evidence_router(message_log, "kela"),
             dead_letters_router([config.queue_name]),
-            metrics_router(messaging, [config.queue_name]),
         ],
+        metrics=ServiceMetrics(messaging, [config.queue_name], overdue_by_county(referrals_table)),
     )

@@ -14,13 +14,14 @@ from silta_platform.app import create_app
 from silta_platform.authorisation import Side
 from silta_platform.db import create_engine
 from silta_platform.dead_letters import dead_letters_router
-from silta_platform.metrics import metrics_router
+from silta_platform.metrics import ServiceMetrics
 from silta_platform.runtime import BusWiring, Runtime
 from silta_platform.settings import ServiceSettings
 from silta_protection.access_log import access_log_router, record_access
 from silta_protection.encryption import outbox_seal
 from silta_protection.evidence import evidence_router, record_messages
 from silta_protection.retention import maintain
+from silta_records.deadlines import overdue_by_county
 from silta_records.directory import directory_router
 from silta_records.stats import stats_router
 
@@ -89,6 +90,6 @@ def build_app(settings: ServiceSettings | None = None) -> FastAPI:
             access_log_router(access_log, counties=counties),
             evidence_router(message_log, organisation(config)),
             dead_letters_router(queues),
-            metrics_router(messaging, queues),
         ],
+        metrics=ServiceMetrics(messaging, queues, overdue_by_county(referrals_table)),
     )

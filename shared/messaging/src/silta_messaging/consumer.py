@@ -239,7 +239,7 @@ class BatchConsumer:
             if done:
                 await conn.execute(self._inbox.insert(), done)
                 await self._log_received(conn, fresh, rejections)
-        count_consumed(row["kind"] for row in done)
+        count_consumed(str(row["kind"]) for row in done)
         if len(seen) or len(unique) < len(items):
             skipped = len(items) - len(fresh) - len(stale) - len(reused)
             log.info("skipped %d duplicate deliveries", skipped)
