@@ -355,16 +355,22 @@ async def test_operations_peek_at_dead_letters_without_taking_them(
     assert [m["message_id"] for m in answer.json()["queues"][0]["messages"]] == ids
 
 
-async def test_operations_reads_metrics_without_personal_data(both: Both) -> None:
+async def acknowledged_referral(both: Both) -> str:
+    """A notice Kela sent to county 11, once Kela has applied the county's acknowledgement."""
     referral_id = await _delivered_referral(both)
     officer = both.token(Side.KELA, Role.KELA_BENEFIT_OFFICER)
 
     async def acknowledged_at_kela() -> bool:
-        # Kela's inbox counts the county's acknowledgement only once Kela has applied it.
         answer = await both.kela.get(f"/v1/referrals/{referral_id}", headers=officer)
         return answer.status_code == 200 and answer.json()["status"] == "delivered"
 
     await eventually(acknowledged_at_kela)
+    return referral_id
+
+
+async def test_operations_reads_metrics_without_personal_data(both: Both) -> None:
+    # Kela's inbox counts the county's acknowledgement only once Kela has applied it.
+    referral_id = await acknowledged_referral(both)
     for side, client in ((Side.KELA, both.kela), (Side.MUNICIPALITY, both.municipality)):
         response = await client.get("/v1/ops/metrics", headers=both.token(side, Role.OPERATIONS))
         assert response.status_code == 200, response.text

@@ -21,7 +21,7 @@ from silta_schemas import examples
 from sqlalchemy import update
 
 from tests.integration.conftest import Both, eventually, two_sides
-from tests.integration.test_authorisation import _delivered_referral
+from tests.integration.test_authorisation import acknowledged_referral
 from tests.unit.infra.test_prometheus_rules import (
     alert_expressions,
     dashboard_expressions,
@@ -84,14 +84,7 @@ async def test_a_scrape_needs_no_token_and_the_counters_follow_a_referral_and_a_
 ) -> None:
     both = scraped
     _, before = await scrape(both.kela)
-    referral_id = await _delivered_referral(both)
-    officer = both.token(Side.KELA, Role.KELA_BENEFIT_OFFICER)
-
-    async def acknowledged() -> bool:
-        answer = await both.kela.get(f"/v1/referrals/{referral_id}", headers=officer)
-        return answer.status_code == 200 and answer.json()["status"] == "delivered"
-
-    await eventually(acknowledged)
+    referral_id = await acknowledged_referral(both)
     await _park_one(amqp_url)
     parked_queue = f"{both.kela_queue}.parked"
 

@@ -44,6 +44,8 @@ log = logging.getLogger(__name__)
 
 CONTENT_TYPE = CONTENT_TYPE_PLAIN_0_0_4
 SCRAPE_TIMEOUT_SECONDS = 5.0
+METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"})
+"""Methods labelled as such; any other a client sends is ``other`` (labels stay few)."""
 
 OverdueCounts = Callable[[AsyncConnection, datetime], Awaitable[Mapping[str, int]]]
 """Overdue referrals per county code now (``silta_records.deadlines.overdue_by_county``)."""
@@ -79,8 +81,11 @@ class HttpMetrics:
             await self.app(scope, receive, timed)
         finally:
             route = route_of(scope)
+            method = scope.get("method", "")
             HTTP_SECONDS.labels(
-                scope.get("method", "-"), "unmatched" if route == NO_ROUTE else route, str(status)
+                method if method in METHODS else "other",
+                "unmatched" if route == NO_ROUTE else route,
+                str(status),
             ).observe(time.perf_counter() - started)
 
 
