@@ -47,3 +47,16 @@ async def delivered_referral(both: Both) -> str:
 
     await eventually(arrived)
     return referral_id
+
+
+async def acknowledged_referral(both: Both) -> str:
+    """A notice Kela sent to county 11, once Kela has applied the county's acknowledgement."""
+    referral_id = await delivered_referral(both)
+    officer = both.token(Side.KELA, Role.KELA_BENEFIT_OFFICER)
+
+    async def acknowledged_at_kela() -> bool:
+        answer = await both.kela.get(f"/v1/referrals/{referral_id}", headers=officer)
+        return answer.status_code == 200 and answer.json()["status"] == "delivered"
+
+    await eventually(acknowledged_at_kela)
+    return referral_id

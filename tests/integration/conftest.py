@@ -58,10 +58,15 @@ class Both:
 
 @asynccontextmanager
 async def two_sides(
-    kela_url: str, municipality_url: str, amqp_url: str, issuer: DevIssuer
+    kela_url: str,
+    municipality_url: str,
+    amqp_url: str,
+    issuer: DevIssuer,
+    metrics_ports: tuple[int, int] | tuple[None, None] = (None, None),
 ) -> AsyncIterator[Both]:
     """Kela's side on ``kela_url`` and the municipality side (counties 11 and 90) on
-    ``municipality_url``, migrated, talking over the test broker; clients without a token."""
+    ``municipality_url``, migrated, talking over the test broker; clients without a token.
+    ``metrics_ports``: Kela's and the municipality side's ``METRICS_PORT``."""
     await migrate(KELA_MIGRATIONS, kela_url)
     await migrate(MUNICIPALITY_MIGRATIONS, municipality_url)
     run = uuid.uuid4().hex[:8]
@@ -71,6 +76,7 @@ async def two_sides(
         queue_name=f"test.both-kela.{run}",
         relay_poll_seconds=0.2,
         auth_jwks=str(issuer.jwks_path),
+        metrics_port=metrics_ports[0],
     )
     municipality_settings = MunicipalitySettings(
         database_url=municipality_url,
@@ -80,6 +86,7 @@ async def two_sides(
         child_welfare_queue_name=f"test.both-municipality-cw.{run}",
         relay_poll_seconds=0.2,
         auth_jwks=str(issuer.jwks_path),
+        metrics_port=metrics_ports[1],
     )
     kela_app = build_kela(kela_settings)
     municipality_app = build_municipality(municipality_settings)

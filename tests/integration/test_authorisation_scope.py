@@ -13,7 +13,12 @@ from silta_platform.authorisation import (
 )
 from silta_schemas import examples
 
-from tests.integration.authorised import delivered_referral, notice, statement
+from tests.integration.authorised import (
+    acknowledged_referral,
+    delivered_referral,
+    notice,
+    statement,
+)
 from tests.integration.conftest import Both, eventually
 
 
@@ -114,15 +119,8 @@ async def test_operations_peek_at_dead_letters_without_taking_them(
 
 
 async def test_operations_reads_metrics_without_personal_data(both: Both) -> None:
-    referral_id = await delivered_referral(both)
-    officer = both.token(Side.KELA, Role.KELA_BENEFIT_OFFICER)
-
-    async def acknowledged_at_kela() -> bool:
-        # Kela's inbox counts the county's acknowledgement only once Kela has applied it.
-        answer = await both.kela.get(f"/v1/referrals/{referral_id}", headers=officer)
-        return answer.status_code == 200 and answer.json()["status"] == "delivered"
-
-    await eventually(acknowledged_at_kela)
+    # Kela's inbox counts the county's acknowledgement only once Kela has applied it.
+    referral_id = await acknowledged_referral(both)
     for side, client in ((Side.KELA, both.kela), (Side.MUNICIPALITY, both.municipality)):
         response = await client.get("/v1/ops/metrics", headers=both.token(side, Role.OPERATIONS))
         assert response.status_code == 200, response.text

@@ -205,3 +205,23 @@ def test_every_secret_to_provide_is_documented(overlay: tuple[str, list[Resource
     for secret in provided:
         generic = secret.replace(peer, "<peer>")
         assert secret in readme or generic in readme, f"README names no Secret {secret}"
+
+
+def test_prometheus_scrapes_the_metrics_port_the_ingress_never_routes(
+    overlay: tuple[str, list[Resource]],
+) -> None:
+    _, resources = overlay
+    api = one(resources, "Deployment", "silta-api")["spec"]["template"]["spec"]["containers"][0]
+    ports = {port["name"]: port["containerPort"] for port in api["ports"]}
+    config = one(resources, "ConfigMap", "silta-api-config")["data"]
+    metrics_port = [value for key, value in config.items() if key.endswith("_METRICS_PORT")]
+    assert metrics_port == [str(ports["metrics"])]  # the service listens where the pod says
+    service = one(resources, "Service", "silta-api")["spec"]["ports"]
+    assert {"name": "metrics", "port": 9090, "targetPort": "metrics", "protocol": "TCP"} in service
+    for ingress in of_kind(resources, "Ingress"):
+        backends = [
+            path["backend"]["service"]["port"]
+            for rule in ingress["spec"]["rules"]
+            for path in rule["http"]["paths"]
+        ]
+        assert all(backend == {"name": "http"} for backend in backends)

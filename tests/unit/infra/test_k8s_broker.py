@@ -144,6 +144,13 @@ def test_network_policies_let_only_the_api_reach_the_database(
         s.get("podSelector", {}).get("matchLabels") for p in on_broker for s in ingress_sources(p)
     ]
     on_api = [p for p in policies if p["spec"]["podSelector"].get("matchLabels") == api]
-    assert [s["namespaceSelector"] for p in on_api for s in ingress_sources(p)] == [
-        {"matchLabels": {"kubernetes.io/metadata.name": "ingress-nginx"}}
-    ]
+    # the ingress controller on the HTTP port; Prometheus on the metrics port, nothing else
+    assert sorted(
+        (
+            s["namespaceSelector"]["matchLabels"]["kubernetes.io/metadata.name"],
+            [port["port"] for port in rule["ports"]],
+        )
+        for p in on_api
+        for rule in p["spec"]["ingress"]
+        for s in rule["from"]
+    ) == [("ingress-nginx", ["http"]), ("monitoring", ["metrics"])]

@@ -8,11 +8,12 @@ from silta_messaging.topology import COUNTY_EXCHANGE, KELA_BINDINGS, ConsumerQue
 from silta_platform.app import create_app
 from silta_platform.authorisation import Side
 from silta_platform.db import create_engine
-from silta_platform.metrics import metrics_router
+from silta_platform.metrics import ServiceMetrics
 from silta_platform.runtime import BusWiring, Runtime
 from silta_platform.settings import ServiceSettings
 from silta_protection.dead_letters import dead_letters_router
 from silta_protection.wiring import safeguard_routers, safeguards
+from silta_records.deadlines import overdue_by_county
 from silta_records.directory import directory_router
 from silta_records.stats import stats_router
 
@@ -68,6 +69,6 @@ def build_app(settings: ServiceSettings | None = None) -> FastAPI:
             stats_router(referrals_table, status_history, "created_at"),
             *safeguard_routers(RETENTION, "kela"),
             dead_letters_router([config.queue_name]),
-            metrics_router(messaging, [config.queue_name]),
         ],
+        metrics=ServiceMetrics(messaging, [config.queue_name], overdue_by_county(referrals_table)),
     )

@@ -46,6 +46,7 @@ from silta_messaging.availability import Outage, database_unavailable
 from silta_messaging.broker import Broker, Outgoing
 from silta_messaging.incoming import BatchHandler, Incoming, Rejection
 from silta_messaging.message_log import LoggedMessage, MessageLog
+from silta_messaging.metrics import count_consumed, count_parked
 from silta_messaging.sealing import Unsealer
 from silta_messaging.settling import settle, settle_in_order
 from silta_messaging.signing import OUTSIDE_WINDOW, Verifier
@@ -239,6 +240,7 @@ class BatchConsumer:
             if done:
                 await conn.execute(self._inbox.insert(), done)
                 await self._log_received(conn, fresh, rejections)
+        count_consumed(str(row["kind"]) for row in done)
         if len(seen) or len(unique) < len(items):
             skipped = len(items) - len(fresh) - len(stale) - len(reused)
             log.info("skipped %d duplicate deliveries", skipped)
@@ -302,6 +304,7 @@ class BatchConsumer:
         except Exception as error:
             log.warning("could not park a message (%s); it will be redelivered", error)
             return False
+        count_parked(delivery.type, rejection.rule)
         log.warning("parked message %s: %s", delivery.message_id, rejection.rule)
         return True
 

@@ -37,6 +37,7 @@ from silta_messaging.availability import Outage, database_unavailable, describe
 from silta_messaging.broker import Broker, Outgoing
 from silta_messaging.lease import TABLE_LEASE_SECONDS, relay_lease
 from silta_messaging.message_log import LoggedMessage, MessageLog
+from silta_messaging.metrics import count_published
 from silta_messaging.outbox import BodySeal
 from silta_messaging.sealing import NoEncryptionKey, Sealer
 from silta_messaging.signing import Signer
@@ -205,6 +206,7 @@ class OutboxRelay:
                     ),
                     refused,
                 )
+        count_published(row.kind for row, error in zip(rows, results, strict=True) if error is None)
         if len(confirmed) + len(refused) < len(rows):
             log.warning("broker connection trouble: %d messages wait for it", len(rows))
         return len(confirmed)

@@ -22,6 +22,7 @@ from silta_platform.auth import (
 from silta_platform.authorisation import Side, authenticate, authorise
 from silta_platform.docs import install_docs
 from silta_platform.edge import Edge
+from silta_platform.metrics import HttpMetrics, MetricsListener, ServiceMetrics
 from silta_platform.outages import install_outage_handlers, outage_responses
 from silta_platform.problems import (
     Problem,
@@ -40,7 +41,11 @@ def create_app(
     runtime_factory: Callable[[], Runtime],
     routers: Sequence[APIRouter],
     side: Side,
+    metrics: ServiceMetrics | None = None,
 ) -> FastAPI:
+    """With ``metrics``: ``GET /v1/ops/metrics``, and ``GET /metrics`` on ``METRICS_PORT``
+    when that is set (``silta_platform.metrics``)."""
+
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         runtime = runtime_factory()
@@ -49,9 +54,16 @@ def create_app(
         app.state.edge = Edge.from_settings(runtime.settings)
         await app.state.authenticator.start()  # no usable keys (or dev keys in production): stop
         await runtime.start()
+        listener: MetricsListener | None = None
         try:
+            port = runtime.settings.metrics_port
+            if metrics is not None and port is not None:
+                listener = metrics.serve(runtime, runtime.settings.host, port)
+            app.state.metrics_listener = listener
             yield
         finally:
+            if listener is not None:
+                await listener.close()
             await runtime.stop()
 
     app = FastAPI(
@@ -87,7 +99,8 @@ def create_app(
 
     app.include_router(health.router)
     app.include_router(contracts.router)  # the bus contract, without a token
-    for router in routers:  # every /v1 route: a bearer token, and the permission table
+    extra = [metrics.router()] if metrics is not None else []
+    for router in [*routers, *extra]:  # every /v1 route: a bearer token, and the permission table
         app.include_router(
             router,
             dependencies=[Depends(authorise)],
@@ -99,12 +112,13 @@ def create_app(
 
 def _inside_the_edge(app: FastAPI) -> None:
     """Wrap the whole middleware stack (FastAPI's error handling included) in the edge, and
-    that in the access log, so the edge's own refusals (413, 429) are logged too."""
+    that in the access log and the latency histogram, so the edge's own refusals (413, 429)
+    are logged and timed too."""
     build = app.build_middleware_stack
 
     def build_middleware_stack() -> ASGIApp:
         # The access log logs the route's template, never the path or query as sent.
-        return AccessLog(edge.wrap(build()))
+        return HttpMetrics(AccessLog(edge.wrap(build())))
 
     app.build_middleware_stack = build_middleware_stack  # type: ignore[method-assign]
 

@@ -24,6 +24,13 @@ class ServiceSettings(BaseSettings):
     )
     host: str = Field("127.0.0.1", description="Address the HTTP API listens on.")
     port: int = Field(description="Port the HTTP API listens on.")
+    metrics_port: int | None = Field(
+        None,
+        ge=1,
+        le=65535,
+        description="Port of a second listener (same host) serving only GET /metrics, without a "
+        "token, for a Prometheus scrape; unset: none (GET /v1/ops/metrics still answers).",
+    )
     log_level: str = Field("INFO", description="Python logging level.")
     relay_batch_size: int = Field(500, ge=1, description="Outbox rows published per relay pass.")
     relay_poll_seconds: float = Field(

@@ -10,7 +10,7 @@ configuration, not code.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from datetime import date, datetime, time, timedelta
 from functools import lru_cache
 from zoneinfo import ZoneInfo
@@ -20,7 +20,8 @@ from silta_platform.settings import ServiceSettings
 from silta_schemas.codes import MessageKind, Urgency
 from silta_schemas.lifecycle import is_open
 from silta_schemas.status import ReferralStatus
-from sqlalchemy import ColumnElement, Table, and_, or_
+from sqlalchemy import ColumnElement, Table, and_, func, or_, select
+from sqlalchemy.ext.asyncio import AsyncConnection
 
 FINLAND = ZoneInfo("Europe/Helsinki")
 
@@ -53,6 +54,22 @@ def overdue_clause(table: Table, now: datetime) -> ColumnElement[bool]:
             ),
         ),
     )
+
+
+def overdue_by_county(
+    table: Table,
+) -> Callable[[AsyncConnection, datetime], Awaitable[dict[str, int]]]:
+    """Overdue referrals per county code (every county with referrals, 0 included), for the
+    ``silta_referrals_overdue`` gauge: counts, never ids."""
+
+    async def count(conn: AsyncConnection, now: datetime) -> dict[str, int]:
+        overdue = func.count().filter(overdue_clause(table, now))
+        rows = await conn.execute(
+            select(table.c.county_code, overdue).group_by(table.c.county_code)
+        )
+        return {str(code): int(n) for code, n in rows}
+
+    return count
 
 
 @lru_cache(maxsize=32)
