@@ -7,8 +7,8 @@ import contextlib
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-import aio_pika
 import httpx
+from silta_messaging.failover import broker_urls, connect_failover
 
 from silta_harness.process import ServiceProcess
 
@@ -45,7 +45,8 @@ class System:
             client = await stack.enter_async_context(httpx.AsyncClient())
             connection = None
             if consuming:
-                connection = await aio_pika.connect(self.kela.settings["AMQP_URL"])
+                # Any node that answers: queues and consumers are cluster-wide.
+                connection = await connect_failover(broker_urls(self.kela.settings["AMQP_URL"]))
                 stack.push_async_callback(connection.close)
             await asyncio.gather(
                 *(

@@ -18,6 +18,7 @@ import aio_pika
 import aiormq
 from aio_pika.abc import AbstractChannel, AbstractRobustConnection
 
+from silta_messaging.failover import broker_urls, connect_failover
 from silta_messaging.topology import declare_exchanges
 
 log = logging.getLogger(__name__)
@@ -38,13 +39,15 @@ class Outgoing:
 class Broker:
     """A robust connection with one confirming publisher channel.
 
+    ``urls``: one address, or several of one cluster (a sequence or comma-separated); a lost
+    connection goes to the next that answers (:mod:`silta_messaging.failover`).
     ``start`` returns at once: the first connection is retried in the background, so a
     service starts (and takes referrals into its outbox) while the broker is down.
     """
 
     def __init__(
         self,
-        url: str,
+        urls: str | Sequence[str],
         *,
         name: str,
         publish_timeout: float = 10.0,
@@ -52,7 +55,7 @@ class Broker:
         ssl_context: ssl.SSLContext | None = None,
         declare_exchanges: bool = True,
     ) -> None:
-        self._url = url
+        self._urls = broker_urls(urls)
         self._ssl_context = ssl_context
         self.declares_exchanges = declare_exchanges
         """False: the exchanges are provisioned; this side only checks they exist."""
@@ -70,10 +73,11 @@ class Broker:
     async def _connect_until_up(self) -> None:
         while True:
             try:
-                connection = await aio_pika.connect_robust(
-                    self._url,
+                connection = await connect_failover(
+                    self._urls,
                     client_properties={"connection_name": self._name},
                     ssl_context=self._ssl_context,
+                    reconnect_interval=self._retry_interval,
                 )
                 break
             except (TimeoutError, OSError, aio_pika.exceptions.AMQPError) as error:
@@ -157,18 +161,19 @@ class Broker:
 
 
 def tls_context(
-    url: str,
+    url: str | Sequence[str],
     *,
     ca_file: str | None = None,
     cert_file: str | None = None,
     key_file: str | None = None,
 ) -> ssl.SSLContext | None:
-    """The TLS context for an ``amqps://`` URL: the server verified against ``ca_file`` (the
-    system's CAs without one), host name checked, TLS 1.2 at least, and a client certificate
-    (``cert_file`` + ``key_file``) where the broker asks for one. None for ``amqp://`` without
+    """The TLS context for ``amqps://`` URLs (one or several, all of one scheme): the server
+    verified against ``ca_file`` (the system's CAs without one), host name checked, TLS 1.2
+    at least, and a client certificate (``cert_file`` + ``key_file``) where the broker asks
+    for one. None for ``amqp://`` without
     TLS files; TLS files with a plain ``amqp://`` URL are a configuration error.
     """
-    tls = url.lower().startswith("amqps://")
+    tls = broker_urls(url)[0].lower().startswith("amqps://")
     if not tls:
         if ca_file or cert_file or key_file:
             raise ValueError("TLS files are configured but the AMQP URL is not amqps://")
