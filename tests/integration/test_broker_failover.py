@@ -17,7 +17,6 @@ from silta_messaging.failover import FailoverConnection, broker_urls
 from yarl import URL
 
 
-
 class Cuttable:
     """A TCP relay to ``target`` on a port of its own, cut by :meth:`cut`."""
 
@@ -103,7 +102,7 @@ async def test_a_lost_connection_goes_on_at_the_next_address_and_keeps_consuming
                 try:
                     await broker.publish(Outgoing("", queue_name, body, uuid.uuid4().hex, "t"))
                     return
-                except Exception:  # noqa: BLE001 - reconnecting: try again, as the relay does
+                except Exception:  # reconnecting: try again, as the relay does
                     await asyncio.sleep(0.2)
 
         await asyncio.wait_for(published(b"after the cut"), 20)
