@@ -15,7 +15,7 @@ from pathlib import Path
 from alembic import command
 from alembic.config import Config
 from alembic.runtime.environment import EnvironmentContext
-from sqlalchemy import Connection, pool
+from sqlalchemy import Connection, pool, text
 from sqlalchemy.ext.asyncio import create_async_engine
 
 SERVICE_VERSION_TABLE = "alembic_version"
@@ -25,6 +25,8 @@ SHARED_HISTORY = Path(str(files("silta_migrations")))
 data only: this module does not import it, its ``env.py`` imports this one)."""
 SHARED_VERSION_TABLE = "alembic_version_shared"
 """Where the shared history records its revision, beside the service's ``alembic_version``."""
+LOCK_KEY = 0x5117A_0001
+"""The PostgreSQL advisory lock a migration holds for its transaction."""
 
 
 def alembic_config(history: Path, database_url: str, version_table: str) -> Config:
@@ -59,6 +61,10 @@ def run_env(context: EnvironmentContext) -> None:
     def migrate(connection: Connection) -> None:
         context.configure(connection=connection, version_table=version_table, render_as_batch=True)
         with context.begin_transaction():
+            if connection.dialect.name == "postgresql":
+                # Replicas starting at once migrate one after the other: the next finds the
+                # schema at head (a concurrent CREATE TABLE alembic_version deadlocks).
+                connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": LOCK_KEY})
             context.run_migrations()
 
     async def run() -> None:
