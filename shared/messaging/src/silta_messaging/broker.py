@@ -8,6 +8,7 @@ and every publish runs under a timeout so a reconnecting channel cannot hang the
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import ssl
 from collections.abc import Mapping, Sequence
@@ -66,6 +67,7 @@ class Broker:
         self._publisher: AbstractChannel | None = None
         self._connected = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
+        self._reopening = asyncio.Lock()
 
     async def start(self) -> None:
         self._task = asyncio.create_task(self._connect_until_up(), name=f"{self._name}-connect")
@@ -149,7 +151,27 @@ class Broker:
         results = await asyncio.gather(
             *(self.publish(message) for message in messages), return_exceptions=True
         )
+        if any(_nacked(result) for result in results):
+            await self._fresh_publisher()
         return [result if isinstance(result, BaseException) else None for result in results]
+
+    async def _fresh_publisher(self) -> None:
+        """Replace the publisher channel after a nack (the relay publishes the rows again).
+
+        On RabbitMQ 3.10 a channel that first publishes to a quorum queue after one of the
+        queue's nodes died can be nacked on every publish for ever (its enqueuer state is
+        stuck); a new channel is accepted at once. Measured with a killed cluster node.
+        """
+        async with self._reopening:
+            old, connection = self._publisher, self._connection
+            if old is None or connection is None or connection.is_closed:
+                return
+            log.warning("the broker nacked a publish; opening a new publisher channel")
+            self._publisher = await connection.channel(
+                publisher_confirms=True, on_return_raises=True
+            )
+            with contextlib.suppress(Exception):  # a channel already broken is let go
+                await old.close()
 
     async def close(self) -> None:
         if self._task is not None and not self._task.done():
@@ -158,6 +180,13 @@ class Broker:
         if self._connection is not None:
             await self._connection.close()
         self._connected.clear()
+
+
+def _nacked(result: object) -> bool:
+    """``result`` is the broker refusing responsibility (a nack, not an unroutable return)."""
+    return isinstance(result, aio_pika.exceptions.DeliveryError) and isinstance(
+        result.frame, aiormq.spec.Basic.Nack
+    )
 
 
 def tls_context(
