@@ -6,6 +6,7 @@ side's module and environment, development keys and issuer), :mod:`~silta_harnes
 (start, wait ready, stop one service), :mod:`~silta_harness.system` (both sides together),
 :mod:`~silta_harness.databases` (their databases for a run),
 :mod:`~silta_harness.private_postgres` (a PostgreSQL server a fault test stops and starts),
+:mod:`~silta_harness.rabbit_cluster` (a private three-node RabbitMQ cluster),
 :mod:`~silta_harness.supervisor` and :mod:`~silta_harness.local` (``make run`` in the
 foreground). No service imports it.
 """
@@ -14,6 +15,7 @@ from silta_harness.databases import postgres_databases, sqlalchemy_url, sqlite_u
 from silta_harness.ports import free_port
 from silta_harness.private_postgres import PostgresUnavailable, PrivatePostgres
 from silta_harness.process import ServiceNotReady, ServiceProcess, consumer_count
+from silta_harness.rabbit_cluster import RabbitCluster, RabbitUnavailable
 from silta_harness.sides import (
     KELA_SIDE,
     MUNICIPALITY_SIDE,
@@ -31,6 +33,8 @@ __all__ = [
     "SIDES",
     "PostgresUnavailable",
     "PrivatePostgres",
+    "RabbitCluster",
+    "RabbitUnavailable",
     "ServiceNotReady",
     "ServiceProcess",
     "Side",
