@@ -12,7 +12,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import aio_pika
 import httpx
 from silta_harness.process import ServiceProcess
 from silta_harness.sides import (
@@ -23,6 +22,7 @@ from silta_harness.sides import (
     without_side_settings,
 )
 from silta_harness.system import System
+from silta_messaging.failover import broker_urls, connect_failover
 from silta_platform.auth import KELA_AUDIENCE, MUNICIPALITY_AUDIENCE
 from silta_platform.authorisation import COUNTY_ROLES, KELA_ROLES
 from silta_platform.dev_tokens import DevIssuer
@@ -230,7 +230,7 @@ async def running_silta(
                 [municipality.queue_name, municipality.settings["CHILD_WELFARE_QUEUE_NAME"]],
             ),
         ):
-            connection = await aio_pika.connect(service.settings["AMQP_URL"])
+            connection = await connect_failover(broker_urls(service.settings["AMQP_URL"]))
             try:
                 await Bus(connection).delete_queues(
                     [*queues, *(f"{name}.parked" for name in queues)]

@@ -18,7 +18,13 @@ from typing import Any
 
 import aio_pika
 import pytest
-from silta_harness import postgres_databases, sqlalchemy_url, sqlite_url
+from silta_harness import (
+    RabbitCluster,
+    RabbitUnavailable,
+    postgres_databases,
+    sqlalchemy_url,
+    sqlite_url,
+)
 
 from tests.e2e.bodies import Bodies
 from tests.e2e.bus import Bus
@@ -128,3 +134,17 @@ def rabbitmq_app() -> Iterator[Callable[[str], None]]:
             ctl("start_app")
         finally:
             ctl("await_startup")
+
+
+@pytest.fixture
+def rabbit_cluster() -> Iterator[RabbitCluster]:
+    """A private three-node RabbitMQ cluster (AMQP 5691-5693), stopped and deleted after."""
+    try:
+        cluster = RabbitCluster()
+    except RabbitUnavailable as error:
+        pytest.skip(str(error))
+    try:
+        cluster.start()
+        yield cluster
+    finally:
+        cluster.destroy()

@@ -7,6 +7,7 @@ side's module and environment, development keys and issuer), :mod:`~silta_harnes
 :mod:`~silta_harness.databases` (their databases for a run),
 :mod:`~silta_harness.private_postgres` (a PostgreSQL server a fault test stops and starts),
 :mod:`~silta_harness.rabbit_nodes` (private RabbitMQ nodes, one broker per authority),
+:mod:`~silta_harness.rabbit_cluster` (a private three-node RabbitMQ cluster),
 :mod:`~silta_harness.supervisor` and :mod:`~silta_harness.local` (``make run`` in the
 foreground). No service imports it.
 """
@@ -15,6 +16,7 @@ from silta_harness.databases import postgres_databases, sqlalchemy_url, sqlite_u
 from silta_harness.ports import free_port
 from silta_harness.private_postgres import PostgresUnavailable, PrivatePostgres
 from silta_harness.process import ServiceNotReady, ServiceProcess, consumer_count
+from silta_harness.rabbit_cluster import RabbitCluster
 from silta_harness.rabbit_nodes import RabbitNode, RabbitUnavailable
 from silta_harness.sides import (
     KELA_SIDE,
@@ -33,6 +35,7 @@ __all__ = [
     "SIDES",
     "PostgresUnavailable",
     "PrivatePostgres",
+    "RabbitCluster",
     "RabbitNode",
     "RabbitUnavailable",
     "ServiceNotReady",

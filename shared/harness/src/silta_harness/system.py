@@ -7,8 +7,9 @@ import contextlib
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-import aio_pika
 import httpx
+from aio_pika.abc import AbstractConnection
+from silta_messaging.failover import broker_urls, connect_failover
 
 from silta_harness.process import ServiceProcess
 
@@ -44,10 +45,11 @@ class System:
         async with contextlib.AsyncExitStack() as stack:
             client = await stack.enter_async_context(httpx.AsyncClient())
             waiting = processes or self.processes
-            # Each side's own broker (one each when every authority runs its own).
-            connections: dict[str, aio_pika.abc.AbstractConnection] = {}
+            # Each side's own broker (one each when every authority runs its own), at any
+            # node that answers (queues and consumers are cluster-wide).
+            connections: dict[str, AbstractConnection] = {}
             for url in {process.settings["AMQP_URL"] for process in waiting} if consuming else ():
-                connections[url] = await aio_pika.connect(url)
+                connections[url] = await connect_failover(broker_urls(url))
                 stack.push_async_callback(connections[url].close)
             await asyncio.gather(
                 *(

@@ -8,6 +8,7 @@ and every publish runs under a timeout so a reconnecting channel cannot hang the
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import ssl
 from collections.abc import Mapping, Sequence
@@ -18,6 +19,7 @@ import aio_pika
 import aiormq
 from aio_pika.abc import AbstractChannel, AbstractRobustConnection
 
+from silta_messaging.failover import broker_urls, connect_failover
 from silta_messaging.topology import declare_exchanges
 
 log = logging.getLogger(__name__)
@@ -38,13 +40,15 @@ class Outgoing:
 class Broker:
     """A robust connection with one confirming publisher channel.
 
+    ``urls``: one address, or several of one cluster (a sequence or comma-separated); a lost
+    connection goes to the next that answers (:mod:`silta_messaging.failover`).
     ``start`` returns at once: the first connection is retried in the background, so a
     service starts (and takes referrals into its outbox) while the broker is down.
     """
 
     def __init__(
         self,
-        url: str,
+        urls: str | Sequence[str],
         *,
         name: str,
         publish_timeout: float = 10.0,
@@ -52,7 +56,7 @@ class Broker:
         ssl_context: ssl.SSLContext | None = None,
         declare_exchanges: bool = True,
     ) -> None:
-        self._url = url
+        self._urls = broker_urls(urls)
         self._ssl_context = ssl_context
         self.declares_exchanges = declare_exchanges
         """False: the exchanges are provisioned; this side only checks they exist."""
@@ -63,6 +67,7 @@ class Broker:
         self._publisher: AbstractChannel | None = None
         self._connected = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
+        self._reopening = asyncio.Lock()
 
     async def start(self) -> None:
         self._task = asyncio.create_task(self._connect_until_up(), name=f"{self._name}-connect")
@@ -70,10 +75,11 @@ class Broker:
     async def _connect_until_up(self) -> None:
         while True:
             try:
-                connection = await aio_pika.connect_robust(
-                    self._url,
+                connection = await connect_failover(
+                    self._urls,
                     client_properties={"connection_name": self._name},
                     ssl_context=self._ssl_context,
+                    reconnect_interval=self._retry_interval,
                 )
                 break
             except (TimeoutError, OSError, aio_pika.exceptions.AMQPError) as error:
@@ -145,7 +151,27 @@ class Broker:
         results = await asyncio.gather(
             *(self.publish(message) for message in messages), return_exceptions=True
         )
+        if any(_nacked(result) for result in results):
+            await self._fresh_publisher()
         return [result if isinstance(result, BaseException) else None for result in results]
+
+    async def _fresh_publisher(self) -> None:
+        """Replace the publisher channel after a nack (the relay publishes the rows again).
+
+        On RabbitMQ 3.10 a channel that first publishes to a quorum queue after one of the
+        queue's nodes died can be nacked on every publish for ever (its enqueuer state is
+        stuck); a new channel is accepted at once. Measured with a killed cluster node.
+        """
+        async with self._reopening:
+            old, connection = self._publisher, self._connection
+            if old is None or connection is None or connection.is_closed:
+                return
+            log.warning("the broker nacked a publish; opening a new publisher channel")
+            self._publisher = await connection.channel(
+                publisher_confirms=True, on_return_raises=True
+            )
+            with contextlib.suppress(Exception):  # a channel already broken is let go
+                await old.close()
 
     async def close(self) -> None:
         if self._task is not None and not self._task.done():
@@ -156,19 +182,27 @@ class Broker:
         self._connected.clear()
 
 
+def _nacked(result: object) -> bool:
+    """``result`` is the broker refusing responsibility (a nack, not an unroutable return)."""
+    return isinstance(result, aio_pika.exceptions.DeliveryError) and isinstance(
+        result.frame, aiormq.spec.Basic.Nack
+    )
+
+
 def tls_context(
-    url: str,
+    url: str | Sequence[str],
     *,
     ca_file: str | None = None,
     cert_file: str | None = None,
     key_file: str | None = None,
 ) -> ssl.SSLContext | None:
-    """The TLS context for an ``amqps://`` URL: the server verified against ``ca_file`` (the
-    system's CAs without one), host name checked, TLS 1.2 at least, and a client certificate
-    (``cert_file`` + ``key_file``) where the broker asks for one. None for ``amqp://`` without
+    """The TLS context for ``amqps://`` URLs (one or several, all of one scheme): the server
+    verified against ``ca_file`` (the system's CAs without one), host name checked, TLS 1.2
+    at least, and a client certificate (``cert_file`` + ``key_file``) where the broker asks
+    for one. None for ``amqp://`` without
     TLS files; TLS files with a plain ``amqp://`` URL are a configuration error.
     """
-    tls = url.lower().startswith("amqps://")
+    tls = broker_urls(url)[0].lower().startswith("amqps://")
     if not tls:
         if ca_file or cert_file or key_file:
             raise ValueError("TLS files are configured but the AMQP URL is not amqps://")

@@ -20,7 +20,9 @@ class ServiceSettings(BaseSettings):
         description="SQLAlchemy async URL: sqlite+aiosqlite or postgresql+asyncpg."
     )
     amqp_url: str = Field(
-        "amqp://guest:guest@127.0.0.1:5672/", description="RabbitMQ URL (amqps:// for TLS)."
+        "amqp://guest:guest@127.0.0.1:5672/",
+        description="RabbitMQ URL (amqps:// for TLS), or several comma-separated: the nodes "
+        "of one cluster, tried in turn; a lost connection goes to the next that answers.",
     )
     host: str = Field("127.0.0.1", description="Address the HTTP API listens on.")
     port: int = Field(description="Port the HTTP API listens on.")
