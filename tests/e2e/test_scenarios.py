@@ -92,11 +92,14 @@ async def test_b_consented_notice_responsible_worker_directory_and_statement(
     )
     assert named.status_code == 201, named.text
 
-    # Kela sees the responsible worker, linked to the directory entry ...
+    # Kela sees the responsible worker, linked to the directory entry ... (a message the broker
+    # refused once is published again later, so the changes may arrive in another order; the
+    # sequence numbers put them in the county's order)
     async def worker_at_kela() -> dict[str, Any]:
         view = await silta.kela_view(referral_id)
         assert view["responsible_worker"] is not None, "not at Kela yet"
         assert view["responsible_worker"]["directory_entry"] is not None, "entry not at Kela yet"
+        assert view["status"] == "in_progress", "the county's last change not at Kela yet"
         return view
 
     view = await eventually(worker_at_kela)
