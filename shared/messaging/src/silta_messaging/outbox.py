@@ -14,6 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from silta_messaging.lease import OUTBOX_CHANNEL
 from silta_messaging.topology import EVERY_COUNTY, exchange_of, routing_key
+from silta_messaging.tracing import current_trace_context
 
 
 class BodySeal(Protocol):
@@ -59,6 +60,7 @@ class OutboxEntry:
             "created_at": now,
             "next_attempt_at": now,
             "attempts": 0,
+            "trace_context": current_trace_context(),
         }
 
 
