@@ -81,7 +81,7 @@ def _one(spans: Sequence[ReadableSpan], kind: SpanKind, **wanted: str) -> Readab
 
 
 async def test_one_trace_goes_from_kelas_post_through_the_bus_to_the_county_and_back(
-    both: Both, spans: InMemorySpanExporter
+    spans: InMemorySpanExporter, both: Both
 ) -> None:
     _, identity_code = await _round_trip(both, spans)
     finished = spans.get_finished_spans()
@@ -118,7 +118,7 @@ async def test_one_trace_goes_from_kelas_post_through_the_bus_to_the_county_and_
 
 
 async def test_log_lines_are_json_with_the_trace_and_referral_ids_and_no_identity_code(
-    both: Both, spans: InMemorySpanExporter, service_logs: io.StringIO
+    spans: InMemorySpanExporter, both: Both, service_logs: io.StringIO
 ) -> None:
     referral_id, identity_code = await _round_trip(both, spans)
     [post] = [
