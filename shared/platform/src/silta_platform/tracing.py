@@ -20,12 +20,14 @@ from opentelemetry.sdk.resources import SERVICE_NAME, Resource
 from opentelemetry.sdk.trace import TracerProvider
 from opentelemetry.sdk.trace.export import BatchSpanProcessor, SpanExporter
 from opentelemetry.trace import Span
+from opentelemetry.util.http import parse_excluded_urls
 from starlette.types import ASGIApp, Scope
 
 from silta_platform.access_log import NO_ROUTE
 
 EXPORTERS = "opentelemetry_traces_exporter"  # the SDK's entry points: otlp, console, ...
 _AS_SENT = ("http.target", "http.url", "url.full", "url.path", "url.query")
+NOT_TRACED = "/healthz,/readyz"  # the probes; OTEL_PYTHON_FASTAPI_EXCLUDED_URLS overrides
 
 
 def exporters_named() -> list[str]:
@@ -68,4 +70,7 @@ def traced(app: ASGIApp) -> ASGIApp:
         default_span_details=_get_default_span_details,
         server_request_hook=_route_only,
         exclude_spans=["receive", "send"],
+        excluded_urls=parse_excluded_urls(
+            os.environ.get("OTEL_PYTHON_FASTAPI_EXCLUDED_URLS", NOT_TRACED)
+        ),
     )
