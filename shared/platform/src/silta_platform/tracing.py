@@ -59,8 +59,10 @@ def _route_only(span: Span, scope: Scope) -> None:
     if span.is_recording():
         _, attributes = _get_default_span_details(scope)
         route = attributes.get("http.route", NO_ROUTE)
+        present = getattr(span, "attributes", None) or {}  # the SDK's span has them
         for key in _AS_SENT:
-            span.set_attribute(key, "" if key == "url.query" else route)
+            if key in present:
+                span.set_attribute(key, "" if key == "url.query" else route)
 
 
 def traced(app: ASGIApp) -> ASGIApp:
