@@ -42,6 +42,8 @@ def configure_tracing(service: str) -> TracerProvider | None:
     if not names:
         return None
     available = {point.name: point for point in entry_points(group=EXPORTERS)}
+    if "otlp" not in available and "otlp_proto_http" in available:
+        available["otlp"] = available["otlp_proto_http"]  # the one installed: OTLP over HTTP
     unknown = [name for name in names if name not in available]
     if unknown:
         raise ValueError(f"OTEL_TRACES_EXPORTER: no exporter named {', '.join(unknown)}")
