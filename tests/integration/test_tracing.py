@@ -30,16 +30,31 @@ KIND = "silta.message.kind"
 MESSAGE_ID = "messaging.message.id"
 
 
+class _WhileRecording(SimpleSpanProcessor):
+    """Keeps spans only during the tests of this module (the provider stays installed)."""
+
+    recording = False
+
+    def on_end(self, span: ReadableSpan) -> None:
+        if self.recording:
+            super().on_end(span)
+
+
+PROCESSOR = _WhileRecording(EXPORTED)
+
+
 @pytest.fixture
 def spans() -> Iterator[InMemorySpanExporter]:
     """The SDK installed once for the test process (a provider cannot be replaced), its spans
-    kept in memory; emptied around each test."""
+    kept in memory during each test of this module."""
     if not isinstance(trace.get_tracer_provider(), TracerProvider):
         provider = TracerProvider()
-        provider.add_span_processor(SimpleSpanProcessor(EXPORTED))
+        provider.add_span_processor(PROCESSOR)
         trace.set_tracer_provider(provider)
     EXPORTED.clear()
+    PROCESSOR.recording = True
     yield EXPORTED
+    PROCESSOR.recording = False
     EXPORTED.clear()
 
 
