@@ -4,6 +4,7 @@ logging warnings only, with the development keys and issuer ``make run`` uses.""
 from __future__ import annotations
 
 import functools
+import json
 import os
 import sys
 from datetime import timedelta
@@ -86,8 +87,15 @@ def bench_system(
 
 def problems(process: ServiceProcess) -> list[str]:
     """Log lines at WARNING or above (the services run at WARNING: any line is one)."""
-    return [
-        line
-        for line in process.log_text().splitlines()
-        if any(level in line for level in (" WARNING ", " ERROR ", " CRITICAL "))
-    ]
+    return [line for line in process.log_text().splitlines() if _level(line) in _PROBLEMS]
+
+
+_PROBLEMS = ("warning", "error", "critical")
+
+
+def _level(line: str) -> str:
+    """The level of a JSON log line (``LOG_FORMAT=json``, the services' default)."""
+    try:
+        return str(json.loads(line).get("level", "")).lower()
+    except (ValueError, AttributeError):
+        return ""

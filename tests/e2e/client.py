@@ -5,6 +5,7 @@ the calls the tests make through them."""
 from __future__ import annotations
 
 import contextlib
+import json
 import os
 import uuid
 from collections.abc import AsyncIterator
@@ -128,6 +129,10 @@ class Silta(System):
     def logs(self) -> dict[str, str]:
         return {process.name: process.log_text() for process in self.processes}
 
+    def log_events(self) -> dict[str, str]:
+        """Each process's log events (its JSON lines' ``event``), one a line."""
+        return {name: events_of(text) for name, text in self.logs().items()}
+
     def assert_no_identity_code_in_logs(self, *codes: str) -> None:
         """No captured line of either process holds an identity code in clear, nor a name
         from the bodies the tests send (any case)."""
@@ -139,6 +144,17 @@ class Silta(System):
                     assert needle.lower() not in line.lower(), (
                         f"{name} log line {number} holds an identity code or a name in clear"
                     )
+
+
+def events_of(text: str) -> str:
+    """The ``event`` of every JSON log line in ``text``, one a line (others as they are)."""
+    events = []
+    for line in text.splitlines():
+        try:
+            events.append(str(json.loads(line)["event"]))
+        except (ValueError, KeyError, TypeError):
+            events.append(line)
+    return "\n".join(events)
 
 
 def _client(process: ServiceProcess, token: str) -> httpx.AsyncClient:

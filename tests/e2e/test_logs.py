@@ -15,6 +15,7 @@ from uuid import uuid4
 import pytest
 
 from tests import signing
+from tests.e2e.client import events_of
 
 pytestmark = pytest.mark.e2e
 
@@ -66,13 +67,16 @@ async def test_no_log_line_holds_an_identity_code_after_every_kind_of_traffic(
         for name, code in exit_codes.items():
             assert code in (0, -signal.SIGTERM), f"{name} exited with {code}"
 
-        logs = silta.logs()
+        logs = silta.log_events()
         for name, text in logs.items():
             assert "Application shutdown complete" in text, f"{name} did not shut down cleanly"
         # The logs did record the traffic (so their silence on identity codes means something).
         assert 'POST /v1/referrals HTTP/1.1" 201' in logs["kela-side"]
         assert 'POST /v1/referrals HTTP/1.1" 422' in logs["kela-side"]
         assert "payload.invalid" in logs["municipality-side"]
+        assert "message received" in logs["municipality-side"]
+        assert "message published" in logs["kela-side"]
+        assert "acknowledgement applied" in logs["kela-side"]
         silta.assert_no_identity_code_in_logs(bad_code)
 
 
@@ -87,8 +91,8 @@ async def test_requests_are_logged_by_route_never_by_path_or_query(start_silta):
         assert malformed.status_code == 422
         await silta.stop()
         logs = silta.logs()
-    assert '"GET /v1/directory HTTP/1.1" 200' in logs["kela-side"]
-    assert '"GET /v1/referrals/{referral_id} HTTP/1.1" 422' in logs["municipality-side"]
+    assert '"GET /v1/directory HTTP/1.1" 200' in events_of(logs["kela-side"])
+    assert '"GET /v1/referrals/{referral_id} HTTP/1.1" 422' in events_of(logs["municipality-side"])
     for text in logs.values():
         for needle in ("131052", "308t", "%2d", "?q="):
             assert needle not in text.lower()

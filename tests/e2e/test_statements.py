@@ -96,7 +96,7 @@ async def test_a_statement_reaches_kela_is_listed_for_its_client_and_the_county_
         assert parked.headers["x-silta-reason"] == "payload.invalid"
 
         await silta.stop()
-        logs = silta.logs()
+        logs = silta.log_events()
         assert 'POST /v1/statements/search HTTP/1.1" 200' in logs["kela-side"]
         assert 'POST /v1/statements HTTP/1.1" 201' in logs["municipality-side"]
         silta.assert_no_identity_code_in_logs(bad)

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import asyncio
+import io
+import logging
 import uuid
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -23,6 +25,7 @@ from municipality_side.settings import MunicipalitySettings
 from silta_platform.auth import KELA_AUDIENCE, MUNICIPALITY_AUDIENCE
 from silta_platform.authorisation import COUNTY_ROLES, Role, Side
 from silta_platform.dev_tokens import DevIssuer
+from silta_platform.logs import configure_logging
 
 from tests import signing
 from tests.conftest import delete_queues, full_access_token, migrate, serving
@@ -244,3 +247,20 @@ def body(message: AbstractIncomingMessage) -> dict[str, Any]:
     """The envelope a service published, decrypted with the test keys (it travels
     encrypted: a body in clear fails here)."""
     return signing.opened(message.body)
+
+
+@pytest.fixture
+def service_logs() -> Iterator[io.StringIO]:
+    """The services' logging configuration for one test, its handler writing to a buffer
+    instead of stderr; then the test run's logging back."""
+    root = logging.getLogger()
+    saved = root.handlers[:], root.level
+    configure_logging("INFO", "kela-side")
+    [handler] = root.handlers
+    assert isinstance(handler, logging.StreamHandler)
+    buffer = io.StringIO()
+    handler.setStream(buffer)
+    yield buffer
+    root.handlers[:], level = saved
+    root.setLevel(level)
+    logging.getLogger("uvicorn.access").disabled = False

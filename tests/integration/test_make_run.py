@@ -197,9 +197,13 @@ def test_default_services_follow_the_service_settings() -> None:
             "KELA_SIDE_AMQP_URL": "amqp://kela:secret@broker:5672/",
             "MUNICIPALITY_SIDE_DATABASE_URL": "postgresql+asyncpg://m:pw@db:5432/m",
             "MUNICIPALITY_SIDE_COUNTIES": "01,02",
+            "MUNICIPALITY_SIDE_LOG_FORMAT": "json",
         }
     )
     kela, municipality = services
+    # readable lines in the terminal, unless a side's LOG_FORMAT says otherwise
+    assert kela.env == {"KELA_SIDE_LOG_FORMAT": "console"}
+    assert municipality.env == {"MUNICIPALITY_SIDE_LOG_FORMAT": "json"}
     assert kela.argv[1:] == ("-m", "kela_side")
     assert municipality.argv[1:] == ("-m", "municipality_side")
     assert kela.health_url == "http://127.0.0.1:9101/healthz"

@@ -61,6 +61,8 @@ def default_services(root: Path, env: Mapping[str, str] = os.environ) -> list[Se
                 argv=(sys.executable, "-m", side.module),
                 info=info,
                 health_url=f"{base}/healthz",
+                # readable lines in a terminal; JSON (the services' default) when set so
+                env={side.env_prefix + "LOG_FORMAT": side.setting(env, "LOG_FORMAT", "console")},
             )
         )
     return services

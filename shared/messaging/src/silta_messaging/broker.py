@@ -35,6 +35,7 @@ class Outgoing:
     message_id: str
     kind: str
     headers: Mapping[str, Any] = field(default_factory=dict)
+    trace_context: str | None = None  # the outbox row's (silta_messaging.tracing)
 
 
 class Broker:

@@ -19,6 +19,7 @@ from silta_messaging.topology import (
     PARKED_BY_HEADER,
     REASON_HEADER,
 )
+from silta_messaging.tracing import TRACEPARENT, TRACESTATE
 
 _UUID: Final = {"type": "string", "format": "uuid"}
 _KEY_ID: Final = {"type": "string", "pattern": KEY_ID_PATTERN.pattern}
@@ -111,7 +112,23 @@ def _headers(extra: dict[str, Any] | None = None) -> dict[str, Any]:
         SIGNATURE_HEADER: _base64("The 64-byte Ed25519 signature over the statement's bytes."),
         **(extra or {}),
     }
-    return {"type": "object", "required": list(properties), "properties": properties}
+    traced = {  # optional: present when the publish was part of a trace
+        TRACEPARENT: {
+            "type": "string",
+            "pattern": "^[0-9a-f]{2}-[0-9a-f]{32}-[0-9a-f]{16}-[0-9a-f]{2}$",
+            "description": "W3C trace context of the publish (silta_messaging.tracing).",
+        },
+        TRACESTATE: {
+            "type": "string",
+            "maxLength": 512,
+            "description": "W3C trace state, vendor entries carried along with traceparent.",
+        },
+    }
+    return {
+        "type": "object",
+        "required": list(properties),
+        "properties": {**properties, **traced},
+    }
 
 
 def _parking_headers() -> dict[str, Any]:

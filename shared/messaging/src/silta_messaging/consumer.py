@@ -37,11 +37,13 @@ from typing import Any
 from uuid import UUID
 
 from aio_pika.abc import AbstractIncomingMessage, AbstractQueue
+from opentelemetry.trace import Span
 from pydantic import BaseModel
 from silta_schemas.envelope import Envelope, MessageRejected, open_message
 from sqlalchemy import Table, exc, select
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
+from silta_messaging import tracing
 from silta_messaging.availability import Outage, database_unavailable
 from silta_messaging.broker import Broker, Outgoing
 from silta_messaging.incoming import BatchHandler, Incoming, Rejection
@@ -139,6 +141,13 @@ class BatchConsumer:
                     await settle(delivery.nack(requeue=True))
 
     async def _process(self, deliveries: Sequence[AbstractIncomingMessage]) -> None:
+        spans = {id(d): tracing.delivery_span(d, self._spec.name) for d in deliveries}
+        with tracing.batch_scope(list(spans.values()), self._spec.name):
+            await self._process_traced(deliveries, spans)
+
+    async def _process_traced(
+        self, deliveries: Sequence[AbstractIncomingMessage], spans: Mapping[int, Span]
+    ) -> None:
         parked: list[tuple[AbstractIncomingMessage, Rejection]] = []
         valid: list[tuple[AbstractIncomingMessage, Incoming]] = []
         for delivery in deliveries:
@@ -147,6 +156,7 @@ class BatchConsumer:
             except MessageRejected as rejected:
                 parked.append((delivery, Rejection(rejected.rule, rejected.detail)))
                 continue
+            tracing.received(spans[id(delivery)], incoming)
             valid.append((delivery, incoming))
         rejections = await self._apply([incoming for _, incoming in valid])
         parked += [
@@ -154,6 +164,8 @@ class BatchConsumer:
             for delivery, incoming in valid
             if incoming.envelope.message_id in rejections
         ]
+        for delivery, why in parked:
+            tracing.rejected(spans[id(delivery)], why.rule)
         unparked = {id(delivery) for delivery, why in parked if not await self._park(delivery, why)}
         await settle_in_order(deliveries, unparked)
 

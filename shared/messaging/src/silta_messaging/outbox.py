@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any, Protocol
 
@@ -14,6 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from silta_messaging.lease import OUTBOX_CHANNEL
 from silta_messaging.topology import EVERY_COUNTY, exchange_of, routing_key
+from silta_messaging.tracing import current_trace_context
 
 
 class BodySeal(Protocol):
@@ -27,11 +28,13 @@ class BodySeal(Protocol):
 
 @dataclass(frozen=True)
 class OutboxEntry:
-    """An envelope and where it goes."""
+    """An envelope, where it goes, and the trace context it was made in (captured here, in
+    the request or delivery that made it: a group commit writes it from another task)."""
 
     envelope: Envelope
     exchange: str
     routing_key: str
+    trace_context: str | None = field(default_factory=current_trace_context)
 
     @classmethod
     def addressed(cls, envelope: Envelope, *, child_welfare: bool = False) -> OutboxEntry:
@@ -59,6 +62,7 @@ class OutboxEntry:
             "created_at": now,
             "next_attempt_at": now,
             "attempts": 0,
+            "trace_context": self.trace_context,
         }
 
 

@@ -43,6 +43,7 @@ from silta_messaging.sealing import NoEncryptionKey, Sealer
 from silta_messaging.signing import Signer
 from silta_messaging.statement import MessageFacts
 from silta_messaging.tables import MessagingTables
+from silta_messaging.tracing import publish_spans
 
 log = logging.getLogger(__name__)
 
@@ -155,6 +156,7 @@ class OutboxRelay:
                         outbox.c.routing_key,
                         outbox.c.body,
                         outbox.c.attempts,
+                        outbox.c.trace_context,
                     )
                     .where(outbox.c.published_at.is_(None), outbox.c.next_attempt_at <= now)
                     .order_by(outbox.c.id)
@@ -164,9 +166,10 @@ class OutboxRelay:
         if not rows:
             return 0
         prepared = [self._outgoing(row) for row in rows]
-        published = await self._broker.publish_many(
-            [item for item in prepared if isinstance(item, Outgoing)]
-        )
+        outgoing = [item for item in prepared if isinstance(item, Outgoing)]
+        with publish_spans(outgoing) as traced:
+            published = await self._broker.publish_many(traced.messages)
+            traced.finish(published)
         sent = iter(published)
         results = [next(sent) if isinstance(item, Outgoing) else item for item in prepared]
         confirmed = [row.id for row, error in zip(rows, results, strict=True) if error is None]
@@ -236,4 +239,5 @@ class OutboxRelay:
             message_id=row.message_id,
             kind=row.kind,
             headers=headers,
+            trace_context=row.trace_context,
         )

@@ -54,6 +54,9 @@ def add_messaging_tables(metadata: MetaData) -> MessagingTables:
         Column("attempts", Integer, nullable=False, server_default=text("0")),
         Column("next_attempt_at", UtcDateTime(), nullable=False),
         Column("last_error", String(500), nullable=True),
+        # The W3C trace context (JSON) of the request that wrote the row: the relay's span
+        # continues its trace (silta_messaging.tracing). Ids only, never personal data.
+        Column("trace_context", String(1000), nullable=True),
     )
     # Only unpublished rows are ever scanned: a partial index keeps that cheap for ever.
     pending = outbox.c.published_at.is_(None)

@@ -32,6 +32,7 @@ from silta_platform.problems import (
     validation_response,
 )
 from silta_platform.runtime import Runtime
+from silta_platform.tracing import traced
 
 
 def create_app(
@@ -118,7 +119,8 @@ def _inside_the_edge(app: FastAPI) -> None:
 
     def build_middleware_stack() -> ASGIApp:
         # The access log logs the route's template, never the path or query as sent.
-        return HttpMetrics(AccessLog(edge.wrap(build())))
+        # The request's span outermost: the access log line carries its trace id.
+        return traced(HttpMetrics(AccessLog(edge.wrap(build()))))
 
     app.build_middleware_stack = build_middleware_stack  # type: ignore[method-assign]
 

@@ -13,6 +13,7 @@ from silta_platform.logs import configure_logging
 from silta_platform.migrations import upgrade
 from silta_platform.settings import ServiceSettings
 from silta_platform.tls import uvicorn_tls
+from silta_platform.tracing import configure_tracing
 
 
 def serve(
@@ -21,7 +22,10 @@ def serve(
     migrations_dir: Path,
     app_factory: Callable[[ServiceSettings], FastAPI],
 ) -> None:
-    configure_logging(settings.log_level, service, access_log=settings.access_log)
+    configure_logging(
+        settings.log_level, service, access_log=settings.access_log, log_format=settings.log_format
+    )
+    configure_tracing(service)  # off unless OTEL_TRACES_EXPORTER names an exporter
     url = make_url(settings.database_url)
     if url.get_backend_name() == "sqlite" and url.database:
         Path(url.database).parent.mkdir(parents=True, exist_ok=True)

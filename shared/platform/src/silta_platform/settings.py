@@ -34,6 +34,11 @@ class ServiceSettings(BaseSettings):
         "token, for a Prometheus scrape; unset: none (GET /v1/ops/metrics still answers).",
     )
     log_level: str = Field("INFO", description="Python logging level.")
+    log_format: Literal["json", "console"] = Field(
+        "json",
+        description="json: one JSON object per line (service, level, event, trace and span "
+        "ids, message and referral ids); console: the same, readable (make run's default).",
+    )
     relay_batch_size: int = Field(500, ge=1, description="Outbox rows published per relay pass.")
     relay_poll_seconds: float = Field(
         1.0, gt=0, description="Fallback outbox poll when nothing wakes the relay."

@@ -3,6 +3,7 @@ newest becomes its status, and a forwarded referral is sent on to the county nam
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Mapping, Sequence
 from uuid import UUID
 
@@ -17,6 +18,8 @@ from kela_side.domain.referrals import Acknowledgement, apply_acknowledgements
 from kela_side.handlers.forwarding import send_onwards
 from kela_side.purposes import KELA_SERVICE, TRACK_PURPOSE
 from kela_side.settings import KelaSettings
+
+log = logging.getLogger(__name__)
 
 
 async def receive_acknowledgements(
@@ -52,6 +55,16 @@ async def receive_acknowledgements(
         work.conn, cipher_of(settings), [item.ack for item in applied.recorded]
     )
     await stored.advance(work.conn, applied.advanced)
+    for item in applied.recorded:  # ids, sequence and status only
+        log.info(
+            "acknowledgement applied",
+            extra={
+                "message_id": str(item.message_id),
+                "referral_id": str(item.ack.referral_id),
+                "sequence": item.ack.sequence,
+                "status": str(item.ack.status),
+            },
+        )
     if applied.forwarded:
         await send_onwards(work, settings, applied.forwarded)
     return {
