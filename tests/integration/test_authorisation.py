@@ -61,6 +61,7 @@ def _requests(referral_id: str) -> dict[tuple[str, str], Request]:
         },
         "/v1/statements": lambda: {"json": statement()},
         "/v1/statements/search": lambda: {"json": examples.STATEMENT_SEARCH_EXAMPLE},
+        "/v1/clients/cooperation": lambda: {"json": examples.STATEMENT_SEARCH_EXAMPLE},
         "/v1/statements/{statement_id}": lambda: {"url": f"/v1/statements/{unknown}"},
         "/v1/directory": lambda: {},
         "/v1/directory/services": lambda: {},
@@ -91,6 +92,7 @@ PERSONAL_DATA = {
     "/v1/statements",
     "/v1/statements/search",
     "/v1/statements/{statement_id}",
+    "/v1/clients/cooperation",
     "/v1/access-log/search",
 }
 """Paths answering with a referral, a statement or client data: never for operations."""

@@ -75,6 +75,7 @@ PERMISSIONS: tuple[Permission, ...] = (
     Permission(K, "POST", "/v1/referrals/{referral_id}/cancel", _OFFICER, "officers cancel"),
     Permission(K, "POST", "/v1/statements/search", _OFFICER, "the deciding officer (ASA §18)"),
     Permission(K, "GET", "/v1/statements/{statement_id}", _OFFICER, "the deciding officer"),
+    Permission(K, "POST", "/v1/clients/cooperation", _OFFICER, "the deciding officer (ASA §18)"),
     Permission(K, "GET", "/v1/directory", _KELA, "work contacts, for Kela's staff"),
     Permission(K, "GET", "/v1/directory/services", _KELA | _OPS, "no personal data"),
     Permission(K, "GET", "/v1/directory/entries/{entry_id}", _KELA, "work contacts"),

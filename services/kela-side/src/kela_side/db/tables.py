@@ -58,6 +58,7 @@ referrals = Table(
     Index("ix_referrals_status_created", "status", "created_at"),
     Index("ix_referrals_created", "created_at"),
     Index("ix_referrals_due", "due_at"),
+    Index("ix_referrals_client", "client_key", "created_at"),
     OPEN_PER_CLIENT,
 )
 
