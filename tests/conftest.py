@@ -8,14 +8,12 @@ one, on SQLite and on PostgreSQL.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import os
 import uuid
 from collections.abc import AsyncIterator, Iterator
 from contextlib import asynccontextmanager
 from pathlib import Path
 
-import aio_pika
 import asyncpg
 import httpx
 import pytest
@@ -28,6 +26,7 @@ from silta_harness import (
     postgres_databases,
     sqlalchemy_url,
 )
+from silta_harness.vhosts import delete_queues as harness_delete_queues
 from silta_platform.auth import KELA_AUDIENCE, MUNICIPALITY_AUDIENCE
 from silta_platform.authorisation import COUNTY_ROLES, KELA_ROLES, Side
 from silta_platform.dev_tokens import DevIssuer
@@ -68,17 +67,7 @@ def amqp_url(test_vhost: VirtualHost) -> str:
 
 async def delete_queues(amqp_url: str, *names: str) -> None:
     """Delete queues a test declared (and their parking queues), so nothing piles up."""
-    connection = await aio_pika.connect(amqp_url, timeout=30)
-    try:
-        for name in names:
-            for queue in (name, f"{name}.parked"):
-                channel = await connection.channel()
-                # absent if never declared; a busy broker must not hang the test run
-                with contextlib.suppress(aio_pika.exceptions.ChannelClosed, TimeoutError):
-                    await asyncio.wait_for(channel.queue_delete(queue), 30)
-    finally:
-        with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(connection.close(), 30)
+    await harness_delete_queues(amqp_url, [q for name in names for q in (name, f"{name}.parked")])
 
 
 @pytest.fixture

@@ -13,10 +13,11 @@ from aio_pika.abc import AbstractChannel
 from kela_side.db.tables import referrals
 from silta_platform.runtime import Runtime
 from silta_schemas import examples
-from silta_schemas.directory import DirectoryUpdate
 from sqlalchemy import update
 
+from tests.integration import directory_entries as directory
 from tests.integration.conftest import eventually
+from tests.integration.directory_entries import county_entry, stored
 from tests.integration.peer import changed
 from tests.integration.test_kela_side import acknowledge
 from tests.integration.test_statements_kela_side import (
@@ -51,21 +52,11 @@ async def send(kela: httpx.AsyncClient, body: dict[str, Any]) -> UUID:
 async def _named_worker(bus: AbstractChannel, referral_id: UUID) -> UUID:
     """The county's directory entry of a worker, then that worker named responsible."""
     entry_id, now = uuid.uuid4(), datetime.now(UTC)
-    entry = {
-        "organisation": "county-11",
-        "county_code": "11",
-        "unit": "Aikuissosiaalityö, Lappeenranta",
-        "person_name": "Pekka Sosiaaliohjaaja",
-        "role": "sosiaaliohjaaja",
-        "channels": [{"type": "phone", "value": "040 765 4321", "note": None}],
-        "hours": "Mon-Fri 9-15",
-        "entry_id": str(entry_id),
-        "updated_at": now.isoformat(),
-    }
-    update_ = DirectoryUpdate.model_validate(
-        {"kind": "directory_update", "entries": [entry], "changed_at": now.isoformat()}
+    phone = [{"type": "phone", "value": "040 765 4321", "note": None}]
+    entry = stored(
+        county_entry(person_name="Pekka Sosiaaliohjaaja", channels=phone), str(entry_id), now
     )
-    await publish(bus, update_, county="11", referral_id=None)
+    await directory.publish(bus, directory.update(entry, at=now), sender="county-11")
     worker = naming(now, "Pekka Sosiaaliohjaaja", str(entry_id))
     await publish(bus, worker, county="11", referral_id=referral_id)
     return entry_id

@@ -20,7 +20,7 @@ import fcntl
 import os
 import subprocess
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -102,21 +102,25 @@ def _lease(name: str) -> IO[str] | None:
     return handle
 
 
-async def _delete_all_queues(vhost: VirtualHost) -> None:
-    listed = rabbitmqctl("list_queues", "-p", vhost.name, "name", "--no-table-headers")
-    names = [line.strip() for line in listed.splitlines() if line.strip()]
-    if not names:
-        return
-    connection = await aio_pika.connect(vhost.amqp_url, timeout=30)
+async def delete_queues(amqp_url: str, names: Iterable[str]) -> None:
+    """Delete the queues ``names`` (absent ones are no error); a busy broker may not hang or
+    fail the run."""
+    connection = await aio_pika.connect(amqp_url, timeout=30)
     try:
         for name in names:
-            channel = await connection.channel()
-            # gone meanwhile, or a busy broker: neither may hang or fail the run
+            channel = await connection.channel()  # a failed delete closes its channel
             with contextlib.suppress(aio_pika.exceptions.ChannelClosed, TimeoutError):
                 await asyncio.wait_for(channel.queue_delete(name), 30)
     finally:
         with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(connection.close(), 30)
+
+
+async def _delete_all_queues(vhost: VirtualHost) -> None:
+    listed = rabbitmqctl("list_queues", "-p", vhost.name, "name", "--no-table-headers")
+    names = [line.strip() for line in listed.splitlines() if line.strip()]
+    if names:
+        await delete_queues(vhost.amqp_url, names)
 
 
 def _prepare(name: str, host: str, port: int) -> VirtualHost:
