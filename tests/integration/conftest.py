@@ -66,10 +66,12 @@ async def two_sides(
     amqp_url: str,
     issuer: DevIssuer,
     metrics_ports: tuple[int, int] | tuple[None, None] = (None, None),
+    **settings: Any,
 ) -> AsyncIterator[Both]:
     """Kela's side on ``kela_url`` and the municipality side (counties 11 and 90) on
     ``municipality_url``, migrated, talking over the test broker; clients without a token.
-    ``metrics_ports``: Kela's and the municipality side's ``METRICS_PORT``."""
+    ``metrics_ports``: Kela's and the municipality side's ``METRICS_PORT``; ``settings``:
+    more of both sides' settings."""
     await migrate(KELA_MIGRATIONS, kela_url)
     await migrate(MUNICIPALITY_MIGRATIONS, municipality_url)
     run = uuid.uuid4().hex[:8]
@@ -80,6 +82,7 @@ async def two_sides(
         relay_poll_seconds=0.2,
         auth_jwks=str(issuer.jwks_path),
         metrics_port=metrics_ports[0],
+        **settings,
     )
     municipality_settings = MunicipalitySettings(
         database_url=municipality_url,
@@ -90,6 +93,7 @@ async def two_sides(
         relay_poll_seconds=0.2,
         auth_jwks=str(issuer.jwks_path),
         metrics_port=metrics_ports[1],
+        **settings,
     )
     kela_app = build_kela(kela_settings)
     municipality_app = build_municipality(municipality_settings)
