@@ -5,7 +5,6 @@ local receiver, retries, the failed state and replay."""
 from __future__ import annotations
 
 import asyncio
-import contextlib
 from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
@@ -15,9 +14,8 @@ import pytest
 from silta_platform.authorisation import Role, Side
 from silta_platform.dev_tokens import DevIssuer
 
-from tests.conftest import new_postgres_database
 from tests.integration.authorised import delivered_referral, notice
-from tests.integration.conftest import Both, eventually, two_sides
+from tests.integration.conftest import Both, eventually, sides_on
 from tests.webhook_receiver import receiver, verified
 
 FEED_SETTINGS: dict[str, Any] = {
@@ -36,14 +34,8 @@ async def sides(
     database_url: str, tmp_path: Path, amqp_url: str, dev_issuer: DevIssuer
 ) -> AsyncIterator[Both]:
     """Both sides on ``database_url``'s kind of database, the receiver's rules relaxed."""
-    async with contextlib.AsyncExitStack() as stack:
-        if database_url.startswith("sqlite"):
-            county_url = f"sqlite+aiosqlite:///{tmp_path / 'county.db'}"
-        else:
-            county_url = await stack.enter_async_context(new_postgres_database())
-        yield await stack.enter_async_context(
-            two_sides(database_url, county_url, amqp_url, dev_issuer, **FEED_SETTINGS)
-        )
+    async with sides_on(database_url, tmp_path, amqp_url, dev_issuer, **FEED_SETTINGS) as both:
+        yield both
 
 
 def worker(sides: Both, county: str = "11") -> dict[str, str]:
@@ -116,10 +108,13 @@ async def test_signed_deliveries_are_retried_after_errors(sides: Both) -> None:
         assert secret.startswith("whsec_")
         referral_id = await delivered_referral(sides)
 
-        await eventually(lambda: _async(hook.accepted))
-        view = (
-            await sides.municipality.get(f"/v1/webhooks/{webhook_id}", headers=worker(sides))
-        ).json()
+        async def recorded() -> Any:  # the receiver answered, and the answer is recorded
+            path = f"/v1/webhooks/{webhook_id}"
+            view = (await sides.municipality.get(path, headers=worker(sides))).json()
+            outcomes = [d["outcome"] for d in view["deliveries"]]
+            return view if outcomes[:1] == ["delivered"] else None
+
+        view = await eventually(recorded)
 
     [first, _, delivered] = hook.received[:3]
     assert all(verified(secret, d) for d in hook.received)

@@ -130,15 +130,8 @@ async def prune_message_log(
         return await tables.message_log.chain.prune(conn, cutoff)
 
 
-async def prune_events(
-    engine: AsyncEngine,
-    settings: ServiceSettings,
-    tables: RetentionTables,
-    *,
-    now: datetime | None = None,
-) -> int:
-    """Drop change-feed rows older than ``events_retention_days``; return how many."""
-    cutoff = (now or datetime.now(UTC)) - timedelta(days=settings.events_retention_days)
+async def prune_events(engine: AsyncEngine, tables: RetentionTables, cutoff: datetime) -> int:
+    """Drop change-feed rows written before ``cutoff``; return how many."""
     dropped = 0
     async with engine.begin() as conn:
         for table, column in tables.events:
@@ -152,7 +145,8 @@ async def maintain(engine: AsyncEngine, settings: ServiceSettings, tables: Reten
     purged = await purge_expired(engine, settings, tables)
     emptied = await empty_published_outbox(engine, tables.outbox)
     pruned = await prune_message_log(engine, settings, tables)
-    events = await prune_events(engine, settings, tables)
+    events_cutoff = datetime.now(UTC) - timedelta(days=settings.events_retention_days)
+    events = await prune_events(engine, tables, events_cutoff)
     if purged or emptied or pruned or events:
         log.info(
             "retention: %d referrals purged, %d sent messages emptied, %d message-log "

@@ -4,12 +4,13 @@ the counties a county's deployment serves, of which a caller sees its own)."""
 
 from __future__ import annotations
 
-from collections.abc import Collection
+from collections.abc import Callable, Collection, Sequence
 from datetime import datetime
 from typing import Annotated, Any
 from uuid import UUID
 
-from fastapi import APIRouter, Body, Query, Response
+from fastapi import APIRouter, Query, Response
+from fastapi.types import DecoratedCallable
 from pydantic import BaseModel, ConfigDict, Field
 from silta_platform.authorisation import Principal, PrincipalDep, visible_counties
 from silta_platform.db import as_utc
@@ -88,7 +89,7 @@ class WebhookList(BaseModel):
     items: list[WebhookView]
 
 
-def _view(row: Row[Any], deliveries: list[Row[Any]] = ()) -> dict[str, Any]:  # type: ignore[assignment]
+def _view(row: Row[Any], deliveries: Sequence[Row[Any]] = ()) -> dict[str, Any]:
     return {
         "id": row.id,
         "url": row.url,
@@ -157,8 +158,8 @@ def events_router(tables: EventTables, *, counties: Collection[str] | None = Non
     async def create_webhook(
         runtime: RuntimeDep,
         principal: PrincipalDep,
+        request: WebhookRequest,
         response: Response,
-        request: Annotated[WebhookRequest, Body()],
     ) -> CreatedWebhook:
         try:
             await check_url(request.url, runtime.settings)
@@ -194,11 +195,23 @@ def events_router(tables: EventTables, *, counties: Collection[str] | None = Non
             rows = await subscriptions.listed(conn, tables, principal.organisation)
         return WebhookList(items=[WebhookView(**_view(row)) for row in rows])
 
-    @router.get(
-        "/v1/webhooks/{webhook_id}",
+    def one(
+        method: str, path: str, summary: str, **more: Any
+    ) -> Callable[[DecoratedCallable], DecoratedCallable]:
+        """A route about one of the caller's subscriptions (``404`` for anyone else's)."""
+        return router.api_route(
+            "/v1/webhooks/{webhook_id}" + path,
+            methods=[method],
+            summary=summary,
+            responses=problem_responses(404, 422),
+            **more,
+        )
+
+    @one(
+        "GET",
+        "",
+        "A subscription: its status, position and latest attempts",
         response_model=WebhookView,
-        summary="A subscription: its status, position and latest delivery attempts",
-        responses=problem_responses(404, 422),
     )
     async def read_webhook(
         runtime: RuntimeDep, principal: PrincipalDep, webhook_id: UUID
@@ -210,26 +223,20 @@ def events_router(tables: EventTables, *, counties: Collection[str] | None = Non
             deliveries = await subscriptions.recent_deliveries(conn, tables, row.id)
         return WebhookView(**_view(row, deliveries))
 
-    @router.delete(
-        "/v1/webhooks/{webhook_id}",
-        status_code=204,
-        summary="End a subscription",
-        responses=problem_responses(404, 422),
-    )
+    @one("DELETE", "", "End a subscription", status_code=204, response_class=Response)
     async def delete_webhook(
-        runtime: RuntimeDep, principal: PrincipalDep, webhook_id: UUID
-    ) -> Response:
+        webhook_id: UUID, principal: PrincipalDep, runtime: RuntimeDep
+    ) -> None:
+        organisation = principal.organisation
         async with runtime.engine.begin() as conn:
-            gone = await subscriptions.remove(conn, tables, principal.organisation, str(webhook_id))
-        if not gone:
-            raise not_found("webhook")
-        return Response(status_code=204)
+            if not await subscriptions.remove(conn, tables, organisation, str(webhook_id)):
+                raise not_found("webhook")
 
-    @router.post(
-        "/v1/webhooks/{webhook_id}/replay",
+    @one(
+        "POST",
+        "/replay",
+        "Deliver again from a cursor on; a failed subscription becomes active",
         response_model=WebhookView,
-        summary="Deliver again from a cursor on; a failed subscription becomes active",
-        responses=problem_responses(404, 422),
     )
     async def replay_webhook(
         runtime: RuntimeDep,

@@ -25,20 +25,9 @@ from datetime import datetime
 from typing import Any
 
 from silta_messaging.timestamps import UtcDateTime
-from sqlalchemy import (
-    BigInteger,
-    Column,
-    Index,
-    Integer,
-    MetaData,
-    String,
-    Table,
-    Text,
-    func,
-    insert,
-    select,
-)
+from sqlalchemy import Column, Index, MetaData, Table, func, insert, select
 from sqlalchemy.ext.asyncio import AsyncConnection
+from sqlalchemy.types import BigInteger, Integer, String, Text
 
 EVENTS = "silta_events"
 WEBHOOKS = "silta_webhooks"
@@ -122,17 +111,24 @@ def add_events(metadata: MetaData) -> EventTables:
     return EventTables(events, webhooks, deliveries)
 
 
-@dataclass(frozen=True)
-class Event:
-    """One event, as recorded (``county_code`` and ``message_kind`` always known)."""
+Event = dict[str, Any]
+"""One event to record (``event``)."""
 
-    kind: str
-    occurred_at: datetime
-    county_code: str
-    message_kind: str
-    referral_id: str | None = None
-    statement_id: str | None = None
-    status: str | None = None
+
+def event(
+    kind: str, when: datetime, county_code: str, message_kind: str, **ids_and_status: str | None
+) -> Event:
+    """An event of ``kind`` at ``when``; ``ids_and_status``: ``referral_id``,
+    ``statement_id`` and ``status``, where known."""
+    return {
+        "kind": kind,
+        "occurred_at": when,
+        "county_code": county_code,
+        "message_kind": message_kind,
+        "referral_id": ids_and_status.get("referral_id"),
+        "statement_id": ids_and_status.get("statement_id"),
+        "status": ids_and_status.get("status"),
+    }
 
 
 EVENTS_LOCK = 0x5111A_E7E
@@ -145,7 +141,7 @@ async def record_events(conn: AsyncConnection, events: Table, items: Sequence[Ev
         return
     if conn.dialect.name == "postgresql":
         await conn.execute(select(func.pg_advisory_xact_lock(EVENTS_LOCK)))
-    rows = [{"event_id": str(uuid.uuid4()), **item.__dict__} for item in items]
+    rows = [{"event_id": str(uuid.uuid4()), **item} for item in items]
     await conn.execute(insert(events), rows)
 
 
@@ -167,7 +163,7 @@ async def record_referral_events(
         conn,
         events,
         [
-            Event(
+            event(
                 kind,
                 when,
                 stored[referral_id].county_code,
@@ -196,11 +192,9 @@ def statement_event(kind: str, when: datetime, statement: Mapping[Any, Any]) -> 
     """An event of a statement (a row of either side's ``statements``: its id, county and
     the referral it answers, if any)."""
     referral_id = statement["referral_id"]
-    return Event(
-        kind,
-        when,
-        statement["county_code"],
-        STATEMENT_KIND,
-        referral_id=None if referral_id is None else str(referral_id),
-        statement_id=str(statement["statement_id"]),
+    referral = None if referral_id is None else str(referral_id)
+    statement_id = str(statement["statement_id"])
+    county = statement["county_code"]
+    return event(
+        kind, when, county, STATEMENT_KIND, referral_id=referral, statement_id=statement_id
     )
