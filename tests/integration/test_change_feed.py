@@ -11,8 +11,11 @@ from typing import Any
 
 import httpx
 import pytest
+from municipality_side.db.tables import events
+from prometheus_client import REGISTRY
 from silta_platform.authorisation import Role, Side
 from silta_platform.dev_tokens import DevIssuer
+from sqlalchemy import select
 
 from tests.integration.authorised import delivered_referral, notice
 from tests.integration.conftest import Both, eventually, sides_on
@@ -127,6 +130,7 @@ async def test_signed_deliveries_are_retried_after_errors(sides: Both) -> None:
     assert [d["status_code"] for d in view["deliveries"]][1:3] == [503, 500]
     assert (view["status"], view["position"]) == ("active", document["data"]["cursor"])
     assert "secret" not in view
+    assert REGISTRY.get_sample_value("silta_webhook_deliveries_total", {"outcome": "failed"})
 
 
 async def test_a_subscription_fails_after_its_attempts_and_a_replay_revives_it(
@@ -170,6 +174,10 @@ async def test_subscriptions_are_the_callers_organisations_own(sides: Both) -> N
     assert made.json()["secret"] is None  # the client gave its own
     assert made.json()["counties"] == ["11"]
     webhook_id = made.json()["id"]
+    async with sides.municipality_app.state.runtime.engine.connect() as conn:
+        stored = (await conn.execute(select(events.webhooks.c.secret))).scalar_one()
+    assert stored.startswith("silta:enc:v1:")  # sealed at rest
+    assert secret.removeprefix("whsec_") not in stored
     other = worker(sides, "90")
 
     listed = await sides.municipality.get("/v1/webhooks", headers=other)

@@ -141,14 +141,9 @@ async def test_a_feed_read_that_returns_events_is_access_logged(kela: httpx.Asyn
     empty = (await kela.get("/v1/events", params={"after": page["next_cursor"]})).json()
 
     entries = access_log.entries
+    feed_reads = select(entries.c.resource, entries.c.resource_id, entries.c.purpose)
     async with runtime_of(kela).engine.connect() as conn:
-        rows = (
-            await conn.execute(
-                select(entries.c.resource, entries.c.resource_id, entries.c.purpose).where(
-                    entries.c.resource == "events"
-                )
-            )
-        ).all()
+        rows = (await conn.execute(feed_reads.where(entries.c.resource == "events"))).all()
     assert empty["events"] == []
     cursor = page["events"][0]["cursor"]
     assert [tuple(row) for row in rows] == [("events", f"{cursor}-{cursor}", "change_feed")]

@@ -15,7 +15,7 @@ from silta_platform.settings import ServiceSettings
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from silta_records.events.api import events_router
-from silta_records.events.feed import ChangeFeed, EventView, read_events
+from silta_records.events.feed import ChangeFeed, read_events
 from silta_records.events.table import (
     EVENTS,
     STATEMENT_KIND,
@@ -28,6 +28,7 @@ from silta_records.events.table import (
     record_events,
     statement_event,
 )
+from silta_records.events.view import EventView
 from silta_records.events.webhooks import webhook_secret_column
 
 

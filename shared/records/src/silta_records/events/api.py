@@ -21,8 +21,9 @@ from silta_protection.encryption import cipher_of
 from sqlalchemy import Row
 
 from silta_records.events import subscriptions
-from silta_records.events.feed import ChangeFeed, EventView
+from silta_records.events.feed import ChangeFeed
 from silta_records.events.table import EventTables
+from silta_records.events.view import EventView
 from silta_records.events.webhooks import UrlRefused, check_url, new_secret, secret_bytes
 
 MAX_WAIT_SECONDS = 30

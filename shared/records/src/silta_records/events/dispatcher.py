@@ -3,12 +3,13 @@
 Safe with several replicas: a replica delivers to a subscription only while it holds the
 subscription's claim (``claimed_by`` / ``claimed_until``, taken by a conditional ``UPDATE``
 that only one replica's can win, on PostgreSQL and SQLite alike); a claim a dead replica left
-expires after ``CLAIM_SECONDS``. A delivery is retried with exponential back-off
-(``webhook_retry_seconds`` doubled each time, at most ``webhook_retry_max_seconds``); after
-``webhook_max_attempts`` failed attempts the subscription is ``failed`` and nothing more is
-sent until a replay (``POST /v1/webhooks/{id}/replay``) makes it active again. At least
-once: a receiver may see an event again (the same ``webhook-id``) after a crash between its
-answer and the record of it.
+expires ``CLAIM_SECONDS`` after its last attempt (each attempt renews it). A delivery is
+retried with exponential back-off (``webhook_retry_seconds`` doubled each time, at most
+``webhook_retry_max_seconds``); after ``webhook_max_attempts`` failed attempts the
+subscription is ``failed`` and nothing more is sent until a replay
+(``POST /v1/webhooks/{id}/replay``) makes it active again. At least once: a receiver may see
+an event again (the same ``webhook-id``) after a crash between its answer and the record of
+it.
 """
 
 from __future__ import annotations
@@ -32,6 +33,7 @@ from sqlalchemy import Row, and_, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from silta_records.events.table import EventTables
+from silta_records.events.view import event_view
 from silta_records.events.webhooks import (
     ACTIVE,
     FAILED,
@@ -61,8 +63,6 @@ def retry_delay(settings: ServiceSettings, attempts: int) -> timedelta:
 
 def delivery_body(event: Row[Any]) -> bytes:
     """What a receiver gets: the event as the feed shows it, Standard Webhooks' shape."""
-    from silta_records.events.feed import event_view  # the feed imports this module
-
     view = event_view(event)
     data = view.model_dump(mode="json")
     document = {"type": view.kind, "timestamp": data["occurred_at"], "data": data}
@@ -266,6 +266,8 @@ class WebhookDispatcher:
                     "next_attempt_at": now + retry_delay(self._settings, attempt),
                     "last_error": error,
                 }
+            # Each attempt renews the claim: a long run of deliveries keeps it.
+            values["claimed_until"] = now + timedelta(seconds=CLAIM_SECONDS)
             await conn.execute(update(hooks).where(mine).values(**values))
         DELIVERIES.labels(outcome).inc()
         if values.get("status") == FAILED:
