@@ -27,6 +27,8 @@ from silta_records.events.view import EventView
 from silta_records.events.webhooks import UrlRefused, check_url, new_secret, secret_bytes
 
 MAX_WAIT_SECONDS = 30
+MAX_CURSOR = 2**63 - 1
+"""The largest cursor either database's integers hold."""
 FEED_PURPOSE = "change_feed"
 
 
@@ -51,7 +53,10 @@ class WebhookRequest(BaseModel):
         "makes one and answers it once.",
     )
     after: int | None = Field(
-        None, ge=0, description="Deliver the events after this cursor; omitted: new ones only."
+        None,
+        ge=0,
+        le=MAX_CURSOR,
+        description="Deliver the events after this cursor; omitted: new ones only.",
     )
 
 
@@ -127,7 +132,9 @@ def events_router(tables: EventTables, *, counties: Collection[str] | None = Non
         runtime: RuntimeDep,
         principal: PrincipalDep,
         actor: ActorDep,
-        after: Annotated[int, Query(ge=0, description="The cursor already seen (0: none).")] = 0,
+        after: Annotated[
+            int, Query(ge=0, le=MAX_CURSOR, description="The cursor already seen (0: none).")
+        ] = 0,
         limit: Annotated[int, Query(ge=1, le=1000, description="Events at most.")] = 100,
         wait: Annotated[
             float, Query(ge=0, le=MAX_WAIT_SECONDS, description="Seconds to wait (max 30).")
@@ -244,7 +251,10 @@ def events_router(tables: EventTables, *, counties: Collection[str] | None = Non
         principal: PrincipalDep,
         webhook_id: UUID,
         start: Annotated[
-            int, Query(alias="from", ge=1, description="The first cursor to deliver again.")
+            int,
+            Query(
+                alias="from", ge=1, le=MAX_CURSOR, description="The first cursor to deliver again."
+            ),
         ],
     ) -> WebhookView:
         organisation = principal.organisation
