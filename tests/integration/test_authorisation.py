@@ -80,6 +80,12 @@ def _requests(referral_id: str) -> dict[tuple[str, str], Request]:
         "/v1/access-log/search": lambda: {
             "json": {"identity_code": examples.EXAMPLE_IDENTITY_CODE}
         },
+        "/v1/events": lambda: {},
+        "/v1/webhooks": lambda: {"json": {"url": "https://93.184.215.14/hook"}},
+        "/v1/webhooks/{webhook_id}": lambda: {"url": f"/v1/webhooks/{unknown}"},
+        "/v1/webhooks/{webhook_id}/replay": lambda: {
+            "url": f"/v1/webhooks/{unknown}/replay?from=1"
+        },
     }  # type: ignore[dict-item]
 
 

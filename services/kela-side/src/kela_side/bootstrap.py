@@ -15,11 +15,13 @@ from silta_protection.dead_letters import dead_letters_router
 from silta_protection.wiring import safeguard_routers, safeguards
 from silta_records.deadlines import overdue_by_county
 from silta_records.directory import directory_router
+from silta_records.events import change_feed, events_router
 from silta_records.stats import stats_router
 
 from kela_side.api import clients, referrals, statements
 from kela_side.db.tables import (
     directory_entries,
+    events,
     messaging,
     status_history,
 )
@@ -48,6 +50,7 @@ def build_app(settings: ServiceSettings | None = None) -> FastAPI:
             unhandled_rule="kind.not_for_kela",
             commands=COMMANDS,
             dependencies={"referral_writer": ReferralWriter()},
+            companions=(change_feed(events),),
             **safeguards(config, RETENTION),
         )
         return Runtime(config, create_engine(config.database_url), messaging, wiring)
@@ -69,6 +72,7 @@ def build_app(settings: ServiceSettings | None = None) -> FastAPI:
             directory_router(directory_entries, editable=KELA_PART),
             stats_router(referrals_table, status_history, "created_at"),
             *safeguard_routers(RETENTION, "kela"),
+            events_router(events),
             dead_letters_router([config.queue_name]),
         ],
         metrics=ServiceMetrics(messaging, [config.queue_name], overdue_by_county(referrals_table)),
