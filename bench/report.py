@@ -5,6 +5,7 @@ from __future__ import annotations
 from bench.load import Percentiles
 from bench.procstat import CpuUsage
 from bench.results import REQUIRED_FACTOR, STRAIGHTFORWARD_PER_SECOND, BenchResult
+from bench.steady import render_rss, render_steady
 
 
 def _ms(p: Percentiles | None) -> str:
@@ -85,6 +86,10 @@ def render(result: BenchResult) -> str:
         ]
         for example in s.post_failure_examples:
             lines.append(f"  failed POST: {example}")
+    if s.steady is not None:
+        lines += render_steady(s.steady)
+    if s.peak_rss_mb:
+        lines.append(render_rss(s.peak_rss_mb))
     for name, problems in s.log_problems.items():
         lines.append(
             f"  {name} logged {len(problems)} warning/error lines, e.g.: {problems[0][:200]}"
