@@ -28,6 +28,7 @@ import httpx
 
 from bench.databases import DeliveryProbe, epoch
 from bench.load import HEADERS, REFERRALS_PATH, Percentiles
+from bench.procstat import CpuUsage
 
 # The county's acknowledgement as Kela's message log recorded it (received, in the
 # transaction that applied it), and the notice as published (confirmed by the broker).
@@ -195,6 +196,16 @@ def render_steady(steady: SteadyResult) -> list[str]:
     for example in steady.failure_examples:
         lines.append(f"  failed POST: {example}")
     return lines
+
+
+def render_cpu_per_referral(cpu: CpuUsage, referrals: int) -> str:
+    """CPU ms each service spent per referral over the run: what contention on a shared
+    machine changes least (latency and rates move with the other load)."""
+    return "  CPU per referral: " + ", ".join(
+        f"{name} {percent / 100 * cpu.seconds / referrals * 1000:.1f} ms"
+        for name, percent in cpu.per_process.items()
+        if name.endswith("-side")
+    )
 
 
 def render_rss(rss: Mapping[str, float]) -> str:
