@@ -207,3 +207,34 @@ def test_the_command_mints_tokens(tmp_path: Path, capsys: pytest.CaptureFixture[
     claims = jwt.decode(token, options={"verify_signature": False})
     assert claims["counties"] == ["11", "90"]
     assert claims["aud"] == ["silta-municipality-side"]
+
+
+async def test_a_token_verified_before_is_refused_once_it_expires(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    issuer = DevIssuer.ensure(tmp_path)
+    authenticator = Authenticator(_settings(issuer.jwks_path))
+    await authenticator.start()
+    token = _officer(issuer)
+    claims = await authenticator.claims(token)
+    assert (await authenticator.claims(token)) == claims  # the second use: the kept result
+    later = float(claims["exp"]) + authenticator.leeway + 1
+    monkeypatch.setattr(auth.time, "time", lambda: later)
+    with pytest.raises(AuthenticationFailed) as refused:
+        await authenticator.claims(token)
+    assert refused.value.rule == "auth.token_expired"
+
+
+async def test_a_token_verified_before_is_refused_once_its_key_leaves_the_jwks(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    old = DevIssuer.ensure(tmp_path)
+    authenticator = Authenticator(_settings(old.jwks_path))
+    await authenticator.start()
+    token = _officer(old)
+    assert (await authenticator.claims(token))["sub"]
+    DevIssuer.generate(old.jwks_path).write_jwks()  # the old key is no longer published
+    monkeypatch.setattr(authenticator.jwks, "ttl", 0.0)
+    with pytest.raises(AuthenticationFailed) as refused:
+        await authenticator.claims(token)
+    assert refused.value.rule == "auth.unknown_key"
