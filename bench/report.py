@@ -84,6 +84,8 @@ def render(result: BenchResult) -> str:
             f"{_ms(s.post_to_delivered_at_kela)}",
             f"  CPU: {_cpu(s.cpu)}",
         ]
+        if s.cpu is not None and s.posted:
+            lines.append(render_cpu_per_referral(s.cpu, s.posted))
         for example in s.post_failure_examples:
             lines.append(f"  failed POST: {example}")
     if s.steady is not None:
