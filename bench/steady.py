@@ -173,10 +173,8 @@ async def run_steady(
 def _ms(p: Percentiles | None) -> str:
     if p is None or not p.count:
         return "n/a"
-    return (
-        f"p50 {p.p50_ms:.1f} ms, p95 {p.p95_ms:.1f} ms, p99 {p.p99_ms:.1f} ms, "
-        f"max {p.max_ms:.1f} ms (n={p.count})"
-    )
+    cuts = (("p50", p.p50_ms), ("p95", p.p95_ms), ("p99", p.p99_ms), ("max", p.max_ms))
+    return ", ".join(f"{name} {value or 0.0:.1f} ms" for name, value in cuts) + f" (n={p.count})"
 
 
 def render_steady(steady: SteadyResult) -> list[str]:
