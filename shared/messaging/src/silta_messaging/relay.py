@@ -6,7 +6,8 @@ double-publish nor reorder; it is released on stop, and if the holder dies anoth
 takes over within about a second and republishes from the oldest unconfirmed row (the
 receivers' inbox absorbs a repeat). The database is never locked
 while confirms are awaited: a pass reads a batch in one short transaction, publishes it
-with every confirm in flight, and marks what was confirmed in another. The relay is woken
+with every confirm in flight, and marks what was confirmed in another; the running relay
+reads and publishes the next pass while earlier ones await their confirms. The relay is woken
 the moment a transaction that wrote to the outbox commits (in-process, and across processes
 by PostgreSQL's ``NOTIFY``), and polls as the
 fallback. With a ``signer`` every message is signed as it is published: the signature
