@@ -225,15 +225,7 @@ async def test_a_pipelined_batch_marks_exactly_the_confirmed_messages(
     assert await relay.relay_once() == 200
 
     engine, tables = db
-    async with engine.connect() as conn:
-        left = (
-            await conn.execute(
-                select(tables.outbox.c.routing_key, tables.outbox.c.attempts).where(
-                    tables.outbox.c.published_at.is_(None)
-                )
-            )
-        ).all()
-    assert sorted(left) == [("nobody.home", 1)] * 100
+    assert sorted(await left_pending(db)) == [("nobody.home", 1)] * 100
     messages = [await asyncio.wait_for(received.get(), 10) for _ in range(200)]
     assert [json.loads(m.body)["n"] for m in messages] == [n for n in range(300) if n % 30 < 20]
     async with engine.connect() as conn:
@@ -317,13 +309,17 @@ async def test_the_running_relay_publishes_in_order_past_refused_rows_while_pass
 
 
 async def _only_refused_left(db: Db, count: int) -> bool:
+    left = await left_pending(db)
+    return len(left) == count and all(key == "nobody.home" and tried >= 1 for key, tried in left)
+
+
+async def left_pending(db: Db) -> list[tuple[str, int]]:
+    """(routing key, attempts) of every row not published yet."""
     engine, tables = db
     async with engine.connect() as conn:
-        left = (
-            await conn.execute(
-                select(tables.outbox.c.routing_key, tables.outbox.c.attempts).where(
-                    tables.outbox.c.published_at.is_(None)
-                )
+        rows = await conn.execute(
+            select(tables.outbox.c.routing_key, tables.outbox.c.attempts).where(
+                tables.outbox.c.published_at.is_(None)
             )
-        ).all()
-    return len(left) == count and all(key == "nobody.home" and tried >= 1 for key, tried in left)
+        )
+        return [(row.routing_key, row.attempts) for row in rows]
