@@ -50,8 +50,11 @@ from silta_messaging.tracing import PublishSpans
 log = logging.getLogger(__name__)
 
 MAX_BACKOFF_SECONDS = 60.0
-MAX_PASSES_IN_FLIGHT = 4
-"""Relay passes published and awaiting their confirms at once."""
+MAX_PASSES_IN_FLIGHT = 2
+"""Relay passes published and awaiting their confirms at once. Two is enough for a low load
+(the next row need not wait for the previous pass's confirms); more would, under a high
+load, split what arrives during a confirm into many small passes, each with its own read
+and mark transactions, where waiting lets it gather into one."""
 
 
 def retry_delay(attempts: int) -> timedelta:
