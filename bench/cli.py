@@ -25,6 +25,7 @@ from bench.profiling import find_py_spy
 from bench.rabbit import bench_vhost
 from bench.report import render
 from bench.results import BenchResult, SiltaResult, judge
+from bench.steady import add_rate_options, steady_passed
 from bench.whatif import PATCHES
 
 T = TypeVar("T")
@@ -85,6 +86,7 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
         metavar="S",
         help="give up on delivery after S seconds (default: 60 + N/20)",
     )
+    add_rate_options(parser)
     parser.add_argument(
         "--skip-baseline", action="store_true", help="do not measure the raw broker (no ratio)"
     )
@@ -189,6 +191,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             "database": args.database,
             "warmup": args.warmup,
             "what_if": args.what_if,
+            "rate": args.rate,
             "git": _git_state(),
             "python": platform.python_version(),
             "cores": os.cpu_count(),
@@ -210,12 +213,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     except Exception as error:
         result.error = f"{type(error).__name__}: {error}"
         traceback.print_exc()
-    if result.error is None:
+    if result.error is None and result.silta.steady is None:
         result.verdict = judge(result)
     print(render(result))
     if args.json is not None:
         args.json.parent.mkdir(parents=True, exist_ok=True)
         args.json.write_text(json.dumps(asdict(result), indent=2, default=str) + "\n")
+    if result.error is None and result.silta.steady is not None:
+        return 0 if steady_passed(result.silta.steady) else 1
     if result.error is not None or result.verdict is None:
         return 2
     return 0 if result.verdict.passed else 1

@@ -46,10 +46,14 @@ class DeliveryProbe(Protocol):
         """Referral id → epoch seconds of its ``delivered`` change (the county's clock)."""
         ...
 
+    async def fetch(self, sql: str) -> list[tuple[Any, ...]]:
+        """The rows of a read-only query on Kela's database (no parameters)."""
+        ...
+
     async def close(self) -> None: ...
 
 
-def _epoch(value: datetime | str) -> float:
+def epoch(value: datetime | str) -> float:
     moment = datetime.fromisoformat(value) if isinstance(value, str) else value
     if moment.tzinfo is None:  # SQLite keeps what Silta stores: UTC, without the offset
         moment = moment.replace(tzinfo=UTC)
@@ -95,7 +99,10 @@ class SqliteProbe:
         return found
 
     async def municipality_stored_at(self) -> dict[str, float]:
-        return {str(row[0]): _epoch(row[1]) for row in await self._query(_DELIVERED_CHANGES)}
+        return {str(row[0]): epoch(row[1]) for row in await self._query(_DELIVERED_CHANGES)}
+
+    async def fetch(self, sql: str) -> list[tuple[Any, ...]]:
+        return await self._query(sql)
 
     async def close(self) -> None:
         async with self._lock:
@@ -133,7 +140,12 @@ class PostgresProbe:
         async with self._lock:
             conn = await self._connection()
             rows = await conn.fetch(_DELIVERED_CHANGES)
-        return {str(row[0]): _epoch(row[1]) for row in rows}
+        return {str(row[0]): epoch(row[1]) for row in rows}
+
+    async def fetch(self, sql: str) -> list[tuple[Any, ...]]:
+        async with self._lock:
+            conn = await self._connection()
+            return [tuple(row) for row in await conn.fetch(sql)]
 
     async def close(self) -> None:
         async with self._lock:

@@ -26,6 +26,7 @@ from bench.profiling import PySpy, find_py_spy, summarise
 from bench.rabbit import broker_baseline
 from bench.results import BenchResult, SiltaResult
 from bench.services import READY_WITHIN_S, bench_system, problems
+from bench.steady import peak_rss_mb, run_steady
 
 BROKER_GONE = ("CONNECTION_FORCED", "Connection refused")
 """Service log lines showing that the broker went away during the run."""
@@ -140,12 +141,23 @@ async def run_silta(
                 profiler.start(service.name, service.pid)
             await asyncio.sleep(0.5)  # py-spy attaches
 
-        count = args.referrals
+        count = round(args.rate * args.duration) if args.rate else args.referrals
         sample_every = args.sample_every or max(1, count // 500)
         timeout = args.timeout or 60.0 + count / 20.0
-        say(f"measuring: {count} referrals, concurrency {args.concurrency}")
+        pids = {service.name: service.pid for service in services}
         meter.start()
         try:
+            if args.rate:
+                say(f"steady load: {args.rate:g} referrals/s for {args.duration:g} s")
+                result.steady = await run_steady(
+                    clients,
+                    probe,
+                    request_bodies(args.warmup, count),
+                    rate=args.rate,
+                    give_up_after=timeout,
+                )
+                return
+            say(f"measuring: {count} referrals, concurrency {args.concurrency}")
             posted, delivery, t0 = await run_referrals(
                 clients,
                 probe,
@@ -154,6 +166,7 @@ async def run_silta(
                 give_up_after=timeout,
             )
         finally:
+            result.peak_rss_mb = peak_rss_mb(pids)
             result.cpu = meter.stop()
             if profiler is not None:
                 recordings = profiler.stop()

@@ -5,6 +5,7 @@ from __future__ import annotations
 from bench.load import Percentiles
 from bench.procstat import CpuUsage
 from bench.results import REQUIRED_FACTOR, STRAIGHTFORWARD_PER_SECOND, BenchResult
+from bench.steady import render_cpu_per_referral, render_rss, render_steady
 
 
 def _ms(p: Percentiles | None) -> str:
@@ -83,8 +84,17 @@ def render(result: BenchResult) -> str:
             f"{_ms(s.post_to_delivered_at_kela)}",
             f"  CPU: {_cpu(s.cpu)}",
         ]
+        if s.cpu is not None and s.posted:
+            lines.append(render_cpu_per_referral(s.cpu, s.posted))
         for example in s.post_failure_examples:
             lines.append(f"  failed POST: {example}")
+    if s.steady is not None:
+        lines += render_steady(s.steady)
+        lines.append(f"  CPU: {_cpu(s.cpu)}")
+        if s.cpu is not None and s.steady.sent:
+            lines.append(render_cpu_per_referral(s.cpu, s.steady.sent))
+    if s.peak_rss_mb:
+        lines.append(render_rss(s.peak_rss_mb))
     for name, problems in s.log_problems.items():
         lines.append(
             f"  {name} logged {len(problems)} warning/error lines, e.g.: {problems[0][:200]}"

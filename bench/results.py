@@ -10,6 +10,7 @@ from bench.load import Percentiles
 from bench.procstat import CpuUsage
 from bench.profiling import ProfileSummary
 from bench.rabbit import BaselineResult
+from bench.steady import SteadyResult
 
 STRAIGHTFORWARD_PER_SECOND = 70.0
 """What a straightforward FastAPI + SQLAlchemy + aio-pika outbox pipeline moves here."""
@@ -52,6 +53,10 @@ class SiltaResult:
     """Relay passes in which some publishes were not confirmed within the publish timeout."""
     progress: list[tuple[float, int, int]] = field(default_factory=list)
     profiles: list[ProfileSummary] = field(default_factory=list)
+    peak_rss_mb: dict[str, float] = field(default_factory=dict)
+    """Each service's peak resident set (VmHWM) after the measured run."""
+    steady: SteadyResult | None = None
+    """A ``--rate`` run's figures (instead of the throughput run's)."""
 
 
 @dataclass

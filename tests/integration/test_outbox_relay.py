@@ -225,15 +225,7 @@ async def test_a_pipelined_batch_marks_exactly_the_confirmed_messages(
     assert await relay.relay_once() == 200
 
     engine, tables = db
-    async with engine.connect() as conn:
-        left = (
-            await conn.execute(
-                select(tables.outbox.c.routing_key, tables.outbox.c.attempts).where(
-                    tables.outbox.c.published_at.is_(None)
-                )
-            )
-        ).all()
-    assert sorted(left) == [("nobody.home", 1)] * 100
+    assert sorted(await left_pending(db)) == [("nobody.home", 1)] * 100
     messages = [await asyncio.wait_for(received.get(), 10) for _ in range(200)]
     assert [json.loads(m.body)["n"] for m in messages] == [n for n in range(300) if n % 30 < 20]
     async with engine.connect() as conn:
@@ -286,3 +278,48 @@ async def test_a_message_is_never_sent_in_clear_for_want_of_the_recipients_key(
     ]
     assert json.loads(signing.decrypted(message.body))["n"] == 0
     assert await pending(db) == 0
+
+
+async def test_the_running_relay_publishes_in_order_past_refused_rows_while_passes_overlap(
+    db: Db, relays: Relays, broker: Broker, bus: AbstractChannel
+) -> None:
+    """The running relay reads the next pass while earlier ones await their confirms: rows
+    keep arriving in small batches with unroutable ones among them; every routable row goes
+    out once and in order, and exactly the unroutable ones stay pending, tried (and retried
+    after their back-off)."""
+    exchange = f"test.overlap.{uuid.uuid4().hex[:8]}"
+    await bus.declare_exchange(exchange, aio_pika.ExchangeType.TOPIC, auto_delete=True)
+    received = await tap(bus, exchange, "somebody.home")
+    relay = relays(broker, batch_size=10, idle_poll_seconds=0.05)
+    task = asyncio.create_task(relay.run())
+    try:
+        for start in range(0, 300, 15):
+            await enqueue(db, range(start, start + 12), "somebody.home", exchange)
+            await enqueue(db, range(start + 12, start + 15), "nobody.home", exchange)
+            relay.wake()
+        routable = [n for n in range(300) if n % 15 < 12]
+        messages = [await asyncio.wait_for(received.get(), 15) for _ in routable]
+        assert [json.loads(m.body)["n"] for m in messages] == routable
+        assert await eventually(lambda: _only_refused_left(db, 60))
+    finally:
+        relay.stop()
+        await asyncio.gather(task, return_exceptions=True)
+    await asyncio.sleep(0.3)
+    assert received.empty(), "a message was published twice"
+
+
+async def _only_refused_left(db: Db, count: int) -> bool:
+    left = await left_pending(db)
+    return len(left) == count and all(key == "nobody.home" and tried >= 1 for key, tried in left)
+
+
+async def left_pending(db: Db) -> list[tuple[str, int]]:
+    """(routing key, attempts) of every row not published yet."""
+    engine, tables = db
+    async with engine.connect() as conn:
+        rows = await conn.execute(
+            select(tables.outbox.c.routing_key, tables.outbox.c.attempts).where(
+                tables.outbox.c.published_at.is_(None)
+            )
+        )
+        return [(row.routing_key, row.attempts) for row in rows]

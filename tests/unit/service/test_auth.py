@@ -207,3 +207,36 @@ def test_the_command_mints_tokens(tmp_path: Path, capsys: pytest.CaptureFixture[
     claims = jwt.decode(token, options={"verify_signature": False})
     assert claims["counties"] == ["11", "90"]
     assert claims["aud"] == ["silta-municipality-side"]
+
+
+async def _verified_once(tmp_path: Path) -> tuple[Authenticator, str]:
+    """An authenticator that has verified the token it returns once."""
+    issuer = DevIssuer.ensure(tmp_path)
+    authenticator = Authenticator(_settings(issuer.jwks_path))
+    await authenticator.start()
+    token = _officer(issuer)
+    assert (await authenticator.claims(token))["roles"] == ["kela_benefit_officer"]
+    return authenticator, token
+
+
+async def test_a_token_verified_before_is_refused_once_it_expires(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    authenticator, token = await _verified_once(tmp_path)
+    claims = await authenticator.claims(token)  # the second use: the kept result
+    later = float(claims["exp"]) + authenticator.leeway + 1
+    monkeypatch.setattr(auth.time, "time", lambda: later)
+    with pytest.raises(AuthenticationFailed) as refused:
+        await authenticator.claims(token)
+    assert refused.value.rule == "auth.token_expired"
+
+
+async def test_a_token_verified_before_is_refused_once_its_key_leaves_the_jwks(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    authenticator, token = await _verified_once(tmp_path)
+    DevIssuer.generate(Path(authenticator.jwks.source)).write_jwks()  # the old key is gone
+    monkeypatch.setattr(authenticator.jwks, "ttl", 0.0)
+    with pytest.raises(AuthenticationFailed) as refused:
+        await authenticator.claims(token)
+    assert refused.value.rule == "auth.unknown_key"

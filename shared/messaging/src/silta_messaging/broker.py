@@ -11,7 +11,7 @@ import asyncio
 import contextlib
 import logging
 import ssl
-from collections.abc import Mapping, Sequence
+from collections.abc import Awaitable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -149,9 +149,22 @@ class Broker:
         Tasks are created in order and aiormq serialises frames on a FIFO lock, so the
         broker receives them in this order; confirms may come back in any order.
         """
-        results = await asyncio.gather(
+        return await self.start_publishing(messages)
+
+    def start_publishing(
+        self, messages: Sequence[Outgoing]
+    ) -> Awaitable[list[BaseException | None]]:
+        """``publish_many`` whose publishes are queued NOW, before this returns: what is
+        started later goes to the broker after them (the relay pipelines its passes)."""
+        gathered = asyncio.gather(
             *(self.publish(message) for message in messages), return_exceptions=True
         )
+        return self._confirmed(gathered)
+
+    async def _confirmed(
+        self, gathered: Awaitable[list[BaseException | None]]
+    ) -> list[BaseException | None]:
+        results = await gathered
         if any(_nacked(result) for result in results):
             await self._fresh_publisher()
         return [result if isinstance(result, BaseException) else None for result in results]

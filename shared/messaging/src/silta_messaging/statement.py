@@ -22,7 +22,7 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Mapping
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Final
 from uuid import UUID
@@ -73,6 +73,10 @@ class MessageFacts:
 
         return cls(*(text(name) for name in FACTS))
 
+    def as_dict(self) -> dict[str, str | None]:
+        """The facts by name (``dataclasses.asdict`` deep-copies: measurably slower)."""
+        return {name: getattr(self, name) for name in FACTS}
+
 
 FACTS: Final = ("message_id", "kind", "sender", "recipient", "referral_id", "created_at")
 
@@ -89,7 +93,7 @@ def canonical(content: Mapping[str, Any]) -> bytes:
 
 def statement(body_sha256: str, facts: MessageFacts) -> bytes:
     """The statement the sender signs (see the module's docstring)."""
-    return canonical({"v": VERSION, "body_sha256": body_sha256, **asdict(facts)})
+    return canonical({"v": VERSION, "body_sha256": body_sha256, **facts.as_dict()})
 
 
 def read_statement(text: str) -> dict[str, Any] | None:
@@ -126,6 +130,6 @@ def _same(name: str, signed: Any, opened: str | None) -> bool:
 
 def check_facts(content: Mapping[str, Any], envelope: Envelope) -> None:
     """The opened envelope must be what the sender signed for."""
-    opened = asdict(MessageFacts.of(envelope))
+    opened = MessageFacts.of(envelope).as_dict()
     if not all(_same(name, content[name], value) for name, value in opened.items()):
         raise MessageRejected(MISMATCH, "the envelope is not what the signed statement says")

@@ -43,6 +43,8 @@ ALGORITHMS = frozenset(
 """Asymmetric algorithms only: never ``none``, never a shared secret (HS*)."""
 REQUIRED_CLAIMS = ("exp", "iat", "iss", "aud", "sub", "org", "roles")
 REFRESH_AT_MOST_EVERY = 10.0
+VERIFIED_TOKENS_KEPT = 1024
+"""Tokens whose signature was verified, kept per process (the oldest go first)."""
 """An unknown ``kid`` re-reads the JWKS (key rotation), but not more often than this (s)."""
 
 
@@ -149,6 +151,12 @@ class Authenticator:
         self.jwks = Jwks(
             settings.auth_jwks, ttl=settings.auth_jwks_cache_seconds, production=production
         )
+        self._verified: dict[str, tuple[jwt.PyJWK, dict[str, Any]]] = {}
+        """Token → the key object that verified it and its claims. The same bytes verify
+        the same way: checking the signature again (a quarter of a millisecond, an eighth of
+        the Kela side's CPU per POST) changes nothing. A key the JWKS no longer holds is not
+        found above, and a reloaded JWKS makes new key objects, so nothing outlives the
+        keys; expiry is checked on every use."""
 
     async def start(self) -> None:
         """Read the keys once at start-up: a service without usable keys does not start."""
@@ -176,6 +184,9 @@ class Authenticator:
             raise AuthenticationFailed(
                 "auth.algorithm_not_allowed", "the token's algorithm does not match its key"
             )
+        verified = self._verified.get(token)
+        if verified is not None and verified[0] is key:
+            return self._still_valid(verified[1])
         try:
             claims: dict[str, Any] = jwt.decode(
                 token,
@@ -188,7 +199,21 @@ class Authenticator:
             )
         except jwt.InvalidTokenError as error:
             raise _failure(error) from None
+        if len(self._verified) >= VERIFIED_TOKENS_KEPT:
+            del self._verified[next(iter(self._verified))]  # the oldest
+        self._verified[token] = (key, dict(claims))
         return claims
+
+    def _still_valid(self, claims: dict[str, Any]) -> dict[str, Any]:
+        """A token verified before with the same key: its signature, issuer and audience
+        were checked on these very bytes; the times are checked again now."""
+        now = time.time()
+        if now > float(claims["exp"]) + self.leeway:
+            raise AuthenticationFailed("auth.token_expired", "the token has expired")
+        not_before = claims.get("nbf")
+        if not_before is not None and now < float(not_before) - self.leeway:
+            raise AuthenticationFailed("auth.token_not_yet_valid", "the token is not valid yet")
+        return dict(claims)
 
 
 def _failure(error: jwt.InvalidTokenError) -> AuthenticationFailed:

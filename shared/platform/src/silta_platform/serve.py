@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 from collections.abc import Callable
 from pathlib import Path
 
@@ -31,8 +32,15 @@ def serve(
         Path(url.database).parent.mkdir(parents=True, exist_ok=True)
     if settings.run_migrations:
         upgrade(migrations_dir, settings.database_url)
+    app = app_factory(settings)
+    # Everything imported and built so far lives as long as the process: move it out of the
+    # cyclic garbage collector's sight. Otherwise every full collection walks it all (some
+    # 130,000 objects: 50-500 ms with the event loop stopped, measured on the 2-core
+    # development machine), and one such pause in a second of steady load is its p99.
+    gc.collect()
+    gc.freeze()
     uvicorn.run(
-        app_factory(settings),
+        app,
         host=settings.host,
         port=settings.port,
         log_config=None,
