@@ -70,6 +70,7 @@ K, M = Side.KELA, Side.MUNICIPALITY
 PERMISSIONS: tuple[Permission, ...] = (
     # Kela side
     Permission(K, "POST", "/v1/referrals", _OFFICER, "officers send referrals"),
+    Permission(K, "POST", "/v1/referrals/batch", _OFFICER, "a night's notices, each as above"),
     Permission(K, "GET", "/v1/referrals", _KELA, "Kela follows what it sent"),
     Permission(K, "GET", "/v1/referrals/{referral_id}", _KELA, "Kela follows what it sent"),
     Permission(K, "POST", "/v1/referrals/{referral_id}/cancel", _OFFICER, "officers cancel"),
