@@ -81,5 +81,7 @@ def protected_tables(
         **own,
         "history_reasons": history_reason(tables.status_history),
     }
-    outbox = tables.messaging.outbox
-    return sealed, RetentionTables(tables.referrals, outbox, tables.access_log, tables.message_log)
+    messaging = tables.messaging
+    return sealed, RetentionTables(
+        tables.referrals, messaging.outbox, messaging.inbox, tables.access_log, tables.message_log
+    )

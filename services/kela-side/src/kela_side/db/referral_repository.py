@@ -22,7 +22,7 @@ from silta_schemas.cancellation import Cancellation
 from silta_schemas.parties import county_organisation
 from silta_schemas.referrals import ReferralRequest
 from silta_schemas.status import ReferralStatus, StatusAcknowledgement
-from sqlalchemy import Row, bindparam, select, tuple_, update
+from sqlalchemy import Row, bindparam, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from kela_side.db.tables import (
@@ -248,11 +248,15 @@ async def recorded_changes(
     conn: AsyncConnection, changes: Iterable[tuple[UUID, int]]
 ) -> set[tuple[UUID, int]]:
     """Which of these ``(referral id, sequence)`` changes the history holds already."""
-    pairs = [(str(referral_id), sequence) for referral_id, sequence in changes]
+    wanted = set(changes)
+    # By referral id, then the pairs: SQLite answers a row-value ``IN`` by scanning the whole
+    # history, which grows with every referral; the key's first column finds the few rows.
+    ids = sorted({str(referral_id) for referral_id, _ in wanted})
     query = select(status_history.c.referral_id, status_history.c.sequence).where(
-        tuple_(status_history.c.referral_id, status_history.c.sequence).in_(pairs)
+        status_history.c.referral_id.in_(ids)
     )
-    return {(UUID(row.referral_id), row.sequence) for row in await conn.execute(query)}
+    found = {(UUID(row.referral_id), row.sequence) for row in await conn.execute(query)}
+    return found & wanted
 
 
 async def add_history(
