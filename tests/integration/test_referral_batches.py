@@ -4,6 +4,7 @@ SQLite and PostgreSQL: one answer per entry, by the single POST's rules, idempot
 from __future__ import annotations
 
 import json
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -15,6 +16,7 @@ from tests.integration.conftest import running_kela
 from tests.integration.peer import changed
 
 BATCH = "/v1/referrals/batch"
+EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
 NDJSON = "application/x-ndjson"
 FORWARDED = {
     "referral_id": "0b6f6a5e-2f7c-4d55-9c1e-3f6b1d0c2a11",
@@ -175,3 +177,14 @@ async def test_a_batch_needs_json_or_ndjson(kela: httpx.AsyncClient) -> None:
 
     assert response.status_code == 415
     assert response.json()["errors"][0]["rule"] == "content_type.unsupported"
+
+
+async def test_the_example_batches_are_taken(kela: httpx.AsyncClient) -> None:
+    ndjson_body = (EXAMPLES / "referral_batch.ndjson").read_bytes()
+    json_body = (EXAMPLES / "referral_batch.json").read_bytes()
+
+    first = await kela.post(BATCH, content=ndjson_body, headers={"content-type": NDJSON})
+    again = await kela.post(BATCH, content=json_body, headers={"content-type": "application/json"})
+
+    assert [item["outcome"] for item in first.json()["items"]] == ["created"] * 3
+    assert [item["outcome"] for item in again.json()["items"]] == ["duplicate"] * 3

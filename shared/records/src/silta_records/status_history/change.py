@@ -34,4 +34,8 @@ class StatusChange:
         )
 
     def row(self, referral_id: UUID) -> dict[str, Any]:
-        return {"referral_id": str(referral_id), **asdict(self)}
+        # Field by field: ``asdict`` deep-copies every value (a tenth of a batch's CPU).
+        return {
+            "referral_id": str(referral_id),
+            **{f.name: getattr(self, f.name) for f in fields(self)},
+        }
