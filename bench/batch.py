@@ -50,13 +50,11 @@ class BatchRun:
     started_at: str = field(default_factory=lambda: time.strftime("%Y-%m-%dT%H:%M:%S%z"))
     baseline_messages_per_second: float | None = None
     body_bytes: int = 0
-    answered_seconds: float = 0.0
-    """From sending the request to its last result line."""
     created: int = 0
-    at_county_seconds: float = 0.0
-    """From sending the request to the last notice stored at the county."""
-    delivered_at_kela_seconds: float = 0.0
-    """… to the last acknowledgement stored back at Kela (status ``delivered``)."""
+    seconds: dict[str, float] = field(default_factory=dict)
+    """From sending the request: to its last result line (``answered``), to the last notice
+    stored at the county (``at_county``), to the last acknowledgement stored back at Kela
+    (``delivered_at_kela``)."""
     per_second: float = 0.0
     ratio: float | None = None
     passed: bool | None = None
@@ -161,18 +159,18 @@ async def measure_batch(args: argparse.Namespace, amqp_url: str, run: BatchRun) 
             say(f"one batch of {run.notices} notices ({len(body)} bytes)")
             started_wall, started = time.time(), time.perf_counter()
             counts = await post_batch(client, body)
-            run.answered_seconds = round(time.perf_counter() - started, 3)
+            run.seconds["answered"] = round(time.perf_counter() - started, 3)
             run.created = counts.get("created", 0)
-            say(f"answered in {run.answered_seconds} s: {counts}")
+            say(f"answered in {run.seconds['answered']} s: {counts}")
             if run.created != run.notices:
                 raise RuntimeError(f"not every notice was created: {counts}")
             last_at_kela = await until_delivered(
                 probe, WARMUP + run.notices, args.timeout or 120.0 + run.notices / 20
             )
             stored_at = sorted((await probe.municipality_stored_at()).values())
-            run.at_county_seconds = round(stored_at[-1] - started_wall, 3)
-            run.delivered_at_kela_seconds = round(last_at_kela - started_wall, 3)
-    run.per_second = round(run.notices / run.at_county_seconds, 1)
+            run.seconds["at_county"] = round(stored_at[-1] - started_wall, 3)
+            run.seconds["delivered_at_kela"] = round(last_at_kela - started_wall, 3)
+    run.per_second = round(run.notices / run.seconds["at_county"], 1)
     if run.baseline_messages_per_second:
         run.ratio = round(run.per_second / run.baseline_messages_per_second, 3)
         run.passed = run.ratio >= GOAL
@@ -185,11 +183,12 @@ def render(run: BatchRun) -> str:
     ]
     if run.error is not None:
         return "\n".join([*lines, f"ERROR: {run.error}"])
+    seconds = run.seconds
     lines += [
-        f"  answered (every result streamed back):  {run.answered_seconds:8.2f} s",
-        f"  all stored at the county:               {run.at_county_seconds:8.2f} s "
+        f"  answered (every result streamed back):  {seconds['answered']:8.2f} s",
+        f"  all stored at the county:               {seconds['at_county']:8.2f} s "
         f"= {run.per_second} notices/s",
-        f"  all acknowledged back at Kela:          {run.delivered_at_kela_seconds:8.2f} s",
+        f"  all acknowledged back at Kela:          {seconds['delivered_at_kela']:8.2f} s",
     ]
     if run.ratio is not None:
         verdict = "PASS" if run.passed else "FAIL"
@@ -200,17 +199,34 @@ def render(run: BatchRun) -> str:
     return "\n".join(lines)
 
 
-def main(args: argparse.Namespace, run_async: Callable[[Coroutine[Any, Any, None]], None]) -> int:
-    """Run the batch benchmark; 0 when it meets the goal, 1 when not, 2 when it could not run."""
-    run = BatchRun(notices=args.batch, database=args.database)
+Runner = Callable[[Coroutine[Any, Any, None]], None]
+
+
+def run_reported(
+    args: argparse.Namespace,
+    run_async: Runner,
+    run: Any,
+    measure: Callable[[str], Coroutine[Any, Any, None]],
+    report: Callable[[], str],
+) -> None:
+    """``measure`` on the bench's virtual host; its ``report`` printed, ``run`` (a dataclass
+    with an ``error``) also as JSON to ``--json``; an error is reported, not raised."""
     try:
         with bench_vhost() as (_, amqp_url):
-            run_async(measure_batch(args, amqp_url, run))
+            run_async(measure(amqp_url))
     except Exception as error:
         run.error = f"{type(error).__name__}: {error}"
-    print(render(run))
+    print(report())
     if args.json is not None:
         args.json.write_text(json.dumps(asdict(run), indent=2) + "\n")
+
+
+def main(args: argparse.Namespace, run_async: Runner) -> int:
+    """Run the batch benchmark; 0 when it meets the goal, 1 when not, 2 when it could not run."""
+    run = BatchRun(notices=args.batch, database=args.database)
+    run_reported(
+        args, run_async, run, lambda url: measure_batch(args, url, run), lambda: render(run)
+    )
     if run.error is not None:
         return 2
     return 0 if run.passed in (True, None) else 1

@@ -24,19 +24,24 @@ import sqlite3
 import statistics
 import tempfile
 import time
-from collections.abc import Callable, Coroutine
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Any
 
 import httpx
 from silta_schemas.examples import BASIC_AMOUNT_REDUCTION_EXAMPLE
 
-from bench.batch import batch_body, kela_client, post_batch, running_system, until_delivered
+from bench.batch import (
+    Runner,
+    batch_body,
+    kela_client,
+    post_batch,
+    run_reported,
+    running_system,
+    until_delivered,
+)
 from bench.databases import DeliveryProbe
 from bench.load import synthetic_identity_code
 from bench.measure import say
-from bench.rabbit import bench_vhost
 
 PROBES = 100
 BATCH = 1000
@@ -55,15 +60,15 @@ COUNTED = {
 @dataclass
 class Level:
     referrals: int
-    post_ms_p50: float = 0.0
-    post_ms_p95: float = 0.0
-    delivery_ms_p50: float = 0.0
-    delivery_ms_p95: float = 0.0
+    post_ms: tuple[float, float] = (0.0, 0.0)
+    """The single POST's round trip, p50 and p95."""
+    delivery_ms: tuple[float, float] = (0.0, 0.0)
+    """From the POST to the county's stored time, p50 and p95."""
     batch_per_second: float = 0.0
-    kela_mb: float = 0.0
-    municipality_mb: float = 0.0
-    kela_rows: dict[str, int] = field(default_factory=dict)
-    municipality_rows: dict[str, int] = field(default_factory=dict)
+    database_mb: dict[str, float] = field(default_factory=dict)
+    """Each side's database file with its write-ahead log."""
+    rows: dict[str, dict[str, int]] = field(default_factory=dict)
+    """Each side's rows in the tables that could grow."""
 
 
 @dataclass
@@ -114,14 +119,8 @@ async def _probe_posts(
         await asyncio.sleep(0.05)
     stored_at = await probe.municipality_stored_at()
     deliveries = [(stored_at[rid] - began) * 1000 for rid, began in posted.items()]
-    level.post_ms_p50, level.post_ms_p95 = (
-        round(statistics.median(round_trips), 1),
-        _percentile(round_trips, 0.95),
-    )
-    level.delivery_ms_p50, level.delivery_ms_p95 = (
-        round(statistics.median(deliveries), 1),
-        _percentile(deliveries, 0.95),
-    )
+    level.post_ms = (round(statistics.median(round_trips), 1), _percentile(round_trips, 0.95))
+    level.delivery_ms = (round(statistics.median(deliveries), 1), _percentile(deliveries, 0.95))
 
 
 async def measure_growth(args: argparse.Namespace, amqp_url: str, run: GrowthRun) -> None:
@@ -160,10 +159,9 @@ async def measure_growth(args: argparse.Namespace, amqp_url: str, run: GrowthRun
                 await until_delivered(probe, stored, 300.0)
                 level.batch_per_second = round(BATCH / (time.perf_counter() - began), 1)
                 await asyncio.sleep(MAINTENANCE_SECONDS * 2)  # a maintenance pass on both
-                level.kela_mb, level.kela_rows = _database(directory / "kela-side.db")
-                level.municipality_mb, level.municipality_rows = _database(
-                    directory / "municipality-side.db"
-                )
+                for side in ("kela", "municipality"):
+                    megabytes, rows = _database(directory / f"{side}-side.db")
+                    level.database_mb[side], level.rows[side] = megabytes, rows
                 run.levels.append(level)
                 say(f"at {size}: {asdict(level)}")
 
@@ -177,30 +175,26 @@ def render(run: GrowthRun) -> str:
         "|---:|---:|---:|---:|---:|---:|---:|---:|",
     ]
     for level in run.levels:
+        kela, county = level.rows.get("kela", {}), level.rows.get("municipality", {})
         lines.append(
-            f"| {level.referrals:,} | {level.post_ms_p50} / {level.post_ms_p95} | "
-            f"{level.delivery_ms_p50} / {level.delivery_ms_p95} | {level.batch_per_second} | "
-            f"{level.kela_mb} | {level.municipality_mb} | "
-            f"{level.kela_rows.get('outbox')} ({level.kela_rows.get('outbox_pending')}) | "
-            f"{level.municipality_rows.get('inbox')} |"
+            f"| {level.referrals:,} | {level.post_ms[0]} / {level.post_ms[1]} | "
+            f"{level.delivery_ms[0]} / {level.delivery_ms[1]} | {level.batch_per_second} | "
+            f"{level.database_mb.get('kela')} | {level.database_mb.get('municipality')} | "
+            f"{kela.get('outbox')} ({kela.get('outbox_pending')}) | {county.get('inbox')} |"
         )
     if run.error is not None:
         lines.append(f"ERROR: {run.error}")
     return "\n".join(lines)
 
 
-def main(args: argparse.Namespace, run_async: Callable[[Coroutine[Any, Any, None]], None]) -> int:
+def main(args: argparse.Namespace, run_async: Runner) -> int:
     """Run the growth benchmark; 0 when it ran, 2 when it could not."""
-    sizes = sorted(int(size) for size in args.growth.split(",") if size.strip())
-    run = GrowthRun(sizes=sizes)
-    try:
-        if args.database != "sqlite":
-            raise ValueError("--growth measures SQLite (its file sizes and query plans)")
-        with bench_vhost() as (_, amqp_url):
-            run_async(measure_growth(args, amqp_url, run))
-    except Exception as error:
-        run.error = f"{type(error).__name__}: {error}"
-    print(render(run))
-    if args.json is not None:
-        args.json.write_text(json.dumps(asdict(run), indent=2) + "\n")
+    run = GrowthRun(sizes=sorted(int(size) for size in args.growth.split(",") if size.strip()))
+    if args.database != "sqlite":
+        run.error = "--growth measures SQLite (its file sizes and query plans)"
+        print(render(run))
+        return 2
+    run_reported(
+        args, run_async, run, lambda url: measure_growth(args, url, run), lambda: render(run)
+    )
     return 2 if run.error is not None else 0

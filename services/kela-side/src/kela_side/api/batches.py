@@ -220,13 +220,8 @@ def _problem(entry: BatchEntry, error: RuleRefused) -> ProblemError:
     if isinstance(error, DuplicateReferral):
         return duplicate_problem(error, entry.referral)
     if isinstance(error, IdempotencyKeyReused):
-        return ProblemError(
-            422,
-            "idempotency-key-reused",
-            "Idempotency-Key reused",
-            error.detail,
-            [FieldError(field="idempotency_key", rule=error.rule, message=error.detail)],
-        )
+        reused = ("idempotency-key-reused", "Idempotency-Key reused", "idempotency_key")
+        return refusal(422, *reused, error.rule, error.detail)
     return refused(error)
 
 
