@@ -20,6 +20,7 @@ from dataclasses import asdict
 from pathlib import Path
 from typing import Any, TypeVar
 
+from bench import batch, growth
 from bench.measure import run_all, say
 from bench.profiling import find_py_spy
 from bench.rabbit import bench_vhost
@@ -119,6 +120,20 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
         help="keep databases (SQLite) and service logs in DIR (kept afterwards)",
     )
     parser.add_argument(
+        "--batch",
+        type=int,
+        default=0,
+        metavar="N",
+        help="instead: a night's batch of N notices in one request (bench/batch.py)",
+    )
+    parser.add_argument(
+        "--growth",
+        default="",
+        metavar="SIZES",
+        help="instead: the cost of a POST and of delivery with 1000,10000,... referrals "
+        "already stored (bench/growth.py), e.g. --growth 1000,10000,100000",
+    )
+    parser.add_argument(
         "--postgres-dsn",
         default="postgresql://postgres@127.0.0.1:5432/test",
         help="administrative DSN used to create and drop the databases",
@@ -184,6 +199,10 @@ def _git_state() -> str:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = parse_args(argv)
+    if args.batch:
+        return batch.main(args, _run)
+    if args.growth:
+        return growth.main(args, _run)
     result = BenchResult(
         config={
             "referrals": args.referrals,

@@ -7,6 +7,7 @@ import functools
 import json
 import os
 import sys
+from collections.abc import Mapping
 from datetime import timedelta
 from pathlib import Path
 
@@ -47,10 +48,15 @@ def officer_token() -> str:
 
 
 def bench_system(
-    directory: Path, databases: ServiceDatabases, amqp_url: str, what_if: str = ""
+    directory: Path,
+    databases: ServiceDatabases,
+    amqp_url: str,
+    what_if: str = "",
+    settings: Mapping[str, str] | None = None,
 ) -> System:
     """Both services on ``databases``, their output in ``directory``; ``what_if``: the
-    comma-separated patches from :mod:`bench.whatif` they run with (experiments only)."""
+    comma-separated patches from :mod:`bench.whatif` they run with (experiments only);
+    ``settings``: more environment variables for both."""
 
     def process(side: Side, database_url: str) -> ServiceProcess:
         command: tuple[str, ...] = ()
@@ -72,6 +78,7 @@ def bench_system(
                 # size it for its case system, far above the load (the limiter still runs).
                 "RATE_LIMIT": "10000/second",
                 **dev_signing_settings(side, VAR),
+                **(settings or {}),
             },
             log_path=directory / f"{side.name}.log",
             inherited=inherited,

@@ -46,6 +46,7 @@ def _requests(referral_id: str) -> dict[tuple[str, str], Request]:
     unknown = str(uuid.uuid4())
     return {
         "/v1/referrals": lambda: {"json": notice()},
+        "/v1/referrals/batch": lambda: {"json": [{"idempotency_key": "k", "referral": notice()}]},
         "/v1/referrals/{referral_id}": lambda: {"url": f"/v1/referrals/{referral_id}"},
         "/v1/referrals/{referral_id}/cancel": lambda: {
             "url": f"/v1/referrals/{referral_id}/cancel",

@@ -18,7 +18,7 @@ from silta_records.directory import directory_router
 from silta_records.events import change_feed, events_router
 from silta_records.stats import stats_router
 
-from kela_side.api import clients, referrals, statements
+from kela_side.api import batches, clients, referrals, statements
 from kela_side.db.tables import (
     directory_entries,
     events,
@@ -67,6 +67,7 @@ def build_app(settings: ServiceSettings | None = None) -> FastAPI:
         side=Side.KELA,
         routers=[
             referrals.router,
+            batches.router,
             statements.router,
             clients.router,
             directory_router(directory_entries, editable=KELA_PART),

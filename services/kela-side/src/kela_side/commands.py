@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from uuid import UUID
 
@@ -9,7 +10,7 @@ from silta_platform.handlers import Command
 from silta_protection.access_log import UNAUTHENTICATED, Actor
 from silta_schemas.referrals import ReferralRequest
 
-from kela_side.records import ReferralRecord, Submitted
+from kela_side.records import BatchOutcome, ReferralRecord, Submitted
 
 
 @dataclass(frozen=True)
@@ -28,4 +29,21 @@ class CancelReferral(Command[ReferralRecord]):
 
     referral_id: UUID
     reason: str
+    actor: Actor = UNAUTHENTICATED
+
+
+@dataclass(frozen=True)
+class BatchEntry:
+    """One referral of a batch, with its own Idempotency-Key."""
+
+    referral: ReferralRequest
+    idempotency_key: str
+
+
+@dataclass(frozen=True)
+class SubmitReferrals(Command[list[BatchOutcome]]):
+    """Send a batch of referrals (a night's notices): each decided by the rules of
+    ``SubmitReferral``, as if sent one at a time in order; one outcome each, in order."""
+
+    entries: Sequence[BatchEntry]
     actor: Actor = UNAUTHENTICATED

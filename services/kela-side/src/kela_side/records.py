@@ -9,6 +9,7 @@ from typing import Any, NamedTuple
 from uuid import UUID
 
 from silta_records.status_history import StatusChange
+from silta_schemas.errors import RuleRefused
 from silta_schemas.status import ReferralStatus
 
 
@@ -46,6 +47,19 @@ class Submitted(NamedTuple):
 
     referral: ReferralRecord
     created: bool
+
+
+@dataclass(frozen=True)
+class Stored:
+    """A referral of a batch that is stored: ``created`` by this request, or earlier under
+    the same Idempotency-Key and body."""
+
+    id: UUID
+    created: bool
+
+
+BatchOutcome = Stored | RuleRefused
+"""One batch entry's outcome: stored, or refused by a rule (``RuleRefused`` and its kinds)."""
 
 
 @dataclass(frozen=True)

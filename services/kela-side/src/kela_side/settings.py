@@ -5,6 +5,9 @@ from pydantic_settings import SettingsConfigDict
 from silta_platform.auth import KELA_AUDIENCE
 from silta_platform.settings import ServiceSettings
 
+BATCH_PATH = "/v1/referrals/batch"
+"""The route that takes a night's batch of referrals (``kela_side.api.batches``)."""
+
 
 class KelaSettings(ServiceSettings):
     """Environment variables prefixed ``KELA_SIDE_``."""
@@ -22,3 +25,18 @@ class KelaSettings(ServiceSettings):
         description="The officer's view of a client's cooperation shows closed referrals "
         "changed within this many days (open ones always).",
     )
+    batch_max_items: int = Field(
+        10_000,
+        ge=1,
+        description="Most referrals taken in one `POST /v1/referrals/batch`; more are refused "
+        "with 422 (`batch.too_many_items`) before any is stored.",
+    )
+    batch_max_body_bytes: int = Field(
+        32 * 1024 * 1024,
+        ge=1,
+        description="Largest body `POST /v1/referrals/batch` takes (413 above it); "
+        "`MAX_BODY_BYTES` stays the limit of every other route.",
+    )
+
+    def body_limits(self) -> dict[str, int]:
+        return {BATCH_PATH: self.batch_max_body_bytes}

@@ -29,6 +29,7 @@ OUTBOX = "silta_outbox"
 INBOX = "silta_inbox"
 RELAY_LEASE = "silta_relay_lease"
 PENDING_INDEX = "ix_silta_outbox_pending"
+INBOX_RECEIVED_INDEX = "ix_silta_inbox_received"
 
 
 @dataclass(frozen=True)
@@ -71,6 +72,8 @@ def add_messaging_tables(metadata: MetaData) -> MessagingTables:
         # with another body is not a redelivery but a replay or a forgery.
         Column("body_sha256", String(64), nullable=True),
     )
+    # Retention deletes the rows past the replay window by this, without scanning the inbox.
+    Index(INBOX_RECEIVED_INDEX, inbox.c.received_at)
     lease = Table(
         RELAY_LEASE,
         metadata,

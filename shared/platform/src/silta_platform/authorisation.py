@@ -86,6 +86,7 @@ def _feed(side: Side, roles: frozenset[Role], why: str) -> tuple[Permission, ...
 PERMISSIONS: tuple[Permission, ...] = (
     # Kela side
     Permission(K, "POST", "/v1/referrals", _OFFICER, "officers send referrals"),
+    Permission(K, "POST", "/v1/referrals/batch", _OFFICER, "a night's notices, each as above"),
     Permission(K, "GET", "/v1/referrals", _KELA, "Kela follows what it sent"),
     Permission(K, "GET", "/v1/referrals/{referral_id}", _KELA, "Kela follows what it sent"),
     Permission(K, "POST", "/v1/referrals/{referral_id}/cancel", _OFFICER, "officers cancel"),

@@ -3,10 +3,10 @@
 Two ASGI middlewares wrap the whole application (outside FastAPI's error handling, so a 500
 gets them too):
 
-* :class:`BodyLimit` refuses a request body over ``MAX_BODY_BYTES`` with ``413`` problem
-  details *before* anything reads it: by its ``Content-Length`` up front, and a chunked body
-  by counting it as it arrives, stopping past the limit. Authentication, JSON parsing and
-  validation never see such a body.
+* :class:`BodyLimit` refuses a request body over ``MAX_BODY_BYTES`` (or its route's own
+  limit, ``Edge.body_limits``: a batch) with ``413`` problem details *before* anything reads
+  it: by its ``Content-Length`` up front, and a chunked body by counting it as it arrives,
+  stopping past the limit. Authentication, JSON parsing and validation never see such a body.
 * :class:`SecurityHeaders` adds ``X-Content-Type-Options: nosniff`` and
   ``Cache-Control: no-store`` to every answer (the documentation's static assets excepted),
   and ``Strict-Transport-Security`` under TLS.
@@ -17,6 +17,7 @@ The rate limit is :mod:`silta_platform.rate_limit`; TLS and mutual TLS
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from starlette.requests import Request
@@ -37,6 +38,8 @@ class Edge:
     (``app.state.edge``, set when the service starts)."""
 
     max_body_bytes: int = DEFAULT_MAX_BODY_BYTES
+    body_limits: Mapping[str, int] = field(default_factory=dict)
+    """Paths taking a larger (or smaller) body than ``max_body_bytes`` (a batch's route)."""
     hsts_max_age_seconds: int = 31_536_000
     rate_limiter: RateLimiter = field(default_factory=lambda: RateLimiter(""))
     client_org_binding: bool = False
@@ -46,6 +49,7 @@ class Edge:
     def from_settings(cls, settings: ServiceSettings) -> Edge:
         return cls(
             max_body_bytes=settings.max_body_bytes,
+            body_limits=settings.body_limits(),
             hsts_max_age_seconds=settings.hsts_max_age_seconds,
             rate_limiter=RateLimiter(settings.rate_limit),
             client_org_binding=settings.tls_client_ca_file is not None
@@ -111,7 +115,8 @@ class BodyLimit(_HttpMiddleware):
     """413 for a body over the limit, without reading it."""
 
     async def http(self, scope: Scope, receive: Receive, send: Send) -> None:
-        limit = edge_of(scope).max_body_bytes
+        edge = edge_of(scope)
+        limit = edge.body_limits.get(scope.get("path", ""), edge.max_body_bytes)
         length = _content_length(scope)
         if length is not None and length > limit:
             await _refuse_too_large(scope, receive, send, limit)

@@ -75,18 +75,26 @@ class ProblemError(Exception):
         self.extra = extra or {}
         self.headers = dict(headers or {})
 
-    def response(self, request: Request) -> JSONResponse:
+    def body(self, instance: str | None) -> dict[str, Any]:
+        """The problem details object, for ``instance`` (a route template); also one item's
+        answer inside a batch's answer."""
         problem = Problem(
             type=PROBLEM_BASE + self.slug,
             title=self.title,
             status=self.status,
             detail=self.detail,
-            instance=route_template(request),
+            instance=instance,
             errors=self.errors or None,
         ).model_dump(exclude_none=True)
         problem.update(self.extra)
+        return problem
+
+    def response(self, request: Request) -> JSONResponse:
         return JSONResponse(
-            problem, status_code=self.status, media_type=PROBLEM_JSON, headers=self.headers
+            self.body(route_template(request)),
+            status_code=self.status,
+            media_type=PROBLEM_JSON,
+            headers=self.headers,
         )
 
 
@@ -225,11 +233,15 @@ _TITLES = {
 }
 
 
+def invalid(errors: Sequence[FieldError]) -> ProblemError:
+    """422 naming each failing field and rule (a request, or one item of a batch)."""
+    detail = "; ".join(f"{e.field}: {e.rule}" for e in errors)
+    return ProblemError(422, "validation", VALIDATION_TITLE, detail, errors)
+
+
 def validation_response(request: Request, error: RequestValidationError) -> JSONResponse:
     """422 naming each failing field and rule."""
-    errors = field_errors(error.errors())
-    detail = "; ".join(f"{e.field}: {e.rule}" for e in errors)
-    return ProblemError(422, "validation", VALIDATION_TITLE, detail, errors).response(request)
+    return invalid(field_errors(error.errors())).response(request)
 
 
 def install_problem_handlers(app: FastAPI) -> None:

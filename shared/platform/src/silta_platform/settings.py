@@ -196,6 +196,11 @@ class ServiceSettings(BaseSettings):
                 raise ValueError("production refuses the development data key")
         return self
 
+    def body_limits(self) -> dict[str, int]:
+        """Paths whose request body may be larger than ``max_body_bytes`` (a service's batch
+        route), and their own limit."""
+        return {}
+
     @model_validator(mode="after")
     def _http_edge(self) -> Self:
         if (self.tls_cert_file is None) != (self.tls_key_file is None):

@@ -25,7 +25,8 @@ from silta_protection.encryption import SealedColumn, reencrypt
 from silta_protection.evidence import export_referral
 from silta_protection.retention import (
     RetentionTables,
-    empty_published_outbox,
+    delete_published_outbox,
+    forget_old_inbox,
     prune_message_log,
     purge_expired,
 )
@@ -68,11 +69,13 @@ def run(
                 return 0
             if args.command == "purge":
                 purged = await purge_expired(engine, settings, retention)
-                emptied = await empty_published_outbox(engine, retention.outbox)
+                sent = await delete_published_outbox(engine, retention.outbox)
+                forgotten = await forget_old_inbox(engine, settings, retention.inbox)
                 pruned = await prune_message_log(engine, settings, retention)
                 print(
-                    f"{purged} referrals purged, {emptied} sent messages emptied, "
-                    f"{pruned} message-log entries past their retention dropped"
+                    f"{purged} referrals purged, {sent} sent messages deleted, {forgotten} "
+                    f"inbox rows past the replay window deleted, {pruned} message-log entries "
+                    "past their retention dropped"
                 )
                 return 0
             if args.command == "export-evidence":

@@ -236,7 +236,7 @@ def outbox_seal(settings: ServiceSettings, outbox: Table) -> BoundSeal:
 
 
 def outbox_body(outbox: Table) -> SealedColumn:
-    """The outbox's ``body``: sealed until the broker confirms it (then emptied)."""
+    """The outbox's ``body``: sealed until the broker confirms it (then the row is deleted)."""
     return SealedColumn(outbox, "message_id", "body", form="bytes")
 
 

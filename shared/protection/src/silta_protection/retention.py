@@ -3,8 +3,15 @@
 A referral that reached a terminal status (completed, rejected, forwarded, cancelled) keeps its
 tracking record (id, kind, county, statuses, history, dates) for ever; its payload (the
 notice as sent, the identity code in it) becomes JSON ``null`` and ``purged_at`` records when.
-Published outbox messages are emptied at the same time: the broker has them, and a published
-message is never read again. The message log (``silta_protection.evidence``: digests,
+Published outbox rows are deleted at the same time: the broker has them, nothing reads a
+published row again (the message log keeps the evidence), and the outbox stays as small as
+what is waiting. Inbox rows older than the replay window (``MESSAGE_MAX_AGE_SECONDS`` plus
+``MESSAGE_MAX_FUTURE_SECONDS``) are deleted too: a message whose id is no longer in the inbox
+is checked against the window, and one received that long ago is outside it now
+(``message.outside_window``: parked, never applied twice). Both keep each table's size, and
+the cost of the queries on the hot path, flat however many referrals went through (the
+README's *Growth*).
+The message log (``silta_protection.evidence``: digests,
 signatures, key ids, never a payload) is not touched by either: it keeps its entries for
 ``message_log_retention_days`` (ten years by default), then drops the oldest from the start of
 its chain. The change feed's events and the webhook delivery log (ids, kinds and statuses,
@@ -19,7 +26,7 @@ from datetime import UTC, datetime, timedelta
 
 from silta_platform.settings import ServiceSettings
 from silta_schemas.lifecycle import TERMINAL_STATUSES
-from sqlalchemy import Table, delete, func, select, update
+from sqlalchemy import Table, delete, select, update
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from silta_protection.access_log import Access, AccessLogTables, Actor, record_access
@@ -40,6 +47,7 @@ class RetentionTables:
 
     referrals: Table
     outbox: Table
+    inbox: Table
     access_log: AccessLogTables
     message_log: MessageLogTables
     closed_column: str = "updated_at"
@@ -106,14 +114,22 @@ async def purge_expired(
     return total
 
 
-async def empty_published_outbox(engine: AsyncEngine, outbox: Table) -> int:
-    """Empty the bodies of messages the broker confirmed (they carry personal data)."""
+async def delete_published_outbox(engine: AsyncEngine, outbox: Table) -> int:
+    """Delete the rows of messages the broker confirmed (their bodies carry personal data,
+    and only the unpublished rows are ever read)."""
     async with engine.begin() as conn:
-        result = await conn.execute(
-            update(outbox)
-            .where(outbox.c.published_at.is_not(None), func.length(outbox.c.body) > 0)
-            .values(body=b"")
-        )
+        result = await conn.execute(delete(outbox).where(outbox.c.published_at.is_not(None)))
+    return int(result.rowcount or 0)
+
+
+async def forget_old_inbox(
+    engine: AsyncEngine, settings: ServiceSettings, inbox: Table, *, now: datetime | None = None
+) -> int:
+    """Delete inbox rows past the replay window: the window refuses their messages now."""
+    window = settings.message_max_age_seconds + settings.message_max_future_seconds
+    cutoff = (now or datetime.now(UTC)) - timedelta(seconds=window)
+    async with engine.begin() as conn:
+        result = await conn.execute(delete(inbox).where(inbox.c.received_at < cutoff))
     return int(result.rowcount or 0)
 
 
@@ -143,16 +159,19 @@ async def prune_events(engine: AsyncEngine, tables: RetentionTables, cutoff: dat
 async def maintain(engine: AsyncEngine, settings: ServiceSettings, tables: RetentionTables) -> None:
     """One pass of the periodic data-protection maintenance."""
     purged = await purge_expired(engine, settings, tables)
-    emptied = await empty_published_outbox(engine, tables.outbox)
+    sent = await delete_published_outbox(engine, tables.outbox)
+    forgotten = await forget_old_inbox(engine, settings, tables.inbox)
     pruned = await prune_message_log(engine, settings, tables)
     events_cutoff = datetime.now(UTC) - timedelta(days=settings.events_retention_days)
     events = await prune_events(engine, tables, events_cutoff)
-    if purged or emptied or pruned or events:
+    if purged or sent or forgotten or pruned or events:
         log.info(
-            "retention: %d referrals purged, %d sent messages emptied, %d message-log "
-            "entries past their retention dropped, %d change-feed rows dropped",
+            "retention: %d referrals purged, %d sent messages deleted, %d inbox rows past the "
+            "replay window deleted, %d message-log entries past their retention dropped, "
+            "%d change-feed rows dropped",
             purged,
-            emptied,
+            sent,
+            forgotten,
             pruned,
             events,
         )

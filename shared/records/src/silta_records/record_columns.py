@@ -84,10 +84,15 @@ def protected_tables(
         "history_reasons": history_reason(tables.status_history),
         "webhook_secrets": webhook_secret_column(tables.events.webhooks),
     }
-    outbox = tables.messaging.outbox
+    messaging = tables.messaging
     events = tables.events
     feed = ((events.events, "occurred_at"), (events.deliveries, "attempted_at"))
     retention = RetentionTables(
-        tables.referrals, outbox, tables.access_log, tables.message_log, events=feed
+        tables.referrals,
+        messaging.outbox,
+        messaging.inbox,
+        tables.access_log,
+        tables.message_log,
+        events=feed,
     )
     return sealed, retention

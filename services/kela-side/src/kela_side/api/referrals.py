@@ -126,6 +126,30 @@ def _view(record: ReferralRecord) -> ReferralView:
     )
 
 
+def duplicate_problem(duplicate: DuplicateReferral, referral: ReferralRequest) -> ProblemError:
+    """409 naming the client's open referral (its id and status, never the client)."""
+    href = f"/v1/referrals/{duplicate.existing_id}"
+    return ProblemError(
+        409,
+        "duplicate-referral",
+        "The client already has an open referral",
+        f"the client already has an open {referral.kind} at county {referral.county_code}: "
+        f"{href} ({duplicate.existing_status}); give new_referral_reason to send another",
+        [
+            FieldError(
+                field=duplicate.field or "body", rule=duplicate.rule, message=duplicate.detail
+            )
+        ],
+        extra={
+            "existing_referral": {
+                "id": str(duplicate.existing_id),
+                "status": duplicate.existing_status,
+                "href": href,
+            }
+        },
+    )
+
+
 _EXAMPLES = {
     "notice_of_need": {
         "summary": "Notice of need for social work",
@@ -173,26 +197,7 @@ async def create_referral(
     try:
         submitted = await runtime.commands.handle(SubmitReferral(referral, idempotency_key, actor))
     except DuplicateReferral as duplicate:
-        href = f"/v1/referrals/{duplicate.existing_id}"
-        raise ProblemError(
-            409,
-            "duplicate-referral",
-            "The client already has an open referral",
-            f"the client already has an open {referral.kind} at county {referral.county_code}: "
-            f"{href} ({duplicate.existing_status}); give new_referral_reason to send another",
-            [
-                FieldError(
-                    field=duplicate.field or "body", rule=duplicate.rule, message=duplicate.detail
-                )
-            ],
-            extra={
-                "existing_referral": {
-                    "id": str(duplicate.existing_id),
-                    "status": duplicate.existing_status,
-                    "href": href,
-                }
-            },
-        ) from None
+        raise duplicate_problem(duplicate, referral) from None
     except IdempotencyKeyReused:
         raise idempotency_key_reused() from None
     location = f"/v1/referrals/{submitted.referral.id}"

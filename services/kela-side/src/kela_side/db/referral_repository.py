@@ -22,7 +22,7 @@ from silta_schemas.cancellation import Cancellation
 from silta_schemas.parties import county_organisation
 from silta_schemas.referrals import ReferralRequest
 from silta_schemas.status import ReferralStatus, StatusAcknowledgement
-from sqlalchemy import Row, bindparam, select, tuple_, update
+from sqlalchemy import Row, bindparam, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from kela_side.db.tables import (
@@ -79,11 +79,7 @@ add = functools.partial(add_referrals, referrals, status_history)
 
 async def taken_idempotency_keys(conn: AsyncConnection, keys: Iterable[str]) -> set[str]:
     """Which of ``keys`` a stored referral has."""
-    wanted = sorted(set(keys))
-    if not wanted:
-        return set()
-    query = select(referrals.c.idempotency_key).where(referrals.c.idempotency_key.in_(wanted))
-    return {key for key in (await conn.execute(query)).scalars() if key is not None}
+    return set(await by_idempotency_keys(conn, keys))
 
 
 def _open_in(query: Any) -> Any:
@@ -119,11 +115,23 @@ async def oldest_open(conn: AsyncConnection, slot: Slot) -> OpenReferral | None:
 
 async def by_idempotency_key(conn: AsyncConnection, key: str) -> tuple[UUID, str | None] | None:
     """The referral stored with this Idempotency-Key, and its request's fingerprint."""
-    query = select(referrals.c.id, referrals.c.request_hash).where(
-        referrals.c.idempotency_key == key
+    return (await by_idempotency_keys(conn, [key])).get(key)
+
+
+async def by_idempotency_keys(
+    conn: AsyncConnection, keys: Iterable[str]
+) -> dict[str, tuple[UUID, str | None]]:
+    """Idempotency-Key -> the referral stored with it and its request's fingerprint, for
+    those of ``keys`` that are taken (one query; the keys' unique index answers it)."""
+    wanted = sorted(set(keys))
+    if not wanted:
+        return {}
+    query = select(referrals.c.idempotency_key, referrals.c.id, referrals.c.request_hash).where(
+        referrals.c.idempotency_key.in_(wanted)
     )
-    row = (await conn.execute(query)).first()
-    return None if row is None else (UUID(row.id), row.request_hash)
+    return {
+        row.idempotency_key: (UUID(row.id), row.request_hash) for row in await conn.execute(query)
+    }
 
 
 async def load(
@@ -240,11 +248,15 @@ async def recorded_changes(
     conn: AsyncConnection, changes: Iterable[tuple[UUID, int]]
 ) -> set[tuple[UUID, int]]:
     """Which of these ``(referral id, sequence)`` changes the history holds already."""
-    pairs = [(str(referral_id), sequence) for referral_id, sequence in changes]
+    wanted = set(changes)
+    # By referral id, then the pairs: SQLite answers a row-value ``IN`` by scanning the whole
+    # history, which grows with every referral; the key's first column finds the few rows.
+    ids = sorted({str(referral_id) for referral_id, _ in wanted})
     query = select(status_history.c.referral_id, status_history.c.sequence).where(
-        tuple_(status_history.c.referral_id, status_history.c.sequence).in_(pairs)
+        status_history.c.referral_id.in_(ids)
     )
-    return {(UUID(row.referral_id), row.sequence) for row in await conn.execute(query)}
+    found = {(UUID(row.referral_id), row.sequence) for row in await conn.execute(query)}
+    return found & wanted
 
 
 async def add_history(

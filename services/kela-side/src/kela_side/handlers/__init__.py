@@ -12,16 +12,18 @@ from typing import Any
 from silta_platform.handlers import Command
 from silta_schemas.codes import MessageKind
 
-from kela_side.commands import CancelReferral, SubmitReferral
+from kela_side.commands import CancelReferral, SubmitReferral, SubmitReferrals
 from kela_side.handlers.acknowledgements import receive_acknowledgements
 from kela_side.handlers.cancel_referral import cancel_referral
 from kela_side.handlers.directory_updates import receive_directory_updates
 from kela_side.handlers.responsible_workers import receive_responsible_workers
 from kela_side.handlers.statements import receive_statements
+from kela_side.handlers.submit_batch import submit_referrals
 from kela_side.handlers.submit_referral import submit_referral
 
 COMMANDS: Mapping[type[Command[Any]], Callable[..., Awaitable[Any]]] = {
     SubmitReferral: submit_referral,
+    SubmitReferrals: submit_referrals,
     CancelReferral: cancel_referral,
 }
 

@@ -18,11 +18,12 @@ from uuid import uuid4
 from silta_messaging.outbox import OutboxEntry
 from silta_platform.group_commit import GroupCommit
 from silta_platform.unit_of_work import Transactions
-from silta_protection.access_log import Access
+from silta_protection.access_log import Access, Actor
 from silta_protection.encryption import DataCipher, cipher_of, client_key_of
 from silta_records.status_history import StatusChange
 from silta_schemas.idempotency import check_replay, fingerprint
 from silta_schemas.parties import KELA, county_organisation
+from silta_schemas.referrals import ReferralRequest
 from silta_schemas.status import ReferralStatus
 from sqlalchemy import exc
 from sqlalchemy.ext.asyncio import AsyncConnection
@@ -44,7 +45,7 @@ from kela_side.settings import KelaSettings
 
 
 @dataclass(frozen=True)
-class _Submission:
+class Submission:
     """One referral ready to be written: its rows, its message, and the record to answer."""
 
     candidate: Candidate
@@ -60,11 +61,11 @@ class ReferralWriter:
     work when first used, and wakes the relay after each commit."""
 
     def __init__(self) -> None:
-        self._group: GroupCommit[_Submission, ReferralRecord] | None = None
+        self._group: GroupCommit[Submission, ReferralRecord] | None = None
 
     def __call__(
         self, transactions: Transactions, cipher: DataCipher
-    ) -> GroupCommit[_Submission, ReferralRecord]:
+    ) -> GroupCommit[Submission, ReferralRecord]:
         if self._group is None:
             self._group = GroupCommit(
                 transactions.engine,
@@ -95,6 +96,31 @@ async def submit_referral(
         replay = await _replay(transactions, cipher, key, request_fingerprint)
         if replay is not None:
             return Submitted(replay, False)
+    submission = prepare(request, payload, request_fingerprint, key, command.actor, settings)
+    candidate = submission.candidate
+    try:
+        return Submitted(await referral_writer(transactions, cipher).submit(submission), True)
+    except (exc.IntegrityError, KeyTaken):
+        # A concurrent request won: the same Idempotency-Key, or the same client's referral.
+        if key is not None:
+            replay = await _replay(transactions, cipher, key, request_fingerprint)
+            if replay is not None:
+                return Submitted(replay, False)
+        async with transactions.engine.connect() as conn:
+            refuse_duplicate(await stored.oldest_open(conn, candidate.slot))
+        raise
+
+
+def prepare(
+    request: ReferralRequest,
+    payload: dict[str, Any],
+    request_fingerprint: str,
+    key: str | None,
+    actor: Actor,
+    settings: KelaSettings,
+) -> Submission:
+    """A referral that passed ``check_request`` and is not a replay, ready for the group
+    commit: its rows (sealed), its message and the record to answer."""
     now = datetime.now(UTC)
     referral_id = uuid4()
     client_key = client_key_of(settings, request.client.identity_code)
@@ -117,7 +143,7 @@ async def submit_referral(
         request.new_referral_reason,
         key,
     )
-    submission = _Submission(
+    return Submission(
         candidate=candidate,
         record=ReferralRecord(
             id=referral_id,
@@ -134,21 +160,8 @@ async def submit_referral(
         row=row,
         history_row=sent.row(referral_id),
         entry=referral_entry(request, referral_id),
-        access=Access(
-            command.actor, "create", "referral", str(referral_id), client_key, SEND_PURPOSE
-        ),
+        access=Access(actor, "create", "referral", str(referral_id), client_key, SEND_PURPOSE),
     )
-    try:
-        return Submitted(await referral_writer(transactions, cipher).submit(submission), True)
-    except (exc.IntegrityError, KeyTaken):
-        # A concurrent request won: the same Idempotency-Key, or the same client's referral.
-        if key is not None:
-            replay = await _replay(transactions, cipher, key, request_fingerprint)
-            if replay is not None:
-                return Submitted(replay, False)
-        async with transactions.engine.connect() as conn:
-            refuse_duplicate(await stored.oldest_open(conn, candidate.slot))
-        raise
 
 
 async def _replay(
@@ -168,7 +181,7 @@ async def _store(
     transactions: Transactions,
     cipher: DataCipher,
     conn: AsyncConnection,
-    submissions: Sequence[_Submission],
+    submissions: Sequence[Submission],
 ) -> list[ReferralRecord | Exception]:
     """Write a group of referrals in a few statements, refusing duplicates one by one."""
     candidates = [submission.candidate for submission in submissions]

@@ -1,0 +1,105 @@
+"""What keeps the cost flat as referrals pile up (the README's *Growth*): every statement the
+hot path runs finds its rows by an index, never by scanning a table that grows, and retention
+deletes what the outbox and the inbox no longer need."""
+
+from __future__ import annotations
+
+import re
+import sqlite3
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import pytest
+from kela_side.db.tables import messaging
+from silta_platform.authorisation import Role, Side
+from silta_platform.runtime import Runtime
+from silta_protection.retention import delete_published_outbox, forget_old_inbox
+from sqlalchemy import Engine, event, func, select
+
+from tests.integration.conftest import Both, eventually
+from tests.integration.test_referral_batches import BATCH, entry, notice
+
+GROWING = ("referrals", "referral_status_history", "silta_outbox", "silta_inbox")
+"""The tables that grow with every referral (the access and message logs only append)."""
+FULL_SCAN = re.compile(r"^SCAN (\w+)(?! USING INDEX ix_silta_outbox_pending)")
+"""A plan step reading a whole table; the outbox's pending index holds only what waits."""
+
+
+@pytest.fixture
+def statements() -> Iterator[list[tuple[str, str, Any]]]:
+    """Every statement the services run against SQLite meanwhile: (file, SQL, parameters)."""
+    seen: list[tuple[str, str, Any]] = []
+
+    def capture(conn: Any, cursor: Any, sql: str, parameters: Any, *_: Any) -> None:
+        if conn.dialect.name == "sqlite" and conn.engine.url.database:
+            seen.append((conn.engine.url.database, sql, parameters))
+
+    event.listen(Engine, "before_cursor_execute", capture)
+    yield seen
+    event.remove(Engine, "before_cursor_execute", capture)
+
+
+async def _send_and_deliver(both: Both) -> list[str]:
+    officer = both.token(Side.KELA, Role.KELA_BENEFIT_OFFICER)
+    single = await both.kela.post("/v1/referrals", json=notice(50), headers=officer)
+    batch = [entry(f"g-{serial}", notice(serial)) for serial in range(10)]
+    answered = await both.kela.post(BATCH, json=batch, headers=officer)
+    ids = [single.json()["id"], *(item["id"] for item in answered.json()["items"])]
+
+    async def all_delivered() -> bool:
+        for referral_id in ids:
+            view = await both.kela.get(f"/v1/referrals/{referral_id}", headers=officer)
+            if view.json()["status"] != "delivered":
+                return False
+        return True
+
+    await eventually(all_delivered, timeout=30)
+    return ids
+
+
+async def test_the_hot_path_reads_every_growing_table_by_an_index(
+    both: Both, statements: list[tuple[str, str, Any]]
+) -> None:
+    await _send_and_deliver(both)
+
+    scans = set()
+    checked = 0
+    for database, sql, parameters in statements:
+        verb = sql.lstrip().split(None, 1)[0].upper()
+        if verb not in ("SELECT", "UPDATE", "DELETE") or not any(t in sql for t in GROWING):
+            continue
+        first = parameters[0] if isinstance(parameters, list) and parameters else parameters
+        with sqlite3.connect(database) as conn:
+            plan = conn.execute(f"EXPLAIN QUERY PLAN {sql}", first or ()).fetchall()
+        checked += 1
+        for *_, detail in plan:
+            match = FULL_SCAN.match(detail)
+            if match and match.group(1) in GROWING:
+                scans.add(f"{detail}: {' '.join(sql.split())[:300]}")
+    assert checked > 10
+    assert scans == set()
+
+
+async def test_retention_deletes_sent_messages_and_inbox_rows_past_the_replay_window(
+    both: Both,
+) -> None:
+    await _send_and_deliver(both)
+    kela: Runtime = both.kela_app.state.runtime
+    county: Runtime = both.municipality_app.state.runtime
+    outbox, inbox = messaging.outbox, messaging.inbox
+
+    async def count(runtime: Runtime, query: Any) -> int:
+        async with runtime.engine.connect() as conn:
+            return int((await conn.execute(query)).scalar_one())
+
+    assert await count(kela, select(func.count()).select_from(outbox)) == 11
+    assert await count(county, select(func.count()).select_from(inbox)) == 11
+    assert await delete_published_outbox(kela.engine, outbox) == 11
+    assert await count(kela, select(func.count()).select_from(outbox)) == 0
+    # Within the window the inbox remembers every message; past it, none.
+    assert await forget_old_inbox(county.engine, county.settings, inbox) == 0
+    window = county.settings.message_max_age_seconds + county.settings.message_max_future_seconds
+    later = datetime.now(UTC) + timedelta(seconds=window + 1)
+    assert await forget_old_inbox(county.engine, county.settings, inbox, now=later) == 11
+    assert await count(county, select(func.count()).select_from(inbox)) == 0
