@@ -10,6 +10,7 @@ from uuid import UUID
 from fastapi import Depends, Query
 from pydantic import BaseModel, Field
 from silta_platform.http import MAX_OFFSET
+from silta_schemas.code_lists import CodeListName, described
 from silta_schemas.codes import MessageKind
 from silta_schemas.status import ReferralStatus
 
@@ -22,9 +23,15 @@ class StatusChangeView(BaseModel):
     sequence: int = Field(
         description="Order of the change: 0 is Kela's `sent`, the county numbers its own from 1."
     )
-    status: ReferralStatus = Field(description="The status the referral took.")
-    event: str | None = Field(None, description="With `in_progress`: what happened.")
-    outcome: str | None = Field(None, description="With `completed`: how it ended.")
+    status: ReferralStatus = Field(
+        description=described(CodeListName.STATUSES, "The status the referral took.")
+    )
+    event: str | None = Field(
+        None, description=described(CodeListName.EVENTS, "With `in_progress`: what happened.")
+    )
+    outcome: str | None = Field(
+        None, description=described(CodeListName.OUTCOMES, "With `completed`: how it ended.")
+    )
     reason: str | None = Field(None, description="Why, where the status requires a reason.")
     forwarded_to_county: str | None = Field(
         None, description="With `forwarded`: the county the referral went on to."
@@ -38,7 +45,7 @@ class ReferralSummaryBase(BaseModel):
 
     id: UUID = Field(description="The referral's id, shared by both sides.")
     kind: MessageKind = Field(description="What was sent, e.g. `notice_of_need`.")
-    status: ReferralStatus = Field(description="Current status.")
+    status: ReferralStatus = Field(description=described(CodeListName.STATUSES, "Current status."))
     county_code: str = Field(
         description="Wellbeing services county it was routed to (`01`–`21`, Helsinki `90`)."
     )

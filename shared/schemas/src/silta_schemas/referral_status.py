@@ -2,9 +2,7 @@
 
 from datetime import date
 from enum import StrEnum
-from typing import Annotated
 
-from pydantic import Field
 from pydantic_core import PydanticCustomError
 
 from silta_schemas.routing import RoutingError, county_for_municipality
@@ -42,15 +40,6 @@ class Outcome(StrEnum):
     NO_NEED_FOUND = "no_need_found"
     DECIDED = "decided"
 
-
-ProgressEventDetail = Annotated[
-    ProgressEvent | None,
-    Field(default=None, description="What happened; required iff status is in_progress."),
-]
-OutcomeDetail = Annotated[
-    Outcome | None,
-    Field(default=None, description="How it ended; required iff status is completed."),
-]
 
 REASON_REQUIRED = frozenset(
     {ReferralStatus.REJECTED, ReferralStatus.CANCELLED, ReferralStatus.FORWARDED}

@@ -8,6 +8,7 @@ from pydantic import AwareDatetime, Field, ValidationInfo, field_validator, mode
 from pydantic_core import PydanticCustomError
 
 from silta_schemas._base import Contract, check_no_repeats, with_examples
+from silta_schemas.code_lists import CodeListName, described
 from silta_schemas.codes import (
     ConsentMethod,
     ConsentScope,
@@ -85,9 +86,14 @@ class NoticeOfNeed(ReferralPayload):
     made_at: AwareDatetime = Field(description="When Kela made the notice.")
     client: Client = Field(description="The client referred.")
     support_needs: tuple[SupportNeed, ...] = Field(
-        min_length=1, description="Support needs of Social Welfare Act §11 (codes 1-10)."
+        min_length=1,
+        description=described(
+            CodeListName.SUPPORT_NEEDS, "Support needs of Social Welfare Act §11 (codes 1-10)."
+        ),
     )
-    trigger: TriggerSituation = Field(description="The situation that made Kela refer.")
+    trigger: TriggerSituation = Field(
+        description=described(CodeListName.TRIGGERS, "The situation that made Kela refer.")
+    )
     trigger_description: ShortText | None = Field(
         default=None,
         validate_default=True,

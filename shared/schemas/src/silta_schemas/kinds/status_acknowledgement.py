@@ -5,20 +5,21 @@ into a `StatusAcknowledgement` on the bus.
 """
 
 from datetime import date
-from typing import Literal, Self
+from typing import Annotated, Literal, Self
 from uuid import UUID
 
 from pydantic import AwareDatetime, Field, model_validator
 from pydantic_core import PydanticCustomError
 
 from silta_schemas._base import Contract, with_examples
+from silta_schemas.code_lists import CodeListName, described
 from silta_schemas.examples import STATUS_ACKNOWLEDGEMENT_EXAMPLE, STATUS_UPDATE_EXAMPLES
 from silta_schemas.lifecycle import Actor, may_set
 from silta_schemas.parties import KELA, CountyCode, OrganisationId
 from silta_schemas.purpose import Purpose
 from silta_schemas.referral_status import (
-    OutcomeDetail,
-    ProgressEventDetail,
+    Outcome,
+    ProgressEvent,
     ReferralStatus,
     check_forwarding,
     check_status_details,
@@ -38,6 +39,25 @@ from silta_schemas.text import FreeText
 
 STATUS_FEEDBACK = "Social Welfare Act 1301/2014 §35; Act on Social Assistance 1412/1997 §18"
 
+ProgressEventDetail = Annotated[
+    ProgressEvent | None,
+    Field(
+        default=None,
+        description=described(
+            CodeListName.EVENTS, "What happened; required iff status is in_progress."
+        ),
+    ),
+]
+OutcomeDetail = Annotated[
+    Outcome | None,
+    Field(
+        default=None,
+        description=described(
+            CodeListName.OUTCOMES, "How it ended; required iff status is completed."
+        ),
+    ),
+]
+
 
 class StatusUpdate(Contract):
     """What a county's client information system posts to change a referral's status."""
@@ -50,7 +70,7 @@ class StatusUpdate(Contract):
         ReferralStatus.COMPLETED,
         ReferralStatus.REJECTED,
         ReferralStatus.FORWARDED,
-    ] = Field(description="The new status.")
+    ] = Field(description=described(CodeListName.STATUSES, "The new status."))
     event: ProgressEventDetail
     outcome: OutcomeDetail
     reason: FreeText | None = Field(
@@ -80,7 +100,9 @@ class StatusAcknowledgement(Contract):
     sequence: int = Field(
         ge=1, description="Order of this change within the referral, set by the county side."
     )
-    status: ReferralStatus = Field(description="The referral's status after the change.")
+    status: ReferralStatus = Field(
+        description=described(CodeListName.STATUSES, "The referral's status after the change.")
+    )
     event: ProgressEventDetail
     outcome: OutcomeDetail
     reason: FreeText | None = Field(
