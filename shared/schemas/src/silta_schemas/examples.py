@@ -32,6 +32,7 @@ NOTICE_OF_NEED_EXAMPLE: Final[dict[str, Any]] = {
         "The client has not applied for unemployment benefit despite guidance and has "
         "rent arrears. Needs help with finances and everyday matters."
     ),
+    "service_need_checklist": {"items": ["rent_arrears", "benefit_matters_difficulties"]},
     "basis": {
         "type": "consent",
         "given_at": "2026-03-02T09:50:00+02:00",

@@ -18,6 +18,7 @@ from silta_records.views import (
     summary_fields,
 )
 from silta_schemas import examples
+from silta_schemas.code_lists import Checklist, Code, CodeListName, code_list
 from silta_schemas.lifecycle import TransitionNotAllowed
 from silta_schemas.referrals import ReferralRequest
 from silta_schemas.status import StatusUpdate
@@ -28,6 +29,7 @@ from municipality_side.commands import ChangeStatus
 from municipality_side.records import ReferralRecord
 
 router = APIRouter(prefix="/v1/referrals", tags=["referrals"])
+SERVICE_NEED_CHECKLIST = CodeListName.SERVICE_NEED_CHECKLIST
 
 
 class InboxItem(ReferralSummaryBase):
@@ -49,6 +51,11 @@ class ReferralView(InboxItem):
         None, description="When retention purged the referral's content (the record stays)."
     )
     history: list[StatusChangeView] = Field(description="Every status change, oldest first.")
+    service_need_checklist: list[Code] | None = Field(
+        None,
+        description="A notice of need's service-need checklist: each item Kela's officer "
+        "identified, with its labels (null when the notice has none).",
+    )
 
 
 class Inbox(BaseModel):
@@ -59,9 +66,22 @@ def _item(record: ReferralRecord) -> dict[str, Any]:
     return summary_fields(record, "urgency", "received_at", "child_welfare")
 
 
-def _view(record: ReferralRecord) -> ReferralView:
+def _checklist(record: ReferralRecord, checklist: Checklist) -> list[Code] | None:
+    items = (record.payload or {}).get("service_need_checklist") or {}
+    if not items:
+        return None
+    labelled = {code.code: code for code in code_list(SERVICE_NEED_CHECKLIST, checklist).codes}
+    # Only accepted items were stored (the receipt refuses others); a code this deployment
+    # has since dropped is still shown, by its code.
+    return [
+        labelled.get(code, Code(code=code, fi=code, sv=code, en=code)) for code in items["items"]
+    ]
+
+
+def _view(record: ReferralRecord, checklist: Checklist) -> ReferralView:
     return ReferralView(
         **_item(record),
+        service_need_checklist=_checklist(record, checklist),
         referral=record.payload,
         purged_at=record.purged_at,
         history=[StatusChangeView.model_validate(c, from_attributes=True) for c in record.history],
@@ -94,7 +114,7 @@ async def read_referral(
     record = await queries.get_referral(
         runtime.transactions, settings_of(runtime), referral_id, actor, counties
     )
-    return _view(record)
+    return _view(record, runtime.settings.checklist)
 
 
 _STATUS_EXAMPLES = {
@@ -127,4 +147,4 @@ async def post_status(
         record = await runtime.commands.handle(ChangeStatus(referral_id, update, counties, actor))
     except TransitionNotAllowed as error:
         raise transition_not_allowed(error) from None
-    return _view(record)
+    return _view(record, runtime.settings.checklist)

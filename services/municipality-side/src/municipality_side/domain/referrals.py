@@ -17,10 +17,12 @@ from uuid import UUID
 
 from pydantic_core import PydanticCustomError
 from silta_records.status_history.change import StatusChange
+from silta_schemas.code_lists import Checklist
 from silta_schemas.codes import MessageKind
 from silta_schemas.errors import RuleRefused
 from silta_schemas.lifecycle import Actor, check_outcome_for_kind, check_transition
 from silta_schemas.parties import KELA, county_code_of, county_organisation
+from silta_schemas.referrals import NoticeOfNeed
 from silta_schemas.status import ReferralStatus, StatusUpdate, check_forwarding
 
 DELIVERED_SEQUENCE = 1
@@ -32,6 +34,13 @@ def check_served(county_code: str | None, served: frozenset[str]) -> None:
         raise RuleRefused(
             "routing.county_not_served", f"this deployment does not serve county {county_code}"
         )
+
+
+def check_contents(referral: object, checklist: Checklist) -> None:
+    """What a referral from Kela may carry here beyond its schema: only the service-need
+    checklist items this deployment accepts."""
+    if isinstance(referral, NoticeOfNeed) and referral.service_need_checklist is not None:
+        checklist.check(referral.service_need_checklist.items, "service_need_checklist.items")
 
 
 @dataclass(frozen=True)

@@ -8,7 +8,7 @@ from pydantic import AwareDatetime, Field, ValidationInfo, field_validator, mode
 from pydantic_core import PydanticCustomError
 
 from silta_schemas._base import Contract, check_no_repeats, with_examples
-from silta_schemas.code_lists import CodeListName, described
+from silta_schemas.code_lists import CHECKLIST_CODE_PATTERN, CodeListName, described
 from silta_schemas.codes import (
     ConsentMethod,
     ConsentScope,
@@ -71,6 +71,33 @@ class LegalExceptionBasis(Contract):
     )
 
 
+ChecklistCode = Annotated[str, Field(pattern=CHECKLIST_CODE_PATTERN)]
+
+
+class ServiceNeedChecklist(Contract):
+    """What Kela's officer identified with the service-need checklist (like the AVAIN
+    indicator): codes only, from the deployment's list, never free text."""
+
+    items: tuple[ChecklistCode, ...] = Field(
+        min_length=1,
+        max_length=40,
+        description=described(
+            CodeListName.SERVICE_NEED_CHECKLIST,
+            "The items identified, each once. The default list is below; a deployment may "
+            "keep fewer or add its own (`GET /v1/code-lists/service_need_checklist` lists what "
+            "it accepts, anything else is refused).",
+        ),
+    )
+
+    @field_validator("items")
+    @classmethod
+    def _each_once(cls, items: tuple[str, ...]) -> tuple[str, ...]:
+        check_no_repeats(
+            items, "checklist.duplicate", "service_need_checklist.items lists an item twice"
+        )
+        return items
+
+
 Basis = Annotated[
     ConsentBasis | LegalExceptionBasis,
     Field(discriminator="type", description="Exactly one basis: consent or a legal exception."),
@@ -101,6 +128,11 @@ class NoticeOfNeed(ReferralPayload):
         description="What the situation is; required when trigger is other.",
     )
     description: FreeText = Field(repr=False, description="The concern, briefly.")
+    service_need_checklist: ServiceNeedChecklist | None = Field(
+        default=None,
+        repr=False,
+        description="Optional: the items of the service-need checklist the officer identified.",
+    )
     basis: Basis
     kela_contact: KelaContact = Field(description="Whom at Kela the county can contact.")
     urgency: Urgency = Field(default=Urgency.NORMAL, description="How soon to act.")
