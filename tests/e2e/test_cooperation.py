@@ -5,9 +5,13 @@ reason code and resumed."""
 
 from __future__ import annotations
 
+import json
+import uuid
 from typing import Any
 
 import pytest
+from silta_schemas.envelope import seal
+from silta_schemas.referrals import referral_adapter
 
 pytestmark = pytest.mark.e2e
 
@@ -29,3 +33,34 @@ async def test_the_checklist_travels_with_the_notice_and_the_county_reads_its_la
         ),
         ("long_term_unemployment", "Pitkäaikaistyöttömyys", "Långtidsarbetslöshet"),
     ]
+
+
+def _under_non_disclosure(notice: dict[str, Any]) -> dict[str, Any]:
+    notice["client"] |= {"address_non_disclosure": True, "contact": None}
+    notice["basis"]["covers"] = ["notice_of_need"]
+    return notice
+
+
+async def test_under_turvakielto_the_county_gets_the_county_code_and_nothing_of_the_location(
+    silta, bodies, bus
+):
+    notice = _under_non_disclosure(bodies.notice_of_need())
+
+    referral_id = await silta.send_and_deliver(notice)
+
+    at_county = (await silta.municipality_view(referral_id))["referral"]["client"]
+    assert at_county["municipality_code"] is None
+    assert at_county["county_code"] == "11"
+    assert at_county["address_non_disclosure"] is True
+    assert (await silta.kela_view(referral_id))["county_code"] == "11"
+
+    # A sender that carries the municipality under turvakielto is parked, never stored.
+    valid = referral_adapter.validate_python(bodies.notice_of_need())
+    envelope = json.loads(
+        seal(valid, sender="kela", recipient="county-11", referral_id=uuid.uuid4()).to_bytes()
+    )
+    envelope["payload"] = _under_non_disclosure(envelope["payload"])
+    await bus.publish(json.dumps(envelope).encode(), routing_key="notice_of_need.11")
+    [parked] = await bus.take(f"{silta.municipality.queue_name}.parked", 1)
+    assert parked.headers["x-silta-reason"] == "client.location_under_non_disclosure"
+    assert envelope["referral_id"] not in {item["id"] for item in await silta.inbox()}

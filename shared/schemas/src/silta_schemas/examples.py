@@ -22,6 +22,7 @@ NOTICE_OF_NEED_EXAMPLE: Final[dict[str, Any]] = {
     "client": {
         "identity_code": EXAMPLE_IDENTITY_CODE,
         "municipality_code": "405",
+        "county_code": None,
         "address_non_disclosure": False,
         "contact": {"phone": "+358 40 000 0000", "email": None, "address": None},
     },
@@ -52,6 +53,7 @@ BASIC_AMOUNT_REDUCTION_EXAMPLE: Final[dict[str, Any]] = {
     "client": {
         "identity_code": EXAMPLE_IDENTITY_CODE,
         "municipality_code": "405",
+        "county_code": None,
         "address_non_disclosure": False,
         "contact": None,
     },
@@ -70,6 +72,7 @@ APPLICATION_TRANSFER_EXAMPLE: Final[dict[str, Any]] = {
     "client": {
         "identity_code": EXAMPLE_IDENTITY_CODE,
         "municipality_code": "405",
+        "county_code": None,
         "address_non_disclosure": False,
         "contact": None,
     },

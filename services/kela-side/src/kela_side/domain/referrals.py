@@ -187,6 +187,7 @@ def forwarded_payload(
     assert ack.reason is not None
     forwarded = copy.deepcopy(payload)
     forwarded["client"]["municipality_code"] = ack.forwarded_to_municipality
+    forwarded["client"]["county_code"] = None  # the municipality decides the county now
     forwarded["forwarded_from"] = {
         "referral_id": str(ack.referral_id),
         "county_code": from_county,

@@ -26,6 +26,7 @@ from silta_schemas.referral_parts import (
     Forwarding,
     NewReferralReason,
     ReferralPayload,
+    no_location_under_non_disclosure,
 )
 from silta_schemas.spec import Grounds, KindSpec
 from silta_schemas.text import FreeText, ShortText
@@ -212,4 +213,5 @@ SPEC = KindSpec(
     payload=NoticeOfNeed,
     route=KELA_TO_ROUTED_COUNTY,
     grounds=Grounds(Purpose.SOCIAL_WELFARE_REFERRAL, legal_basis),
+    check=no_location_under_non_disclosure,
 )
