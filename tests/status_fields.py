@@ -9,6 +9,7 @@ STATUS_CHANGE_FIELDS = frozenset(
         "status",
         "event",
         "outcome",
+        "hold_reason",
         "reason",
         "forwarded_to_county",
         "changed_at",

@@ -64,3 +64,36 @@ async def test_under_turvakielto_the_county_gets_the_county_code_and_nothing_of_
     [parked] = await bus.take(f"{silta.municipality.queue_name}.parked", 1)
     assert parked.headers["x-silta-reason"] == "client.location_under_non_disclosure"
     assert envelope["referral_id"] not in {item["id"] for item in await silta.inbox()}
+
+
+async def test_on_hold_with_its_reason_code_reaches_kela_and_so_does_the_resumption(silta, bodies):
+    referral_id = await silta.send_and_deliver(bodies.notice_of_need())
+    await silta.advance(
+        referral_id,
+        {"status": "accepted"},
+        {"status": "on_hold", "hold_reason": "client_temporarily_unavailable"},
+    )
+
+    held = await silta.wait_kela_status(referral_id, "on_hold")
+    assert held["history"][-1]["hold_reason"] == "client_temporarily_unavailable"
+    assert held["history"][-1]["reason"] is None
+
+    await silta.advance(referral_id, {"status": "in_progress", "event": "resumed"})
+    resumed = await silta.wait_kela_status(referral_id, "in_progress")
+    assert [(c["status"], c["event"], c["hold_reason"]) for c in resumed["history"][-2:]] == [
+        ("on_hold", None, "client_temporarily_unavailable"),
+        ("in_progress", "resumed", None),
+    ]
+
+    transfer = await silta.send_and_deliver(bodies.application_transfer())
+    await silta.advance(
+        transfer, {"status": "accepted"}, {"status": "completed", "outcome": "decided"}
+    )
+    decided = await silta.wait_kela_status(transfer, "completed")
+    assert [c["status"] for c in decided["history"]] == [
+        "sent",
+        "delivered",
+        "accepted",
+        "completed",
+    ]
+    assert decided["overdue"] is False

@@ -32,6 +32,10 @@ class StatusChangeView(BaseModel):
     outcome: str | None = Field(
         None, description=described(CodeListName.OUTCOMES, "With `completed`: how it ended.")
     )
+    hold_reason: str | None = Field(
+        None,
+        description=described(CodeListName.HOLD_REASONS, "With `on_hold`: why (a code)."),
+    )
     reason: str | None = Field(None, description="Why, where the status requires a reason.")
     forwarded_to_county: str | None = Field(
         None, description="With `forwarded`: the county the referral went on to."

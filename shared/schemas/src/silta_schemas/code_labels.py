@@ -111,6 +111,7 @@ EVENT_LABELS: Final[dict[str, Labels]] = {
         "Client relationship started",
     ),
     "already_a_client": ("On jo asiakkaana", "Är redan klient", "Already a client"),
+    "resumed": ("Työtä jatkettu", "Arbetet har återupptagits", "Work resumed"),
 }
 
 OUTCOME_LABELS: Final[dict[str, Labels]] = {

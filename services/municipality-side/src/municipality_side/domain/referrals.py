@@ -23,7 +23,7 @@ from silta_schemas.errors import RuleRefused
 from silta_schemas.lifecycle import Actor, check_outcome_for_kind, check_transition
 from silta_schemas.parties import KELA, county_code_of, county_organisation
 from silta_schemas.referrals import NoticeOfNeed
-from silta_schemas.status import ReferralStatus, StatusUpdate, check_forwarding
+from silta_schemas.status import ProgressEvent, ReferralStatus, StatusUpdate, check_forwarding
 
 DELIVERED_SEQUENCE = 1
 
@@ -128,7 +128,13 @@ def next_change(
     Raises ``TransitionNotAllowed`` if the lifecycle forbids it, ``RuleRefused`` (naming the
     field) for an outcome the kind does not have or a forwarding that goes nowhere else.
     """
-    check_transition(status, update.status, Actor.COUNTY)
+    check_transition(status, update.status, Actor.COUNTY, kind)
+    if (update.event == ProgressEvent.RESUMED) != (status == ReferralStatus.ON_HOLD):
+        raise RuleRefused(
+            "status.resumed",
+            "a referral on hold resumes with event resumed, and only a referral on hold does",
+            field="event",
+        )
     try:
         check_outcome_for_kind(kind, update.outcome)
         forwarded_to = check_forwarding(update.status, update.forwarded_to_municipality, now.date())
@@ -149,6 +155,7 @@ def next_change(
         changed_by=county,
         event=update.event,
         outcome=update.outcome,
+        hold_reason=update.hold_reason,
         reason=update.reason,
         forwarded_to_county=forwarded_to,
         forwarded_to_municipality=update.forwarded_to_municipality,

@@ -10,7 +10,9 @@ from silta_schemas.errors import RuleRefused
 from silta_schemas.status import ReferralStatus
 from silta_schemas.workers import ResponsibleWorkerChange, ResponsibleWorkerRequest
 
-WORKING_STATUSES = frozenset({ReferralStatus.ACCEPTED, ReferralStatus.IN_PROGRESS})
+WORKING_STATUSES = frozenset(
+    {ReferralStatus.ACCEPTED, ReferralStatus.IN_PROGRESS, ReferralStatus.ON_HOLD}
+)
 """Statuses in which the county works on a referral and may name its responsible worker."""
 
 NOT_IN_WORK = "responsible_worker.referral_not_in_work"
@@ -22,7 +24,7 @@ def check_may_name(status: ReferralStatus) -> None:
         raise RuleRefused(
             NOT_IN_WORK,
             f"the referral is {status.value.replace('_', ' ')}: a responsible worker is named "
-            "only while the county works on it (accepted or in progress)",
+            "only while the county works on it (accepted, in progress or on hold)",
             field="status",
         )
 

@@ -19,6 +19,7 @@ class StatusChange:
     changed_by: str
     event: str | None = None
     outcome: str | None = None
+    hold_reason: str | None = None
     reason: str | None = None
     forwarded_to_county: str | None = None
     forwarded_to_municipality: str | None = None

@@ -13,6 +13,7 @@ from pydantic_core import PydanticCustomError
 
 from silta_schemas._base import Contract, with_examples
 from silta_schemas.code_lists import CodeListName, described
+from silta_schemas.codes import HoldReason
 from silta_schemas.examples import STATUS_ACKNOWLEDGEMENT_EXAMPLE, STATUS_UPDATE_EXAMPLES
 from silta_schemas.lifecycle import Actor, may_set
 from silta_schemas.parties import KELA, CountyCode, OrganisationId
@@ -48,6 +49,16 @@ ProgressEventDetail = Annotated[
         ),
     ),
 ]
+HoldReasonDetail = Annotated[
+    HoldReason | None,
+    Field(
+        default=None,
+        description=described(
+            CodeListName.HOLD_REASONS,
+            "Why the referral is on hold: a code, never free text; required iff status is on_hold.",
+        ),
+    ),
+]
 OutcomeDetail = Annotated[
     Outcome | None,
     Field(
@@ -67,12 +78,14 @@ class StatusUpdate(Contract):
     status: Literal[
         ReferralStatus.ACCEPTED,
         ReferralStatus.IN_PROGRESS,
+        ReferralStatus.ON_HOLD,
         ReferralStatus.COMPLETED,
         ReferralStatus.REJECTED,
         ReferralStatus.FORWARDED,
     ] = Field(description=described(CodeListName.STATUSES, "The new status."))
     event: ProgressEventDetail
     outcome: OutcomeDetail
+    hold_reason: HoldReasonDetail
     reason: FreeText | None = Field(
         default=None, description="Why; required when status is rejected or forwarded."
     )
@@ -84,7 +97,7 @@ class StatusUpdate(Contract):
 
     @model_validator(mode="after")
     def _details(self) -> Self:
-        check_status_details(self.status, self.event, self.outcome, self.reason)
+        check_status_details(self.status, self.event, self.outcome, self.reason, self.hold_reason)
         # Routing uses today's classification; the county side checks it again when applying.
         check_forwarding(self.status, self.forwarded_to_municipality, date.today())
         return self
@@ -105,6 +118,7 @@ class StatusAcknowledgement(Contract):
     )
     event: ProgressEventDetail
     outcome: OutcomeDetail
+    hold_reason: HoldReasonDetail
     reason: FreeText | None = Field(
         default=None, description="Why; required when status is rejected, forwarded or cancelled."
     )
@@ -124,7 +138,7 @@ class StatusAcknowledgement(Contract):
 
     @model_validator(mode="after")
     def _details(self) -> Self:
-        check_status_details(self.status, self.event, self.outcome, self.reason)
+        check_status_details(self.status, self.event, self.outcome, self.reason, self.hold_reason)
         county = check_forwarding(
             self.status, self.forwarded_to_municipality, self.changed_at.date()
         )

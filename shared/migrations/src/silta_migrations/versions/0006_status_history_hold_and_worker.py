@@ -1,0 +1,23 @@
+"""The status history records why a referral is on hold (a code of the hold reasons, never
+free text).
+
+Revision ID: shared_0006
+"""
+
+import sqlalchemy as sa
+from alembic import op
+
+revision = "shared_0006"
+down_revision = "shared_0004"
+branch_labels = None
+depends_on = None
+
+
+def upgrade() -> None:
+    with op.batch_alter_table("referral_status_history") as batch:
+        batch.add_column(sa.Column("hold_reason", sa.String(40), nullable=True))
+
+
+def downgrade() -> None:
+    with op.batch_alter_table("referral_status_history") as batch:
+        batch.drop_column("hold_reason")
