@@ -14,6 +14,7 @@ STATUS_CHANGE_FIELDS = frozenset(
         "forwarded_to_county",
         "changed_at",
         "changed_by",
+        "changed_by_unit",
     }
 )
 """A status change as Kela's side shows it in a referral's history."""

@@ -102,6 +102,8 @@ PERMISSIONS: tuple[Permission, ...] = (
     Permission(
         M, "PUT", "/v1/referrals/{referral_id}/responsible-worker", _COUNTY, "workers and leads"
     ),
+    Permission(M, "GET", "/v1/referrals/{referral_id}/assignee", _COUNTY, "worklists"),
+    Permission(M, "PUT", "/v1/referrals/{referral_id}/assignee", _COUNTY, "workers and leads"),
     Permission(M, "POST", "/v1/statements", _COUNTY, "social workers give statements"),
     Permission(M, "GET", "/v1/statements", _COUNTY, "the user's counties' statements"),
     Permission(M, "GET", "/v1/statements/{statement_id}", _COUNTY, "the statement itself"),

@@ -42,6 +42,11 @@ class StatusChangeView(BaseModel):
     )
     changed_at: datetime = Field(description="When the change was made.")
     changed_by: str = Field(description="Organisation that made it: `kela` or `county-NN`.")
+    changed_by_unit: str | None = Field(
+        None,
+        description="The county unit that made it, where the county's system said (work data; "
+        "never the worker).",
+    )
 
 
 class ReferralSummaryBase(BaseModel):

@@ -107,6 +107,7 @@ STATUS_UPDATE_EXAMPLES: Final[dict[str, dict[str, Any]]] = {
         "hold_reason": None,
         "reason": None,
         "forwarded_to_municipality": None,
+        "unit": "Aikuissosiaalityö, Lappeenranta",
     },
     "in_progress": {
         "status": "in_progress",
@@ -115,6 +116,7 @@ STATUS_UPDATE_EXAMPLES: Final[dict[str, dict[str, Any]]] = {
         "hold_reason": None,
         "reason": None,
         "forwarded_to_municipality": None,
+        "unit": None,
     },
     "on_hold": {
         "status": "on_hold",
@@ -123,6 +125,7 @@ STATUS_UPDATE_EXAMPLES: Final[dict[str, dict[str, Any]]] = {
         "hold_reason": "awaiting_client_documents",
         "reason": None,
         "forwarded_to_municipality": None,
+        "unit": None,
     },
     "completed": {
         "status": "completed",
@@ -131,6 +134,7 @@ STATUS_UPDATE_EXAMPLES: Final[dict[str, dict[str, Any]]] = {
         "hold_reason": None,
         "reason": None,
         "forwarded_to_municipality": None,
+        "unit": None,
     },
     "rejected": {
         "status": "rejected",
@@ -139,6 +143,7 @@ STATUS_UPDATE_EXAMPLES: Final[dict[str, dict[str, Any]]] = {
         "hold_reason": None,
         "reason": "The client already has a referral open at this unit.",
         "forwarded_to_municipality": None,
+        "unit": None,
     },
     "forwarded": {
         "status": "forwarded",
@@ -147,6 +152,7 @@ STATUS_UPDATE_EXAMPLES: Final[dict[str, dict[str, Any]]] = {
         "hold_reason": None,
         "reason": "The client moved to Helsinki before the notice was made.",
         "forwarded_to_municipality": "091",
+        "unit": None,
     },
 }
 
@@ -163,6 +169,7 @@ STATUS_ACKNOWLEDGEMENT_EXAMPLE: Final[dict[str, Any]] = {
     "forwarded_to_municipality": None,
     "changed_at": "2026-03-04T13:30:00+02:00",
     "changed_by": "county-11",
+    "changed_by_unit": "Aikuissosiaalityö, Lappeenranta",
 }
 
 DIRECTORY_ENTRY_REQUEST_EXAMPLE: Final[dict[str, Any]] = {

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 from uuid import UUID
 
 from fastapi import APIRouter, Body, Query
 from pydantic import BaseModel, Field
+from silta_platform.authorisation import PrincipalDep
 from silta_platform.http import RuntimeDep, read_list, read_one
 from silta_platform.problems import problem_responses, transition_not_allowed
 from silta_protection.access_log import ActorDep
@@ -32,6 +33,14 @@ router = APIRouter(prefix="/v1/referrals", tags=["referrals"])
 SERVICE_NEED_CHECKLIST = CodeListName.SERVICE_NEED_CHECKLIST
 
 
+class CountyStatusChangeView(StatusChangeView):
+    changed_by_worker: str | None = Field(
+        None,
+        description="The county worker who made the change (their token's subject): this "
+        "side only, never sent to Kela.",
+    )
+
+
 class InboxItem(ReferralSummaryBase):
     urgency: str | None = Field(
         description="`urgent` or `normal` for a notice of need or an application transfer."
@@ -41,6 +50,9 @@ class InboxItem(ReferralSummaryBase):
         "the child-welfare queue."
     )
     received_at: datetime = Field(description="When this side stored it (status `delivered`).")
+    assigned_to: str | None = Field(
+        None, description="The county worker it is assigned to (worklists); null: nobody."
+    )
 
 
 class ReferralView(InboxItem):
@@ -50,7 +62,7 @@ class ReferralView(InboxItem):
     purged_at: datetime | None = Field(
         None, description="When retention purged the referral's content (the record stays)."
     )
-    history: list[StatusChangeView] = Field(description="Every status change, oldest first.")
+    history: list[CountyStatusChangeView] = Field(description="Every status change, oldest first.")
     service_need_checklist: list[Code] | None = Field(
         None,
         description="A notice of need's service-need checklist: each item Kela's officer "
@@ -63,7 +75,7 @@ class Inbox(BaseModel):
 
 
 def _item(record: ReferralRecord) -> dict[str, Any]:
-    return summary_fields(record, "urgency", "received_at", "child_welfare")
+    return summary_fields(record, "urgency", "received_at", "child_welfare", "assigned_to")
 
 
 def _checklist(record: ReferralRecord, checklist: Checklist) -> list[Code] | None:
@@ -84,21 +96,41 @@ def _view(record: ReferralRecord, checklist: Checklist) -> ReferralView:
         service_need_checklist=_checklist(record, checklist),
         referral=record.payload,
         purged_at=record.purged_at,
-        history=[StatusChangeView.model_validate(c, from_attributes=True) for c in record.history],
+        history=[
+            CountyStatusChangeView.model_validate(c, from_attributes=True) for c in record.history
+        ],
     )
 
 
 @read_list(router, Inbox, "The inbox: referrals received for the counties served, newest first")
 async def list_inbox(
     runtime: RuntimeDep,
+    principal: PrincipalDep,
     counties: VisibleCounties,
     query: ListQueryDep,
     child_welfare: Annotated[
         bool | None,
         Query(description="Only child-welfare notices (true), or only the others (false)."),
     ] = None,
+    assigned_to: Annotated[
+        Literal["me"] | None,
+        Query(
+            description="`me`: only the referrals assigned to the caller (their token's "
+            "subject): the caller's worklist."
+        ),
+    ] = None,
+    unassigned: Annotated[
+        bool | None,
+        Query(
+            description="Only the referrals nobody is assigned to (true), or only assigned "
+            "ones (false)."
+        ),
+    ] = None,
 ) -> Inbox:
-    records = await queries.list_inbox(runtime.engine, counties, query, child_welfare)
+    mine = principal.subject if assigned_to == "me" else None
+    records = await queries.list_inbox(
+        runtime.engine, counties, query, child_welfare, assigned_to=mine, unassigned=unassigned
+    )
     return Inbox(items=[InboxItem(**_item(record)) for record in records])
 
 

@@ -122,8 +122,10 @@ def next_change(
     update: StatusUpdate,
     county: str,
     now: datetime,
+    worker: str | None = None,
 ) -> StatusChange:
-    """The change a county worker's ``update`` makes.
+    """The change a county worker's ``update`` makes (``worker``: who, as their token's
+    subject names them; kept on this side only).
 
     Raises ``TransitionNotAllowed`` if the lifecycle forbids it, ``RuleRefused`` (naming the
     field) for an outcome the kind does not have or a forwarding that goes nowhere else.
@@ -159,10 +161,14 @@ def next_change(
         reason=update.reason,
         forwarded_to_county=forwarded_to,
         forwarded_to_municipality=update.forwarded_to_municipality,
+        changed_by_unit=update.unit,
+        changed_by_worker=worker,
     )
 
 
-def change_by_county(held: HeldReferral, update: StatusUpdate, now: datetime) -> StatusChange:
+def change_by_county(
+    held: HeldReferral, update: StatusUpdate, now: datetime, worker: str | None = None
+) -> StatusChange:
     """:func:`next_change` of the referral as held."""
     return next_change(
         kind=held.kind,
@@ -171,6 +177,7 @@ def change_by_county(held: HeldReferral, update: StatusUpdate, now: datetime) ->
         update=update,
         county=held.county,
         now=now,
+        worker=worker,
     )
 
 

@@ -29,17 +29,20 @@ def check_may_name(status: ReferralStatus) -> None:
         )
 
 
-def check_directory_entry(entry_organisation: str | None, county: str) -> None:
-    """The named directory entry must be a live entry of the referral's county."""
+def check_directory_entry(
+    entry_organisation: str | None, county: str, rules: str = "responsible_worker"
+) -> None:
+    """The named directory entry must be a live entry of the referral's county (``rules``:
+    the prefix of the rules refused)."""
     if entry_organisation is None:
         raise RuleRefused(
-            "responsible_worker.directory_entry_unknown",
+            f"{rules}.directory_entry_unknown",
             "no such entry in the contact directory",
             field="directory_entry_id",
         )
     if entry_organisation != county:
         raise RuleRefused(
-            "responsible_worker.directory_entry_other_organisation",
+            f"{rules}.directory_entry_other_organisation",
             "the directory entry belongs to another organisation than the referral's county",
             field="directory_entry_id",
         )

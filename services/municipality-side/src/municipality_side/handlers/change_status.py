@@ -32,7 +32,7 @@ async def change_status(
         if found is None or found[0].county_code not in command.counties:
             raise NotFound("referral")
         held, client_key = found
-        change = change_by_county(held, command.update, datetime.now(UTC))
+        change = change_by_county(held, command.update, datetime.now(UTC), command.actor.subject)
         await referral_repository.record_change(work.conn, cipher, referral_id, change)
         work.announce(acknowledgement(referral_id, held.county_code, change))
         work.account(

@@ -49,6 +49,9 @@ def add_status_history(metadata: MetaData) -> Table:
         # Where a forwarded referral went.
         Column("forwarded_to_county", String(2), nullable=True),
         Column("forwarded_to_municipality", String(3), nullable=True),
+        # Which unit made the change (both sides) and which worker (the county's side only).
+        Column("changed_by_unit", String(200), nullable=True),
+        Column("changed_by_worker", String(200), nullable=True),
         UniqueConstraint("referral_id", "sequence", name="uq_history_referral_sequence"),
     )
 
@@ -109,6 +112,8 @@ async def load_history(
             reason=reason.open(cipher, row.reason, reason.row_id(row._mapping)),
             forwarded_to_county=row.forwarded_to_county,
             forwarded_to_municipality=row.forwarded_to_municipality,
+            changed_by_unit=row.changed_by_unit,
+            changed_by_worker=row.changed_by_worker,
         )
         for row in rows
     ]

@@ -36,7 +36,7 @@ from silta_schemas.spec import (
     Route,
     to_kela,
 )
-from silta_schemas.text import FreeText
+from silta_schemas.text import FreeText, ShortText
 
 STATUS_FEEDBACK = "Social Welfare Act 1301/2014 §35; Act on Social Assistance 1412/1997 §18"
 
@@ -94,6 +94,11 @@ class StatusUpdate(Contract):
         description='Forwarding ("not ours"): the client\'s municipality of residence as the '
         "county knows it; it decides the county the referral goes on to. Only with forwarded.",
     )
+    unit: ShortText | None = Field(
+        default=None,
+        description="The unit of the worker making the change, e.g. `Aikuissosiaalityö, "
+        "Lappeenranta`: both sides' histories show it (the worker only the county's).",
+    )
 
     @model_validator(mode="after")
     def _details(self) -> Self:
@@ -134,6 +139,12 @@ class StatusAcknowledgement(Contract):
     changed_by: OrganisationId = Field(
         description="The organisation that changed it: the county, or `kela` for a "
         "cancellation the county has applied."
+    )
+    changed_by_unit: ShortText | None = Field(
+        default=None,
+        description="The county unit that made the change, e.g. `Aikuissosiaalityö, "
+        "Lappeenranta` (work data); never the worker (data minimisation: Kela learns a "
+        "worker only as the responsible worker).",
     )
 
     @model_validator(mode="after")
