@@ -49,18 +49,18 @@ class CodeListName(StrEnum):
 class Code(Contract):
     """One code and its labels."""
 
-    code: str = Field(description="The value on the wire; never changes.")
-    fi: str = Field(description="Label in Finnish.")
-    sv: str = Field(description="Label in Swedish.")
-    en: str = Field(description="Label in English.")
+    code: str = Field(description="The value on the wire; never changes.", examples=["2"])
+    fi: str = Field(description="Label in Finnish.", examples=["Asuminen"])
+    sv: str = Field(description="Label in Swedish.", examples=["Boende"])
+    en: str = Field(description="Label in English.", examples=["Housing"])
 
 
 class CodeList(Contract):
     """A code list: what it is for and its codes in order."""
 
-    name: CodeListName = Field(description="The list's name.")
+    name: CodeListName = Field(description="The list's name.", examples=["support_needs"])
     description: str = Field(description="What the list codes, and where it is used.")
-    codes: tuple[Code, ...] = Field(description="The codes, in order, with their labels.")
+    codes: tuple[Code, ...] = Field(min_length=1, description="The codes in order, labelled.")
 
 
 @dataclass(frozen=True)

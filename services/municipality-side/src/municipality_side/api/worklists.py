@@ -5,17 +5,18 @@ what is assigned to the caller (``GET /v1/referrals?assigned_to=me``) or to nobo
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated
+from typing import Annotated, Any
 from uuid import UUID
 
 from fastapi import APIRouter, Body, Response
 from pydantic import BaseModel, Field
 from silta_platform.http import RuntimeDep, read_one
-from silta_platform.problems import FieldError, ProblemError, problem_responses
+from silta_platform.problems import problem_responses
 from silta_schemas.errors import NotFound, RuleRefused
 from silta_schemas.text import ShortText
 
 from municipality_side.api.scope import VisibleCounties
+from municipality_side.api.workers import refusal
 from municipality_side.commands import AssignReferral
 from municipality_side.db import referral_repository
 from municipality_side.domain.worklists import CLOSED
@@ -54,19 +55,17 @@ def _view(assignment: Assignment) -> AssignmentView:
     )
 
 
-def _refused(refused: RuleRefused) -> ProblemError:
-    """409 once the referral is closed, 422 for the directory entry named."""
-    errors = [FieldError(field=refused.field or "body", rule=refused.rule, message=refused.detail)]
-    if refused.rule == CLOSED:
-        return ProblemError(409, "assignment-not-allowed", "Not assignable", refused.detail, errors)
-    return ProblemError(422, "validation", "Invalid reference", refused.detail, errors)
-
-
 _EXAMPLES = {
     "worker": {
         "summary": "Assigned to a social worker of the unit",
         "value": {"worker_id": "sanna.sosiaalityontekija", "directory_entry_id": None},
     }
+}
+
+
+_RESPONSES: dict[int | str, dict[str, Any]] = {
+    201: {"model": AssignmentView, "description": "Assigned; it had nobody"},
+    **problem_responses(404, 409, 422),
 }
 
 
@@ -77,10 +76,7 @@ _EXAMPLES = {
     description="`201` when it had nobody, `200` when reassigned (or the same worker again). "
     "Only an open referral (`409` naming the rule); a `directory_entry_id` must be a live "
     "entry of the referral's county (`422`). Nothing is sent to Kela.",
-    responses={
-        201: {"model": AssignmentView, "description": "Assigned; it had nobody"},
-        **problem_responses(404, 409, 422),
-    },
+    responses=_RESPONSES,
 )
 async def put_assignee(
     runtime: RuntimeDep,
@@ -93,7 +89,7 @@ async def put_assignee(
     try:
         assignment = await runtime.commands.handle(command)
     except RuleRefused as refused:
-        raise _refused(refused) from None
+        raise refusal(refused, CLOSED, "assignment-not-allowed", "Not assignable") from None
     if assignment.first:
         response.status_code = 201
     return _view(assignment)

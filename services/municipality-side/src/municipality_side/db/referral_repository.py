@@ -19,6 +19,7 @@ from silta_records.status_history import (
 )
 from silta_schemas.codes import MessageKind
 from silta_schemas.envelope import Envelope
+from silta_schemas.errors import NotFound
 from silta_schemas.referrals import NoticeOfNeed, ReferralRequest
 from silta_schemas.status import ReferralStatus
 from sqlalchemy import select, update
@@ -91,6 +92,16 @@ async def held(
         MessageKind(row.kind), row.county_code, ReferralStatus(row.status), row.status_sequence
     )
     return referral, row.client_key
+
+
+async def held_in(
+    conn: AsyncConnection, referral_id: UUID, counties: frozenset[str]
+) -> tuple[HeldReferral, str | None]:
+    """:func:`held` to change, of one of ``counties``; raises ``NotFound`` otherwise."""
+    found = await held(conn, referral_id, to_change=True)
+    if found is None or found[0].county_code not in counties:
+        raise NotFound("referral")
+    return found
 
 
 async def record_change(

@@ -6,11 +6,9 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from silta_platform.unit_of_work import Transactions
-from silta_schemas.errors import NotFound
 
 from municipality_side.commands import AssignReferral
 from municipality_side.db import referral_repository, worker_repository
-from municipality_side.domain.workers import check_directory_entry
 from municipality_side.domain.worklists import check_may_assign
 from municipality_side.records import Assignment
 
@@ -19,16 +17,13 @@ async def assign_referral(command: AssignReferral, transactions: Transactions) -
     """The assignment after this one. Raises ``NotFound`` or ``RuleRefused``
     (``domain.worklists``, ``domain.workers``)."""
     async with transactions.begin() as work:
-        found = await referral_repository.held(work.conn, command.referral_id, to_change=True)
-        if found is None or found[0].county_code not in command.counties:
-            raise NotFound("referral")
-        held = found[0]
+        held, _ = await referral_repository.held_in(
+            work.conn, command.referral_id, command.counties
+        )
         check_may_assign(held.status)
-        if command.directory_entry_id is not None:
-            organisation = await worker_repository.entry_organisation(
-                work.conn, command.directory_entry_id
-            )
-            check_directory_entry(organisation, held.county, "assignment")
+        await worker_repository.check_entry(
+            work.conn, command.directory_entry_id, held.county, "assignment"
+        )
         before = await referral_repository.assignment(work.conn, command.referral_id)
         after = Assignment(
             command.referral_id,

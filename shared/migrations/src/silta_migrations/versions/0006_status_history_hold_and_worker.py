@@ -7,10 +7,10 @@ Revision ID: shared_0006
 import sqlalchemy as sa
 from alembic import op
 
-revision = "shared_0006"
-down_revision = "shared_0004"
-branch_labels = None
-depends_on = None
+revision: str = "shared_0006"
+down_revision: str | None = "shared_0004"
+branch_labels: str | None = None
+depends_on: str | None = None
 
 
 def upgrade() -> None:

@@ -7,7 +7,7 @@ from typing import Annotated, Literal, Self
 from pydantic import AwareDatetime, Field, ValidationInfo, field_validator, model_validator
 from pydantic_core import PydanticCustomError
 
-from silta_schemas._base import Contract, check_no_repeats, with_examples
+from silta_schemas._base import Contract, check_no_repeats, no_repeats, with_examples
 from silta_schemas.code_lists import CHECKLIST_CODE_PATTERN, CodeListName, described
 from silta_schemas.codes import (
     ConsentMethod,
@@ -90,13 +90,9 @@ class ServiceNeedChecklist(Contract):
         ),
     )
 
-    @field_validator("items")
-    @classmethod
-    def _each_once(cls, items: tuple[str, ...]) -> tuple[str, ...]:
-        check_no_repeats(
-            items, "checklist.duplicate", "service_need_checklist.items lists an item twice"
-        )
-        return items
+    _each_once = no_repeats(
+        "items", "checklist.duplicate", "service_need_checklist.items lists an item twice"
+    )
 
 
 Basis = Annotated[
@@ -140,13 +136,11 @@ class NoticeOfNeed(ReferralPayload):
     new_referral_reason: NewReferralReason
     forwarded_from: Forwarding
 
-    @field_validator("support_needs")
-    @classmethod
-    def _no_duplicate_needs(cls, needs: tuple[SupportNeed, ...]) -> tuple[SupportNeed, ...]:
-        check_no_repeats(
-            needs, "support_needs.duplicate", "support_needs lists a support need more than once"
-        )
-        return needs
+    _no_duplicate_needs = no_repeats(
+        "support_needs",
+        "support_needs.duplicate",
+        "support_needs lists a support need more than once",
+    )
 
     @field_validator("trigger_description")
     @classmethod

@@ -6,10 +6,10 @@ Revision ID: kela_0002
 import sqlalchemy as sa
 from alembic import op
 
-revision = "kela_0002"
-down_revision = "kela_0001"
-branch_labels = None
-depends_on = None
+revision: str = "kela_0002"
+down_revision: str | None = "kela_0001"
+branch_labels: str | None = None
+depends_on: str | None = None
 
 _OLD = sa.text(
     "status IN ('accepted', 'delivered', 'in_progress', 'sent') AND new_referral_reason IS NULL "

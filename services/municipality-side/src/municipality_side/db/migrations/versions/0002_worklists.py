@@ -7,17 +7,19 @@ Revision ID: municipality_0002
 import sqlalchemy as sa
 from alembic import op
 
-revision = "municipality_0002"
-down_revision = "municipality_0001"
-branch_labels = None
-depends_on = None
+revision: str = "municipality_0002"
+down_revision: str | None = "municipality_0001"
+branch_labels: str | None = None
+depends_on: str | None = None
 
 
 def upgrade() -> None:
-    with op.batch_alter_table("referrals") as batch:
-        batch.add_column(sa.Column("assigned_to", sa.String(200), nullable=True))
-        batch.add_column(sa.Column("assigned_at", sa.DateTime(timezone=True), nullable=True))
-        batch.add_column(sa.Column("assigned_entry_id", sa.String(36), nullable=True))
+    for column in (
+        sa.Column("assigned_to", sa.String(200), nullable=True),
+        sa.Column("assigned_at", sa.DateTime(timezone=True), nullable=True),
+        sa.Column("assigned_entry_id", sa.String(36), nullable=True),
+    ):
+        op.add_column("referrals", column)
     op.create_index(
         "ix_referrals_county_assigned", "referrals", ["county_code", "assigned_to", "received_at"]
     )
