@@ -27,11 +27,11 @@ def _protected(**client: Any) -> dict[str, Any]:
 async def test_the_county_gets_the_county_code_only_and_so_does_the_next_county(
     kela: httpx.AsyncClient, bus: AbstractChannel
 ) -> None:
-    to_county_11 = await tap(bus, KELA_EXCHANGE, "notice_of_need.11")
-    to_helsinki = await tap(bus, KELA_EXCHANGE, "notice_of_need.90")
+    to_county_11, to_helsinki = [
+        await tap(bus, KELA_EXCHANGE, f"notice_of_need.{county}") for county in ("11", "90")
+    ]
     created = await kela.post("/v1/referrals", json=_protected())
-    assert created.status_code == 201, created.text
-    assert created.json()["county_code"] == "11"
+    assert (created.status_code, created.json()["county_code"]) == (201, "11"), created.text
 
     sent = await eventually(lambda: next_message(to_county_11))
     assert sent["payload"]["client"]["municipality_code"] is None

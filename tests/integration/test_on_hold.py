@@ -51,12 +51,8 @@ async def test_on_hold_needs_a_reason_code_and_resumes(
     assert_problem(not_resumed, 422, "event", "status.resumed")
     resumed = await _post(municipality, referral_id, status="in_progress", event="resumed")
     assert resumed.status_code == 200, resumed.text
-    assert [change["status"] for change in resumed.json()["history"]] == [
-        "delivered",
-        "accepted",
-        "on_hold",
-        "in_progress",
-    ]
+    statuses = " ".join(change["status"] for change in resumed.json()["history"])
+    assert statuses == "delivered accepted on_hold in_progress"
     assert resumed.json()["history"][-1]["hold_reason"] is None
     again = await _post(municipality, referral_id, status="in_progress", event="resumed")
     assert_problem(again, 422, "event", "status.resumed")
@@ -119,11 +115,9 @@ async def test_a_transfer_is_decided_once_accepted(
     skipped = await _post(municipality, notice, status="completed", outcome="no_need_found")
 
     assert decided.status_code == 200, decided.text
-    assert [c["status"] for c in decided.json()["history"]] == [
-        "delivered",
-        "accepted",
-        "completed",
-    ]
+    assert (
+        " ".join(c["status"] for c in decided.json()["history"]) == "delivered accepted completed"
+    )
     assert_problem(skipped, 409, "status", "lifecycle.skip")
 
 

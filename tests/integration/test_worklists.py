@@ -152,15 +152,20 @@ async def test_the_history_records_unit_and_worker_and_kela_gets_the_unit_only(
 async def test_kela_records_the_unit_of_each_county_change(
     kela: httpx.AsyncClient, bus: AbstractChannel
 ) -> None:
-    referral_id = UUID((await kela.post("/v1/referrals", json=NOTICE)).json()["id"])
-    await acknowledge(bus, referral_id, 1, "delivered")
-    await acknowledge(bus, referral_id, 2, "accepted", changed_by_unit="Aikuissosiaalityö, Imatra")
+    created = await kela.post("/v1/referrals", json=NOTICE)
+    referral_id = UUID(created.json()["id"])
+    unit = "Aikuissosiaalityö, Imatra"
+    for sequence, status, details in (
+        (1, "delivered", {}),
+        (2, "accepted", {"changed_by_unit": unit}),
+    ):
+        await acknowledge(bus, referral_id, sequence, status, **details)
 
     view = await eventually(lambda: _status(kela, referral_id, "accepted"))
 
     assert [(c["status"], c["changed_by"], c["changed_by_unit"]) for c in view["history"]] == [
         ("sent", "kela", None),
         ("delivered", "county-11", None),
-        ("accepted", "county-11", "Aikuissosiaalityö, Imatra"),
+        ("accepted", "county-11", unit),
     ]
     assert all("changed_by_worker" not in change for change in view["history"])

@@ -163,8 +163,11 @@ _STATUS_EXAMPLES = {
         "Checked against the referral lifecycle: accepted → in_progress (with what happened) → "
         'completed (with an outcome), or rejected (with a reason), or forwarded ("not ours": '
         "with a reason and the client's municipality of residence, which decides the county "
-        "Kela re-sends it to). A transition the lifecycle does not allow gets `409` naming "
-        "the rule."
+        "Kela re-sends it to); on_hold with a `hold_reason` code, resumed with in_progress and "
+        "event `resumed`; an application transfer may be completed (decided) once accepted. "
+        "`unit` names the worker's unit (both sides' histories show it; the worker, the "
+        "token's subject, only this side's). A transition the lifecycle does not allow gets "
+        "`409` naming the rule."
     ),
     responses=problem_responses(404, 409, 422),
 )

@@ -41,8 +41,10 @@ class AssignmentRequest(BaseModel):
 
 class AssignmentView(BaseModel):
     referral_id: UUID = Field(description="The referral.")
-    assigned_to: str | None = Field(description="The worker it is assigned to; null: nobody.")
-    assigned_at: datetime | None = Field(description="Since when.")
+    assigned_to: str | None = Field(
+        description="The worker it is assigned to; null: nobody.", examples=[None, "sanna"]
+    )
+    assigned_at: datetime | None = Field(description="Since when; null: nobody has it.")
     directory_entry_id: UUID | None = Field(description="The worker's directory entry, if any.")
 
 

@@ -1,4 +1,4 @@
-"""The status history records why a referral is on hold (a code of the hold reasons, never
+"""Status history: it records why a referral is on hold (a code of the hold reasons, never
 free text), which county unit made each change and, on the county's side, which worker.
 
 Revision ID: shared_0006
