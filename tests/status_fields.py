@@ -9,10 +9,12 @@ STATUS_CHANGE_FIELDS = frozenset(
         "status",
         "event",
         "outcome",
+        "hold_reason",
         "reason",
         "forwarded_to_county",
         "changed_at",
         "changed_by",
+        "changed_by_unit",
     }
 )
 """A status change as Kela's side shows it in a referral's history."""

@@ -27,6 +27,7 @@ STATUSES = [
     "delivered",
     "accepted",
     "in_progress",
+    "on_hold",
     "completed",
     "rejected",
     "forwarded",

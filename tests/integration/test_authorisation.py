@@ -60,6 +60,12 @@ def _requests(referral_id: str) -> dict[tuple[str, str], Request]:
             "url": f"/v1/referrals/{referral_id}/responsible-worker",
             "json": examples.RESPONSIBLE_WORKER_REQUEST_EXAMPLE,
         },
+        "/v1/referrals/{referral_id}/assignee": lambda: {
+            "url": f"/v1/referrals/{referral_id}/assignee",
+            "json": {"worker_id": "sanna.sosiaalityontekija"},
+        },
+        "/v1/code-lists": lambda: {},
+        "/v1/code-lists/{name}": lambda: {"url": "/v1/code-lists/hold_reasons"},
         "/v1/statements": lambda: {"json": statement()},
         "/v1/statements/search": lambda: {"json": examples.STATEMENT_SEARCH_EXAMPLE},
         "/v1/clients/cooperation": lambda: {"json": examples.STATEMENT_SEARCH_EXAMPLE},

@@ -69,10 +69,13 @@ async def test_a_cancellation_cancels_at_once_and_is_reported_as_kelas_change(
         "status": "cancelled",
         "event": None,
         "outcome": None,
+        "hold_reason": None,
         "reason": "Sent in error.",
         "forwarded_to_county": None,
         "changed_at": None,
         "changed_by": "kela",
+        "changed_by_unit": None,
+        "changed_by_worker": None,
     }
     listed = (await municipality.get("/v1/referrals", params={"status": "cancelled"})).json()
     assert [item["id"] for item in listed["items"]] == [str(referral_id)]
@@ -152,11 +155,13 @@ async def test_forwarding_names_the_right_county_for_kela(
         "status": "forwarded",
         "event": None,
         "outcome": None,
+        "hold_reason": None,
         "reason": forward["reason"],
         "forwarded_to_county": "90",
         "forwarded_to_municipality": "091",
         "changed_at": None,
         "changed_by": "county-11",
+        "changed_by_unit": None,
     }
 
 

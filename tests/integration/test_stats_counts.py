@@ -144,8 +144,8 @@ async def test_four_referrals_are_suppressed_five_are_shown(
     assert five["total"] == {"value": 5, "suppressed": False}
     assert shown(five["by_status"]) == {**dict.fromkeys(STATUSES, 0), "accepted": 5}
     assert five["median_seconds_to_first_acknowledgement"] == {"seconds": 60.0, "suppressed": False}
-    # the whole group of four: total, 8 statuses, 5 outcomes, 2 medians
-    assert result["suppressed_cells"] == 16
+    # the whole group of four: total, 9 statuses, 5 outcomes, 2 medians
+    assert result["suppressed_cells"] == 17
 
 
 async def test_a_suppressed_cell_cannot_be_recomputed_from_the_total(
@@ -186,7 +186,7 @@ async def test_a_suppressed_cell_cannot_be_recomputed_from_the_total(
         "seconds": None,
         "suppressed": True,
     }
-    expected_hidden = (7 + 5) + (8 + 5 + 2)  # Helsinki: statuses, outcomes, medians
+    expected_hidden = (8 + 5) + (9 + 5 + 2)  # Helsinki: statuses, outcomes, medians
     assert result["suppressed_cells"] == expected_hidden
 
 

@@ -27,6 +27,7 @@ from kela_side.domain.submission import (
 )
 from pydantic import ValidationError
 from silta_schemas import examples
+from silta_schemas.code_lists import DEFAULT_CHECKLIST
 from silta_schemas.errors import RuleRefused
 from silta_schemas.idempotency import IdempotencyKeyReused, check_replay, fingerprint
 from silta_schemas.lifecycle import TransitionNotAllowed
@@ -98,11 +99,13 @@ def test_a_replay_must_repeat_the_body() -> None:
 
 
 def test_kelas_case_systems_cannot_say_a_referral_was_forwarded() -> None:
-    check_request(referral_adapter.validate_python(examples.NOTICE_OF_NEED_EXAMPLE))
+    check_request(
+        referral_adapter.validate_python(examples.NOTICE_OF_NEED_EXAMPLE), DEFAULT_CHECKLIST
+    )
     forwarded = copy.deepcopy(examples.NOTICE_OF_NEED_EXAMPLE)
     forwarded["forwarded_from"] = {"referral_id": str(uuid4()), "county_code": "90", "reason": "x"}
     with pytest.raises(RuleRefused) as caught:
-        check_request(referral_adapter.validate_python(forwarded))
+        check_request(referral_adapter.validate_python(forwarded), DEFAULT_CHECKLIST)
     assert (caught.value.field, caught.value.rule) == (
         "forwarded_from",
         "forwarded_from.not_allowed",

@@ -33,7 +33,7 @@ def request(name: str = "Sanna Sosiaalityöntekijä") -> ResponsibleWorkerReques
 def test_a_worker_is_named_only_while_the_county_works_on_the_referral(
     status: ReferralStatus,
 ) -> None:
-    if status in (ReferralStatus.ACCEPTED, ReferralStatus.IN_PROGRESS):
+    if status in (ReferralStatus.ACCEPTED, ReferralStatus.IN_PROGRESS, ReferralStatus.ON_HOLD):
         check_may_name(status)
         return
     with pytest.raises(RuleRefused) as caught:

@@ -93,7 +93,7 @@ def test_status_update_files_cover_every_example() -> None:
     names = {p.name for p in EXAMPLES.glob("status_update_*.json")}
     assert names == {
         f"status_update_{k}.json"
-        for k in ("accepted", "in_progress", "completed", "rejected", "forwarded")
+        for k in ("accepted", "in_progress", "on_hold", "completed", "rejected", "forwarded")
     }
 
 
@@ -108,7 +108,7 @@ def test_example_identity_code_is_valid() -> None:
         (NoticeOfBasicAmountReduction, 1),
         (ApplicationTransfer, 1),
         (Cancellation, 1),
-        (StatusUpdate, 5),
+        (StatusUpdate, 6),
         (StatusAcknowledgement, 1),
     ],
 )

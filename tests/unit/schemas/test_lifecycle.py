@@ -26,16 +26,21 @@ ALLOWED = {
     (S.ACCEPTED, S.IN_PROGRESS), (S.ACCEPTED, S.REJECTED),
     (S.ACCEPTED, S.FORWARDED), (S.ACCEPTED, S.CANCELLED),
     (S.IN_PROGRESS, S.IN_PROGRESS), (S.IN_PROGRESS, S.COMPLETED), (S.IN_PROGRESS, S.CANCELLED),
+    (S.ACCEPTED, S.ON_HOLD), (S.IN_PROGRESS, S.ON_HOLD),
+    (S.ON_HOLD, S.IN_PROGRESS), (S.ON_HOLD, S.CANCELLED),
 }  # fmt: skip
 BACKWARDS = {
     (S.DELIVERED, S.SENT), (S.ACCEPTED, S.SENT), (S.ACCEPTED, S.DELIVERED),
     (S.IN_PROGRESS, S.SENT), (S.IN_PROGRESS, S.DELIVERED), (S.IN_PROGRESS, S.ACCEPTED),
     (S.IN_PROGRESS, S.REJECTED), (S.IN_PROGRESS, S.FORWARDED),
+    (S.ON_HOLD, S.SENT), (S.ON_HOLD, S.DELIVERED), (S.ON_HOLD, S.ACCEPTED),
+    (S.ON_HOLD, S.REJECTED), (S.ON_HOLD, S.FORWARDED),
 }  # fmt: skip
 SKIP = {
     (S.SENT, S.ACCEPTED), (S.SENT, S.IN_PROGRESS), (S.SENT, S.COMPLETED),
     (S.SENT, S.REJECTED), (S.SENT, S.FORWARDED),
     (S.DELIVERED, S.IN_PROGRESS), (S.DELIVERED, S.COMPLETED), (S.ACCEPTED, S.COMPLETED),
+    (S.SENT, S.ON_HOLD), (S.DELIVERED, S.ON_HOLD), (S.ON_HOLD, S.COMPLETED),
 }  # fmt: skip
 TERMINAL = {S.COMPLETED, S.REJECTED, S.FORWARDED, S.CANCELLED}
 KELA_SETS = {S.SENT, S.CANCELLED}
@@ -63,7 +68,7 @@ def test_tables_cover_every_pair() -> None:
     classified = ALLOWED | BACKWARDS | SKIP
     rest = {(c, n) for c, n in PAIRS if (c, n) not in classified}
     assert all(c in TERMINAL or c == n for c, n in rest)
-    assert len(PAIRS) == 64
+    assert len(PAIRS) == 81
 
 
 @pytest.mark.parametrize(("current", "new"), PAIRS, ids=lambda s: s.value)
@@ -105,7 +110,8 @@ def test_terminal_statuses() -> None:
         (S.SENT, S.COMPLETED, "must be delivered, accepted and in progress first"),
         (S.SENT, S.REJECTED, "must be delivered first"),
         (S.ACCEPTED, S.DELIVERED, "cannot go from accepted back to delivered"),
-        (S.IN_PROGRESS, S.REJECTED, "can only be completed or cancelled"),
+        (S.IN_PROGRESS, S.REJECTED, "can only be put on hold, completed or cancelled"),
+        (S.ON_HOLD, S.COMPLETED, "must be in progress first"),
         (S.COMPLETED, S.IN_PROGRESS, "completed is final"),
         (S.ACCEPTED, S.ACCEPTED, "already accepted"),
     ],
@@ -124,3 +130,15 @@ def test_outcome_for_kind(kind: MessageKind, outcome: Outcome | None) -> None:
         assert caught.value.type == "status.outcome_not_for_kind"
     else:
         check_outcome_for_kind(kind, outcome)
+
+
+def test_a_transfer_is_decided_once_accepted_without_an_in_progress_step() -> None:
+    transfer = MessageKind.APPLICATION_TRANSFER
+    check_transition(S.ACCEPTED, S.COMPLETED, Actor.COUNTY, transfer)
+    assert S.COMPLETED in allowed_next(S.ACCEPTED, transfer)
+    for kind in (MessageKind.NOTICE_OF_NEED, MessageKind.BASIC_AMOUNT_REDUCTION, None):
+        with pytest.raises(TransitionNotAllowed) as caught:
+            check_transition(S.ACCEPTED, S.COMPLETED, Actor.COUNTY, kind)
+        assert caught.value.rule == "lifecycle.skip"
+    with pytest.raises(TransitionNotAllowed):  # still nothing before it is accepted
+        check_transition(S.DELIVERED, S.COMPLETED, Actor.COUNTY, transfer)

@@ -9,6 +9,7 @@ from silta_messaging.outbox import OutboxEntry
 from silta_schemas.cancellation import Cancellation
 from silta_schemas.envelope import seal
 from silta_schemas.parties import KELA, county_organisation
+from silta_schemas.referral_parts import for_county
 from silta_schemas.referrals import NoticeOfNeed, ReferralRequest
 from silta_schemas.statements import StatementReceipt
 
@@ -20,9 +21,10 @@ def is_child_welfare(request: ReferralRequest) -> bool:
 
 def referral_entry(request: ReferralRequest, referral_id: UUID) -> OutboxEntry:
     """The sealed referral, to its county (a child-welfare notice to the county's
-    child-welfare queue)."""
+    child-welfare queue); under an address non-disclosure with the county code only, never
+    the municipality (``for_county``)."""
     recipient = county_organisation(request.county_code)
-    envelope = seal(request, sender=KELA, recipient=recipient, referral_id=referral_id)
+    envelope = seal(for_county(request), sender=KELA, recipient=recipient, referral_id=referral_id)
     return OutboxEntry.addressed(envelope, child_welfare=is_child_welfare(request))
 
 

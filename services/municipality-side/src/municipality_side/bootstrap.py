@@ -23,7 +23,7 @@ from silta_records.directory import directory_router
 from silta_records.events import change_feed, events_router
 from silta_records.stats import stats_router
 
-from municipality_side.api import referrals, statements, workers
+from municipality_side.api import referrals, statements, workers, worklists
 from municipality_side.db.tables import (
     directory_entries,
     events,
@@ -79,6 +79,7 @@ def build_app(settings: ServiceSettings | None = None) -> FastAPI:
         routers=[
             referrals.router,
             workers.router,
+            worklists.router,
             statements.router,
             directory_router(directory_entries, editable=own_part(config)),
             stats_router(referrals_table, status_history, "received_at", counties=counties),

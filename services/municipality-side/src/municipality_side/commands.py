@@ -15,7 +15,7 @@ from silta_schemas.statements import StatementRequest
 from silta_schemas.status import StatusUpdate
 from silta_schemas.workers import ResponsibleWorkerRequest
 
-from municipality_side.records import Named, ReferralRecord, Sent
+from municipality_side.records import Assignment, Named, ReferralRecord, Sent
 
 
 @dataclass(frozen=True)
@@ -46,3 +46,13 @@ class SendStatement(Command[Sent]):
     counties: frozenset[str]
     idempotency_key: str | None = None
     actor: Actor = UNAUTHENTICATED
+
+
+@dataclass(frozen=True)
+class AssignReferral(Command[Assignment]):
+    """Put the referral on a worker's worklist, or move it to another's."""
+
+    referral_id: UUID
+    worker_id: str
+    directory_entry_id: UUID | None
+    counties: frozenset[str]

@@ -50,7 +50,13 @@ async def get_referral(
 
 
 async def list_inbox(
-    engine: AsyncEngine, counties: frozenset[str], query: ListQuery, child_welfare: bool | None
+    engine: AsyncEngine,
+    counties: frozenset[str],
+    query: ListQuery,
+    child_welfare: bool | None,
+    *,
+    assigned_to: str | None = None,
+    unassigned: bool | None = None,
 ) -> list[ReferralRecord]:
     """Referrals received for ``counties``, newest first (tracking data only)."""
     async with engine.connect() as conn:
@@ -62,6 +68,8 @@ async def list_inbox(
             offset=query.offset,
             overdue=query.overdue,
             child_welfare=child_welfare,
+            assigned_to=assigned_to,
+            unassigned=unassigned,
         )
 
 

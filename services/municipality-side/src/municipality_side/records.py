@@ -28,6 +28,7 @@ class ReferralRecord:
     payload: Mapping[str, Any] | None = None
     history: Sequence[StatusChange] = ()
     purged_at: datetime | None = None
+    assigned_to: str | None = None
 
 
 @dataclass(frozen=True)
@@ -68,3 +69,15 @@ class Sent(NamedTuple):
 
     statement: StatementRecord
     created: bool
+
+
+@dataclass(frozen=True)
+class Assignment:
+    """Whom a referral is assigned to (their token's subject), since when, with their entry
+    in the county's part of the directory; ``first``: nobody had it before."""
+
+    referral_id: UUID
+    assigned_to: str | None
+    assigned_at: datetime | None
+    directory_entry_id: UUID | None
+    first: bool = False

@@ -20,6 +20,7 @@ from silta_platform.auth import (
     unauthorised_response,
 )
 from silta_platform.authorisation import Side, authenticate, authorise
+from silta_platform.code_lists import code_lists_router
 from silta_platform.docs import install_docs
 from silta_platform.edge import Edge
 from silta_platform.metrics import HttpMetrics, MetricsListener, ServiceMetrics
@@ -101,7 +102,12 @@ def create_app(
     app.include_router(health.router)
     app.include_router(contracts.router)  # the bus contract, without a token
     extra = [metrics.router()] if metrics is not None else []
-    for router in [*routers, *extra]:  # every /v1 route: a bearer token, and the permission table
+    # The code lists are the same on both sides: every app has them.
+    for router in [
+        *routers,
+        code_lists_router(),
+        *extra,
+    ]:  # every /v1 route: a bearer token, and the permission table
         app.include_router(
             router,
             dependencies=[Depends(authorise)],

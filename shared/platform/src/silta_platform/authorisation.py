@@ -98,6 +98,8 @@ PERMISSIONS: tuple[Permission, ...] = (
     Permission(K, "GET", "/v1/directory/entries/{entry_id}", _KELA, "work contacts"),
     Permission(K, "PUT", "/v1/directory/entries/{entry_id}", _COOPERATION, "Kela's part"),
     Permission(K, "DELETE", "/v1/directory/entries/{entry_id}", _COOPERATION, "Kela's part"),
+    Permission(K, "GET", "/v1/code-lists", _KELA | _OPS, "labels only, no personal data"),
+    Permission(K, "GET", "/v1/code-lists/{name}", _KELA | _OPS, "labels only"),
     Permission(K, "GET", "/v1/stats", _COOPERATION | _OPS, "follow-up, no personal data"),
     Permission(K, "GET", "/v1/ops/dead-letters", _OPS, "metadata only, never a body"),
     Permission(K, "GET", "/v1/ops/dead-letters/{message_id}", _OPS, "metadata only"),
@@ -119,6 +121,8 @@ PERMISSIONS: tuple[Permission, ...] = (
     Permission(
         M, "PUT", "/v1/referrals/{referral_id}/responsible-worker", _COUNTY, "workers and leads"
     ),
+    Permission(M, "GET", "/v1/referrals/{referral_id}/assignee", _COUNTY, "worklists"),
+    Permission(M, "PUT", "/v1/referrals/{referral_id}/assignee", _COUNTY, "workers and leads"),
     Permission(M, "POST", "/v1/statements", _COUNTY, "social workers give statements"),
     Permission(M, "GET", "/v1/statements", _COUNTY, "the user's counties' statements"),
     Permission(M, "GET", "/v1/statements/{statement_id}", _COUNTY, "the statement itself"),
@@ -128,6 +132,8 @@ PERMISSIONS: tuple[Permission, ...] = (
     Permission(M, "GET", "/v1/directory/entries/{entry_id}", _COUNTY, "work contacts"),
     Permission(M, "PUT", "/v1/directory/entries/{entry_id}", _LEAD, "the counties' part"),
     Permission(M, "DELETE", "/v1/directory/entries/{entry_id}", _LEAD, "the counties' part"),
+    Permission(M, "GET", "/v1/code-lists", _COUNTY | _OPS, "labels only, no personal data"),
+    Permission(M, "GET", "/v1/code-lists/{name}", _COUNTY | _OPS, "labels only"),
     Permission(M, "GET", "/v1/stats", _LEAD | _OPS, "no personal data"),
     Permission(M, "GET", "/v1/ops/dead-letters", _OPS, "metadata only, never a body"),
     Permission(M, "GET", "/v1/ops/dead-letters/{message_id}", _OPS, "metadata only"),

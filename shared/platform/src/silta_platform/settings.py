@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Literal, Self
 
 from limits import parse_many
 from pydantic import Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings
+from silta_schemas.code_lists import CHECKLIST_CODE_PATTERN, Checklist
 
 DEVELOPMENT_DATA_KEY_ID = "dev"
 DEVELOPMENT_DATA_KEY = "c2lsdGEtZGV2ZWxvcG1lbnQtb25seS1kYXRhLWtleSE="
@@ -71,6 +73,17 @@ class ServiceSettings(BaseSettings):
             "Smallest number of referrals a cell of GET /v1/stats may describe; smaller ones "
             "are suppressed. At least 5: it can be raised, never lowered."
         ),
+    )
+
+    service_need_checklist: list[str] | None = Field(
+        None,
+        description="The default service-need checklist items this deployment accepts (JSON "
+        "list of codes); unset: all of them. Both sides should list the same.",
+    )
+    service_need_checklist_extra: dict[str, tuple[str, str, str]] = Field(
+        default_factory=dict,
+        description="Checklist items this deployment adds: JSON object, code -> "
+        "[Finnish, Swedish, English] label.",
     )
 
     # --- Data protection: encryption at rest, retention, access log (issue 4, items 5-6) ---
@@ -209,6 +222,23 @@ class ServiceSettings(BaseSettings):
             raise ValueError("tls_client_ca_file (mutual TLS) needs tls_cert_file")
         if self.rate_limit.strip():
             parse_many(self.rate_limit)  # a ValueError names the bad limit
+        return self
+
+    @property
+    def checklist(self) -> Checklist:
+        """The service-need checklist this deployment accepts (``silta_schemas.code_lists``)."""
+        return Checklist(self.service_need_checklist, self.service_need_checklist_extra)
+
+    @model_validator(mode="after")
+    def _checklist(self) -> Self:
+        self.checklist.labels  # noqa: B018 - a ValueError names a code that is no default item
+        if any(
+            not re.fullmatch(CHECKLIST_CODE_PATTERN, code)
+            for code in self.service_need_checklist_extra
+        ):
+            raise ValueError(
+                "service_need_checklist_extra: a code is lower case letters, digits and _"
+            )
         return self
 
     # --- authentication (silta_platform.auth) ---------------------------------------------

@@ -10,6 +10,7 @@ from uuid import UUID
 from fastapi import Depends, Query
 from pydantic import BaseModel, Field
 from silta_platform.http import MAX_OFFSET
+from silta_schemas.code_lists import CodeListName, described
 from silta_schemas.codes import MessageKind
 from silta_schemas.status import ReferralStatus
 
@@ -22,15 +23,30 @@ class StatusChangeView(BaseModel):
     sequence: int = Field(
         description="Order of the change: 0 is Kela's `sent`, the county numbers its own from 1."
     )
-    status: ReferralStatus = Field(description="The status the referral took.")
-    event: str | None = Field(None, description="With `in_progress`: what happened.")
-    outcome: str | None = Field(None, description="With `completed`: how it ended.")
+    status: ReferralStatus = Field(
+        description=described(CodeListName.STATUSES, "The status the referral took.")
+    )
+    event: str | None = Field(
+        None, description=described(CodeListName.EVENTS, "With `in_progress`: what happened.")
+    )
+    outcome: str | None = Field(
+        None, description=described(CodeListName.OUTCOMES, "With `completed`: how it ended.")
+    )
+    hold_reason: str | None = Field(
+        None,
+        description=described(CodeListName.HOLD_REASONS, "With `on_hold`: why (a code)."),
+    )
     reason: str | None = Field(None, description="Why, where the status requires a reason.")
     forwarded_to_county: str | None = Field(
         None, description="With `forwarded`: the county the referral went on to."
     )
     changed_at: datetime = Field(description="When the change was made.")
     changed_by: str = Field(description="Organisation that made it: `kela` or `county-NN`.")
+    changed_by_unit: str | None = Field(
+        None,
+        description="The county unit that made it, where the county's system said (work data; "
+        "never the worker).",
+    )
 
 
 class ReferralSummaryBase(BaseModel):
@@ -38,7 +54,7 @@ class ReferralSummaryBase(BaseModel):
 
     id: UUID = Field(description="The referral's id, shared by both sides.")
     kind: MessageKind = Field(description="What was sent, e.g. `notice_of_need`.")
-    status: ReferralStatus = Field(description="Current status.")
+    status: ReferralStatus = Field(description=described(CodeListName.STATUSES, "Current status."))
     county_code: str = Field(
         description="Wellbeing services county it was routed to (`01`–`21`, Helsinki `90`)."
     )

@@ -3,7 +3,7 @@
 from collections.abc import Collection, Hashable
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, field_validator
 from pydantic_core import PydanticCustomError
 
 
@@ -27,3 +27,13 @@ def check_no_repeats(values: Collection[Hashable], rule: str, message: str) -> N
     """Raise `rule` if a list of codes names one twice: a repeat is a sender's mistake."""
     if len(set(values)) != len(values):
         raise PydanticCustomError(rule, message)
+
+
+def no_repeats(field: str, rule: str, message: str) -> Any:
+    """A model's `field` validator that refuses a list naming one code twice (`rule`)."""
+
+    def check(values: tuple[Hashable, ...]) -> tuple[Hashable, ...]:
+        check_no_repeats(values, rule, message)
+        return values
+
+    return field_validator(field)(check)

@@ -118,3 +118,15 @@ class ExpenseCategory(StrEnum):
     FUNERAL_COSTS = "funeral_costs"
     RENT_ARREARS = "rent_arrears"
     OTHER = "other"
+
+
+class HoldReason(StrEnum):
+    """Why the county put a referral on hold (FHIR Task on-hold needs a reason): a code, so
+    that the status acknowledgement carries no free text about the case."""
+
+    AWAITING_CLIENT_DOCUMENTS = "awaiting_client_documents"
+    CLIENT_TEMPORARILY_UNAVAILABLE = "client_temporarily_unavailable"
+    AWAITING_OTHER_AUTHORITY = "awaiting_other_authority"
+    AWAITING_KELA_DECISION = "awaiting_kela_decision"
+    CLIENT_REQUEST = "client_request"
+    OTHER = "other"

@@ -22,6 +22,7 @@ NOTICE_OF_NEED_EXAMPLE: Final[dict[str, Any]] = {
     "client": {
         "identity_code": EXAMPLE_IDENTITY_CODE,
         "municipality_code": "405",
+        "county_code": None,
         "address_non_disclosure": False,
         "contact": {"phone": "+358 40 000 0000", "email": None, "address": None},
     },
@@ -32,6 +33,7 @@ NOTICE_OF_NEED_EXAMPLE: Final[dict[str, Any]] = {
         "The client has not applied for unemployment benefit despite guidance and has "
         "rent arrears. Needs help with finances and everyday matters."
     ),
+    "service_need_checklist": {"items": ["rent_arrears", "benefit_matters_difficulties"]},
     "basis": {
         "type": "consent",
         "given_at": "2026-03-02T09:50:00+02:00",
@@ -51,6 +53,7 @@ BASIC_AMOUNT_REDUCTION_EXAMPLE: Final[dict[str, Any]] = {
     "client": {
         "identity_code": EXAMPLE_IDENTITY_CODE,
         "municipality_code": "405",
+        "county_code": None,
         "address_non_disclosure": False,
         "contact": None,
     },
@@ -69,6 +72,7 @@ APPLICATION_TRANSFER_EXAMPLE: Final[dict[str, Any]] = {
     "client": {
         "identity_code": EXAMPLE_IDENTITY_CODE,
         "municipality_code": "405",
+        "county_code": None,
         "address_non_disclosure": False,
         "contact": None,
     },
@@ -100,36 +104,55 @@ STATUS_UPDATE_EXAMPLES: Final[dict[str, dict[str, Any]]] = {
         "status": "accepted",
         "event": None,
         "outcome": None,
+        "hold_reason": None,
         "reason": None,
         "forwarded_to_municipality": None,
+        "unit": "Aikuissosiaalityö, Lappeenranta",
     },
     "in_progress": {
         "status": "in_progress",
         "event": "client_reached",
         "outcome": None,
+        "hold_reason": None,
         "reason": None,
         "forwarded_to_municipality": None,
+        "unit": None,
+    },
+    "on_hold": {
+        "status": "on_hold",
+        "event": None,
+        "outcome": None,
+        "hold_reason": "awaiting_client_documents",
+        "reason": None,
+        "forwarded_to_municipality": None,
+        "unit": None,
     },
     "completed": {
         "status": "completed",
         "event": None,
         "outcome": "client_relationship_started",
+        "hold_reason": None,
         "reason": None,
         "forwarded_to_municipality": None,
+        "unit": None,
     },
     "rejected": {
         "status": "rejected",
         "event": None,
         "outcome": None,
+        "hold_reason": None,
         "reason": "The client already has a referral open at this unit.",
         "forwarded_to_municipality": None,
+        "unit": None,
     },
     "forwarded": {
         "status": "forwarded",
         "event": None,
         "outcome": None,
+        "hold_reason": None,
         "reason": "The client moved to Helsinki before the notice was made.",
         "forwarded_to_municipality": "091",
+        "unit": None,
     },
 }
 
@@ -140,11 +163,13 @@ STATUS_ACKNOWLEDGEMENT_EXAMPLE: Final[dict[str, Any]] = {
     "status": "in_progress",
     "event": "client_reached",
     "outcome": None,
+    "hold_reason": None,
     "reason": None,
     "forwarded_to_county": None,
     "forwarded_to_municipality": None,
     "changed_at": "2026-03-04T13:30:00+02:00",
     "changed_by": "county-11",
+    "changed_by_unit": "Aikuissosiaalityö, Lappeenranta",
 }
 
 DIRECTORY_ENTRY_REQUEST_EXAMPLE: Final[dict[str, Any]] = {

@@ -1,5 +1,5 @@
-"""The referral state machine: HL7 FHIR Task (requested → received → accepted → in-progress →
-completed | rejected | cancelled) mapped to the domain. Pure: no storage, no clock."""
+"""The referral state machine: HL7 FHIR Task (requested → received → accepted → in-progress
+⇄ on-hold → completed | rejected | cancelled) mapped to the domain. Pure: no storage, no clock."""
 
 from collections import deque
 from collections.abc import Mapping
@@ -25,21 +25,32 @@ INITIAL_STATUS: Final = S.SENT
 TRANSITIONS: Final[Mapping[ReferralStatus, frozenset[ReferralStatus]]] = {
     S.SENT: frozenset({S.DELIVERED, S.CANCELLED}),
     S.DELIVERED: frozenset({S.ACCEPTED, S.REJECTED, S.FORWARDED, S.CANCELLED}),
-    S.ACCEPTED: frozenset({S.IN_PROGRESS, S.REJECTED, S.FORWARDED, S.CANCELLED}),
-    S.IN_PROGRESS: frozenset({S.IN_PROGRESS, S.COMPLETED, S.CANCELLED}),
+    S.ACCEPTED: frozenset({S.IN_PROGRESS, S.ON_HOLD, S.REJECTED, S.FORWARDED, S.CANCELLED}),
+    S.IN_PROGRESS: frozenset({S.IN_PROGRESS, S.ON_HOLD, S.COMPLETED, S.CANCELLED}),
+    S.ON_HOLD: frozenset({S.IN_PROGRESS, S.CANCELLED}),
     S.COMPLETED: frozenset(),
     S.REJECTED: frozenset(),
     S.FORWARDED: frozenset(),
     S.CANCELLED: frozenset(),
 }
-"""Allowed next statuses; in_progress → in_progress records a new progress event."""
+"""Allowed next statuses; in_progress → in_progress records a new progress event; on_hold
+(with a hold reason) resumes to in_progress."""
+
+KIND_TRANSITIONS: Final[
+    Mapping[MessageKind, Mapping[ReferralStatus, frozenset[ReferralStatus]]]
+] = {
+    MessageKind.APPLICATION_TRANSFER: {S.ACCEPTED: frozenset({S.COMPLETED})},
+}
+"""Further steps one kind allows: a transfer is decided (completed, outcome decided) once
+accepted, without an in-progress step made up first (ASA 1412/1997 §14)."""
 
 TERMINAL_STATUSES: Final = frozenset(s for s, nexts in TRANSITIONS.items() if not nexts)
 
 SET_BY: Final[Mapping[ReferralStatus, Actor]] = {
     S.SENT: Actor.KELA,
     S.CANCELLED: Actor.KELA,
-    **{s: Actor.COUNTY for s in (S.DELIVERED, S.ACCEPTED, S.IN_PROGRESS, S.COMPLETED)},
+    **{s: Actor.COUNTY for s in (S.DELIVERED, S.ACCEPTED, S.IN_PROGRESS, S.ON_HOLD)},
+    S.COMPLETED: Actor.COUNTY,
     **{s: Actor.COUNTY for s in (S.REJECTED, S.FORWARDED)},
 }
 """Kela sends and cancels; the county sets everything after sent."""
@@ -53,6 +64,7 @@ _RANK: Final[Mapping[ReferralStatus, int]] = {
     S.REJECTED: 3,
     S.FORWARDED: 3,
     S.IN_PROGRESS: 4,
+    S.ON_HOLD: 4,
     S.COMPLETED: 5,
     S.CANCELLED: 5,
 }
@@ -74,9 +86,12 @@ def is_open(status: ReferralStatus) -> bool:
     return status not in TERMINAL_STATUSES
 
 
-def allowed_next(status: ReferralStatus) -> frozenset[ReferralStatus]:
-    """Statuses that may follow `status`, whoever sets them."""
-    return TRANSITIONS[status]
+def allowed_next(
+    status: ReferralStatus, kind: MessageKind | None = None
+) -> frozenset[ReferralStatus]:
+    """Statuses that may follow `status` (of a referral of `kind`), whoever sets them."""
+    extra = KIND_TRANSITIONS.get(kind, {}) if kind is not None else {}
+    return TRANSITIONS[status] | extra.get(status, frozenset())
 
 
 def may_set(actor: Actor, status: ReferralStatus) -> bool:
@@ -106,8 +121,11 @@ def _steps_between(current: ReferralStatus, new: ReferralStatus) -> list[Referra
     return steps[::-1]
 
 
-def check_transition(current: ReferralStatus, new: ReferralStatus, actor: Actor) -> None:
-    """Raise `TransitionNotAllowed` unless `actor` may move a referral from `current` to `new`."""
+def check_transition(
+    current: ReferralStatus, new: ReferralStatus, actor: Actor, kind: MessageKind | None = None
+) -> None:
+    """Raise `TransitionNotAllowed` unless `actor` may move a referral (of `kind`) from
+    `current` to `new`."""
     here, there = _words(current), _words(new)
     if not may_set(actor, new):
         raise TransitionNotAllowed(
@@ -117,7 +135,7 @@ def check_transition(current: ReferralStatus, new: ReferralStatus, actor: Actor)
             f"{actor.value} may not set {there}: Kela sends and cancels, the county sets "
             "everything after sent",
         )
-    if new in TRANSITIONS[current]:
+    if new in allowed_next(current, kind):
         return
     if current in TERMINAL_STATUSES:
         raise TransitionNotAllowed(
@@ -131,12 +149,13 @@ def check_transition(current: ReferralStatus, new: ReferralStatus, actor: Actor)
             f"the referral is already {here}: a repeated status changes nothing",
         )
     if _RANK[new] < _RANK[current]:
-        why = ": once in progress it can only be completed or cancelled"
+        why = ": once in progress it can only be put on hold, completed or cancelled"
         raise TransitionNotAllowed(
             current,
             new,
             "lifecycle.backwards",
-            f"cannot go from {here} back to {there}" + (why if current == S.IN_PROGRESS else ""),
+            f"cannot go from {here} back to {there}"
+            + (why if current in (S.IN_PROGRESS, S.ON_HOLD) else ""),
         )
     *before, last = [_words(s) for s in _steps_between(current, new)]
     steps = f"{', '.join(before)} and {last}" if before else last

@@ -2,11 +2,10 @@
 
 from datetime import date
 from enum import StrEnum
-from typing import Annotated
 
-from pydantic import Field
 from pydantic_core import PydanticCustomError
 
+from silta_schemas.codes import HoldReason
 from silta_schemas.routing import RoutingError, county_for_municipality
 
 
@@ -17,6 +16,7 @@ class ReferralStatus(StrEnum):
     DELIVERED = "delivered"
     ACCEPTED = "accepted"
     IN_PROGRESS = "in_progress"
+    ON_HOLD = "on_hold"
     COMPLETED = "completed"
     REJECTED = "rejected"
     FORWARDED = "forwarded"
@@ -31,6 +31,8 @@ class ProgressEvent(StrEnum):
     CLIENT_NOT_REACHED = "client_not_reached"
     CLIENT_RELATIONSHIP_STARTED = "client_relationship_started"
     ALREADY_A_CLIENT = "already_a_client"
+    RESUMED = "resumed"
+    """Work goes on after the referral was on hold."""
 
 
 class Outcome(StrEnum):
@@ -42,15 +44,6 @@ class Outcome(StrEnum):
     NO_NEED_FOUND = "no_need_found"
     DECIDED = "decided"
 
-
-ProgressEventDetail = Annotated[
-    ProgressEvent | None,
-    Field(default=None, description="What happened; required iff status is in_progress."),
-]
-OutcomeDetail = Annotated[
-    Outcome | None,
-    Field(default=None, description="How it ended; required iff status is completed."),
-]
 
 REASON_REQUIRED = frozenset(
     {ReferralStatus.REJECTED, ReferralStatus.CANCELLED, ReferralStatus.FORWARDED}
@@ -80,10 +73,13 @@ def check_status_details(
     event: ProgressEvent | None,
     outcome: Outcome | None,
     reason: str | None,
+    hold_reason: HoldReason | None = None,
 ) -> None:
     """Each status carries exactly the details it needs and nothing else (data minimisation)."""
     _only_when("event", event, status, ReferralStatus.IN_PROGRESS)
     _only_when("outcome", outcome, status, ReferralStatus.COMPLETED)
+    # On hold needs its reason (as in FHIR Task), and a code: never free text about the case.
+    _only_when("hold_reason", hold_reason, status, ReferralStatus.ON_HOLD)
     if status in REASON_REQUIRED and reason is None:
         raise PydanticCustomError(
             "status.reason_required",

@@ -19,6 +19,7 @@ from silta_records.status_history import (
 )
 from silta_records.views import ListQuery
 from silta_schemas.cancellation import Cancellation
+from silta_schemas.codes import MessageKind
 from silta_schemas.parties import county_organisation
 from silta_schemas.referrals import ReferralRequest
 from silta_schemas.status import ReferralStatus, StatusAcknowledgement
@@ -232,13 +233,14 @@ async def tracked(
         referrals.c.status,
         referrals.c.status_sequence,
         referrals.c.client_key,
+        referrals.c.kind,
     ).where(referrals.c.id.in_(sorted({str(referral_id) for referral_id in ids})))
     found: dict[UUID, TrackedReferral] = {}
     keys: dict[UUID, str | None] = {}
     for row in await conn.execute(query):
         referral_id = UUID(row.id)
         found[referral_id] = TrackedReferral(
-            row.recipient, ReferralStatus(row.status), row.status_sequence
+            row.recipient, ReferralStatus(row.status), row.status_sequence, MessageKind(row.kind)
         )
         keys[referral_id] = row.client_key
     return found, keys

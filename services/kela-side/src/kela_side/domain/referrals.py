@@ -18,6 +18,7 @@ from typing import Any
 from uuid import UUID
 
 from silta_schemas.cancellation import Cancellation
+from silta_schemas.codes import MessageKind
 from silta_schemas.errors import RuleRefused
 from silta_schemas.lifecycle import Actor, TransitionNotAllowed, check_transition, may_set
 from silta_schemas.parties import KELA
@@ -41,6 +42,8 @@ class TrackedReferral:
     recipient: str
     status: ReferralStatus
     status_sequence: int
+    kind: MessageKind | None = None
+    """Some kinds allow a step more (``lifecycle.KIND_TRANSITIONS``)."""
 
 
 def check_sender(referral: TrackedReferral, sender: str) -> None:
@@ -87,7 +90,7 @@ def decide(referral: TrackedReferral, ack: StatusAcknowledgement, sender: str) -
             )
         return Decision.ADVANCE
     try:
-        check_transition(referral.status, ack.status, Actor.COUNTY)
+        check_transition(referral.status, ack.status, Actor.COUNTY, referral.kind)
     except TransitionNotAllowed as error:
         raise RuleRefused(error.rule, str(error)) from error
     return Decision.ADVANCE
@@ -161,7 +164,9 @@ def apply_acknowledgements(
             recorded.add((referral_id, ack.sequence))
             applied.recorded.append(item)
             if decision is Decision.ADVANCE:
-                referral = TrackedReferral(referral.recipient, ack.status, ack.sequence)
+                referral = TrackedReferral(
+                    referral.recipient, ack.status, ack.sequence, referral.kind
+                )
                 applied.advanced[referral_id] = ack
                 if ack.status == ReferralStatus.FORWARDED:
                     applied.forwarded.append(ack)
@@ -187,6 +192,7 @@ def forwarded_payload(
     assert ack.reason is not None
     forwarded = copy.deepcopy(payload)
     forwarded["client"]["municipality_code"] = ack.forwarded_to_municipality
+    forwarded["client"]["county_code"] = None  # the municipality decides the county now
     forwarded["forwarded_from"] = {
         "referral_id": str(ack.referral_id),
         "county_code": from_county,

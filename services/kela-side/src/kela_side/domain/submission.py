@@ -11,8 +11,9 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from uuid import UUID
 
+from silta_schemas.code_lists import Checklist
 from silta_schemas.errors import RuleRefused
-from silta_schemas.referrals import ReferralRequest
+from silta_schemas.referrals import NoticeOfNeed, ReferralRequest
 from silta_schemas.status import ReferralStatus
 
 
@@ -34,8 +35,11 @@ class KeyTaken(Exception):
     """The Idempotency-Key was taken since the caller looked: the caller replays it."""
 
 
-def check_request(request: ReferralRequest) -> None:
-    """What the schema cannot say about a referral Kela's case systems send."""
+def check_request(request: ReferralRequest, checklist: Checklist) -> None:
+    """What the schema cannot say about a referral Kela's case systems send: who sets
+    ``forwarded_from``, and which service-need checklist items this deployment accepts."""
+    if isinstance(request, NoticeOfNeed) and request.service_need_checklist is not None:
+        checklist.check(request.service_need_checklist.items, "service_need_checklist.items")
     if request.forwarded_from is not None:
         raise RuleRefused(
             "forwarded_from.not_allowed",

@@ -47,7 +47,7 @@ async def submit_referrals(
     for entry in entries:
         payloads.append(entry.referral.model_dump(mode="json"))
         try:
-            check_request(entry.referral)
+            check_request(entry.referral, settings.checklist)
         except RuleRefused as refusal:
             outcomes.append(refusal)
             fingerprints.append(None)

@@ -88,7 +88,7 @@ async def submit_referral(
     referral without ``new_referral_reason`` (``DuplicateReferral``).
     """
     request, cipher = command.referral, cipher_of(settings)
-    check_request(request)
+    check_request(request, settings.checklist)
     payload = request.model_dump(mode="json")
     request_fingerprint = fingerprint(payload)
     key = command.idempotency_key

@@ -36,14 +36,19 @@ def _view(referral_id: UUID, namings: Namings) -> ResponsibleWorkers:
     )
 
 
-def _refused(refused: RuleRefused) -> ProblemError:
-    """409 while the referral is not in work, 422 for the directory entry named."""
+def refusal(refused: RuleRefused, conflict: str, kind: str, title: str) -> ProblemError:
+    """409 (``kind``, ``title``) when the referral's status refuses it (rule ``conflict``),
+    422 for the directory entry named."""
     field = refused.field or "body"
     errors = [FieldError(field=field, rule=refused.rule, message=refused.detail)]
-    if refused.rule == NOT_IN_WORK:
-        title = "Responsible worker not allowed now"
-        return ProblemError(409, "responsible-worker-not-allowed", title, refused.detail, errors)
+    if refused.rule == conflict:
+        return ProblemError(409, kind, title, refused.detail, errors)
     return ProblemError(422, "validation", "Invalid reference", refused.detail, errors)
+
+
+def _refused(refused: RuleRefused) -> ProblemError:
+    title = "Responsible worker not allowed now"
+    return refusal(refused, NOT_IN_WORK, "responsible-worker-not-allowed", title)
 
 
 _EXAMPLES = {

@@ -19,6 +19,7 @@ from silta_records.status_history import (
 )
 from silta_schemas.codes import MessageKind
 from silta_schemas.envelope import Envelope
+from silta_schemas.errors import NotFound
 from silta_schemas.referrals import NoticeOfNeed, ReferralRequest
 from silta_schemas.status import ReferralStatus
 from sqlalchemy import select, update
@@ -26,7 +27,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from municipality_side.db.tables import REFERRAL_PAYLOAD, referrals, status_history
 from municipality_side.domain.referrals import HeldReferral
-from municipality_side.records import ReferralRecord
+from municipality_side.records import Assignment, ReferralRecord
 from municipality_side.settings import MunicipalitySettings
 
 
@@ -93,6 +94,16 @@ async def held(
     return referral, row.client_key
 
 
+async def held_in(
+    conn: AsyncConnection, referral_id: UUID, counties: frozenset[str]
+) -> tuple[HeldReferral, str | None]:
+    """:func:`held` to change, of one of ``counties``; raises ``NotFound`` otherwise."""
+    found = await held(conn, referral_id, to_change=True)
+    if found is None or found[0].county_code not in counties:
+        raise NotFound("referral")
+    return found
+
+
 async def record_change(
     conn: AsyncConnection, cipher: DataCipher, referral_id: UUID, change: StatusChange
 ) -> None:
@@ -128,6 +139,7 @@ _SUMMARY = (
     referrals.c.updated_at,
     referrals.c.due_at,
     referrals.c.child_welfare,
+    referrals.c.assigned_to,
 )
 
 
@@ -142,6 +154,7 @@ def _record(row: Any, **details: Any) -> ReferralRecord:
         updated_at=as_utc(row.updated_at),
         due_at=None if row.due_at is None else as_utc(row.due_at),
         child_welfare=bool(row.child_welfare),
+        assigned_to=row.assigned_to,
         **details,
     )
 
@@ -171,8 +184,11 @@ async def listed(
     offset: int,
     overdue: bool = False,
     child_welfare: bool | None = None,
+    assigned_to: str | None = None,
+    unassigned: bool | None = None,
 ) -> list[ReferralRecord]:
-    """The inbox, newest first: tracking data only, nothing personal."""
+    """The inbox, newest first: tracking data only, nothing personal; ``assigned_to``: one
+    worker's worklist, ``unassigned``: only those nobody (or, false, somebody) has."""
     query = (
         select(*_SUMMARY)
         .where(referrals.c.county_code.in_(sorted(counties)))
@@ -184,5 +200,36 @@ async def listed(
         query = query.where(overdue_clause(referrals, datetime.now(UTC)))
     if child_welfare is not None:
         query = query.where(referrals.c.child_welfare.is_(child_welfare))
+    if assigned_to is not None:
+        query = query.where(referrals.c.assigned_to == assigned_to)
+    if unassigned is not None:
+        nobody = referrals.c.assigned_to.is_(None)
+        query = query.where(nobody if unassigned else ~nobody)
     rows = (await conn.execute(query.limit(limit).offset(offset))).all()
     return [_record(row) for row in rows]
+
+
+async def assignment(conn: AsyncConnection, referral_id: UUID) -> Assignment:
+    query = select(
+        referrals.c.assigned_to, referrals.c.assigned_at, referrals.c.assigned_entry_id
+    ).where(referrals.c.id == str(referral_id))
+    row = (await conn.execute(query)).one()
+    return Assignment(
+        referral_id,
+        row.assigned_to,
+        None if row.assigned_at is None else as_utc(row.assigned_at),
+        None if row.assigned_entry_id is None else UUID(row.assigned_entry_id),
+    )
+
+
+async def assign(conn: AsyncConnection, assignment: Assignment) -> None:
+    entry = assignment.directory_entry_id
+    await conn.execute(
+        update(referrals)
+        .where(referrals.c.id == str(assignment.referral_id))
+        .values(
+            assigned_to=assignment.assigned_to,
+            assigned_at=assignment.assigned_at,
+            assigned_entry_id=None if entry is None else str(entry),
+        )
+    )

@@ -32,7 +32,12 @@ referrals = Table(
     Column("message_id", String(36), nullable=False),
     Column("received_at", UtcDateTime(), nullable=False),
     Column("child_welfare", Boolean, nullable=False, server_default=false()),
+    # Worklists: the county worker the referral is assigned to (their token's subject).
+    Column("assigned_to", String(200), nullable=True),
+    Column("assigned_at", UtcDateTime(), nullable=True),
+    Column("assigned_entry_id", String(36), nullable=True),
     Index("ix_referrals_county_status", "county_code", "status", "received_at"),
+    Index("ix_referrals_county_assigned", "county_code", "assigned_to", "received_at"),
     Index("ix_referrals_due", "due_at"),
     Index("ix_referrals_client_key", "client_key"),
 )

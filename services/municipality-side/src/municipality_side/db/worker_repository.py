@@ -12,6 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from municipality_side.db.statements import responsible_workers
 from municipality_side.db.tables import directory_entries
+from municipality_side.domain.workers import check_directory_entry
 
 
 async def namings(conn: AsyncConnection, referral_id: UUID) -> Sequence[Naming]:
@@ -29,3 +30,11 @@ async def entry_organisation(conn: AsyncConnection, entry_id: UUID) -> str | Non
     """The organisation of a live entry of the contact directory; None if there is none."""
     entry = await get_entry(conn, directory_entries, entry_id)
     return None if entry is None else entry.organisation
+
+
+async def check_entry(
+    conn: AsyncConnection, entry_id: UUID | None, county: str, rules: str
+) -> None:
+    """A directory entry named (if any) must be a live entry of ``county`` (``domain.workers``)."""
+    if entry_id is not None:
+        check_directory_entry(await entry_organisation(conn, entry_id), county, rules)

@@ -17,11 +17,13 @@ from uuid import UUID
 
 from pydantic_core import PydanticCustomError
 from silta_records.status_history.change import StatusChange
+from silta_schemas.code_lists import Checklist
 from silta_schemas.codes import MessageKind
 from silta_schemas.errors import RuleRefused
 from silta_schemas.lifecycle import Actor, check_outcome_for_kind, check_transition
 from silta_schemas.parties import KELA, county_code_of, county_organisation
-from silta_schemas.status import ReferralStatus, StatusUpdate, check_forwarding
+from silta_schemas.referrals import NoticeOfNeed
+from silta_schemas.status import ProgressEvent, ReferralStatus, StatusUpdate, check_forwarding
 
 DELIVERED_SEQUENCE = 1
 
@@ -32,6 +34,13 @@ def check_served(county_code: str | None, served: frozenset[str]) -> None:
         raise RuleRefused(
             "routing.county_not_served", f"this deployment does not serve county {county_code}"
         )
+
+
+def check_contents(referral: object, checklist: Checklist) -> None:
+    """What a referral from Kela may carry here beyond its schema: only the service-need
+    checklist items this deployment accepts."""
+    if isinstance(referral, NoticeOfNeed) and referral.service_need_checklist is not None:
+        checklist.check(referral.service_need_checklist.items, "service_need_checklist.items")
 
 
 @dataclass(frozen=True)
@@ -113,13 +122,21 @@ def next_change(
     update: StatusUpdate,
     county: str,
     now: datetime,
+    worker: str | None = None,
 ) -> StatusChange:
-    """The change a county worker's ``update`` makes.
+    """The change a county worker's ``update`` makes (``worker``: who, as their token's
+    subject names them; kept on this side only).
 
     Raises ``TransitionNotAllowed`` if the lifecycle forbids it, ``RuleRefused`` (naming the
     field) for an outcome the kind does not have or a forwarding that goes nowhere else.
     """
-    check_transition(status, update.status, Actor.COUNTY)
+    check_transition(status, update.status, Actor.COUNTY, kind)
+    if (update.event == ProgressEvent.RESUMED) != (status == ReferralStatus.ON_HOLD):
+        raise RuleRefused(
+            "status.resumed",
+            "a referral on hold resumes with event resumed, and only a referral on hold does",
+            field="event",
+        )
     try:
         check_outcome_for_kind(kind, update.outcome)
         forwarded_to = check_forwarding(update.status, update.forwarded_to_municipality, now.date())
@@ -140,13 +157,18 @@ def next_change(
         changed_by=county,
         event=update.event,
         outcome=update.outcome,
+        hold_reason=update.hold_reason,
         reason=update.reason,
         forwarded_to_county=forwarded_to,
         forwarded_to_municipality=update.forwarded_to_municipality,
+        changed_by_unit=update.unit,
+        changed_by_worker=worker,
     )
 
 
-def change_by_county(held: HeldReferral, update: StatusUpdate, now: datetime) -> StatusChange:
+def change_by_county(
+    held: HeldReferral, update: StatusUpdate, now: datetime, worker: str | None = None
+) -> StatusChange:
     """:func:`next_change` of the referral as held."""
     return next_change(
         kind=held.kind,
@@ -155,6 +177,7 @@ def change_by_county(held: HeldReferral, update: StatusUpdate, now: datetime) ->
         update=update,
         county=held.county,
         now=now,
+        worker=worker,
     )
 
 

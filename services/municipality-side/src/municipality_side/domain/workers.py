@@ -10,7 +10,9 @@ from silta_schemas.errors import RuleRefused
 from silta_schemas.status import ReferralStatus
 from silta_schemas.workers import ResponsibleWorkerChange, ResponsibleWorkerRequest
 
-WORKING_STATUSES = frozenset({ReferralStatus.ACCEPTED, ReferralStatus.IN_PROGRESS})
+WORKING_STATUSES = frozenset(
+    {ReferralStatus.ACCEPTED, ReferralStatus.IN_PROGRESS, ReferralStatus.ON_HOLD}
+)
 """Statuses in which the county works on a referral and may name its responsible worker."""
 
 NOT_IN_WORK = "responsible_worker.referral_not_in_work"
@@ -22,22 +24,25 @@ def check_may_name(status: ReferralStatus) -> None:
         raise RuleRefused(
             NOT_IN_WORK,
             f"the referral is {status.value.replace('_', ' ')}: a responsible worker is named "
-            "only while the county works on it (accepted or in progress)",
+            "only while the county works on it (accepted, in progress or on hold)",
             field="status",
         )
 
 
-def check_directory_entry(entry_organisation: str | None, county: str) -> None:
-    """The named directory entry must be a live entry of the referral's county."""
+def check_directory_entry(
+    entry_organisation: str | None, county: str, rules: str = "responsible_worker"
+) -> None:
+    """The named directory entry must be a live entry of the referral's county (``rules``:
+    the prefix of the rules refused)."""
     if entry_organisation is None:
         raise RuleRefused(
-            "responsible_worker.directory_entry_unknown",
+            f"{rules}.directory_entry_unknown",
             "no such entry in the contact directory",
             field="directory_entry_id",
         )
     if entry_organisation != county:
         raise RuleRefused(
-            "responsible_worker.directory_entry_other_organisation",
+            f"{rules}.directory_entry_other_organisation",
             "the directory entry belongs to another organisation than the referral's county",
             field="directory_entry_id",
         )

@@ -12,7 +12,12 @@ from typing import Any
 from silta_platform.handlers import Command
 from silta_schemas.codes import MessageKind
 
-from municipality_side.commands import ChangeStatus, NameResponsibleWorker, SendStatement
+from municipality_side.commands import (
+    AssignReferral,
+    ChangeStatus,
+    NameResponsibleWorker,
+    SendStatement,
+)
 from municipality_side.handlers.cancellations import receive_cancellations
 from municipality_side.handlers.change_status import change_status
 from municipality_side.handlers.directory_updates import receive_directory_updates
@@ -20,11 +25,13 @@ from municipality_side.handlers.referrals import receive_referrals
 from municipality_side.handlers.responsible_workers import name_responsible_worker
 from municipality_side.handlers.statement_receipts import receive_statement_receipts
 from municipality_side.handlers.statements import send_statement
+from municipality_side.handlers.worklists import assign_referral
 
 COMMANDS: Mapping[type[Command[Any]], Callable[..., Awaitable[Any]]] = {
     ChangeStatus: change_status,
     NameResponsibleWorker: name_responsible_worker,
     SendStatement: send_statement,
+    AssignReferral: assign_referral,
 }
 
 MESSAGE_HANDLERS: Mapping[str, Callable[..., Awaitable[Any]]] = {

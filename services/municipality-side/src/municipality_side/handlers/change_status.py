@@ -8,7 +8,6 @@ from datetime import UTC, datetime
 from silta_platform.unit_of_work import Transactions
 from silta_protection.access_log import Access
 from silta_protection.encryption import cipher_of
-from silta_schemas.errors import NotFound
 
 from municipality_side.commands import ChangeStatus
 from municipality_side.db import referral_repository
@@ -28,11 +27,10 @@ async def change_status(
     """
     referral_id, cipher = command.referral_id, cipher_of(settings)
     async with transactions.begin() as work:
-        found = await referral_repository.held(work.conn, referral_id, to_change=True)
-        if found is None or found[0].county_code not in command.counties:
-            raise NotFound("referral")
-        held, client_key = found
-        change = change_by_county(held, command.update, datetime.now(UTC))
+        held, client_key = await referral_repository.held_in(
+            work.conn, referral_id, command.counties
+        )
+        change = change_by_county(held, command.update, datetime.now(UTC), command.actor.subject)
         await referral_repository.record_change(work.conn, cipher, referral_id, change)
         work.announce(acknowledgement(referral_id, held.county_code, change))
         work.account(

@@ -12,10 +12,17 @@ from silta_messaging.incoming import Incoming, Rejection
 from silta_platform.unit_of_work import UnitOfWork
 from silta_protection.access_log import Access, service_actor
 from silta_protection.encryption import cipher_of, client_key_of
+from silta_schemas.errors import RuleRefused
 from silta_schemas.referrals import ApplicationTransfer, NoticeOfBasicAmountReduction, NoticeOfNeed
 
 from municipality_side.db import referral_repository
-from municipality_side.domain.referrals import Arrival, admit, delivered, first_deliveries
+from municipality_side.domain.referrals import (
+    Arrival,
+    admit,
+    check_contents,
+    delivered,
+    first_deliveries,
+)
 from municipality_side.messages import acknowledgement
 from municipality_side.purposes import MUNICIPALITY_SERVICE, RECEIVE_PURPOSE
 from municipality_side.settings import MunicipalitySettings
@@ -32,8 +39,15 @@ async def receive_referrals(
     id another message (in this batch, or before) already delivered.
     """
     by_message = {message.envelope.message_id: message for message in messages}
-    admitted = admit([_arrival(message) for message in messages], settings.served_counties)
-    refused = dict(admitted.refused)
+    refused: dict[UUID, RuleRefused] = {}
+    for message in messages:
+        try:
+            check_contents(message.payload, settings.checklist)
+        except RuleRefused as refusal:
+            refused[message.envelope.message_id] = refusal
+    arrivals = [_arrival(message) for message in messages]
+    admitted = admit([a for a in arrivals if a.message_id not in refused], settings.served_counties)
+    refused.update(admitted.refused)
     if admitted.accepted:
         known = await referral_repository.known(
             work.conn, (arrival.referral_id for arrival in admitted.accepted)

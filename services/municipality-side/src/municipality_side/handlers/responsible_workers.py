@@ -7,11 +7,10 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from silta_platform.unit_of_work import Transactions
-from silta_schemas.errors import NotFound
 
 from municipality_side.commands import NameResponsibleWorker
 from municipality_side.db import referral_repository, worker_repository
-from municipality_side.domain.workers import check_directory_entry, check_may_name, next_naming
+from municipality_side.domain.workers import check_may_name, next_naming
 from municipality_side.messages import to_kela
 from municipality_side.records import Named, Namings
 
@@ -23,16 +22,11 @@ async def name_responsible_worker(
     Kela nothing. Raises ``NotFound`` or ``RuleRefused`` (``domain.workers``)."""
     referral_id, request = command.referral_id, command.request
     async with transactions.begin() as work:
-        found = await referral_repository.held(work.conn, referral_id, to_change=True)
-        if found is None or found[0].county_code not in command.counties:
-            raise NotFound("referral")
-        held = found[0]
+        held, _ = await referral_repository.held_in(work.conn, referral_id, command.counties)
         check_may_name(held.status)
-        if request.directory_entry_id is not None:
-            organisation = await worker_repository.entry_organisation(
-                work.conn, request.directory_entry_id
-            )
-            check_directory_entry(organisation, held.county)
+        await worker_repository.check_entry(
+            work.conn, request.directory_entry_id, held.county, "responsible_worker"
+        )
         history = list(await worker_repository.namings(work.conn, referral_id))
         previous = history[-1] if history else None
         naming = next_naming(previous, request, datetime.now(UTC))

@@ -48,12 +48,16 @@ def add_status_history(
         Column("status", String(20), nullable=False),
         Column("event", String(40), nullable=True),
         Column("outcome", String(40), nullable=True),
+        Column("hold_reason", String(40), nullable=True),
         Column("reason", Text, nullable=True),
         Column("changed_at", UtcDateTime(), nullable=False),
         Column("changed_by", String(20), nullable=False),
         # Where a forwarded referral went.
         Column("forwarded_to_county", String(2), nullable=True),
         Column("forwarded_to_municipality", String(3), nullable=True),
+        # Which unit made the change (both sides) and which worker (the county's side only).
+        Column("changed_by_unit", String(200), nullable=True),
+        Column("changed_by_worker", String(200), nullable=True),
         UniqueConstraint("referral_id", "sequence", name="uq_history_referral_sequence"),
         info={"events": events, "acknowledged_from": acknowledged_from},
     )
@@ -129,9 +133,12 @@ async def load_history(
             changed_by=row.changed_by,
             event=row.event,
             outcome=row.outcome,
+            hold_reason=row.hold_reason,
             reason=reason.open(cipher, row.reason, reason.row_id(row._mapping)),
             forwarded_to_county=row.forwarded_to_county,
             forwarded_to_municipality=row.forwarded_to_municipality,
+            changed_by_unit=row.changed_by_unit,
+            changed_by_worker=row.changed_by_worker,
         )
         for row in rows
     ]

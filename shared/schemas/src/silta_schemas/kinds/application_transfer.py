@@ -20,6 +20,7 @@ from silta_schemas.referral_parts import (
     NewReferralReason,
     ReferralPayload,
     no_contact_details,
+    no_location_under_non_disclosure,
 )
 from silta_schemas.spec import Grounds, KindSpec
 from silta_schemas.text import ShortText
@@ -134,4 +135,5 @@ SPEC = KindSpec(
     payload=ApplicationTransfer,
     route=KELA_TO_ROUTED_COUNTY,
     grounds=Grounds(Purpose.APPLICATION_TRANSFER, ASA_14),
+    check=no_location_under_non_disclosure,
 )

@@ -18,6 +18,7 @@ from silta_schemas.referral_parts import (
     NewReferralReason,
     ReferralPayload,
     no_contact_details,
+    no_location_under_non_disclosure,
 )
 from silta_schemas.spec import Grounds, KindSpec
 
@@ -69,4 +70,5 @@ SPEC = KindSpec(
     payload=NoticeOfBasicAmountReduction,
     route=KELA_TO_ROUTED_COUNTY,
     grounds=Grounds(Purpose.BASIC_AMOUNT_REDUCTION_NOTICE, ASA_10),
+    check=no_location_under_non_disclosure,
 )

@@ -7,7 +7,8 @@ from typing import Annotated, Literal, Self
 from pydantic import AwareDatetime, Field, ValidationInfo, field_validator, model_validator
 from pydantic_core import PydanticCustomError
 
-from silta_schemas._base import Contract, check_no_repeats, with_examples
+from silta_schemas._base import Contract, check_no_repeats, no_repeats, with_examples
+from silta_schemas.code_lists import CHECKLIST_CODE_PATTERN, CodeListName, described
 from silta_schemas.codes import (
     ConsentMethod,
     ConsentScope,
@@ -25,6 +26,7 @@ from silta_schemas.referral_parts import (
     Forwarding,
     NewReferralReason,
     ReferralPayload,
+    no_location_under_non_disclosure,
 )
 from silta_schemas.spec import Grounds, KindSpec
 from silta_schemas.text import FreeText, ShortText
@@ -70,6 +72,29 @@ class LegalExceptionBasis(Contract):
     )
 
 
+ChecklistCode = Annotated[str, Field(pattern=CHECKLIST_CODE_PATTERN)]
+
+
+class ServiceNeedChecklist(Contract):
+    """What Kela's officer identified with the service-need checklist (like the AVAIN
+    indicator): codes only, from the deployment's list, never free text."""
+
+    items: tuple[ChecklistCode, ...] = Field(
+        min_length=1,
+        max_length=40,
+        description=described(
+            CodeListName.SERVICE_NEED_CHECKLIST,
+            "The items identified, each once. The default list is below; a deployment may "
+            "keep fewer or add its own (`GET /v1/code-lists/service_need_checklist` lists what "
+            "it accepts, anything else is refused).",
+        ),
+    )
+
+    _each_once = no_repeats(
+        "items", "checklist.duplicate", "service_need_checklist.items lists an item twice"
+    )
+
+
 Basis = Annotated[
     ConsentBasis | LegalExceptionBasis,
     Field(discriminator="type", description="Exactly one basis: consent or a legal exception."),
@@ -85,9 +110,14 @@ class NoticeOfNeed(ReferralPayload):
     made_at: AwareDatetime = Field(description="When Kela made the notice.")
     client: Client = Field(description="The client referred.")
     support_needs: tuple[SupportNeed, ...] = Field(
-        min_length=1, description="Support needs of Social Welfare Act §11 (codes 1-10)."
+        min_length=1,
+        description=described(
+            CodeListName.SUPPORT_NEEDS, "Support needs of Social Welfare Act §11 (codes 1-10)."
+        ),
     )
-    trigger: TriggerSituation = Field(description="The situation that made Kela refer.")
+    trigger: TriggerSituation = Field(
+        description=described(CodeListName.TRIGGERS, "The situation that made Kela refer.")
+    )
     trigger_description: ShortText | None = Field(
         default=None,
         validate_default=True,
@@ -95,19 +125,22 @@ class NoticeOfNeed(ReferralPayload):
         description="What the situation is; required when trigger is other.",
     )
     description: FreeText = Field(repr=False, description="The concern, briefly.")
+    service_need_checklist: ServiceNeedChecklist | None = Field(
+        default=None,
+        repr=False,
+        description="Optional: the items of the service-need checklist the officer identified.",
+    )
     basis: Basis
     kela_contact: KelaContact = Field(description="Whom at Kela the county can contact.")
     urgency: Urgency = Field(default=Urgency.NORMAL, description="How soon to act.")
     new_referral_reason: NewReferralReason
     forwarded_from: Forwarding
 
-    @field_validator("support_needs")
-    @classmethod
-    def _no_duplicate_needs(cls, needs: tuple[SupportNeed, ...]) -> tuple[SupportNeed, ...]:
-        check_no_repeats(
-            needs, "support_needs.duplicate", "support_needs lists a support need more than once"
-        )
-        return needs
+    _no_duplicate_needs = no_repeats(
+        "support_needs",
+        "support_needs.duplicate",
+        "support_needs lists a support need more than once",
+    )
 
     @field_validator("trigger_description")
     @classmethod
@@ -174,4 +207,5 @@ SPEC = KindSpec(
     payload=NoticeOfNeed,
     route=KELA_TO_ROUTED_COUNTY,
     grounds=Grounds(Purpose.SOCIAL_WELFARE_REFERRAL, legal_basis),
+    check=no_location_under_non_disclosure,
 )

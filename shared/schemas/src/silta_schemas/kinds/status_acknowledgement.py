@@ -5,20 +5,22 @@ into a `StatusAcknowledgement` on the bus.
 """
 
 from datetime import date
-from typing import Literal, Self
+from typing import Annotated, Literal, Self
 from uuid import UUID
 
 from pydantic import AwareDatetime, Field, model_validator
 from pydantic_core import PydanticCustomError
 
 from silta_schemas._base import Contract, with_examples
+from silta_schemas.code_lists import CodeListName, described
+from silta_schemas.codes import HoldReason
 from silta_schemas.examples import STATUS_ACKNOWLEDGEMENT_EXAMPLE, STATUS_UPDATE_EXAMPLES
 from silta_schemas.lifecycle import Actor, may_set
 from silta_schemas.parties import KELA, CountyCode, OrganisationId
 from silta_schemas.purpose import Purpose
 from silta_schemas.referral_status import (
-    OutcomeDetail,
-    ProgressEventDetail,
+    Outcome,
+    ProgressEvent,
     ReferralStatus,
     check_forwarding,
     check_status_details,
@@ -34,9 +36,38 @@ from silta_schemas.spec import (
     Route,
     to_kela,
 )
-from silta_schemas.text import FreeText
+from silta_schemas.text import FreeText, ShortText
 
 STATUS_FEEDBACK = "Social Welfare Act 1301/2014 §35; Act on Social Assistance 1412/1997 §18"
+
+ProgressEventDetail = Annotated[
+    ProgressEvent | None,
+    Field(
+        default=None,
+        description=described(
+            CodeListName.EVENTS, "What happened; required iff status is in_progress."
+        ),
+    ),
+]
+HoldReasonDetail = Annotated[
+    HoldReason | None,
+    Field(
+        default=None,
+        description=described(
+            CodeListName.HOLD_REASONS,
+            "Why the referral is on hold: a code, never free text; required iff status is on_hold.",
+        ),
+    ),
+]
+OutcomeDetail = Annotated[
+    Outcome | None,
+    Field(
+        default=None,
+        description=described(
+            CodeListName.OUTCOMES, "How it ended; required iff status is completed."
+        ),
+    ),
+]
 
 
 class StatusUpdate(Contract):
@@ -47,12 +78,14 @@ class StatusUpdate(Contract):
     status: Literal[
         ReferralStatus.ACCEPTED,
         ReferralStatus.IN_PROGRESS,
+        ReferralStatus.ON_HOLD,
         ReferralStatus.COMPLETED,
         ReferralStatus.REJECTED,
         ReferralStatus.FORWARDED,
-    ] = Field(description="The new status.")
+    ] = Field(description=described(CodeListName.STATUSES, "The new status."))
     event: ProgressEventDetail
     outcome: OutcomeDetail
+    hold_reason: HoldReasonDetail
     reason: FreeText | None = Field(
         default=None, description="Why; required when status is rejected or forwarded."
     )
@@ -61,10 +94,15 @@ class StatusUpdate(Contract):
         description='Forwarding ("not ours"): the client\'s municipality of residence as the '
         "county knows it; it decides the county the referral goes on to. Only with forwarded.",
     )
+    unit: ShortText | None = Field(
+        default=None,
+        description="The unit of the worker making the change, e.g. `Aikuissosiaalityö, "
+        "Lappeenranta`: both sides' histories show it (the worker only the county's).",
+    )
 
     @model_validator(mode="after")
     def _details(self) -> Self:
-        check_status_details(self.status, self.event, self.outcome, self.reason)
+        check_status_details(self.status, self.event, self.outcome, self.reason, self.hold_reason)
         # Routing uses today's classification; the county side checks it again when applying.
         check_forwarding(self.status, self.forwarded_to_municipality, date.today())
         return self
@@ -80,9 +118,12 @@ class StatusAcknowledgement(Contract):
     sequence: int = Field(
         ge=1, description="Order of this change within the referral, set by the county side."
     )
-    status: ReferralStatus = Field(description="The referral's status after the change.")
+    status: ReferralStatus = Field(
+        description=described(CodeListName.STATUSES, "The referral's status after the change.")
+    )
     event: ProgressEventDetail
     outcome: OutcomeDetail
+    hold_reason: HoldReasonDetail
     reason: FreeText | None = Field(
         default=None, description="Why; required when status is rejected, forwarded or cancelled."
     )
@@ -99,10 +140,16 @@ class StatusAcknowledgement(Contract):
         description="The organisation that changed it: the county, or `kela` for a "
         "cancellation the county has applied."
     )
+    changed_by_unit: ShortText | None = Field(
+        default=None,
+        description="The county unit that made the change, e.g. `Aikuissosiaalityö, "
+        "Lappeenranta` (work data); never the worker (data minimisation: Kela learns a "
+        "worker only as the responsible worker).",
+    )
 
     @model_validator(mode="after")
     def _details(self) -> Self:
-        check_status_details(self.status, self.event, self.outcome, self.reason)
+        check_status_details(self.status, self.event, self.outcome, self.reason, self.hold_reason)
         county = check_forwarding(
             self.status, self.forwarded_to_municipality, self.changed_at.date()
         )

@@ -6,7 +6,7 @@ Revision ID: kela_0005
 from alembic import op
 
 revision = "kela_0005"
-down_revision = "kela_0001"
+down_revision = "kela_0002"
 branch_labels = None
 depends_on = None
 
