@@ -7,9 +7,14 @@ from uuid import UUID
 
 from silta_platform.handlers import Command
 from silta_protection.access_log import UNAUTHENTICATED, Actor
+from silta_schemas.cooperation import (
+    CaseManagerChangeRequest,
+    CaseManagerEndRequest,
+    CaseManagerPeriodRequest,
+)
 from silta_schemas.referrals import ReferralRequest
 
-from kela_side.records import ReferralRecord, Submitted
+from kela_side.records import Recorded, ReferralRecord, Submitted
 
 
 @dataclass(frozen=True)
@@ -28,4 +33,30 @@ class CancelReferral(Command[ReferralRecord]):
 
     referral_id: UUID
     reason: str
+    actor: Actor = UNAUTHENTICATED
+
+
+@dataclass(frozen=True)
+class NameCaseManager(Command[Recorded]):
+    """Name a client's case manager for a period; the client's county is told."""
+
+    request: CaseManagerPeriodRequest
+    actor: Actor = UNAUTHENTICATED
+
+
+@dataclass(frozen=True)
+class ChangeCaseManager(Command[Recorded]):
+    """Another case manager or end date for a period; the county is told."""
+
+    period_id: UUID
+    request: CaseManagerChangeRequest
+    actor: Actor = UNAUTHENTICATED
+
+
+@dataclass(frozen=True)
+class EndCaseManagerPeriod(Command[Recorded]):
+    """End a period early; the county is told."""
+
+    period_id: UUID
+    request: CaseManagerEndRequest
     actor: Actor = UNAUTHENTICATED

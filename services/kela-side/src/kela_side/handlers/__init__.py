@@ -12,9 +12,20 @@ from typing import Any
 from silta_platform.handlers import Command
 from silta_schemas.codes import MessageKind
 
-from kela_side.commands import CancelReferral, SubmitReferral
+from kela_side.commands import (
+    CancelReferral,
+    ChangeCaseManager,
+    EndCaseManagerPeriod,
+    NameCaseManager,
+    SubmitReferral,
+)
 from kela_side.handlers.acknowledgements import receive_acknowledgements
 from kela_side.handlers.cancel_referral import cancel_referral
+from kela_side.handlers.case_managers import (
+    change_case_manager,
+    end_case_manager_period,
+    name_case_manager,
+)
 from kela_side.handlers.directory_updates import receive_directory_updates
 from kela_side.handlers.responsible_workers import receive_responsible_workers
 from kela_side.handlers.statements import receive_statements
@@ -23,6 +34,9 @@ from kela_side.handlers.submit_referral import submit_referral
 COMMANDS: Mapping[type[Command[Any]], Callable[..., Awaitable[Any]]] = {
     SubmitReferral: submit_referral,
     CancelReferral: cancel_referral,
+    NameCaseManager: name_case_manager,
+    ChangeCaseManager: change_case_manager,
+    EndCaseManagerPeriod: end_case_manager_period,
 }
 
 MESSAGE_HANDLERS: Mapping[str, Callable[..., Awaitable[Any]]] = {

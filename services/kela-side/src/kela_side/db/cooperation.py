@@ -1,0 +1,12 @@
+"""Kela side tables for the client's cooperation records: case-manager periods (and the
+cooperation cases), each the newest snapshot Kela sent to the client's county."""
+
+from __future__ import annotations
+
+from silta_records.cooperation.case_managers import add_case_manager_periods, case_manager_kind
+
+from kela_side.db.tables import metadata
+
+case_manager_periods = add_case_manager_periods(metadata)
+CASE_MANAGERS = case_manager_kind(case_manager_periods)
+"""The periods Kela named, as last sent to the county (sealed, bound to the period's id)."""

@@ -1,0 +1,140 @@
+"""Case-manager periods (asiakkuusvastaava) as both sides keep and show them."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Annotated, Any
+from uuid import UUID
+
+from fastapi import Query
+from pydantic import BaseModel, Field
+from silta_platform.db import as_utc
+from silta_schemas.cooperation import CaseManagerAction, CaseManagerPeriod, ClientIdentity
+from silta_schemas.work_contact import WorkContact
+from sqlalchemy import Column, ColumnElement, Date, Index, MetaData, Row, Table, or_
+
+from silta_records.cooperation.dates import (
+    PeriodState,
+    finnish_today,
+    last_day,
+    period_state,
+)
+from silta_records.cooperation.reads import ReadSide
+from silta_records.cooperation.snapshots import SnapshotKind, snapshot_table
+
+TABLE = "case_manager_periods"
+
+
+def add_case_manager_periods(metadata: MetaData) -> Table:
+    return snapshot_table(
+        metadata,
+        TABLE,
+        Column("starts_on", Date, nullable=False),
+        Column("ends_on", Date, nullable=False),
+        Column("ended_on", Date, nullable=True),
+        Index(f"ix_{TABLE}_county_ends", "county_code", "ends_on"),
+    )
+
+
+def _plain(period: CaseManagerPeriod) -> dict[str, Any]:
+    return {"starts_on": period.starts_on, "ends_on": period.ends_on, "ended_on": period.ended_on}
+
+
+def case_manager_kind(table: Table) -> SnapshotKind[CaseManagerPeriod]:
+    return SnapshotKind(
+        table, CaseManagerPeriod, "case_manager_period", lambda p: p.period_id, _plain
+    )
+
+
+class PeriodSummary(BaseModel):
+    """A case-manager period's tracking data: dates and state, nothing personal."""
+
+    id: UUID = Field(description="The period's id, shared by both sides.")
+    county_code: str = Field(description="The client's county.")
+    action: CaseManagerAction = Field(description="The last thing Kela did: named, changed, ended.")
+    starts_on: date = Field(description="First day of the period.")
+    ends_on: date = Field(description="Last day as agreed.")
+    ended_on: date | None = Field(description="Last day of a period Kela ended early.")
+    last_day: date = Field(description="The period's last day: `ended_on`, else `ends_on`.")
+    state: PeriodState = Field(
+        description="`upcoming`, `active` or `ended` today (Finnish time): a period ends by "
+        "itself after its last day, on both sides alike, without a message."
+    )
+    recorded_at: datetime = Field(description="When Kela recorded the last change.")
+
+
+class PeriodView(PeriodSummary):
+    """A case-manager period in full: the client and the case manager."""
+
+    client: ClientIdentity = Field(description="The client.")
+    case_manager: WorkContact = Field(description="The case manager's work contact.")
+    directory_entry_id: UUID | None = Field(
+        description="The case manager's entry in Kela's part of the contact directory, if any."
+    )
+
+
+def _summary_fields(row: Row[Any]) -> dict[str, Any]:
+    today = finnish_today()
+    return {
+        "id": UUID(row.id),
+        "county_code": row.county_code,
+        "action": row.action,
+        "starts_on": row.starts_on,
+        "ends_on": row.ends_on,
+        "ended_on": row.ended_on,
+        "last_day": last_day(row.ends_on, row.ended_on),
+        "state": period_state(row.starts_on, row.ends_on, row.ended_on, today),
+        "recorded_at": as_utc(row.recorded_at),
+    }
+
+
+def period_summary(row: Row[Any]) -> PeriodSummary:
+    return PeriodSummary(**_summary_fields(row))
+
+
+def period_view(row: Row[Any], period: CaseManagerPeriod) -> PeriodView:
+    return PeriodView(
+        **_summary_fields(row),
+        client=period.client,
+        case_manager=period.case_manager,
+        directory_entry_id=period.directory_entry_id,
+    )
+
+
+def _state_filter(table: Table) -> Any:
+    def filters(
+        state: Annotated[
+            PeriodState | None,
+            Query(description="Only periods in this state today (Finnish time)."),
+        ] = None,
+    ) -> list[ColumnElement[bool]]:
+        if state is None:
+            return []
+        today = finnish_today()
+        ended = or_(
+            table.c.ended_on < today, (table.c.ended_on.is_(None)) & (table.c.ends_on < today)
+        )
+        if state == PeriodState.ENDED:
+            return [ended]
+        if state == PeriodState.UPCOMING:
+            return [~ended, table.c.starts_on > today]
+        return [~ended, table.c.starts_on <= today]
+
+    return filters
+
+
+def case_manager_reads(kind: SnapshotKind[CaseManagerPeriod], purpose: str) -> ReadSide:
+    """How a side shows its case-manager periods; ``purpose`` for its access log."""
+    return ReadSide(
+        kind=kind,
+        prefix="/v1/case-manager-periods",
+        tag="case managers",
+        purpose=purpose,
+        summary=PeriodSummary,
+        detail=PeriodView,
+        summarise=period_summary,
+        describe=period_view,
+        filters=_state_filter(kind.table),
+        order=lambda: [kind.table.c.starts_on.desc()],
+        words="case-manager periods",
+    )
