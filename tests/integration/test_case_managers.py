@@ -98,6 +98,18 @@ async def test_kela_names_changes_and_ends_a_period_and_the_county_is_told_each_
         "items": []
     }
 
+    log = await kela.post("/v1/access-log/search", json={"identity_code": CODE})
+    handled = [
+        (entry["action"], entry["purpose"])
+        for entry in log.json()["items"]
+        if entry["resource"] == "case_manager_period" and entry["resource_id"] == period["id"]
+    ]
+    assert sorted(handled) == sorted(
+        [("create", "case_manager.service")]
+        + [("update", "case_manager.service")] * 2
+        + [("read", "case_manager.service")] * 2
+    )
+
 
 async def test_kela_refuses_what_the_rules_forbid_naming_the_rule(kela: httpx.AsyncClient) -> None:
     first = await kela.post("/v1/case-manager-periods", json=request())
@@ -195,10 +207,20 @@ async def test_the_county_keeps_the_newest_snapshot_and_shows_a_period_ended_by_
     assert mine.json()["case_manager"]["name"] == "Kaisa Kelalainen"
     assert items[str(over.period_id)]["state"] == "ended"  # by its date, without a message
     assert items[str(first.period_id)]["state"] == "active"
+    active = await municipality.get("/v1/case-manager-periods", params={"state": "active"})
+    assert [item["id"] for item in active.json()["items"]] == [str(first.period_id)]
     ended = await municipality.get("/v1/case-manager-periods", params={"state": "ended"})
     assert [item["id"] for item in ended.json()["items"]] == [str(over.period_id)]
     found = await municipality.post("/v1/case-manager-periods/search", json={"identity_code": CODE})
     assert [item["id"] for item in found.json()["items"]] == [str(first.period_id)]
+    log = await municipality.post("/v1/access-log/search", json={"identity_code": CODE})
+    handled = sorted(
+        (entry["action"], entry["channel"])
+        for entry in log.json()["items"]
+        if entry["resource"] == "case_manager_period"
+    )
+    # The change came first (create); the older naming after it changed nothing.
+    assert handled == [("create", "bus"), ("read", "http"), ("read", "http")]
 
     moved = snapshot(
         period_id=str(first.period_id),

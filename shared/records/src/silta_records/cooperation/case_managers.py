@@ -11,7 +11,7 @@ from pydantic import BaseModel, Field
 from silta_platform.db import as_utc
 from silta_schemas.cooperation import CaseManagerAction, CaseManagerPeriod, ClientIdentity
 from silta_schemas.work_contact import WorkContact
-from sqlalchemy import Column, ColumnElement, Date, Index, MetaData, Row, Table, or_
+from sqlalchemy import Column, ColumnElement, Date, Index, MetaData, Row, Table, func
 
 from silta_records.cooperation.dates import (
     PeriodState,
@@ -111,9 +111,8 @@ def _state_filter(table: Table) -> Any:
         if state is None:
             return []
         today = finnish_today()
-        ended = or_(
-            table.c.ended_on < today, (table.c.ended_on.is_(None)) & (table.c.ends_on < today)
-        )
+        # The last day is ended_on where Kela ended the period early (NULL-safe: coalesce).
+        ended = func.coalesce(table.c.ended_on, table.c.ends_on) < today
         if state == PeriodState.ENDED:
             return [ended]
         if state == PeriodState.UPCOMING:
