@@ -82,6 +82,22 @@ def _requests(referral_id: str) -> dict[tuple[str, str], Request]:
             "url": f"/v1/case-manager-periods/{unknown}"
         },
         "/v1/case-manager-periods/search": lambda: {"json": examples.STATEMENT_SEARCH_EXAMPLE},
+        "/v1/cooperation-cases": lambda: {
+            "json": cooperation_examples.COOPERATION_CASE_REQUEST_EXAMPLE
+        },
+        "/v1/cooperation-cases/{case_id}/follow-up": lambda: {
+            "url": f"/v1/cooperation-cases/{unknown}/follow-up",
+            "json": {"follow_up_on": None},
+        },
+        "/v1/cooperation-cases/{case_id}/links": lambda: {
+            "url": f"/v1/cooperation-cases/{unknown}/links",
+            "json": {"links": cooperation_examples.COOPERATION_CASE_REQUEST_EXAMPLE["links"]},
+        },
+        "/v1/cooperation-cases/{case_id}/close": lambda: {
+            "url": f"/v1/cooperation-cases/{unknown}/close"
+        },
+        "/v1/cooperation-cases/{record_id}": lambda: {"url": f"/v1/cooperation-cases/{unknown}"},
+        "/v1/cooperation-cases/search": lambda: {"json": examples.STATEMENT_SEARCH_EXAMPLE},
         "/v1/directory": lambda: {},
         "/v1/directory/services": lambda: {},
         "/v1/directory/entries/{entry_id}": lambda: {
@@ -117,6 +133,12 @@ PERSONAL_DATA = {
     "/v1/case-manager-periods/{period_id}/end",
     "/v1/case-manager-periods/{record_id}",
     "/v1/case-manager-periods/search",
+    "/v1/cooperation-cases",
+    "/v1/cooperation-cases/{case_id}/follow-up",
+    "/v1/cooperation-cases/{case_id}/links",
+    "/v1/cooperation-cases/{case_id}/close",
+    "/v1/cooperation-cases/{record_id}",
+    "/v1/cooperation-cases/search",
 }
 """Paths answering with a referral, a statement or client data: never for operations."""
 

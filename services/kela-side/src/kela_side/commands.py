@@ -11,6 +11,9 @@ from silta_schemas.cooperation import (
     CaseManagerChangeRequest,
     CaseManagerEndRequest,
     CaseManagerPeriodRequest,
+    CooperationCaseRequest,
+    FollowUpRequest,
+    LinkRequest,
 )
 from silta_schemas.referrals import ReferralRequest
 
@@ -59,4 +62,38 @@ class EndCaseManagerPeriod(Command[Recorded]):
 
     period_id: UUID
     request: CaseManagerEndRequest
+    actor: Actor = UNAUTHENTICATED
+
+
+@dataclass(frozen=True)
+class OpenCooperationCase(Command[Recorded]):
+    """Open a client's cooperation case with the county; the county is told."""
+
+    request: CooperationCaseRequest
+    actor: Actor = UNAUTHENTICATED
+
+
+@dataclass(frozen=True)
+class SetFollowUp(Command[Recorded]):
+    """Set a case's next follow-up date; the county is told."""
+
+    case_id: UUID
+    request: FollowUpRequest
+    actor: Actor = UNAUTHENTICATED
+
+
+@dataclass(frozen=True)
+class LinkToCase(Command[Recorded]):
+    """Link more of the client's records to a case; the county is told."""
+
+    case_id: UUID
+    request: LinkRequest
+    actor: Actor = UNAUTHENTICATED
+
+
+@dataclass(frozen=True)
+class CloseCooperationCase(Command[Recorded]):
+    """Close a case; the county is told."""
+
+    case_id: UUID
     actor: Actor = UNAUTHENTICATED

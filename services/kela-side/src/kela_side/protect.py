@@ -16,6 +16,7 @@ PROTECTED, RETENTION = protected_tables(
     new_referral_reasons=tables.NEW_REFERRAL_REASON,
     cancellation_reasons=tables.CANCELLATION_REASON,
     case_manager_periods=cooperation.CASE_MANAGERS.sealed,
+    cooperation_cases=cooperation.COOPERATION_CASES.sealed,
 )
 
 

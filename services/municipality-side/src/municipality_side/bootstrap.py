@@ -19,13 +19,14 @@ from silta_platform.settings import ServiceSettings
 from silta_protection.dead_letters import dead_letters_router
 from silta_protection.wiring import safeguard_routers, safeguards
 from silta_records.cooperation.case_managers import case_manager_reads
+from silta_records.cooperation.cases import cooperation_case_reads
 from silta_records.cooperation.reads import read_router
 from silta_records.deadlines import overdue_by_county
 from silta_records.directory import directory_router
 from silta_records.stats import stats_router
 
 from municipality_side.api import referrals, statements, workers
-from municipality_side.db.cooperation import CASE_MANAGERS
+from municipality_side.db.cooperation import CASE_MANAGERS, COOPERATION_CASES
 from municipality_side.db.tables import (
     directory_entries,
     messaging,
@@ -81,6 +82,9 @@ def build_app(settings: ServiceSettings | None = None) -> FastAPI:
             workers.router,
             statements.router,
             read_router(case_manager_reads(CASE_MANAGERS, COOPERATION_PURPOSE), counties=counties),
+            read_router(
+                cooperation_case_reads(COOPERATION_CASES, COOPERATION_PURPOSE), counties=counties
+            ),
             directory_router(directory_entries, editable=own_part(config)),
             stats_router(referrals_table, status_history, "received_at", counties=counties),
             *safeguard_routers(RETENTION, organisation(config), counties),

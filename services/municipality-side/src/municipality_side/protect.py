@@ -14,6 +14,7 @@ PROTECTED, RETENTION = protected_tables(
     tables,
     statements.STATEMENT_PAYLOAD,
     case_manager_periods=cooperation.CASE_MANAGERS.sealed,
+    cooperation_cases=cooperation.COOPERATION_CASES.sealed,
 )
 
 

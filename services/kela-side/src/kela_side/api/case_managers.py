@@ -3,13 +3,12 @@ the client's county is told each time. Reading them: ``silta_records.cooperation
 
 from __future__ import annotations
 
-from types import SimpleNamespace
 from typing import Annotated, Any
 from uuid import UUID
 
 from fastapi import APIRouter, Body, Response
 from silta_platform.http import RuntimeDep
-from silta_platform.problems import problem_responses, refusal
+from silta_platform.problems import problem_responses
 from silta_protection.access_log import ActorDep
 from silta_records.cooperation.case_managers import PeriodSummary, period_summary
 from silta_schemas import cooperation_examples as examples
@@ -18,8 +17,9 @@ from silta_schemas.cooperation import (
     CaseManagerEndRequest,
     CaseManagerPeriodRequest,
 )
-from silta_schemas.errors import RuleRefused
 
+from kela_side.api.recorded import handled as handled_with
+from kela_side.api.recorded import stored_row
 from kela_side.commands import ChangeCaseManager, EndCaseManagerPeriod, NameCaseManager
 from kela_side.domain.case_managers import CONFLICTS
 from kela_side.records import Recorded
@@ -28,21 +28,11 @@ router = APIRouter(prefix="/v1/case-manager-periods", tags=["case managers"])
 
 
 def summary_of(recorded: Recorded) -> PeriodSummary:
-    return period_summary(SimpleNamespace(**recorded.row))  # type: ignore[arg-type]
+    return period_summary(stored_row(recorded))
 
 
 async def handled(runtime: RuntimeDep, command: Any) -> Recorded:
-    """The command's result; a rule about the record's state answers ``409``."""
-    try:
-        result: Recorded = await runtime.commands.handle(command)
-    except RuleRefused as refused:
-        if refused.rule not in CONFLICTS:
-            raise
-        field = refused.field or "body"
-        raise refusal(
-            409, "conflict", "Not allowed now", field, refused.rule, refused.detail
-        ) from None
-    return result
+    return await handled_with(runtime, command, CONFLICTS)
 
 
 _NAME = {

@@ -15,8 +15,12 @@ from silta_schemas.codes import MessageKind
 from kela_side.commands import (
     CancelReferral,
     ChangeCaseManager,
+    CloseCooperationCase,
     EndCaseManagerPeriod,
+    LinkToCase,
     NameCaseManager,
+    OpenCooperationCase,
+    SetFollowUp,
     SubmitReferral,
 )
 from kela_side.handlers.acknowledgements import receive_acknowledgements
@@ -25,6 +29,12 @@ from kela_side.handlers.case_managers import (
     change_case_manager,
     end_case_manager_period,
     name_case_manager,
+)
+from kela_side.handlers.cooperation_cases import (
+    close_cooperation_case,
+    link_to_case,
+    open_cooperation_case,
+    set_follow_up,
 )
 from kela_side.handlers.directory_updates import receive_directory_updates
 from kela_side.handlers.responsible_workers import receive_responsible_workers
@@ -37,6 +47,10 @@ COMMANDS: Mapping[type[Command[Any]], Callable[..., Awaitable[Any]]] = {
     NameCaseManager: name_case_manager,
     ChangeCaseManager: change_case_manager,
     EndCaseManagerPeriod: end_case_manager_period,
+    OpenCooperationCase: open_cooperation_case,
+    SetFollowUp: set_follow_up,
+    LinkToCase: link_to_case,
+    CloseCooperationCase: close_cooperation_case,
 }
 
 MESSAGE_HANDLERS: Mapping[str, Callable[..., Awaitable[Any]]] = {

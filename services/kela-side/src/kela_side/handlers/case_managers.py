@@ -14,12 +14,12 @@ from silta_schemas.cooperation import CaseManagerPeriod
 from kela_side.commands import ChangeCaseManager, EndCaseManagerPeriod, NameCaseManager
 from kela_side.db.cooperation import CASE_MANAGERS
 from kela_side.domain.case_managers import changed, check_no_overlap, ended, named, span
-from kela_side.handlers.cooperation_records import current, record, unchanged
+from kela_side.handlers.cooperation_records import Keeper, unchanged
 from kela_side.purposes import CASE_MANAGER_PURPOSE
 from kela_side.records import Recorded
 from kela_side.settings import KelaSettings
 
-KIND = CASE_MANAGERS
+PERIODS = Keeper(CASE_MANAGERS, CASE_MANAGER_PURPOSE)
 
 
 async def _check_no_overlap(
@@ -28,31 +28,10 @@ async def _check_no_overlap(
     key = client_key_of(settings, period.client.identity_code)
     others = [
         (row.starts_on, last_day(row.ends_on, row.ended_on))
-        for row in await KIND.of_client(work.conn, key, None)
+        for row in await CASE_MANAGERS.of_client(work.conn, key, None)
         if row.id != own_id
     ]
     check_no_overlap(others, *span(period))
-
-
-async def _record(
-    work: UnitOfWork,
-    settings: KelaSettings,
-    period: CaseManagerPeriod,
-    command: NameCaseManager | ChangeCaseManager | EndCaseManagerPeriod,
-    now: datetime,
-    *,
-    new: bool,
-) -> Recorded:
-    return await record(
-        work,
-        KIND,
-        settings,
-        period,
-        new=new,
-        actor=command.actor,
-        purpose=CASE_MANAGER_PURPOSE,
-        now=now,
-    )
 
 
 async def name_case_manager(
@@ -63,7 +42,7 @@ async def name_case_manager(
     period = named(command.request, uuid4(), now, finnish_today(now))
     async with transactions.begin() as work:
         await _check_no_overlap(work, settings, period, None)
-        return await _record(work, settings, period, command, now, new=True)
+        return await PERIODS.keep(work, settings, period, command.actor, now, new=True)
 
 
 async def change_case_manager(
@@ -72,12 +51,12 @@ async def change_case_manager(
     """Nothing changes (and nothing is sent) if the request repeats what stands."""
     now = datetime.now(UTC)
     async with transactions.begin() as work:
-        row, period = await current(work, KIND, settings, command.period_id)
+        row, period = await PERIODS.current(work, settings, command.period_id)
         after = changed(period, command.request, now, finnish_today(now))
         if after is None:
             return unchanged(row)
         await _check_no_overlap(work, settings, after, row.id)
-        return await _record(work, settings, after, command, now, new=False)
+        return await PERIODS.keep(work, settings, after, command.actor, now, new=False)
 
 
 async def end_case_manager_period(
@@ -85,6 +64,6 @@ async def end_case_manager_period(
 ) -> Recorded:
     now = datetime.now(UTC)
     async with transactions.begin() as work:
-        _, period = await current(work, KIND, settings, command.period_id)
+        _, period = await PERIODS.current(work, settings, command.period_id)
         after = ended(period, command.request, now, finnish_today(now))
-        return await _record(work, settings, after, command, now, new=False)
+        return await PERIODS.keep(work, settings, after, command.actor, now, new=False)

@@ -4,8 +4,9 @@ handling, in one transaction."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, Literal
 from uuid import UUID
 
 from silta_platform.settings import ServiceSettings
@@ -20,44 +21,43 @@ from kela_side.messages import to_client_county
 from kela_side.records import Recorded
 
 
-async def current(
-    work: UnitOfWork, kind: SnapshotKind[Any], settings: ServiceSettings, record_id: UUID
-) -> tuple[Row[Any], Any]:
-    """The record's row and snapshot; raises ``NotFound``."""
-    row = await kind.load(work.conn, record_id)
-    if row is None:
-        raise NotFound(kind.resource.replace("_", " "))
-    return row, kind.open(row, cipher_of(settings))
+@dataclass(frozen=True)
+class Keeper:
+    """Keeps one kind of record, for one purpose (the access log's)."""
 
+    kind: SnapshotKind[Any]
+    purpose: str
 
-async def record(
-    work: UnitOfWork,
-    kind: SnapshotKind[Any],
-    settings: ServiceSettings,
-    snapshot: Any,
-    *,
-    new: bool,
-    actor: Actor,
-    purpose: str,
-    now: datetime,
-) -> Recorded:
-    """Keep ``snapshot`` and send it to the client's county."""
-    key = client_key_of(settings, snapshot.client.identity_code)
-    row = kind.row(snapshot, cipher_of(settings), key, now)
-    await kind.save(work.conn, row, new=new)
-    work.announce(to_client_county(snapshot, snapshot.county_code))
-    work.account(
-        Access(
-            actor,
-            "create" if new else "update",
-            kind.resource,
-            row["id"],
-            key,
-            purpose,
-            county=snapshot.county_code,
+    async def current(
+        self, work: UnitOfWork, settings: ServiceSettings, record_id: UUID
+    ) -> tuple[Row[Any], Any]:
+        """The record's row and snapshot; raises ``NotFound``."""
+        row = await self.kind.load(work.conn, record_id)
+        if row is None:
+            raise NotFound(self.kind.resource.replace("_", " "))
+        return row, self.kind.open(row, cipher_of(settings))
+
+    async def keep(
+        self,
+        work: UnitOfWork,
+        settings: ServiceSettings,
+        snapshot: Any,
+        actor: Actor,
+        now: datetime,
+        *,
+        new: bool,
+    ) -> Recorded:
+        """Keep ``snapshot`` and send it to the client's county."""
+        key = client_key_of(settings, snapshot.client.identity_code)
+        row = self.kind.row(snapshot, cipher_of(settings), key, now)
+        await self.kind.save(work.conn, row, new=new)
+        work.announce(to_client_county(snapshot, snapshot.county_code))
+        action: Literal["create", "update"] = "create" if new else "update"
+        county = snapshot.county_code
+        work.account(
+            Access(actor, action, self.kind.resource, row["id"], key, self.purpose, county=county)
         )
-    )
-    return Recorded(row, changed=True)
+        return Recorded(row, changed=True)
 
 
 def unchanged(row: Row[Any]) -> Recorded:

@@ -15,7 +15,10 @@ from silta_schemas.codes import MessageKind
 from municipality_side.commands import ChangeStatus, NameResponsibleWorker, SendStatement
 from municipality_side.handlers.cancellations import receive_cancellations
 from municipality_side.handlers.change_status import change_status
-from municipality_side.handlers.cooperation_records import receive_case_manager_periods
+from municipality_side.handlers.cooperation_records import (
+    receive_case_manager_periods,
+    receive_cooperation_cases,
+)
 from municipality_side.handlers.directory_updates import receive_directory_updates
 from municipality_side.handlers.referrals import receive_referrals
 from municipality_side.handlers.responsible_workers import name_responsible_worker
@@ -36,4 +39,5 @@ MESSAGE_HANDLERS: Mapping[str, Callable[..., Awaitable[Any]]] = {
     MessageKind.DIRECTORY_UPDATE: receive_directory_updates,
     MessageKind.STATEMENT_RECEIPT: receive_statement_receipts,
     MessageKind.CASE_MANAGER_PERIOD: receive_case_manager_periods,
+    MessageKind.COOPERATION_CASE: receive_cooperation_cases,
 }

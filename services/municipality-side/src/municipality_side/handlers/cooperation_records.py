@@ -12,7 +12,7 @@ from silta_messaging.incoming import Incoming, Rejection
 from silta_platform.unit_of_work import UnitOfWork
 from silta_records.cooperation.snapshots import SnapshotKind, receive_snapshots
 
-from municipality_side.db.cooperation import CASE_MANAGERS
+from municipality_side.db.cooperation import CASE_MANAGERS, COOPERATION_CASES
 from municipality_side.purposes import COOPERATION_PURPOSE, MUNICIPALITY_SERVICE
 from municipality_side.settings import MunicipalitySettings
 
@@ -42,3 +42,4 @@ def receiver(kind: SnapshotKind[Any]) -> Receiver:
 
 
 receive_case_manager_periods = receiver(CASE_MANAGERS)
+receive_cooperation_cases = receiver(COOPERATION_CASES)

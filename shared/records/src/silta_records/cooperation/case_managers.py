@@ -73,7 +73,7 @@ class PeriodView(PeriodSummary):
     )
 
 
-def _summary_fields(row: Row[Any]) -> dict[str, Any]:
+def _summary_fields(row: Any) -> dict[str, Any]:
     today = finnish_today()
     return {
         "id": UUID(row.id),
@@ -88,7 +88,7 @@ def _summary_fields(row: Row[Any]) -> dict[str, Any]:
     }
 
 
-def period_summary(row: Row[Any]) -> PeriodSummary:
+def period_summary(row: Any) -> PeriodSummary:
     return PeriodSummary(**_summary_fields(row))
 
 

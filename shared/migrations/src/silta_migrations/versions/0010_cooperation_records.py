@@ -1,5 +1,6 @@
-"""Case-manager periods, kept alike on both sides (``silta_records.cooperation``): the newest
-snapshot of each period Kela sent, sealed, with its dates in plain columns.
+"""Case-manager periods and cooperation cases, kept alike on both sides
+(``silta_records.cooperation``): the newest snapshot of each that Kela sent, sealed, with its
+dates in plain columns.
 
 Revision ID: shared_0010
 """
@@ -45,6 +46,22 @@ def upgrade() -> None:
         "ix_case_manager_periods_county_ends", "case_manager_periods", ["county_code", "ends_on"]
     )
 
+    op.create_table(
+        "cooperation_cases",
+        *snapshot_columns(),
+        sa.Column("opened_on", sa.Date, nullable=False),
+        sa.Column("follow_up_on", sa.Date, nullable=True),
+        sa.Column("closed_on", sa.Date, nullable=True),
+        *times(),
+    )
+    op.create_index("ix_cooperation_cases_client", "cooperation_cases", ["client_key"])
+    op.create_index(
+        "ix_cooperation_cases_county_follow_up",
+        "cooperation_cases",
+        ["county_code", "follow_up_on"],
+    )
+
 
 def downgrade() -> None:
+    op.drop_table("cooperation_cases")
     op.drop_table("case_manager_periods")

@@ -1,0 +1,137 @@
+"""Cooperation cases (yhteistyöasiakkuus) as both sides keep and show them: one client's
+referrals, statements, case-manager periods and consultations tied together by id, with a
+follow-up date; both sides list the cases due for follow-up."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Annotated, Any
+from uuid import UUID
+
+from fastapi import Query
+from pydantic import BaseModel, Field
+from silta_platform.db import as_utc
+from silta_schemas.cooperation import (
+    CaseLink,
+    ClientIdentity,
+    CooperationCase,
+    CooperationCaseAction,
+)
+from sqlalchemy import Column, ColumnElement, Date, Index, MetaData, Row, Table
+
+from silta_records.cooperation.dates import finnish_today, is_due
+from silta_records.cooperation.reads import ReadSide
+from silta_records.cooperation.snapshots import SnapshotKind, snapshot_table
+
+TABLE = "cooperation_cases"
+
+
+def add_cooperation_cases(metadata: MetaData) -> Table:
+    return snapshot_table(
+        metadata,
+        TABLE,
+        Column("opened_on", Date, nullable=False),
+        Column("follow_up_on", Date, nullable=True),
+        Column("closed_on", Date, nullable=True),
+        Index(f"ix_{TABLE}_county_follow_up", "county_code", "follow_up_on"),
+    )
+
+
+def _plain(case: CooperationCase) -> dict[str, Any]:
+    return {
+        "opened_on": case.opened_on,
+        "follow_up_on": case.follow_up_on,
+        "closed_on": case.closed_on,
+    }
+
+
+def cooperation_case_kind(table: Table) -> SnapshotKind[CooperationCase]:
+    return SnapshotKind(table, CooperationCase, "cooperation_case", lambda c: c.case_id, _plain)
+
+
+class CaseSummary(BaseModel):
+    """A cooperation case's tracking data: dates, nothing personal."""
+
+    id: UUID = Field(description="The case's id, shared by both sides.")
+    county_code: str = Field(description="The client's county.")
+    action: CooperationCaseAction = Field(description="The last thing Kela did.")
+    opened_on: date = Field(description="When the case was opened.")
+    follow_up_on: date | None = Field(description="The next follow-up date, if any.")
+    closed_on: date | None = Field(description="When the case was closed, if it was.")
+    due: bool = Field(
+        description="Open and its follow-up date reached today (Finnish time): on both sides "
+        "alike, without a message."
+    )
+    recorded_at: datetime = Field(description="When Kela recorded the last change.")
+
+
+class CaseView(CaseSummary):
+    """A cooperation case in full: the client and what it ties together (ids only)."""
+
+    client: ClientIdentity = Field(description="The client.")
+    links: list[CaseLink] = Field(description="What the case ties together, by id.")
+
+
+def _summary_fields(row: Any) -> dict[str, Any]:
+    return {
+        "id": UUID(row.id),
+        "county_code": row.county_code,
+        "action": row.action,
+        "opened_on": row.opened_on,
+        "follow_up_on": row.follow_up_on,
+        "closed_on": row.closed_on,
+        "due": is_due(row.follow_up_on, row.closed_on, finnish_today()),
+        "recorded_at": as_utc(row.recorded_at),
+    }
+
+
+def case_summary(row: Any) -> CaseSummary:
+    return CaseSummary(**_summary_fields(row))
+
+
+def case_view(row: Row[Any], case: CooperationCase) -> CaseView:
+    return CaseView(**_summary_fields(row), client=case.client, links=list(case.links))
+
+
+def _due_filter(table: Table) -> Any:
+    def filters(
+        due: Annotated[
+            bool,
+            Query(description="Only open cases whose follow-up date has come (Finnish time)."),
+        ] = False,
+        due_before: Annotated[
+            date | None,
+            Query(description="Only open cases with a follow-up date before this day."),
+        ] = None,
+        open_only: Annotated[
+            bool, Query(alias="open", description="Only cases not closed.")
+        ] = False,
+    ) -> list[ColumnElement[bool]]:
+        conditions: list[ColumnElement[bool]] = []
+        if due or due_before is not None or open_only:
+            conditions.append(table.c.closed_on.is_(None))
+        if due:
+            conditions.append(table.c.follow_up_on <= finnish_today())
+        if due_before is not None:
+            conditions.append(table.c.follow_up_on < due_before)
+        return conditions
+
+    return filters
+
+
+def cooperation_case_reads(kind: SnapshotKind[CooperationCase], purpose: str) -> ReadSide:
+    """How a side shows its cooperation cases; ``purpose`` for its access log."""
+    table = kind.table
+    return ReadSide(
+        kind=kind,
+        prefix="/v1/cooperation-cases",
+        tag="cooperation cases",
+        purpose=purpose,
+        summary=CaseSummary,
+        detail=CaseView,
+        summarise=case_summary,
+        describe=case_view,
+        filters=_due_filter(table),
+        order=lambda: [table.c.follow_up_on.asc().nulls_last(), table.c.opened_on.desc()],
+        words="cooperation cases",
+    )
