@@ -22,19 +22,19 @@ CASE_MANAGER_PERIOD_REQUEST_EXAMPLE: Final[dict[str, Any]] = {
     "consent": _CONSENT,
     "case_manager": KELA_CASE_MANAGER,
     "directory_entry_id": None,
-    "starts_on": "2026-03-09",
-    "ends_on": "2026-09-30",
+    "starts_on": "2027-01-04",
+    "ends_on": "2027-06-30",
 }
 """The body of `POST /v1/case-manager-periods` on Kela's side."""
 
 CASE_MANAGER_CHANGE_EXAMPLE: Final[dict[str, Any]] = {
     "case_manager": None,
     "directory_entry_id": None,
-    "ends_on": "2026-12-31",
+    "ends_on": "2027-12-31",
 }
 """The body of `POST /v1/case-manager-periods/{id}/change` on Kela's side: a new end date."""
 
-CASE_MANAGER_END_EXAMPLE: Final[dict[str, Any]] = {"ended_on": "2026-06-12"}
+CASE_MANAGER_END_EXAMPLE: Final[dict[str, Any]] = {"ended_on": "2027-04-30"}
 """The body of `POST /v1/case-manager-periods/{id}/end` on Kela's side."""
 
 CASE_MANAGER_PERIOD_EXAMPLE: Final[dict[str, Any]] = {
@@ -55,13 +55,11 @@ CASE_MANAGER_PERIOD_EXAMPLE: Final[dict[str, Any]] = {
 
 COOPERATION_CASE_REQUEST_EXAMPLE: Final[dict[str, Any]] = {
     "client": {"identity_code": EXAMPLE_IDENTITY_CODE, "municipality_code": "405"},
-    "follow_up_on": "2026-06-01",
-    "links": [
-        {"type": "statement", "id": STATEMENT_EXAMPLE["statement_id"]},
-        {"type": "case_manager_period", "id": CASE_MANAGER_PERIOD_EXAMPLE["period_id"]},
-    ],
+    "follow_up_on": "2027-03-01",
+    "links": [{"type": "consultation", "id": "5e4d3c2b-1a09-4f8e-8d7c-6b5a49382716"}],
 }
-"""The body of `POST /v1/cooperation-cases` on Kela's side."""
+"""The body of `POST /v1/cooperation-cases` on Kela's side: a consultation's id (opaque); a
+referral, statement or case-manager period linked must be one Kela holds of the client."""
 
 COOPERATION_CASE_EXAMPLE: Final[dict[str, Any]] = {
     "kind": "cooperation_case",
@@ -72,7 +70,11 @@ COOPERATION_CASE_EXAMPLE: Final[dict[str, Any]] = {
     "client": {"identity_code": EXAMPLE_IDENTITY_CODE},
     "opened_on": "2026-03-05",
     "follow_up_on": "2026-06-01",
-    "links": COOPERATION_CASE_REQUEST_EXAMPLE["links"],
+    "links": [
+        {"type": "statement", "id": STATEMENT_EXAMPLE["statement_id"]},
+        {"type": "case_manager_period", "id": CASE_MANAGER_PERIOD_EXAMPLE["period_id"]},
+        *COOPERATION_CASE_REQUEST_EXAMPLE["links"],
+    ],
     "closed_on": None,
 }
 """A cooperation case opened, on the bus, Kela → the client's county."""
