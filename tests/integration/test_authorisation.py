@@ -70,11 +70,11 @@ def _requests(referral_id: str) -> dict[tuple[str, str], Request]:
         "/v1/statements/search": lambda: {"json": examples.STATEMENT_SEARCH_EXAMPLE},
         "/v1/statements/{statement_id}": lambda: {"url": f"/v1/statements/{unknown}"},
         "/v1/case-manager-periods": lambda: {"json": case_manager_period()},
-        "/v1/case-manager-periods/{period_id}/change": lambda: {
+        "/v1/case-manager-periods/{record_id}/change": lambda: {
             "url": f"/v1/case-manager-periods/{unknown}/change",
             "json": cooperation_examples.CASE_MANAGER_CHANGE_EXAMPLE,
         },
-        "/v1/case-manager-periods/{period_id}/end": lambda: {
+        "/v1/case-manager-periods/{record_id}/end": lambda: {
             "url": f"/v1/case-manager-periods/{unknown}/end",
             "json": {},
         },
@@ -85,15 +85,15 @@ def _requests(referral_id: str) -> dict[tuple[str, str], Request]:
         "/v1/cooperation-cases": lambda: {
             "json": cooperation_examples.COOPERATION_CASE_REQUEST_EXAMPLE
         },
-        "/v1/cooperation-cases/{case_id}/follow-up": lambda: {
+        "/v1/cooperation-cases/{record_id}/follow-up": lambda: {
             "url": f"/v1/cooperation-cases/{unknown}/follow-up",
             "json": {"follow_up_on": None},
         },
-        "/v1/cooperation-cases/{case_id}/links": lambda: {
+        "/v1/cooperation-cases/{record_id}/links": lambda: {
             "url": f"/v1/cooperation-cases/{unknown}/links",
             "json": {"links": cooperation_examples.COOPERATION_CASE_REQUEST_EXAMPLE["links"]},
         },
-        "/v1/cooperation-cases/{case_id}/close": lambda: {
+        "/v1/cooperation-cases/{record_id}/close": lambda: {
             "url": f"/v1/cooperation-cases/{unknown}/close"
         },
         "/v1/cooperation-cases/{record_id}": lambda: {"url": f"/v1/cooperation-cases/{unknown}"},
@@ -129,14 +129,14 @@ PERSONAL_DATA = {
     "/v1/statements/{statement_id}",
     "/v1/access-log/search",
     "/v1/case-manager-periods",
-    "/v1/case-manager-periods/{period_id}/change",
-    "/v1/case-manager-periods/{period_id}/end",
+    "/v1/case-manager-periods/{record_id}/change",
+    "/v1/case-manager-periods/{record_id}/end",
     "/v1/case-manager-periods/{record_id}",
     "/v1/case-manager-periods/search",
     "/v1/cooperation-cases",
-    "/v1/cooperation-cases/{case_id}/follow-up",
-    "/v1/cooperation-cases/{case_id}/links",
-    "/v1/cooperation-cases/{case_id}/close",
+    "/v1/cooperation-cases/{record_id}/follow-up",
+    "/v1/cooperation-cases/{record_id}/links",
+    "/v1/cooperation-cases/{record_id}/close",
     "/v1/cooperation-cases/{record_id}",
     "/v1/cooperation-cases/search",
 }

@@ -12,30 +12,11 @@ from typing import Any
 from silta_platform.handlers import Command
 from silta_schemas.codes import MessageKind
 
-from kela_side.commands import (
-    CancelReferral,
-    ChangeCaseManager,
-    CloseCooperationCase,
-    EndCaseManagerPeriod,
-    LinkToCase,
-    NameCaseManager,
-    OpenCooperationCase,
-    SetFollowUp,
-    SubmitReferral,
-)
+from kela_side.commands import CancelReferral, ChangeRecord, SubmitReferral
+from kela_side.handlers import case_managers, cooperation_cases
 from kela_side.handlers.acknowledgements import receive_acknowledgements
 from kela_side.handlers.cancel_referral import cancel_referral
-from kela_side.handlers.case_managers import (
-    change_case_manager,
-    end_case_manager_period,
-    name_case_manager,
-)
-from kela_side.handlers.cooperation_cases import (
-    close_cooperation_case,
-    link_to_case,
-    open_cooperation_case,
-    set_follow_up,
-)
+from kela_side.handlers.cooperation_records import change_record_handler
 from kela_side.handlers.directory_updates import receive_directory_updates
 from kela_side.handlers.responsible_workers import receive_responsible_workers
 from kela_side.handlers.statements import receive_statements
@@ -44,13 +25,7 @@ from kela_side.handlers.submit_referral import submit_referral
 COMMANDS: Mapping[type[Command[Any]], Callable[..., Awaitable[Any]]] = {
     SubmitReferral: submit_referral,
     CancelReferral: cancel_referral,
-    NameCaseManager: name_case_manager,
-    ChangeCaseManager: change_case_manager,
-    EndCaseManagerPeriod: end_case_manager_period,
-    OpenCooperationCase: open_cooperation_case,
-    SetFollowUp: set_follow_up,
-    LinkToCase: link_to_case,
-    CloseCooperationCase: close_cooperation_case,
+    ChangeRecord: change_record_handler({**case_managers.STEPS, **cooperation_cases.STEPS}),
 }
 
 MESSAGE_HANDLERS: Mapping[str, Callable[..., Awaitable[Any]]] = {

@@ -1,19 +1,19 @@
-"""Kela opens a client's cooperation case with the client's county, sets its follow-up dates,
-links the client's referrals, statements, case-manager periods and consultations to it (ids
-only), and closes it; the county is told each time."""
+"""The steps of a client's cooperation case: Kela opens it with the client's county, sets its
+follow-up dates, links the client's referrals, statements, case-manager periods and
+consultations to it (ids only) and closes it; the county is told each time
+(``handlers.cooperation_records``)."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import UTC, datetime
+from typing import Any
 from uuid import uuid4
 
-from silta_platform.unit_of_work import Transactions, UnitOfWork
+from silta_platform.unit_of_work import UnitOfWork
 from silta_protection.encryption import client_key_of
-from silta_records.cooperation.dates import finnish_today
-from silta_schemas.cooperation import CaseLink, CooperationCase
+from silta_schemas import cooperation as co
 
-from kela_side.commands import CloseCooperationCase, LinkToCase, OpenCooperationCase, SetFollowUp
+from kela_side.commands import CloseCase
 from kela_side.db.cooperation import COOPERATION_CASES
 from kela_side.db.link_owners import link_owners, open_cases
 from kela_side.domain.cooperation_cases import (
@@ -25,16 +25,15 @@ from kela_side.domain.cooperation_cases import (
     new_links,
     opened,
 )
-from kela_side.handlers.cooperation_records import Keeper, unchanged
+from kela_side.handlers.cooperation_records import Keeper, Moment, Step
 from kela_side.purposes import COOPERATION_PURPOSE
-from kela_side.records import Recorded
 from kela_side.settings import KelaSettings
 
 CASES = Keeper(COOPERATION_CASES, COOPERATION_PURPOSE)
 
 
 async def _check_links(
-    work: UnitOfWork, settings: KelaSettings, case: CooperationCase, links: Sequence[CaseLink]
+    work: UnitOfWork, settings: KelaSettings, case: co.CooperationCase, links: Sequence[co.CaseLink]
 ) -> str:
     """Raises unless every checked link is this client's with this county; the client key."""
     key = client_key_of(settings, case.client.identity_code)
@@ -42,51 +41,38 @@ async def _check_links(
     return key
 
 
-async def open_cooperation_case(
-    command: OpenCooperationCase, transactions: Transactions, settings: KelaSettings
-) -> Recorded:
-    """Raises ``RuleRefused`` (``domain.cooperation_cases``)."""
-    now = datetime.now(UTC)
-    case = opened(command.request, uuid4(), now, finnish_today(now))
-    async with transactions.begin() as work:
-        key = await _check_links(work, settings, case, case.links)
-        check_none_open(await open_cases(work.conn, key, case.county_code))
-        return await CASES.keep(work, settings, case, command.actor, now, new=True)
+async def _open(
+    work: UnitOfWork, settings: KelaSettings, _: None, request: Any, at: Moment
+) -> co.CooperationCase:
+    case = opened(request, uuid4(), at.now, at.today)
+    key = await _check_links(work, settings, case, case.links)
+    check_none_open(await open_cases(work.conn, key, case.county_code))
+    return case
 
 
-async def set_follow_up(
-    command: SetFollowUp, transactions: Transactions, settings: KelaSettings
-) -> Recorded:
-    """Setting the date already set sends nothing."""
-    now = datetime.now(UTC)
-    async with transactions.begin() as work:
-        row, case = await CASES.current(work, settings, command.case_id)
-        after = follow_up_set(case, command.request, now, finnish_today(now))
-        if after is None:
-            return unchanged(row)
-        return await CASES.keep(work, settings, after, command.actor, now, new=False)
+async def _follow_up(
+    _work: UnitOfWork, _settings: KelaSettings, case: Any, request: Any, at: Moment
+) -> co.CooperationCase | None:
+    return follow_up_set(case, request, at.now, at.today)
 
 
-async def link_to_case(
-    command: LinkToCase, transactions: Transactions, settings: KelaSettings
-) -> Recorded:
-    """Links the case has already are not added again; nothing new sends nothing."""
-    now = datetime.now(UTC)
-    async with transactions.begin() as work:
-        row, case = await CASES.current(work, settings, command.case_id)
-        added = new_links(case, command.request)
-        await _check_links(work, settings, case, added)
-        after = linked(case, added, now)
-        if after is None:
-            return unchanged(row)
-        return await CASES.keep(work, settings, after, command.actor, now, new=False)
+async def _link(
+    work: UnitOfWork, settings: KelaSettings, case: Any, request: Any, at: Moment
+) -> co.CooperationCase | None:
+    added = new_links(case, request)
+    await _check_links(work, settings, case, added)
+    return linked(case, added, at.now)
 
 
-async def close_cooperation_case(
-    command: CloseCooperationCase, transactions: Transactions, settings: KelaSettings
-) -> Recorded:
-    now = datetime.now(UTC)
-    async with transactions.begin() as work:
-        _, case = await CASES.current(work, settings, command.case_id)
-        after = closed(case, now, finnish_today(now))
-        return await CASES.keep(work, settings, after, command.actor, now, new=False)
+async def _close(
+    _work: UnitOfWork, _settings: KelaSettings, case: Any, _request: Any, at: Moment
+) -> co.CooperationCase:
+    return closed(case, at.now, at.today)
+
+
+STEPS: dict[type, Step] = {
+    co.CooperationCaseRequest: Step(CASES, _open),
+    co.FollowUpRequest: Step(CASES, _follow_up),
+    co.LinkRequest: Step(CASES, _link),
+    CloseCase: Step(CASES, _close),
+}
