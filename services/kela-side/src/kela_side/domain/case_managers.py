@@ -4,12 +4,11 @@ rules, no I/O. Each function returns the period as it then stands, to be sent wh
 from __future__ import annotations
 
 from collections.abc import Iterable
-from datetime import date, datetime, timedelta
-from typing import Any
+from datetime import date, datetime
 from uuid import UUID
 
 from pydantic_core import PydanticCustomError
-from silta_records.cooperation.dates import PeriodState, last_day, period_state
+from silta_records.cooperation.dates import PeriodState, last_day, next_snapshot, period_state
 from silta_schemas.cooperation import (
     CaseManagerAction,
     CaseManagerChangeRequest,
@@ -91,12 +90,6 @@ def _still_open(current: CaseManagerPeriod, today: date) -> None:
         )
 
 
-def _next(current: CaseManagerPeriod, now: datetime, **changes: Any) -> CaseManagerPeriod:
-    recorded_at = max(now, current.recorded_at + timedelta(microseconds=1))  # a clock step back
-    data = current.model_dump() | changes | {"recorded_at": recorded_at}
-    return CaseManagerPeriod.model_validate(data)
-
-
 def changed(
     current: CaseManagerPeriod, request: CaseManagerChangeRequest, now: datetime, today: date
 ) -> CaseManagerPeriod | None:
@@ -118,7 +111,7 @@ def changed(
         current.ends_on,
     ):
         return None
-    return _next(
+    return next_snapshot(
         current,
         now,
         action=CaseManagerAction.CHANGED,
@@ -140,7 +133,7 @@ def ended(
             "ended_on must fall within the period (starts_on to ends_on)",
             field="ended_on",
         )
-    return _next(current, now, action=CaseManagerAction.ENDED, ended_on=ended_on)
+    return next_snapshot(current, now, action=CaseManagerAction.ENDED, ended_on=ended_on)
 
 
 def span(period: CaseManagerPeriod) -> tuple[date, date]:

@@ -4,19 +4,11 @@ rules, no I/O. Each function returns the case as it then stands, to be sent whol
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from datetime import date, datetime, timedelta
-from typing import Any
+from datetime import date, datetime
 from uuid import UUID
 
-from silta_schemas.cooperation import (
-    CaseLink,
-    CooperationCase,
-    CooperationCaseAction,
-    CooperationCaseRequest,
-    FollowUpRequest,
-    LinkRequest,
-    LinkType,
-)
+from silta_records.cooperation.dates import next_snapshot
+from silta_schemas import cooperation as co
 from silta_schemas.errors import RuleRefused
 from silta_schemas.kinds.cooperation_case import MAX_LINKS
 
@@ -27,7 +19,9 @@ ALREADY_OPEN = "cooperation_case.already_open"
 CONFLICTS = frozenset({CLOSED, ALREADY_OPEN})
 """Rules refused as a conflict with the case's state (``409``), not as invalid input."""
 
-CHECKED_LINKS = frozenset({LinkType.REFERRAL, LinkType.STATEMENT, LinkType.CASE_MANAGER_PERIOD})
+CHECKED_LINKS = frozenset(
+    {co.LinkType.REFERRAL, co.LinkType.STATEMENT, co.LinkType.CASE_MANAGER_PERIOD}
+)
 """Links Kela checks against its own records; a consultation's id is an opaque reference."""
 
 Owner = tuple[str | None, str]
@@ -44,7 +38,10 @@ def check_follow_up(follow_up_on: date | None, today: date) -> None:
 
 
 def check_links(
-    links: Iterable[CaseLink], owners: Mapping[tuple[str, str], Owner], client_key: str, county: str
+    links: Iterable[co.CaseLink],
+    owners: Mapping[tuple[str, str], Owner],
+    client_key: str,
+    county: str,
 ) -> None:
     """Each checked link names a record Kela holds, of this client and this county (the
     county learns only ids it can know). ``owners``: (type, id) → the record's owner."""
@@ -73,14 +70,14 @@ def check_none_open(open_case_ids: Iterable[str]) -> None:
 
 
 def opened(
-    request: CooperationCaseRequest, case_id: UUID, now: datetime, today: date
-) -> CooperationCase:
+    request: co.CooperationCaseRequest, case_id: UUID, now: datetime, today: date
+) -> co.CooperationCase:
     county = routed(request.client, today)
     check_follow_up(request.follow_up_on, today)
-    return CooperationCase(
+    return co.CooperationCase(
         kind="cooperation_case",
         case_id=case_id,
-        action=CooperationCaseAction.OPENED,
+        action=co.CooperationCaseAction.OPENED,
         recorded_at=now,
         county_code=county,
         client=request.client.identity(),
@@ -90,40 +87,36 @@ def opened(
     )
 
 
-def _still_open(current: CooperationCase) -> None:
+def _still_open(current: co.CooperationCase) -> None:
     if current.closed_on is not None:
         raise RuleRefused(CLOSED, "the case is closed: open a new one", field="case_id")
 
 
-def _next(current: CooperationCase, now: datetime, **changes: Any) -> CooperationCase:
-    recorded_at = max(now, current.recorded_at + timedelta(microseconds=1))  # a clock step back
-    return CooperationCase.model_validate(
-        current.model_dump() | changes | {"recorded_at": recorded_at}
-    )
-
-
 def follow_up_set(
-    current: CooperationCase, request: FollowUpRequest, now: datetime, today: date
-) -> CooperationCase | None:
+    current: co.CooperationCase, request: co.FollowUpRequest, now: datetime, today: date
+) -> co.CooperationCase | None:
     """The case with its next follow-up date; None if it is the one set already."""
     _still_open(current)
     check_follow_up(request.follow_up_on, today)
     if request.follow_up_on == current.follow_up_on:
         return None
-    return _next(
-        current, now, action=CooperationCaseAction.FOLLOW_UP_SET, follow_up_on=request.follow_up_on
+    return next_snapshot(
+        current,
+        now,
+        action=co.CooperationCaseAction.FOLLOW_UP_SET,
+        follow_up_on=request.follow_up_on,
     )
 
 
-def new_links(current: CooperationCase, request: LinkRequest) -> list[CaseLink]:
+def new_links(current: co.CooperationCase, request: co.LinkRequest) -> list[co.CaseLink]:
     """The links the request adds: those the case does not have yet."""
     _still_open(current)
     return [link for link in request.links if link not in current.links]
 
 
 def linked(
-    current: CooperationCase, added: list[CaseLink], now: datetime
-) -> CooperationCase | None:
+    current: co.CooperationCase, added: list[co.CaseLink], now: datetime
+) -> co.CooperationCase | None:
     """The case with ``added`` linked; None if nothing is new."""
     if not added:
         return None
@@ -132,14 +125,14 @@ def linked(
         raise RuleRefused(
             "cooperation_case.too_many_links", f"a case links at most {MAX_LINKS}", field="links"
         )
-    return _next(
+    return next_snapshot(
         current,
         now,
-        action=CooperationCaseAction.LINKED,
+        action=co.CooperationCaseAction.LINKED,
         links=[link.model_dump() for link in links],
     )
 
 
-def closed(current: CooperationCase, now: datetime, today: date) -> CooperationCase:
+def closed(current: co.CooperationCase, now: datetime, today: date) -> co.CooperationCase:
     _still_open(current)
-    return _next(current, now, action=CooperationCaseAction.CLOSED, closed_on=today)
+    return next_snapshot(current, now, action=co.CooperationCaseAction.CLOSED, closed_on=today)

@@ -13,55 +13,39 @@ down_revision = "shared_0004"
 branch_labels = None
 depends_on = None
 
-
-def snapshot_columns() -> list[sa.Column]:  # type: ignore[type-arg]
-    """What every replicated record's table starts with (``silta_records.cooperation``)."""
-    return [
-        sa.Column("id", sa.String(36), primary_key=True),
-        sa.Column("county_code", sa.String(2), nullable=False),
-        sa.Column("payload", sa.JSON, nullable=False),
-        sa.Column("client_key", sa.String(64), nullable=False),
-        sa.Column("action", sa.String(20), nullable=False),
-    ]
-
-
-def times() -> list[sa.Column]:  # type: ignore[type-arg]
-    return [
-        sa.Column("recorded_at", sa.DateTime(timezone=True), nullable=False),
-        sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
-    ]
+TABLES = {
+    # table: ({date column: required}, the date its lists filter on)
+    "case_manager_periods": (
+        {"starts_on": True, "ends_on": True, "ended_on": False},
+        "ends_on",
+    ),
+    "cooperation_cases": (
+        {"opened_on": True, "follow_up_on": False, "closed_on": False},
+        "follow_up_on",
+    ),
+}
 
 
 def upgrade() -> None:
-    op.create_table(
-        "case_manager_periods",
-        *snapshot_columns(),
-        sa.Column("starts_on", sa.Date, nullable=False),
-        sa.Column("ends_on", sa.Date, nullable=False),
-        sa.Column("ended_on", sa.Date, nullable=True),
-        *times(),
-    )
-    op.create_index("ix_case_manager_periods_client", "case_manager_periods", ["client_key"])
-    op.create_index(
-        "ix_case_manager_periods_county_ends", "case_manager_periods", ["county_code", "ends_on"]
-    )
-
-    op.create_table(
-        "cooperation_cases",
-        *snapshot_columns(),
-        sa.Column("opened_on", sa.Date, nullable=False),
-        sa.Column("follow_up_on", sa.Date, nullable=True),
-        sa.Column("closed_on", sa.Date, nullable=True),
-        *times(),
-    )
-    op.create_index("ix_cooperation_cases_client", "cooperation_cases", ["client_key"])
-    op.create_index(
-        "ix_cooperation_cases_county_follow_up",
-        "cooperation_cases",
-        ["county_code", "follow_up_on"],
-    )
+    for name, (dates, listed_by) in TABLES.items():
+        op.create_table(
+            name,
+            sa.Column("id", sa.String(36), primary_key=True),
+            sa.Column("county_code", sa.String(2), nullable=False),
+            sa.Column("payload", sa.JSON, nullable=False),
+            sa.Column("client_key", sa.String(64), nullable=False),
+            sa.Column("action", sa.String(20), nullable=False),
+            *[
+                sa.Column(column, sa.Date, nullable=not required)
+                for column, required in dates.items()
+            ],
+            sa.Column("recorded_at", sa.DateTime(timezone=True), nullable=False),
+            sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
+        )
+        op.create_index(f"ix_{name}_client", name, ["client_key"])
+        op.create_index(f"ix_{name}_county_{listed_by}", name, ["county_code", listed_by])
 
 
 def downgrade() -> None:
-    op.drop_table("cooperation_cases")
-    op.drop_table("case_manager_periods")
+    for name in reversed(TABLES):
+        op.drop_table(name)

@@ -11,7 +11,7 @@ from pydantic import BaseModel, Field
 from silta_platform.db import as_utc
 from silta_schemas.cooperation import CaseManagerAction, CaseManagerPeriod, ClientIdentity
 from silta_schemas.work_contact import WorkContact
-from sqlalchemy import Column, ColumnElement, Date, Index, MetaData, Row, Table, func
+from sqlalchemy import ColumnElement, MetaData, Row, Table, func
 
 from silta_records.cooperation.dates import (
     PeriodState,
@@ -25,25 +25,16 @@ from silta_records.cooperation.snapshots import SnapshotKind, snapshot_table
 TABLE = "case_manager_periods"
 
 
+DATES = {"starts_on": True, "ends_on": True, "ended_on": False}
+
+
 def add_case_manager_periods(metadata: MetaData) -> Table:
-    return snapshot_table(
-        metadata,
-        TABLE,
-        Column("starts_on", Date, nullable=False),
-        Column("ends_on", Date, nullable=False),
-        Column("ended_on", Date, nullable=True),
-        Index(f"ix_{TABLE}_county_ends", "county_code", "ends_on"),
-    )
-
-
-def _plain(period: CaseManagerPeriod) -> dict[str, Any]:
-    return {"starts_on": period.starts_on, "ends_on": period.ends_on, "ended_on": period.ended_on}
+    return snapshot_table(metadata, TABLE, DATES, "ends_on")
 
 
 def case_manager_kind(table: Table) -> SnapshotKind[CaseManagerPeriod]:
-    return SnapshotKind(
-        table, CaseManagerPeriod, "case_manager_period", lambda p: p.period_id, _plain
-    )
+    resource = "case_manager_period"
+    return SnapshotKind(table, CaseManagerPeriod, resource, lambda p: p.period_id, tuple(DATES))
 
 
 class PeriodSummary(BaseModel):

@@ -17,7 +17,7 @@ from silta_schemas.cooperation import (
     CooperationCase,
     CooperationCaseAction,
 )
-from sqlalchemy import Column, ColumnElement, Date, Index, MetaData, Row, Table
+from sqlalchemy import ColumnElement, MetaData, Row, Table
 
 from silta_records.cooperation.dates import finnish_today, is_due
 from silta_records.cooperation.reads import ReadSide
@@ -26,27 +26,16 @@ from silta_records.cooperation.snapshots import SnapshotKind, snapshot_table
 TABLE = "cooperation_cases"
 
 
+DATES = {"opened_on": True, "follow_up_on": False, "closed_on": False}
+
+
 def add_cooperation_cases(metadata: MetaData) -> Table:
-    return snapshot_table(
-        metadata,
-        TABLE,
-        Column("opened_on", Date, nullable=False),
-        Column("follow_up_on", Date, nullable=True),
-        Column("closed_on", Date, nullable=True),
-        Index(f"ix_{TABLE}_county_follow_up", "county_code", "follow_up_on"),
-    )
-
-
-def _plain(case: CooperationCase) -> dict[str, Any]:
-    return {
-        "opened_on": case.opened_on,
-        "follow_up_on": case.follow_up_on,
-        "closed_on": case.closed_on,
-    }
+    return snapshot_table(metadata, TABLE, DATES, "follow_up_on")
 
 
 def cooperation_case_kind(table: Table) -> SnapshotKind[CooperationCase]:
-    return SnapshotKind(table, CooperationCase, "cooperation_case", lambda c: c.case_id, _plain)
+    resource = "cooperation_case"
+    return SnapshotKind(table, CooperationCase, resource, lambda c: c.case_id, tuple(DATES))
 
 
 class CaseSummary(BaseModel):

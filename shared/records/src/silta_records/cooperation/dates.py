@@ -7,11 +7,16 @@ comes due for follow-up on its follow-up date: both sides read the same dates on
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from enum import StrEnum
+from typing import Any, TypeVar
 from zoneinfo import ZoneInfo
 
+from pydantic import BaseModel
+
 FINLAND = ZoneInfo("Europe/Helsinki")
+
+M = TypeVar("M", bound=BaseModel)
 
 
 def finnish_today(now: datetime | None = None) -> date:
@@ -42,3 +47,11 @@ def period_state(starts_on: date, ends_on: date, ended_on: date | None, today: d
 def is_due(follow_up_on: date | None, closed_on: date | None, today: date) -> bool:
     """An open case is due for follow-up from its follow-up date on."""
     return closed_on is None and follow_up_on is not None and follow_up_on <= today
+
+
+def next_snapshot(current: M, now: datetime, **changes: Any) -> M:
+    """``current`` with ``changes``, validated again, recorded at ``now``: later than
+    ``current`` even if the clock stepped back, so that the county keeps it as the newest."""
+    data = current.model_dump()
+    recorded_at = max(now, data["recorded_at"] + timedelta(microseconds=1))
+    return type(current).model_validate(data | changes | {"recorded_at": recorded_at})

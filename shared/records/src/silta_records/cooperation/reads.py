@@ -15,7 +15,7 @@ from pydantic import BaseModel, Field, create_model
 from silta_platform.authorisation import PrincipalDep, visible_counties
 from silta_platform.http import MAX_OFFSET, RuntimeDep, read_one
 from silta_platform.problems import problem_responses
-from silta_protection.access_log import Access, ActorDep
+from silta_protection.access_log import Access, Actor, ActorDep
 from silta_protection.encryption import cipher_of, client_key_of
 from silta_schemas.errors import NotFound
 from silta_schemas.identity import IdentityCode
@@ -99,6 +99,20 @@ def read_router(side: ReadSide, *, counties: Collection[str] | None) -> APIRoute
             rows = (await conn.execute(query)).all()
         return Page(items=[side.summarise(row) for row in rows])
 
+    def read(actor: Actor) -> Callable[[Row[Any]], Access]:
+        def entry(row: Row[Any]) -> Access:
+            return Access(
+                actor,
+                "read",
+                kind.resource,
+                row.id,
+                row.client_key,
+                side.purpose,
+                county=row.county_code,
+            )
+
+        return entry
+
     @router.post(
         "/search",
         response_model=Found,
@@ -113,23 +127,12 @@ def read_router(side: ReadSide, *, counties: Collection[str] | None) -> APIRoute
         visible: Scope,
         search: Annotated[ClientSearch, Body()],
     ) -> Any:
-        key = client_key_of(runtime.settings, search.identity_code)
+        key, read_of = client_key_of(runtime.settings, search.identity_code), read(actor)
         async with runtime.transactions.begin() as work:
             rows = await kind.of_client(work.conn, key, visible)
             county = None if visible is None or len(visible) != 1 else next(iter(visible))
             work.account(
-                *[
-                    Access(
-                        actor,
-                        "read",
-                        kind.resource,
-                        row.id,
-                        key,
-                        side.purpose,
-                        county=row.county_code,
-                    )
-                    for row in rows
-                ]
+                *[read_of(row) for row in rows]
                 or [Access(actor, "search", kind.resource, None, key, side.purpose, county=county)]
             )
         cipher = cipher_of(runtime.settings)
@@ -139,21 +142,12 @@ def read_router(side: ReadSide, *, counties: Collection[str] | None) -> APIRoute
     async def read_record(
         runtime: RuntimeDep, actor: ActorDep, visible: Scope, record_id: UUID
     ) -> Any:
+        read_of = read(actor)
         async with runtime.transactions.begin() as work:
             row = await kind.load(work.conn, record_id)
             if row is None or (visible is not None and row.county_code not in visible):
                 raise NotFound(kind.resource.replace("_", " "))
-            work.account(
-                Access(
-                    actor,
-                    "read",
-                    kind.resource,
-                    row.id,
-                    row.client_key,
-                    side.purpose,
-                    county=row.county_code,
-                )
-            )
+            work.account(read_of(row))
         return side.describe(row, kind.open(row, cipher_of(runtime.settings)))
 
     return router

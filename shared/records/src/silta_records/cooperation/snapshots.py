@@ -26,7 +26,7 @@ from silta_platform.unit_of_work import UnitOfWork
 from silta_protection.access_log import Access, service_actor
 from silta_protection.encryption import DataCipher, SealedColumn, cipher_of, client_key_of
 from silta_schemas.errors import RuleRefused
-from sqlalchemy import Column, Index, MetaData, Row, String, Table, select
+from sqlalchemy import Column, Date, Index, MetaData, Row, String, Table, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from silta_records.record_columns import sealed_payload
@@ -48,8 +48,11 @@ class ClientSnapshot(Protocol):
 S = TypeVar("S", bound=BaseModel)
 
 
-def snapshot_table(metadata: MetaData, name: str, *own: Column[Any] | Index) -> Table:
-    """A replicated record's table: ``own`` adds the plain columns of its kind."""
+def snapshot_table(
+    metadata: MetaData, name: str, dates: Mapping[str, bool], listed_by: str
+) -> Table:
+    """A replicated record's table: ``dates`` are its kind's plain date columns (name →
+    required), ``listed_by`` the one its lists filter on, indexed per county."""
     return Table(
         name,
         metadata,
@@ -57,10 +60,11 @@ def snapshot_table(metadata: MetaData, name: str, *own: Column[Any] | Index) -> 
         Column("county_code", String(2), nullable=False),
         *sealed_payload(client_key_required=True),
         Column("action", String(20), nullable=False),
-        *own,
+        *[Column(column, Date, nullable=not required) for column, required in dates.items()],
         Column("recorded_at", UtcDateTime(), nullable=False),
         Column("updated_at", UtcDateTime(), nullable=False),
         Index(f"ix_{name}_client", "client_key"),
+        Index(f"ix_{name}_county_{listed_by}", "county_code", listed_by),
     )
 
 
@@ -73,8 +77,8 @@ class SnapshotKind(Generic[S]):
     resource: str
     """Its name in the access log, e.g. ``case_manager_period``."""
     id_of: Callable[[S], UUID]
-    plain: Callable[[S], dict[str, Any]]
-    """The kind's own plain columns of a snapshot (dates): nothing personal."""
+    dates: tuple[str, ...]
+    """The snapshot's dates kept in plain columns of the same names: nothing personal."""
 
     @property
     def sealed(self) -> SealedColumn:
@@ -90,7 +94,7 @@ class SnapshotKind(Generic[S]):
             "payload": self.sealed.seal(cipher, payload.model_dump(mode="json"), key),
             "client_key": client_key,
             "action": str(snapshot.action),
-            **self.plain(payload),
+            **{column: getattr(payload, column) for column in self.dates},
             "recorded_at": snapshot.recorded_at,
             "updated_at": now,
         }
