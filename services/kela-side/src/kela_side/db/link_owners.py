@@ -10,14 +10,14 @@ from silta_schemas.cooperation import CaseLink, LinkType
 from sqlalchemy import Table, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from kela_side.db.cooperation import case_manager_periods, cooperation_cases
+from kela_side.db.cooperation import CASE_MANAGERS, COOPERATION_CASES
 from kela_side.db.statements import statements
 from kela_side.db.tables import referrals
 
 _TABLES: dict[LinkType, tuple[Table, str]] = {
     LinkType.REFERRAL: (referrals, "id"),
     LinkType.STATEMENT: (statements, "statement_id"),
-    LinkType.CASE_MANAGER_PERIOD: (case_manager_periods, "id"),
+    LinkType.CASE_MANAGER_PERIOD: (CASE_MANAGERS.table, "id"),
 }
 
 
@@ -43,9 +43,10 @@ async def link_owners(
 
 async def open_cases(conn: AsyncConnection, client_key: str, county_code: str) -> list[str]:
     """The ids of the client's open cooperation cases with the county."""
-    query = select(cooperation_cases.c.id).where(
-        cooperation_cases.c.client_key == client_key,
-        cooperation_cases.c.county_code == county_code,
-        cooperation_cases.c.closed_on.is_(None),
+    cases = COOPERATION_CASES.table
+    query = select(cases.c.id).where(
+        cases.c.client_key == client_key,
+        cases.c.county_code == county_code,
+        cases.c.closed_on.is_(None),
     )
     return [row.id for row in await conn.execute(query)]

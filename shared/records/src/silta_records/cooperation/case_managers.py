@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date
 from typing import Annotated, Any
 from uuid import UUID
 
 from fastapi import Query
-from pydantic import BaseModel, Field
-from silta_platform.db import as_utc
+from pydantic import Field
 from silta_schemas.cooperation import CaseManagerAction, CaseManagerPeriod, ClientIdentity
 from silta_schemas.work_contact import WorkContact
 from sqlalchemy import ColumnElement, MetaData, Row, Table, func
@@ -19,29 +18,22 @@ from silta_records.cooperation.dates import (
     last_day,
     period_state,
 )
-from silta_records.cooperation.reads import ReadSide
-from silta_records.cooperation.snapshots import SnapshotKind, snapshot_table
-
-TABLE = "case_manager_periods"
-
+from silta_records.cooperation.reads import ReadSide, RecordSummary, record_fields
+from silta_records.cooperation.snapshots import SnapshotKind, replicated
 
 DATES = {"starts_on": True, "ends_on": True, "ended_on": False}
 
 
-def add_case_manager_periods(metadata: MetaData) -> Table:
-    return snapshot_table(metadata, TABLE, DATES, "ends_on")
+def case_manager_periods(metadata: MetaData) -> SnapshotKind[CaseManagerPeriod]:
+    """The periods, in table ``case_manager_periods`` of ``metadata``."""
+    return replicated(
+        metadata, "case_manager_periods", CaseManagerPeriod, lambda p: p.period_id, DATES, "ends_on"
+    )
 
 
-def case_manager_kind(table: Table) -> SnapshotKind[CaseManagerPeriod]:
-    resource = "case_manager_period"
-    return SnapshotKind(table, CaseManagerPeriod, resource, lambda p: p.period_id, tuple(DATES))
-
-
-class PeriodSummary(BaseModel):
+class PeriodSummary(RecordSummary):
     """A case-manager period's tracking data: dates and state, nothing personal."""
 
-    id: UUID = Field(description="The period's id, shared by both sides.")
-    county_code: str = Field(description="The client's county.")
     action: CaseManagerAction = Field(description="The last thing Kela did: named, changed, ended.")
     starts_on: date = Field(description="First day of the period.")
     ends_on: date = Field(description="Last day as agreed.")
@@ -51,7 +43,6 @@ class PeriodSummary(BaseModel):
         description="`upcoming`, `active` or `ended` today (Finnish time): a period ends by "
         "itself after its last day, on both sides alike, without a message."
     )
-    recorded_at: datetime = Field(description="When Kela recorded the last change.")
 
 
 class PeriodView(PeriodSummary):
@@ -65,18 +56,9 @@ class PeriodView(PeriodSummary):
 
 
 def _summary_fields(row: Any) -> dict[str, Any]:
-    today = finnish_today()
-    return {
-        "id": UUID(row.id),
-        "county_code": row.county_code,
-        "action": row.action,
-        "starts_on": row.starts_on,
-        "ends_on": row.ends_on,
-        "ended_on": row.ended_on,
-        "last_day": last_day(row.ends_on, row.ended_on),
-        "state": period_state(row.starts_on, row.ends_on, row.ended_on, today),
-        "recorded_at": as_utc(row.recorded_at),
-    }
+    state = period_state(row.starts_on, row.ends_on, row.ended_on, finnish_today())
+    derived = {"last_day": last_day(row.ends_on, row.ended_on), "state": state}
+    return record_fields(row, DATES) | derived
 
 
 def period_summary(row: Any) -> PeriodSummary:

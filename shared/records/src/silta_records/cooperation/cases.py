@@ -4,13 +4,11 @@ follow-up date; both sides list the cases due for follow-up."""
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date
 from typing import Annotated, Any
-from uuid import UUID
 
 from fastapi import Query
-from pydantic import BaseModel, Field
-from silta_platform.db import as_utc
+from pydantic import Field
 from silta_schemas.cooperation import (
     CaseLink,
     ClientIdentity,
@@ -20,29 +18,22 @@ from silta_schemas.cooperation import (
 from sqlalchemy import ColumnElement, MetaData, Row, Table
 
 from silta_records.cooperation.dates import finnish_today, is_due
-from silta_records.cooperation.reads import ReadSide
-from silta_records.cooperation.snapshots import SnapshotKind, snapshot_table
-
-TABLE = "cooperation_cases"
-
+from silta_records.cooperation.reads import ReadSide, RecordSummary, record_fields
+from silta_records.cooperation.snapshots import SnapshotKind, replicated
 
 DATES = {"opened_on": True, "follow_up_on": False, "closed_on": False}
 
 
-def add_cooperation_cases(metadata: MetaData) -> Table:
-    return snapshot_table(metadata, TABLE, DATES, "follow_up_on")
+def cooperation_cases(metadata: MetaData) -> SnapshotKind[CooperationCase]:
+    """The cases, in table ``cooperation_cases`` of ``metadata``."""
+    return replicated(
+        metadata, "cooperation_cases", CooperationCase, lambda c: c.case_id, DATES, "follow_up_on"
+    )
 
 
-def cooperation_case_kind(table: Table) -> SnapshotKind[CooperationCase]:
-    resource = "cooperation_case"
-    return SnapshotKind(table, CooperationCase, resource, lambda c: c.case_id, tuple(DATES))
-
-
-class CaseSummary(BaseModel):
+class CaseSummary(RecordSummary):
     """A cooperation case's tracking data: dates, nothing personal."""
 
-    id: UUID = Field(description="The case's id, shared by both sides.")
-    county_code: str = Field(description="The client's county.")
     action: CooperationCaseAction = Field(description="The last thing Kela did.")
     opened_on: date = Field(description="When the case was opened.")
     follow_up_on: date | None = Field(description="The next follow-up date, if any.")
@@ -51,7 +42,6 @@ class CaseSummary(BaseModel):
         description="Open and its follow-up date reached today (Finnish time): on both sides "
         "alike, without a message."
     )
-    recorded_at: datetime = Field(description="When Kela recorded the last change.")
 
 
 class CaseView(CaseSummary):
@@ -62,16 +52,8 @@ class CaseView(CaseSummary):
 
 
 def _summary_fields(row: Any) -> dict[str, Any]:
-    return {
-        "id": UUID(row.id),
-        "county_code": row.county_code,
-        "action": row.action,
-        "opened_on": row.opened_on,
-        "follow_up_on": row.follow_up_on,
-        "closed_on": row.closed_on,
-        "due": is_due(row.follow_up_on, row.closed_on, finnish_today()),
-        "recorded_at": as_utc(row.recorded_at),
-    }
+    due = is_due(row.follow_up_on, row.closed_on, finnish_today())
+    return record_fields(row, DATES) | {"due": due}
 
 
 def case_summary(row: Any) -> CaseSummary:

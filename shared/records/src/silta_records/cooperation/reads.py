@@ -5,14 +5,16 @@ Kela sees every county's records; a county's user only those of their counties (
 else is ``404``). Every read of a record's content goes to the access log.
 """
 
-from collections.abc import Callable, Collection, Sequence
+from collections.abc import Callable, Collection, Iterable, Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Annotated, Any
 from uuid import UUID
 
 from fastapi import APIRouter, Body, Depends, Query
 from pydantic import BaseModel, Field, create_model
 from silta_platform.authorisation import PrincipalDep, visible_counties
+from silta_platform.db import as_utc
 from silta_platform.http import MAX_OFFSET, RuntimeDep, read_one
 from silta_platform.problems import problem_responses
 from silta_protection.access_log import Access, Actor, ActorDep
@@ -22,6 +24,21 @@ from silta_schemas.identity import IdentityCode
 from sqlalchemy import ColumnElement, Row, select
 
 from silta_records.cooperation.snapshots import SnapshotKind
+
+
+class RecordSummary(BaseModel):
+    """What every replicated record's list entry shows: nothing personal."""
+
+    id: UUID = Field(description="The record's id, shared by both sides.")
+    county_code: str = Field(description="The client's county.")
+    recorded_at: datetime = Field(description="When Kela recorded the last change.")
+
+
+def record_fields(row: Any, dates: Iterable[str]) -> dict[str, Any]:
+    """A row's ``RecordSummary`` fields, its last action and its ``dates``."""
+    own = {column: getattr(row, column) for column in dates}
+    common = {"id": UUID(row.id), "county_code": row.county_code, "action": row.action}
+    return common | own | {"recorded_at": as_utc(row.recorded_at)}
 
 
 class ClientSearch(BaseModel):

@@ -187,3 +187,17 @@ async def receive_snapshots(
             )
         )
     return rejections
+
+
+def replicated(
+    metadata: MetaData,
+    name: str,
+    model: type[S],
+    id_of: Callable[[S], UUID],
+    dates: Mapping[str, bool],
+    listed_by: str,
+) -> SnapshotKind[S]:
+    """A replicated kind kept in table ``name`` of ``metadata`` (``snapshot_table``); its
+    access-log resource is the singular of ``name``."""
+    table = snapshot_table(metadata, name, dates, listed_by)
+    return SnapshotKind(table, model, name.removesuffix("s"), id_of, tuple(dates))
