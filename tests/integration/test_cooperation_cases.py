@@ -22,6 +22,8 @@ from silta_schemas.statements import Statement
 from tests.integration import peer
 from tests.integration.conftest import eventually, tap
 from tests.integration.peer import assert_problem, next_message
+from tests.integration.test_data_protection import runtime_of
+from tests.integration.test_sealed_at_rest import _identity_code, assert_nothing_in_clear
 
 CODE = ex.EXAMPLE_IDENTITY_CODE
 OTHER_CLIENT = "010594Y9032"
@@ -247,3 +249,30 @@ async def test_the_county_lists_the_cases_due_and_keeps_the_newest_of_each(
         str(marker.case_id),
         str(later.case_id),
     ]
+
+
+async def test_kela_keeps_no_identity_code_of_its_cooperation_records_in_clear(
+    kela: httpx.AsyncClient, bus: AbstractChannel, database_url: str
+) -> None:
+    await tap(bus, KELA_EXCHANGE, "#")  # the counties take what Kela sends
+    code = _identity_code()
+    period = await a_period(kela, code)
+    case = {"client": {"identity_code": code, "municipality_code": "405"}, "links": []}
+    case["links"] = [link("case_manager_period", period)]
+    await created(await kela.post(CASES, json=case))
+    engine = runtime_of(kela).engine
+    await assert_nothing_in_clear(engine, database_url, [code])
+
+
+async def test_the_county_keeps_no_identity_code_of_what_kela_sent_in_clear(
+    municipality: httpx.AsyncClient, bus: AbstractChannel, database_url: str
+) -> None:
+    code = _identity_code()
+    case = snapshot(client={"identity_code": code})
+    await publish(bus, case)
+
+    async def kept() -> bool:
+        return str(case.case_id) in await listed(municipality)
+
+    await eventually(kept)
+    await assert_nothing_in_clear(runtime_of(municipality).engine, database_url, [code])
