@@ -70,20 +70,22 @@ class ClientConsent(Contract):
     method: ConsentMethod = Field(description="How consent was given.")
 
 
-def check_case_manager_reachable(case_manager: WorkContact) -> None:
-    """The county needs a way to reach the client's case manager directly (seed 001)."""
-    if not case_manager.has_channel:
+def check_case_manager_reachable(case_manager: WorkContact | None) -> WorkContact | None:
+    """The county needs a way to reach the client's case manager directly (seed 001); the
+    ``case_manager`` validator of the models that name one."""
+    if case_manager is not None and not case_manager.has_channel:
         raise PydanticCustomError(
             "case_manager.channel_required",
             "case_manager must give a work phone or a work email: the county contacts the "
             "case manager directly",
         )
+    return case_manager
 
 
-def check_order(first: date, then: date | None, rule: str, message: str) -> None:
-    """``then`` (if given) may not come before ``first``."""
+def check_order(first: date, then: date | None, field: str, rule: str, message: str) -> None:
+    """``then`` (if given, the model's ``field``) may not come before ``first``."""
     if then is not None and then < first:
-        raise PydanticCustomError(rule, message)
+        raise PydanticCustomError(rule, message, {"field": field})
 
 
 class HasCounty(Protocol):

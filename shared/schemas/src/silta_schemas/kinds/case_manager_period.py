@@ -12,7 +12,7 @@ from enum import StrEnum
 from typing import Literal, Self
 from uuid import UUID
 
-from pydantic import AwareDatetime, Field, model_validator
+from pydantic import AwareDatetime, Field, field_validator, model_validator
 from pydantic_core import PydanticCustomError
 
 from silta_schemas._base import Contract, with_examples
@@ -57,7 +57,11 @@ class CaseManagerAction(StrEnum):
 
 def _period_in_order(starts_on: date, ends_on: date) -> None:
     check_order(
-        starts_on, ends_on, "case_manager.period_order", "ends_on may not be before starts_on"
+        starts_on,
+        ends_on,
+        "ends_on",
+        "case_manager.period_order",
+        "ends_on may not be before starts_on",
     )
 
 
@@ -80,9 +84,10 @@ class CaseManagerPeriodRequest(Contract):
     starts_on: date = Field(description="First day the client may contact the case manager.")
     ends_on: date = Field(description="Last day of the period; it ends by itself after it.")
 
+    _reachable = field_validator("case_manager")(check_case_manager_reachable)
+
     @model_validator(mode="after")
     def _valid(self) -> Self:
-        check_case_manager_reachable(self.case_manager)
         _period_in_order(self.starts_on, self.ends_on)
         return self
 
@@ -98,14 +103,14 @@ class CaseManagerChangeRequest(Contract):
     )
     ends_on: date | None = Field(default=None, description="The new last day of the period.")
 
+    _reachable = field_validator("case_manager")(check_case_manager_reachable)
+
     @model_validator(mode="after")
     def _something(self) -> Self:
         if self.case_manager is None and self.ends_on is None:
             raise PydanticCustomError(
                 "case_manager.change_empty", "give a new case_manager, a new ends_on, or both"
             )
-        if self.case_manager is not None:
-            check_case_manager_reachable(self.case_manager)
         return self
 
 
@@ -144,9 +149,10 @@ class CaseManagerPeriod(Contract):
         default=None, description="With `ended`: the last day of a period ended early."
     )
 
+    _reachable = field_validator("case_manager")(check_case_manager_reachable)
+
     @model_validator(mode="after")
     def _valid(self) -> Self:
-        check_case_manager_reachable(self.case_manager)
         _period_in_order(self.starts_on, self.ends_on)
         if (self.action == CaseManagerAction.ENDED) != (self.ended_on is not None):
             raise PydanticCustomError(

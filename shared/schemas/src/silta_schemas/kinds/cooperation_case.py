@@ -138,6 +138,7 @@ class CooperationCase(Contract):
         check_order(
             self.opened_on,
             self.closed_on,
+            "closed_on",
             "cooperation_case.closed_before_opened",
             "closed_on may not be before opened_on",
         )
