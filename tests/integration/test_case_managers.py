@@ -149,21 +149,17 @@ async def test_kela_refuses_what_the_rules_forbid_naming_the_rule(kela: httpx.As
 
 
 def snapshot(**changes: Any) -> CaseManagerPeriod:
-    data = copy.deepcopy(ex.CASE_MANAGER_PERIOD_EXAMPLE)
-    data |= {
-        "period_id": str(uuid.uuid4()),
-        "county_code": "90",
+    dates = {
         "starts_on": str(TODAY - timedelta(days=10)),
         "ends_on": str(TODAY + timedelta(days=100)),
-        "recorded_at": datetime.now(UTC).isoformat(),
-        **changes,
     }
-    return CaseManagerPeriod.model_validate(data)
+    period_id = {"period_id": str(uuid.uuid4())}
+    return peer.kela_record(
+        CaseManagerPeriod, ex.CASE_MANAGER_PERIOD_EXAMPLE, **(period_id | dates | changes)
+    )
 
 
-async def publish(bus: AbstractChannel, period: CaseManagerPeriod) -> str:
-    county = f"county-{period.county_code}"
-    return await peer.publish(bus, period, sender="kela", recipient=county)
+publish = peer.from_kela
 
 
 async def test_the_county_keeps_the_newest_snapshot_and_shows_a_period_ended_by_its_date(

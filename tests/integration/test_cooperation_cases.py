@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import copy
 import uuid
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from typing import Any
 
 import httpx
@@ -172,20 +172,14 @@ async def test_kela_opens_links_follows_up_and_closes_and_the_county_is_told_eac
 
 
 def snapshot(**changes: Any) -> CooperationCase:
-    data = copy.deepcopy(ex.COOPERATION_CASE_EXAMPLE)
-    data |= {
-        "case_id": str(uuid.uuid4()),
-        "county_code": "90",
-        "opened_on": str(TODAY - timedelta(days=60)),
-        "follow_up_on": str(TODAY),
-        "recorded_at": datetime.now(UTC).isoformat(),
-        **changes,
-    }
-    return CooperationCase.model_validate(data)
+    dates = {"opened_on": str(TODAY - timedelta(days=60)), "follow_up_on": str(TODAY)}
+    case_id = {"case_id": str(uuid.uuid4())}
+    return peer.kela_record(
+        CooperationCase, ex.COOPERATION_CASE_EXAMPLE, **(case_id | dates | changes)
+    )
 
 
-async def publish(bus: AbstractChannel, case: CooperationCase) -> str:
-    return await peer.publish(bus, case, sender="kela", recipient=f"county-{case.county_code}")
+publish = peer.from_kela
 
 
 async def test_the_county_lists_the_cases_due_and_keeps_the_newest_of_each(
