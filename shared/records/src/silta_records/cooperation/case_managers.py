@@ -12,37 +12,25 @@ from silta_schemas.cooperation import CaseManagerAction, CaseManagerPeriod, Clie
 from silta_schemas.work_contact import WorkContact
 from sqlalchemy import ColumnElement, MetaData, Row, Table, func
 
-from silta_records.cooperation.dates import (
-    PeriodState,
-    finnish_today,
-    last_day,
-    period_state,
-)
+from silta_records.cooperation.dates import PeriodState, finnish_today, last_day, period_state
 from silta_records.cooperation.reads import ReadSide, RecordSummary, record_fields
 from silta_records.cooperation.snapshots import SnapshotKind, replicated
 
 DATES = {"starts_on": True, "ends_on": True, "ended_on": False}
 
 
-def case_manager_periods(metadata: MetaData) -> SnapshotKind[CaseManagerPeriod]:
-    """The periods, in table ``case_manager_periods`` of ``metadata``."""
-    return replicated(
-        metadata, "case_manager_periods", CaseManagerPeriod, lambda p: p.period_id, DATES, "ends_on"
-    )
-
-
 class PeriodSummary(RecordSummary):
     """A case-manager period's tracking data: dates and state, nothing personal."""
 
+    state: PeriodState = Field(
+        description="`upcoming`, `active` or `ended` today (Finnish time): a period ends by "
+        "itself after its last day, on both sides alike, without a message."
+    )
     action: CaseManagerAction = Field(description="The last thing Kela did: named, changed, ended.")
     starts_on: date = Field(description="First day of the period.")
     ends_on: date = Field(description="Last day as agreed.")
     ended_on: date | None = Field(description="Last day of a period Kela ended early.")
     last_day: date = Field(description="The period's last day: `ended_on`, else `ends_on`.")
-    state: PeriodState = Field(
-        description="`upcoming`, `active` or `ended` today (Finnish time): a period ends by "
-        "itself after its last day, on both sides alike, without a message."
-    )
 
 
 class PeriodView(PeriodSummary):
@@ -109,4 +97,11 @@ def case_manager_reads(kind: SnapshotKind[CaseManagerPeriod], purpose: str) -> R
         filters=_state_filter(kind.table),
         order=lambda: [kind.table.c.starts_on.desc()],
         words="case-manager periods",
+    )
+
+
+def case_manager_periods(metadata: MetaData) -> SnapshotKind[CaseManagerPeriod]:
+    """The periods, in table ``case_manager_periods`` of ``metadata``."""
+    return replicated(
+        metadata, "case_manager_periods", CaseManagerPeriod, lambda p: p.period_id, DATES, "ends_on"
     )
