@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import io
 import logging
 import uuid
@@ -28,7 +29,13 @@ from silta_platform.dev_tokens import DevIssuer
 from silta_platform.logs import configure_logging
 
 from tests import signing
-from tests.conftest import delete_queues, full_access_token, migrate, serving
+from tests.conftest import (
+    delete_queues,
+    full_access_token,
+    migrate,
+    new_postgres_database,
+    serving,
+)
 
 KELA_MIGRATIONS = Path(__import__("kela_side").__file__).parent / "db" / "migrations"
 MUNICIPALITY_MIGRATIONS = (
@@ -66,10 +73,12 @@ async def two_sides(
     amqp_url: str,
     issuer: DevIssuer,
     metrics_ports: tuple[int, int] | tuple[None, None] = (None, None),
+    **settings: Any,
 ) -> AsyncIterator[Both]:
     """Kela's side on ``kela_url`` and the municipality side (counties 11 and 90) on
     ``municipality_url``, migrated, talking over the test broker; clients without a token.
-    ``metrics_ports``: Kela's and the municipality side's ``METRICS_PORT``."""
+    ``metrics_ports``: Kela's and the municipality side's ``METRICS_PORT``; ``settings``:
+    more of both sides' settings."""
     await migrate(KELA_MIGRATIONS, kela_url)
     await migrate(MUNICIPALITY_MIGRATIONS, municipality_url)
     run = uuid.uuid4().hex[:8]
@@ -80,6 +89,7 @@ async def two_sides(
         relay_poll_seconds=0.2,
         auth_jwks=str(issuer.jwks_path),
         metrics_port=metrics_ports[0],
+        **settings,
     )
     municipality_settings = MunicipalitySettings(
         database_url=municipality_url,
@@ -90,6 +100,7 @@ async def two_sides(
         relay_poll_seconds=0.2,
         auth_jwks=str(issuer.jwks_path),
         metrics_port=metrics_ports[1],
+        **settings,
     )
     kela_app = build_kela(kela_settings)
     municipality_app = build_municipality(municipality_settings)
@@ -121,6 +132,21 @@ async def both(tmp_path: Path, amqp_url: str, dev_issuer: DevIssuer) -> AsyncIte
     municipality_url = f"sqlite+aiosqlite:///{tmp_path / 'municipality.db'}"
     async with two_sides(kela_url, municipality_url, amqp_url, dev_issuer) as sides:
         yield sides
+
+
+@asynccontextmanager
+async def sides_on(
+    database_url: str, tmp_path: Path, amqp_url: str, issuer: DevIssuer, **settings: Any
+) -> AsyncIterator[Both]:
+    """Kela on ``database_url``, the county on a second database of the same kind."""
+    async with contextlib.AsyncExitStack() as stack:
+        if database_url.startswith("sqlite"):
+            county_url = f"sqlite+aiosqlite:///{tmp_path / 'county.db'}"
+        else:
+            county_url = await stack.enter_async_context(new_postgres_database())
+        yield await stack.enter_async_context(
+            two_sides(database_url, county_url, amqp_url, issuer, **settings)
+        )
 
 
 @pytest.fixture

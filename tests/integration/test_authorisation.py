@@ -68,6 +68,7 @@ def _requests(referral_id: str) -> dict[tuple[str, str], Request]:
         },
         "/v1/statements": lambda: {"json": statement()},
         "/v1/statements/search": lambda: {"json": examples.STATEMENT_SEARCH_EXAMPLE},
+        "/v1/clients/cooperation": lambda: {"json": examples.STATEMENT_SEARCH_EXAMPLE},
         "/v1/statements/{statement_id}": lambda: {"url": f"/v1/statements/{unknown}"},
         "/v1/case-manager-periods": lambda: {"json": case_manager_period()},
         "/v1/case-manager-periods/{record_id}/change": lambda: {
@@ -115,6 +116,12 @@ def _requests(referral_id: str) -> dict[tuple[str, str], Request]:
         "/v1/access-log/search": lambda: {
             "json": {"identity_code": examples.EXAMPLE_IDENTITY_CODE}
         },
+        "/v1/events": lambda: {},
+        "/v1/webhooks": lambda: {"json": {"url": "https://93.184.215.14/hook"}},
+        "/v1/webhooks/{webhook_id}": lambda: {"url": f"/v1/webhooks/{unknown}"},
+        "/v1/webhooks/{webhook_id}/replay": lambda: {
+            "url": f"/v1/webhooks/{unknown}/replay?from=1"
+        },
     }  # type: ignore[dict-item]
 
 
@@ -127,6 +134,7 @@ PERSONAL_DATA = {
     "/v1/statements",
     "/v1/statements/search",
     "/v1/statements/{statement_id}",
+    "/v1/clients/cooperation",
     "/v1/access-log/search",
     "/v1/case-manager-periods",
     "/v1/case-manager-periods/{record_id}/change",

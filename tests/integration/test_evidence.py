@@ -36,8 +36,7 @@ from silta_schemas import examples
 from sqlalchemy import select, text
 
 from tests import signing
-from tests.conftest import new_postgres_database
-from tests.integration.conftest import Both, eventually, two_sides
+from tests.integration.conftest import Both, eventually, sides_on
 from tests.integration.test_data_protection import _close_and_age
 
 NOTICE = examples.NOTICE_OF_NEED_EXAMPLE
@@ -49,14 +48,8 @@ async def sides(
     database_url: str, tmp_path: Path, amqp_url: str, dev_issuer: DevIssuer
 ) -> AsyncIterator[Both]:
     """Kela on ``database_url``, the county on a second database of the same kind."""
-    async with contextlib.AsyncExitStack() as stack:
-        if database_url.startswith("sqlite"):
-            county_url = f"sqlite+aiosqlite:///{tmp_path / 'county.db'}"
-        else:
-            county_url = await stack.enter_async_context(new_postgres_database())
-        yield await stack.enter_async_context(
-            two_sides(database_url, county_url, amqp_url, dev_issuer)
-        )
+    async with sides_on(database_url, tmp_path, amqp_url, dev_issuer) as both:
+        yield both
 
 
 def runtime(app: Any) -> Runtime:

@@ -18,12 +18,14 @@ from silta_records.cooperation.cases import cooperation_case_reads
 from silta_records.cooperation.reads import read_router
 from silta_records.deadlines import overdue_by_county
 from silta_records.directory import directory_router
+from silta_records.events import change_feed, events_router
 from silta_records.stats import stats_router
 
-from kela_side.api import case_managers, cooperation_cases, referrals, statements
+from kela_side.api import case_managers, clients, cooperation_cases, referrals, statements
 from kela_side.db.cooperation import CASE_MANAGERS, COOPERATION_CASES
 from kela_side.db.tables import (
     directory_entries,
+    events,
     messaging,
     status_history,
 )
@@ -52,6 +54,7 @@ def build_app(settings: ServiceSettings | None = None) -> FastAPI:
             unhandled_rule="kind.not_for_kela",
             commands=COMMANDS,
             dependencies={"referral_writer": ReferralWriter()},
+            companions=(change_feed(events),),
             **safeguards(config, RETENTION),
         )
         return Runtime(config, create_engine(config.database_url), messaging, wiring)
@@ -69,6 +72,7 @@ def build_app(settings: ServiceSettings | None = None) -> FastAPI:
         routers=[
             referrals.router,
             statements.router,
+            clients.router,
             case_managers.router,
             read_router(case_manager_reads(CASE_MANAGERS, CASE_MANAGER_PURPOSE), counties=None),
             cooperation_cases.router,
@@ -78,6 +82,7 @@ def build_app(settings: ServiceSettings | None = None) -> FastAPI:
             directory_router(directory_entries, editable=KELA_PART),
             stats_router(referrals_table, status_history, "created_at"),
             *safeguard_routers(RETENTION, "kela"),
+            events_router(events),
             dead_letters_router([config.queue_name]),
         ],
         metrics=ServiceMetrics(messaging, [config.queue_name], overdue_by_county(referrals_table)),

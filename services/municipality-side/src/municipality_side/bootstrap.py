@@ -23,12 +23,14 @@ from silta_records.cooperation.cases import cooperation_case_reads
 from silta_records.cooperation.reads import read_router
 from silta_records.deadlines import overdue_by_county
 from silta_records.directory import directory_router
+from silta_records.events import change_feed, events_router
 from silta_records.stats import stats_router
 
 from municipality_side.api import referrals, statements, workers
 from municipality_side.db.cooperation import CASE_MANAGERS, COOPERATION_CASES
 from municipality_side.db.tables import (
     directory_entries,
+    events,
     messaging,
     status_history,
 )
@@ -65,6 +67,7 @@ def build_app(settings: ServiceSettings | None = None) -> FastAPI:
             message_handlers=MESSAGE_HANDLERS,
             unhandled_rule="kind.not_for_county",
             commands=COMMANDS,
+            companions=(change_feed(events),),
             **safeguards(config, RETENTION),
         )
         return Runtime(config, create_engine(config.database_url), messaging, wiring)
@@ -88,6 +91,7 @@ def build_app(settings: ServiceSettings | None = None) -> FastAPI:
             directory_router(directory_entries, editable=own_part(config)),
             stats_router(referrals_table, status_history, "received_at", counties=counties),
             *safeguard_routers(RETENTION, organisation(config), counties),
+            events_router(events, counties=counties),
             dead_letters_router(queues),
         ],
         metrics=ServiceMetrics(messaging, queues, overdue_by_county(referrals_table)),

@@ -67,6 +67,22 @@ class Permission:
 
 K, M = Side.KELA, Side.MUNICIPALITY
 
+
+def _feed(side: Side, roles: frozenset[Role], why: str) -> tuple[Permission, ...]:
+    """The change feed and webhook subscriptions: ids, kinds and statuses, never content."""
+    return tuple(
+        Permission(side, method, path, roles, why)
+        for method, path in (
+            ("GET", "/v1/events"),
+            ("POST", "/v1/webhooks"),
+            ("GET", "/v1/webhooks"),
+            ("GET", "/v1/webhooks/{webhook_id}"),
+            ("DELETE", "/v1/webhooks/{webhook_id}"),
+            ("POST", "/v1/webhooks/{webhook_id}/replay"),
+        )
+    )
+
+
 PERMISSIONS: tuple[Permission, ...] = (
     # Kela side
     Permission(K, "POST", "/v1/referrals", _OFFICER, "officers send referrals"),
@@ -75,6 +91,7 @@ PERMISSIONS: tuple[Permission, ...] = (
     Permission(K, "POST", "/v1/referrals/{referral_id}/cancel", _OFFICER, "officers cancel"),
     Permission(K, "POST", "/v1/statements/search", _OFFICER, "the deciding officer (ASA §18)"),
     Permission(K, "GET", "/v1/statements/{statement_id}", _OFFICER, "the deciding officer"),
+    Permission(K, "POST", "/v1/clients/cooperation", _OFFICER, "the deciding officer (ASA §18)"),
     Permission(K, "POST", "/v1/case-manager-periods", _KELA, "Kela names case managers"),
     Permission(K, "POST", "/v1/case-manager-periods/{record_id}/change", _KELA, "Kela's staff"),
     Permission(K, "POST", "/v1/case-manager-periods/{record_id}/end", _KELA, "Kela's staff"),
@@ -103,6 +120,7 @@ PERMISSIONS: tuple[Permission, ...] = (
     Permission(
         K, "POST", "/v1/access-log/search", _COOPERATION, "answers a client's access request"
     ),
+    *_feed(K, _KELA, "those who follow referrals"),
     # municipality side
     Permission(M, "GET", "/v1/referrals", _COUNTY, "the inbox of the user's counties"),
     Permission(M, "GET", "/v1/referrals/{referral_id}", _COUNTY, "the notice itself"),
@@ -135,6 +153,7 @@ PERMISSIONS: tuple[Permission, ...] = (
     Permission(M, "DELETE", "/v1/ops/dead-letters/{message_id}", _OPS, "access-logged"),
     Permission(M, "GET", "/v1/ops/metrics", _OPS, "technical figures, no personal data"),
     Permission(M, "GET", "/v1/ops/evidence/{referral_id}", _OPS, "digests and signatures only"),
+    *_feed(M, _COUNTY, "the user's counties' events"),
 )
 """Who may call what: the single source of truth (the README's table is generated from it)."""
 

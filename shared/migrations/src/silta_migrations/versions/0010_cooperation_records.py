@@ -9,7 +9,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "shared_0010"
-down_revision = "shared_0004"
+down_revision = "shared_0005"
 branch_labels = None
 depends_on = None
 
