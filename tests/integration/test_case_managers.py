@@ -228,3 +228,23 @@ async def test_the_county_keeps_the_newest_snapshot_and_shows_a_period_ended_by_
 
 async def _listed(client: httpx.AsyncClient, count: int) -> bool:
     return len((await client.get("/v1/case-manager-periods")).json()["items"]) == count
+
+
+async def test_the_deciding_officer_sees_the_clients_case_manager_at_a_glance(
+    kela: httpx.AsyncClient,
+) -> None:
+    created = await kela.post("/v1/case-manager-periods", json=request())
+    assert created.status_code == 201, created.text
+    glance = await kela.post("/v1/clients/cooperation", json={"identity_code": CODE})
+    assert glance.status_code == 200, glance.text
+    [period] = glance.json()["case_managers"]
+    assert (period["id"], period["state"]) == (created.json()["id"], "active")
+    assert period["case_manager"] == ex.KELA_CASE_MANAGER
+    other = await kela.post("/v1/clients/cooperation", json={"identity_code": OTHER_CLIENT})
+    assert other.json()["case_managers"] == []
+    log = await kela.post("/v1/access-log/search", json={"identity_code": CODE})
+    assert {
+        (entry["action"], entry["purpose"])
+        for entry in log.json()["items"]
+        if entry["resource"] == "case_manager_period"
+    } == {("create", "case_manager.service"), ("read", "social_assistance.decision")}
