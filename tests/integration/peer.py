@@ -6,7 +6,8 @@ from __future__ import annotations
 import asyncio
 import copy
 import uuid
-from typing import Any
+from datetime import UTC, datetime
+from typing import Any, TypeVar
 from uuid import UUID
 
 import aio_pika
@@ -25,6 +26,8 @@ from silta_schemas.referrals import referral_adapter
 
 from tests.integration.conftest import body, eventually
 from tests.signing import signed_message
+
+M = TypeVar("M", bound=BaseModel)
 
 
 def changed(example: dict[str, Any], **changes: Any) -> dict[str, Any]:
@@ -58,6 +61,18 @@ async def publish(
         routing_key=routing_key or f"{envelope.kind}.{county}",
     )
     return str(envelope.message_id)
+
+
+def kela_record(model: type[M], example: dict[str, Any], **changes: Any) -> M:
+    """A cooperation record as Kela's side sends it: ``example`` to county 90 (the test
+    county deployment serves it), recorded now, with ``changes`` (its id among them)."""
+    data = copy.deepcopy(example) | {"county_code": "90"}
+    return model.model_validate(data | {"recorded_at": datetime.now(UTC).isoformat()} | changes)
+
+
+async def from_kela(bus: AbstractChannel, record: Any) -> str:
+    """Publish a cooperation record to the county it names, as Kela's side would."""
+    return await publish(bus, record, sender="kela", recipient=f"county-{record.county_code}")
 
 
 async def deliver(

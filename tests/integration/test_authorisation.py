@@ -7,7 +7,7 @@ from __future__ import annotations
 import json
 import uuid
 from collections.abc import Callable
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -22,7 +22,7 @@ from silta_platform.authorisation import (
     allowed_roles,
 )
 from silta_platform.dev_tokens import DevIssuer
-from silta_schemas import examples
+from silta_schemas import cooperation_examples, examples
 
 from tests.integration.authorised import delivered_referral, notice, statement
 from tests.integration.conftest import Both
@@ -39,6 +39,13 @@ def _v1_routes(app: FastAPI) -> list[tuple[str, str]]:
 
 
 Request = Callable[[], dict[str, Any]]
+
+
+def case_manager_period() -> dict[str, Any]:
+    """A period from today (a second one for the same client is a 409, also allowed)."""
+    today = datetime.now(UTC).date()
+    dates = {"starts_on": str(today), "ends_on": str(today + timedelta(days=30))}
+    return cooperation_examples.CASE_MANAGER_PERIOD_REQUEST_EXAMPLE | dates
 
 
 def _requests(referral_id: str) -> dict[tuple[str, str], Request]:
@@ -70,6 +77,35 @@ def _requests(referral_id: str) -> dict[tuple[str, str], Request]:
         "/v1/statements/search": lambda: {"json": examples.STATEMENT_SEARCH_EXAMPLE},
         "/v1/clients/cooperation": lambda: {"json": examples.STATEMENT_SEARCH_EXAMPLE},
         "/v1/statements/{statement_id}": lambda: {"url": f"/v1/statements/{unknown}"},
+        "/v1/case-manager-periods": lambda: {"json": case_manager_period()},
+        "/v1/case-manager-periods/{record_id}/change": lambda: {
+            "url": f"/v1/case-manager-periods/{unknown}/change",
+            "json": cooperation_examples.CASE_MANAGER_CHANGE_EXAMPLE,
+        },
+        "/v1/case-manager-periods/{record_id}/end": lambda: {
+            "url": f"/v1/case-manager-periods/{unknown}/end",
+            "json": {},
+        },
+        "/v1/case-manager-periods/{record_id}": lambda: {
+            "url": f"/v1/case-manager-periods/{unknown}"
+        },
+        "/v1/case-manager-periods/search": lambda: {"json": examples.STATEMENT_SEARCH_EXAMPLE},
+        "/v1/cooperation-cases": lambda: {
+            "json": cooperation_examples.COOPERATION_CASE_REQUEST_EXAMPLE
+        },
+        "/v1/cooperation-cases/{record_id}/follow-up": lambda: {
+            "url": f"/v1/cooperation-cases/{unknown}/follow-up",
+            "json": {"follow_up_on": None},
+        },
+        "/v1/cooperation-cases/{record_id}/links": lambda: {
+            "url": f"/v1/cooperation-cases/{unknown}/links",
+            "json": {"links": cooperation_examples.COOPERATION_CASE_REQUEST_EXAMPLE["links"]},
+        },
+        "/v1/cooperation-cases/{record_id}/close": lambda: {
+            "url": f"/v1/cooperation-cases/{unknown}/close"
+        },
+        "/v1/cooperation-cases/{record_id}": lambda: {"url": f"/v1/cooperation-cases/{unknown}"},
+        "/v1/cooperation-cases/search": lambda: {"json": examples.STATEMENT_SEARCH_EXAMPLE},
         "/v1/directory": lambda: {},
         "/v1/directory/services": lambda: {},
         "/v1/directory/entries/{entry_id}": lambda: {
@@ -107,6 +143,17 @@ PERSONAL_DATA = {
     "/v1/statements/{statement_id}",
     "/v1/clients/cooperation",
     "/v1/access-log/search",
+    "/v1/case-manager-periods",
+    "/v1/case-manager-periods/{record_id}/change",
+    "/v1/case-manager-periods/{record_id}/end",
+    "/v1/case-manager-periods/{record_id}",
+    "/v1/case-manager-periods/search",
+    "/v1/cooperation-cases",
+    "/v1/cooperation-cases/{record_id}/follow-up",
+    "/v1/cooperation-cases/{record_id}/links",
+    "/v1/cooperation-cases/{record_id}/close",
+    "/v1/cooperation-cases/{record_id}",
+    "/v1/cooperation-cases/search",
 }
 """Paths answering with a referral, a statement or client data: never for operations."""
 

@@ -12,7 +12,9 @@ import sys
 from pathlib import Path
 from typing import Any
 
+import kela_side.db.cooperation
 import kela_side.db.statements
+import municipality_side.db.cooperation
 import municipality_side.db.statements
 import pytest
 from alembic.autogenerate import compare_metadata
@@ -26,7 +28,7 @@ from sqlalchemy.ext.asyncio import create_async_engine
 from tests.conftest import migrate
 from tests.integration.conftest import KELA_MIGRATIONS, MUNICIPALITY_MIGRATIONS
 
-# The statements modules add their tables to the service's metadata.
+# The statements and cooperation modules add their tables to the service's metadata.
 SERVICES = {
     "kela-side": (KELA_MIGRATIONS, kela_side.db.statements.metadata),
     "municipality-side": (MUNICIPALITY_MIGRATIONS, municipality_side.db.statements.metadata),

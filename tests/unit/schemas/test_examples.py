@@ -26,6 +26,8 @@ from silta_schemas import (
     WorkContact,
     check_identity_code,
 )
+from silta_schemas import cooperation as co
+from silta_schemas import cooperation_examples as cx
 from silta_schemas import examples as ex
 
 EXAMPLES = Path(__file__).resolve().parents[3] / "examples"
@@ -54,6 +56,20 @@ CASES: list[tuple[str, dict[str, Any], type[BaseModel]]] = [
     ("cancellation_request.json", ex.CANCELLATION_REQUEST_EXAMPLE, CancellationRequest),
     ("status_acknowledgement.json", ex.STATUS_ACKNOWLEDGEMENT_EXAMPLE, StatusAcknowledgement),
     *[(f"status_update_{k}.json", v, StatusUpdate) for k, v in ex.STATUS_UPDATE_EXAMPLES.items()],
+    ("case_manager_period.json", cx.CASE_MANAGER_PERIOD_EXAMPLE, co.CaseManagerPeriod),
+    (
+        "case_manager_period_request.json",
+        cx.CASE_MANAGER_PERIOD_REQUEST_EXAMPLE,
+        co.CaseManagerPeriodRequest,
+    ),
+    ("case_manager_change.json", cx.CASE_MANAGER_CHANGE_EXAMPLE, co.CaseManagerChangeRequest),
+    ("case_manager_end.json", cx.CASE_MANAGER_END_EXAMPLE, co.CaseManagerEndRequest),
+    ("cooperation_case.json", cx.COOPERATION_CASE_EXAMPLE, co.CooperationCase),
+    (
+        "cooperation_case_request.json",
+        cx.COOPERATION_CASE_REQUEST_EXAMPLE,
+        co.CooperationCaseRequest,
+    ),
 ]
 
 

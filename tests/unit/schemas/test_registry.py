@@ -158,4 +158,6 @@ def test_payload_models_so_far() -> None:
         MessageKind.STATEMENT,
         MessageKind.STATEMENT_RECEIPT,
         MessageKind.RESPONSIBLE_WORKER,
+        MessageKind.CASE_MANAGER_PERIOD,
+        MessageKind.COOPERATION_CASE,
     }

@@ -13,12 +13,23 @@ from silta_platform.runtime import BusWiring, Runtime
 from silta_platform.settings import ServiceSettings
 from silta_protection.dead_letters import dead_letters_router
 from silta_protection.wiring import safeguard_routers, safeguards
+from silta_records.cooperation.case_managers import case_manager_reads
+from silta_records.cooperation.cases import cooperation_case_reads
+from silta_records.cooperation.reads import read_router
 from silta_records.deadlines import overdue_by_county
 from silta_records.directory import directory_router
 from silta_records.events import change_feed, events_router
 from silta_records.stats import stats_router
 
-from kela_side.api import batches, clients, referrals, statements
+from kela_side.api import (
+    batches,
+    case_managers,
+    clients,
+    cooperation_cases,
+    referrals,
+    statements,
+)
+from kela_side.db.cooperation import CASE_MANAGERS, COOPERATION_CASES
 from kela_side.db.tables import (
     directory_entries,
     events,
@@ -30,7 +41,7 @@ from kela_side.handlers import COMMANDS, MESSAGE_HANDLERS
 from kela_side.handlers.directory_updates import KELA_PART
 from kela_side.handlers.submit_referral import ReferralWriter
 from kela_side.protect import RETENTION
-from kela_side.purposes import KELA_SERVICE
+from kela_side.purposes import CASE_MANAGER_PURPOSE, COOPERATION_PURPOSE, KELA_SERVICE
 from kela_side.settings import KelaSettings
 
 
@@ -70,6 +81,12 @@ def build_app(settings: ServiceSettings | None = None) -> FastAPI:
             batches.router,
             statements.router,
             clients.router,
+            case_managers.router,
+            read_router(case_manager_reads(CASE_MANAGERS, CASE_MANAGER_PURPOSE), counties=None),
+            cooperation_cases.router,
+            read_router(
+                cooperation_case_reads(COOPERATION_CASES, COOPERATION_PURPOSE), counties=None
+            ),
             directory_router(directory_entries, editable=KELA_PART),
             stats_router(referrals_table, status_history, "created_at"),
             *safeguard_routers(RETENTION, "kela"),

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from uuid import UUID
 
+from pydantic import BaseModel
 from silta_messaging.outbox import OutboxEntry
 from silta_schemas.cancellation import Cancellation
 from silta_schemas.envelope import seal
@@ -47,3 +48,10 @@ def receipt_entry(
     )
     envelope = seal(receipt, sender=KELA, recipient=county, referral_id=referral_id)
     return OutboxEntry.addressed(envelope)
+
+
+def to_client_county(record: BaseModel, county_code: str) -> OutboxEntry:
+    """A cooperation record (case-manager period, cooperation case) as it now stands, to the
+    client's county; it belongs to no referral."""
+    recipient = county_organisation(county_code)
+    return OutboxEntry.addressed(seal(record, sender=KELA, recipient=recipient, referral_id=None))

@@ -71,3 +71,11 @@ class StatementRecord:
     made_at: datetime
     received_at: datetime
     statement: Mapping[str, Any] = field(repr=False)
+
+
+class Recorded(NamedTuple):
+    """A cooperation record (case-manager period, cooperation case) as Kela's side now keeps
+    it: its stored row's columns, and whether this request changed it."""
+
+    row: Mapping[str, Any]
+    changed: bool

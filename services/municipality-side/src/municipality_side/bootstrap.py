@@ -18,12 +18,16 @@ from silta_platform.runtime import BusWiring, Runtime
 from silta_platform.settings import ServiceSettings
 from silta_protection.dead_letters import dead_letters_router
 from silta_protection.wiring import safeguard_routers, safeguards
+from silta_records.cooperation.case_managers import case_manager_reads
+from silta_records.cooperation.cases import cooperation_case_reads
+from silta_records.cooperation.reads import read_router
 from silta_records.deadlines import overdue_by_county
 from silta_records.directory import directory_router
 from silta_records.events import change_feed, events_router
 from silta_records.stats import stats_router
 
 from municipality_side.api import referrals, statements, workers, worklists
+from municipality_side.db.cooperation import CASE_MANAGERS, COOPERATION_CASES
 from municipality_side.db.tables import (
     directory_entries,
     events,
@@ -34,7 +38,7 @@ from municipality_side.db.tables import referrals as referrals_table
 from municipality_side.handlers import COMMANDS, MESSAGE_HANDLERS
 from municipality_side.handlers.directory_updates import own_part
 from municipality_side.protect import RETENTION, organisation
-from municipality_side.purposes import MUNICIPALITY_SERVICE
+from municipality_side.purposes import COOPERATION_PURPOSE, MUNICIPALITY_SERVICE
 from municipality_side.settings import MunicipalitySettings
 
 
@@ -81,6 +85,10 @@ def build_app(settings: ServiceSettings | None = None) -> FastAPI:
             workers.router,
             worklists.router,
             statements.router,
+            read_router(case_manager_reads(CASE_MANAGERS, COOPERATION_PURPOSE), counties=counties),
+            read_router(
+                cooperation_case_reads(COOPERATION_CASES, COOPERATION_PURPOSE), counties=counties
+            ),
             directory_router(directory_entries, editable=own_part(config)),
             stats_router(referrals_table, status_history, "received_at", counties=counties),
             *safeguard_routers(RETENTION, organisation(config), counties),

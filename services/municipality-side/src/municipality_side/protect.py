@@ -7,10 +7,15 @@ import sys
 from silta_protection.commands import run
 from silta_records.record_columns import protected_tables
 
-from municipality_side.db import statements, tables
+from municipality_side.db import cooperation, statements, tables
 from municipality_side.settings import MunicipalitySettings
 
-PROTECTED, RETENTION = protected_tables(tables, statements.STATEMENT_PAYLOAD)
+PROTECTED, RETENTION = protected_tables(
+    tables,
+    statements.STATEMENT_PAYLOAD,
+    case_manager_periods=cooperation.CASE_MANAGERS.sealed,
+    cooperation_cases=cooperation.COOPERATION_CASES.sealed,
+)
 
 
 def organisation(settings: MunicipalitySettings) -> str:

@@ -10,3 +10,6 @@ HANDLING_PURPOSE = "referral.handling"
 """Why the county reads and updates a referral: to assess the client's need (SWA §35-36)."""
 STATEMENT_PURPOSE = "statement.social_assistance"
 """Why the county gives and reads a statement (ASA 1412/1997 §18)."""
+COOPERATION_PURPOSE = "cooperation.shared_client"
+"""Why the county keeps and reads a shared client's case-manager periods and cooperation
+cases: cooperation with Kela on the client (ASA 1412/1997 §14a, SWA 1301/2014 §41)."""

@@ -24,6 +24,10 @@ class MessageKind(StrEnum):
     """Kela → the sending county: Kela has stored a statement (no personal data)."""
     DIRECTORY_UPDATE = "directory_update"
     """Either way: changes to the sender's part of the contact directory (work contacts only)."""
+    CASE_MANAGER_PERIOD = "case_manager_period"
+    """Kela → the client's county: the client's case manager (asiakkuusvastaava) and period."""
+    COOPERATION_CASE = "cooperation_case"
+    """Kela → the client's county: a cooperation case for follow-up (ids and dates only)."""
 
 
 class SupportNeed(IntEnum):

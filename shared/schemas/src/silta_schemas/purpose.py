@@ -18,3 +18,5 @@ class Purpose(StrEnum):
     SOCIAL_WORK_STATEMENT = "social_work_statement"
     RESPONSIBLE_WORKER_NOTICE = "responsible_worker_notice"
     COOPERATION_DIRECTORY = "cooperation_directory"
+    CASE_MANAGER_SERVICE = "case_manager_service"
+    COOPERATION_FOLLOW_UP = "cooperation_follow_up"

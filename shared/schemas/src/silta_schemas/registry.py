@@ -16,6 +16,8 @@ from silta_schemas.kinds import (
     application_transfer,
     basic_amount_reduction,
     cancellation,
+    case_manager_period,
+    cooperation_case,
     directory_update,
     notice_of_need,
     responsible_worker,
@@ -39,6 +41,8 @@ KINDS: Final[Mapping[MessageKind, KindSpec[Any]]] = {
         statement.SPEC,
         statement_receipt.SPEC,
         responsible_worker.SPEC,
+        case_manager_period.SPEC,
+        cooperation_case.SPEC,
     )
 }
 """Kinds this schema version can carry, and their specifications."""

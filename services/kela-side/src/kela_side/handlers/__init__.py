@@ -12,9 +12,11 @@ from typing import Any
 from silta_platform.handlers import Command
 from silta_schemas.codes import MessageKind
 
-from kela_side.commands import CancelReferral, SubmitReferral, SubmitReferrals
+from kela_side.commands import CancelReferral, ChangeRecord, SubmitReferral, SubmitReferrals
+from kela_side.handlers import case_managers, cooperation_cases
 from kela_side.handlers.acknowledgements import receive_acknowledgements
 from kela_side.handlers.cancel_referral import cancel_referral
+from kela_side.handlers.cooperation_records import change_record_handler
 from kela_side.handlers.directory_updates import receive_directory_updates
 from kela_side.handlers.responsible_workers import receive_responsible_workers
 from kela_side.handlers.statements import receive_statements
@@ -25,6 +27,7 @@ COMMANDS: Mapping[type[Command[Any]], Callable[..., Awaitable[Any]]] = {
     SubmitReferral: submit_referral,
     SubmitReferrals: submit_referrals,
     CancelReferral: cancel_referral,
+    ChangeRecord: change_record_handler({**case_managers.STEPS, **cooperation_cases.STEPS}),
 }
 
 MESSAGE_HANDLERS: Mapping[str, Callable[..., Awaitable[Any]]] = {

@@ -20,6 +20,10 @@ from municipality_side.commands import (
 )
 from municipality_side.handlers.cancellations import receive_cancellations
 from municipality_side.handlers.change_status import change_status
+from municipality_side.handlers.cooperation_records import (
+    receive_case_manager_periods,
+    receive_cooperation_cases,
+)
 from municipality_side.handlers.directory_updates import receive_directory_updates
 from municipality_side.handlers.referrals import receive_referrals
 from municipality_side.handlers.responsible_workers import name_responsible_worker
@@ -41,4 +45,6 @@ MESSAGE_HANDLERS: Mapping[str, Callable[..., Awaitable[Any]]] = {
     MessageKind.CANCELLATION: receive_cancellations,
     MessageKind.DIRECTORY_UPDATE: receive_directory_updates,
     MessageKind.STATEMENT_RECEIPT: receive_statement_receipts,
+    MessageKind.CASE_MANAGER_PERIOD: receive_case_manager_periods,
+    MessageKind.COOPERATION_CASE: receive_cooperation_cases,
 }
