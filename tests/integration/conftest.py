@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import io
 import logging
 import uuid
@@ -28,7 +29,13 @@ from silta_platform.dev_tokens import DevIssuer
 from silta_platform.logs import configure_logging
 
 from tests import signing
-from tests.conftest import delete_queues, full_access_token, migrate, serving
+from tests.conftest import (
+    delete_queues,
+    full_access_token,
+    migrate,
+    new_postgres_database,
+    serving,
+)
 
 KELA_MIGRATIONS = Path(__import__("kela_side").__file__).parent / "db" / "migrations"
 MUNICIPALITY_MIGRATIONS = (
@@ -121,6 +128,21 @@ async def both(tmp_path: Path, amqp_url: str, dev_issuer: DevIssuer) -> AsyncIte
     municipality_url = f"sqlite+aiosqlite:///{tmp_path / 'municipality.db'}"
     async with two_sides(kela_url, municipality_url, amqp_url, dev_issuer) as sides:
         yield sides
+
+
+@pytest.fixture
+async def sides(
+    database_url: str, tmp_path: Path, amqp_url: str, dev_issuer: DevIssuer
+) -> AsyncIterator[Both]:
+    """Kela on ``database_url``, the county on a second database of the same kind."""
+    async with contextlib.AsyncExitStack() as stack:
+        if database_url.startswith("sqlite"):
+            county_url = f"sqlite+aiosqlite:///{tmp_path / 'county.db'}"
+        else:
+            county_url = await stack.enter_async_context(new_postgres_database())
+        yield await stack.enter_async_context(
+            two_sides(database_url, county_url, amqp_url, dev_issuer)
+        )
 
 
 @pytest.fixture

@@ -22,7 +22,7 @@ from silta_platform.authorisation import (
     allowed_roles,
 )
 from silta_platform.dev_tokens import DevIssuer
-from silta_schemas import examples
+from silta_schemas import cooperation_examples, examples
 
 from tests.integration.authorised import delivered_referral, notice, statement
 from tests.integration.conftest import Both
@@ -79,6 +79,13 @@ def _requests(referral_id: str) -> dict[tuple[str, str], Request]:
         "/v1/access-log/search": lambda: {
             "json": {"identity_code": examples.EXAMPLE_IDENTITY_CODE}
         },
+        "/v1/decision-notices": lambda: {
+            "json": cooperation_examples.DECISION_NOTICE_REQUEST_EXAMPLE
+        },
+        "/v1/decision-notices/search": lambda: {
+            "json": cooperation_examples.DECISION_NOTICE_SEARCH_EXAMPLE
+        },
+        "/v1/decision-notices/{notice_id}": lambda: {"url": f"/v1/decision-notices/{unknown}"},
     }  # type: ignore[dict-item]
 
 
@@ -92,6 +99,9 @@ PERSONAL_DATA = {
     "/v1/statements/search",
     "/v1/statements/{statement_id}",
     "/v1/access-log/search",
+    "/v1/decision-notices",
+    "/v1/decision-notices/search",
+    "/v1/decision-notices/{notice_id}",
 }
 """Paths answering with a referral, a statement or client data: never for operations."""
 

@@ -26,7 +26,9 @@ from silta_schemas import (
     WorkContact,
     check_identity_code,
 )
+from silta_schemas import cooperation_examples as cex
 from silta_schemas import examples as ex
+from silta_schemas.decisions import DecisionNotice, DecisionNoticeRequest, DecisionNoticeSearch
 
 EXAMPLES = Path(__file__).resolve().parents[3] / "examples"
 
@@ -54,6 +56,9 @@ CASES: list[tuple[str, dict[str, Any], type[BaseModel]]] = [
     ("cancellation_request.json", ex.CANCELLATION_REQUEST_EXAMPLE, CancellationRequest),
     ("status_acknowledgement.json", ex.STATUS_ACKNOWLEDGEMENT_EXAMPLE, StatusAcknowledgement),
     *[(f"status_update_{k}.json", v, StatusUpdate) for k, v in ex.STATUS_UPDATE_EXAMPLES.items()],
+    ("decision_notice.json", cex.DECISION_NOTICE_EXAMPLE, DecisionNotice),
+    ("decision_notice_request.json", cex.DECISION_NOTICE_REQUEST_EXAMPLE, DecisionNoticeRequest),
+    ("decision_notice_search.json", cex.DECISION_NOTICE_SEARCH_EXAMPLE, DecisionNoticeSearch),
 ]
 
 
@@ -80,6 +85,9 @@ DESCRIBED = [
     DirectoryEntry,
     DirectoryUpdate,
     ContactChannel,
+    DecisionNotice,
+    DecisionNoticeRequest,
+    DecisionNoticeSearch,
 ]
 
 

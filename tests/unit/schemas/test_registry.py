@@ -158,4 +158,5 @@ def test_payload_models_so_far() -> None:
         MessageKind.STATEMENT,
         MessageKind.STATEMENT_RECEIPT,
         MessageKind.RESPONSIBLE_WORKER,
+        MessageKind.DECISION_NOTICE,
     }

@@ -17,7 +17,7 @@ from silta_records.deadlines import overdue_by_county
 from silta_records.directory import directory_router
 from silta_records.stats import stats_router
 
-from kela_side.api import referrals, statements
+from kela_side.api import decision_notices, referrals, statements
 from kela_side.db.tables import (
     directory_entries,
     messaging,
@@ -65,6 +65,7 @@ def build_app(settings: ServiceSettings | None = None) -> FastAPI:
         routers=[
             referrals.router,
             statements.router,
+            decision_notices.router,
             directory_router(directory_entries, editable=KELA_PART),
             stats_router(referrals_table, status_history, "created_at"),
             *safeguard_routers(RETENTION, "kela"),

@@ -12,3 +12,7 @@ FORWARD_PURPOSE = "referral.forward"
 RECEIVE_PURPOSE = "statement.receive"
 DECISION_PURPOSE = "social_assistance.decision"
 """Why Kela's officer reads a client's statements (ASA 1412/1997 §18)."""
+DECISION_NOTICE_RECEIVE_PURPOSE = "decision_notice.receive"
+CONSULTATION_PURPOSE = "consultation"
+"""Why Kela's officer asks, answers and reads a consultation about a client (ASA 1412/1997
+§14a cooperation; with the client's consent, or anonymous)."""

@@ -22,7 +22,7 @@ from silta_records.deadlines import overdue_by_county
 from silta_records.directory import directory_router
 from silta_records.stats import stats_router
 
-from municipality_side.api import referrals, statements, workers
+from municipality_side.api import decision_notices, referrals, statements, workers
 from municipality_side.db.tables import (
     directory_entries,
     messaging,
@@ -77,6 +77,7 @@ def build_app(settings: ServiceSettings | None = None) -> FastAPI:
             referrals.router,
             workers.router,
             statements.router,
+            decision_notices.router,
             directory_router(directory_entries, editable=own_part(config)),
             stats_router(referrals_table, status_history, "received_at", counties=counties),
             *safeguard_routers(RETENTION, organisation(config), counties),

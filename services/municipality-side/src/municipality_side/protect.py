@@ -7,10 +7,14 @@ import sys
 from silta_protection.commands import run
 from silta_records.record_columns import protected_tables
 
-from municipality_side.db import statements, tables
+from municipality_side.db import decision_notices, statements, tables
 from municipality_side.settings import MunicipalitySettings
 
-PROTECTED, RETENTION = protected_tables(tables, statements.STATEMENT_PAYLOAD)
+PROTECTED, RETENTION = protected_tables(
+    tables,
+    statements.STATEMENT_PAYLOAD,
+    decision_notices=decision_notices.DECISION_NOTICE_PAYLOAD,
+)
 
 
 def organisation(settings: MunicipalitySettings) -> str:

@@ -68,3 +68,13 @@ class Sent(NamedTuple):
 
     statement: StatementRecord
     created: bool
+
+
+@dataclass(frozen=True)
+class DecisionNoticeRecord:
+    """A decision notice as sent: the notice itself only where the caller read it."""
+
+    id: UUID
+    county_code: str
+    sent_at: datetime
+    notice: Mapping[str, Any] | None = field(default=None, repr=False)

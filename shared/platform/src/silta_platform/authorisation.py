@@ -75,6 +75,9 @@ PERMISSIONS: tuple[Permission, ...] = (
     Permission(K, "POST", "/v1/referrals/{referral_id}/cancel", _OFFICER, "officers cancel"),
     Permission(K, "POST", "/v1/statements/search", _OFFICER, "the deciding officer (ASA §18)"),
     Permission(K, "GET", "/v1/statements/{statement_id}", _OFFICER, "the deciding officer"),
+    Permission(
+        K, "POST", "/v1/decision-notices/search", _OFFICER, "the deciding officer (ASA §18)"
+    ),
     Permission(K, "GET", "/v1/directory", _KELA, "work contacts, for Kela's staff"),
     Permission(K, "GET", "/v1/directory/services", _KELA | _OPS, "no personal data"),
     Permission(K, "GET", "/v1/directory/entries/{entry_id}", _KELA, "work contacts"),
@@ -103,6 +106,9 @@ PERMISSIONS: tuple[Permission, ...] = (
     Permission(M, "POST", "/v1/statements", _COUNTY, "social workers give statements"),
     Permission(M, "GET", "/v1/statements", _COUNTY, "the user's counties' statements"),
     Permission(M, "GET", "/v1/statements/{statement_id}", _COUNTY, "the statement itself"),
+    Permission(M, "POST", "/v1/decision-notices", _COUNTY, "workers tell Kela of decisions"),
+    Permission(M, "GET", "/v1/decision-notices", _COUNTY, "the user's counties' notices"),
+    Permission(M, "GET", "/v1/decision-notices/{notice_id}", _COUNTY, "the notice itself"),
     Permission(M, "POST", "/v1/access-log/search", _LEAD, "the unit lead answers access requests"),
     Permission(M, "GET", "/v1/directory", _COUNTY, "work contacts, for the county's staff"),
     Permission(M, "GET", "/v1/directory/services", _COUNTY | _OPS, "no personal data"),

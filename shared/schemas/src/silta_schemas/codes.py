@@ -24,6 +24,9 @@ class MessageKind(StrEnum):
     """Kela → the sending county: Kela has stored a statement (no personal data)."""
     DIRECTORY_UPDATE = "directory_update"
     """Either way: changes to the sender's part of the contact directory (work contacts only)."""
+    DECISION_NOTICE = "decision_notice"
+    """County → Kela: a supplementary or preventive assistance decision, or an activation plan,
+    was made for a client: type, date, outcome, never the content."""
 
 
 class SupportNeed(IntEnum):

@@ -18,3 +18,5 @@ class Purpose(StrEnum):
     SOCIAL_WORK_STATEMENT = "social_work_statement"
     RESPONSIBLE_WORKER_NOTICE = "responsible_worker_notice"
     COOPERATION_DIRECTORY = "cooperation_directory"
+    DECISION_NOTICE = "decision_notice"
+    CONSULTATION = "consultation"

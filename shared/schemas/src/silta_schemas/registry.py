@@ -16,6 +16,7 @@ from silta_schemas.kinds import (
     application_transfer,
     basic_amount_reduction,
     cancellation,
+    decision_notice,
     directory_update,
     notice_of_need,
     responsible_worker,
@@ -39,6 +40,7 @@ KINDS: Final[Mapping[MessageKind, KindSpec[Any]]] = {
         statement.SPEC,
         statement_receipt.SPEC,
         responsible_worker.SPEC,
+        decision_notice.SPEC,
     )
 }
 """Kinds this schema version can carry, and their specifications."""

@@ -15,6 +15,7 @@ from silta_schemas.codes import MessageKind
 from kela_side.commands import CancelReferral, SubmitReferral
 from kela_side.handlers.acknowledgements import receive_acknowledgements
 from kela_side.handlers.cancel_referral import cancel_referral
+from kela_side.handlers.decision_notices import receive_decision_notices
 from kela_side.handlers.directory_updates import receive_directory_updates
 from kela_side.handlers.responsible_workers import receive_responsible_workers
 from kela_side.handlers.statements import receive_statements
@@ -30,4 +31,5 @@ MESSAGE_HANDLERS: Mapping[str, Callable[..., Awaitable[Any]]] = {
     MessageKind.DIRECTORY_UPDATE: receive_directory_updates,
     MessageKind.STATEMENT: receive_statements,
     MessageKind.RESPONSIBLE_WORKER: receive_responsible_workers,
+    MessageKind.DECISION_NOTICE: receive_decision_notices,
 }

@@ -12,9 +12,15 @@ from typing import Any
 from silta_platform.handlers import Command
 from silta_schemas.codes import MessageKind
 
-from municipality_side.commands import ChangeStatus, NameResponsibleWorker, SendStatement
+from municipality_side.commands import (
+    ChangeStatus,
+    NameResponsibleWorker,
+    SendDecisionNotice,
+    SendStatement,
+)
 from municipality_side.handlers.cancellations import receive_cancellations
 from municipality_side.handlers.change_status import change_status
+from municipality_side.handlers.decision_notices import send_decision_notice
 from municipality_side.handlers.directory_updates import receive_directory_updates
 from municipality_side.handlers.referrals import receive_referrals
 from municipality_side.handlers.responsible_workers import name_responsible_worker
@@ -25,6 +31,7 @@ COMMANDS: Mapping[type[Command[Any]], Callable[..., Awaitable[Any]]] = {
     ChangeStatus: change_status,
     NameResponsibleWorker: name_responsible_worker,
     SendStatement: send_statement,
+    SendDecisionNotice: send_decision_notice,
 }
 
 MESSAGE_HANDLERS: Mapping[str, Callable[..., Awaitable[Any]]] = {

@@ -1,0 +1,76 @@
+"""POST /v1/decision-notices: a county tells Kela that a supplementary or preventive
+assistance decision, or an activation plan, was made for a client. Stored with its outbox
+message in one transaction."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+from uuid import UUID, uuid4
+
+from silta_platform.db import as_utc
+from silta_platform.unit_of_work import Transactions
+from silta_protection.access_log import Access
+from silta_protection.encryption import cipher_of, client_key_of
+from silta_records.client_records import create_once
+from silta_schemas.decisions import DecisionNotice
+from silta_schemas.idempotency import check_replay, fingerprint
+from sqlalchemy import Row
+
+from municipality_side.commands import SendDecisionNotice
+from municipality_side.db import decision_notices
+from municipality_side.domain.statements import check_county_served
+from municipality_side.messages import to_kela
+from municipality_side.purposes import DECISION_NOTICE_PURPOSE
+from municipality_side.records import DecisionNoticeRecord
+from municipality_side.settings import MunicipalitySettings
+
+
+async def send_decision_notice(
+    command: SendDecisionNotice, transactions: Transactions, settings: MunicipalitySettings
+) -> tuple[DecisionNoticeRecord, bool]:
+    """Raises ``RuleRefused`` (``decision_notice.county_not_served``,
+    ``IdempotencyKeyReused``)."""
+    request, key = command.request, command.idempotency_key
+    check_county_served(request.county_code, command.counties, "decision_notice")
+    digest = fingerprint(request.model_dump(mode="json"))
+
+    def replay(row: Row[Any]) -> DecisionNoticeRecord:
+        check_replay(row.request_hash, digest)
+        return DecisionNoticeRecord(UUID(row.notice_id), row.county_code, as_utc(row.sent_at))
+
+    async def create() -> DecisionNoticeRecord:
+        notice = DecisionNotice(
+            kind="decision_notice",
+            notice_id=uuid4(),
+            legal_basis=settings.decision_notice_legal_basis,
+            **request.model_dump(exclude={"county_code"}),
+        )
+        client_key = client_key_of(settings, notice.client.identity_code)
+        now = datetime.now(UTC)
+        async with transactions.begin() as work:
+            await decision_notices.add(
+                work.conn,
+                notice,
+                county_code=request.county_code,
+                client_key=client_key,
+                cipher=cipher_of(settings),
+                sent_at=now,
+                idempotency_key=key,
+                fingerprint=digest,
+            )
+            work.announce(to_kela(notice, request.county_code))
+            work.account(
+                Access(
+                    command.actor,
+                    "create",
+                    "decision_notice",
+                    str(notice.notice_id),
+                    client_key,
+                    DECISION_NOTICE_PURPOSE,
+                    county=request.county_code,
+                )
+            )
+        return DecisionNoticeRecord(notice.notice_id, request.county_code, now)
+
+    return await create_once(transactions, decision_notices.decision_notices, key, replay, create)
