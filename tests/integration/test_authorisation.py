@@ -86,6 +86,15 @@ def _requests(referral_id: str) -> dict[tuple[str, str], Request]:
             "json": cooperation_examples.DECISION_NOTICE_SEARCH_EXAMPLE
         },
         "/v1/decision-notices/{notice_id}": lambda: {"url": f"/v1/decision-notices/{unknown}"},
+        "/v1/consultations": lambda: {"json": cooperation_examples.CONSULTATION_REQUEST_EXAMPLE},
+        "/v1/consultations/search": lambda: {
+            "json": cooperation_examples.CONSULTATION_SEARCH_EXAMPLE
+        },
+        "/v1/consultations/{consultation_id}": lambda: {"url": f"/v1/consultations/{unknown}"},
+        "/v1/consultations/{consultation_id}/answer": lambda: {
+            "url": f"/v1/consultations/{unknown}/answer",
+            "json": cooperation_examples.CONSULTATION_ANSWER_REQUEST_EXAMPLE,
+        },
     }  # type: ignore[dict-item]
 
 
@@ -102,6 +111,10 @@ PERSONAL_DATA = {
     "/v1/decision-notices",
     "/v1/decision-notices/search",
     "/v1/decision-notices/{notice_id}",
+    "/v1/consultations",
+    "/v1/consultations/search",
+    "/v1/consultations/{consultation_id}",
+    "/v1/consultations/{consultation_id}/answer",
 }
 """Paths answering with a referral, a statement or client data: never for operations."""
 

@@ -28,6 +28,12 @@ from silta_schemas import (
 )
 from silta_schemas import cooperation_examples as cex
 from silta_schemas import examples as ex
+from silta_schemas.consultations import (
+    ConsultationAnswer,
+    ConsultationAnswerBody,
+    ConsultationRequest,
+    ConsultationRequestBody,
+)
 from silta_schemas.decisions import DecisionNotice, DecisionNoticeRequest, DecisionNoticeSearch
 
 EXAMPLES = Path(__file__).resolve().parents[3] / "examples"
@@ -59,6 +65,14 @@ CASES: list[tuple[str, dict[str, Any], type[BaseModel]]] = [
     ("decision_notice.json", cex.DECISION_NOTICE_EXAMPLE, DecisionNotice),
     ("decision_notice_request.json", cex.DECISION_NOTICE_REQUEST_EXAMPLE, DecisionNoticeRequest),
     ("decision_notice_search.json", cex.DECISION_NOTICE_SEARCH_EXAMPLE, DecisionNoticeSearch),
+    ("consultation_request.json", cex.CONSULTATION_EXAMPLE, ConsultationRequest),
+    ("consultation_request_body.json", cex.CONSULTATION_REQUEST_EXAMPLE, ConsultationRequestBody),
+    ("consultation_answer.json", cex.CONSULTATION_ANSWER_EXAMPLE, ConsultationAnswer),
+    (
+        "consultation_answer_request.json",
+        cex.CONSULTATION_ANSWER_REQUEST_EXAMPLE,
+        ConsultationAnswerBody,
+    ),
 ]
 
 
@@ -88,6 +102,10 @@ DESCRIBED = [
     DecisionNotice,
     DecisionNoticeRequest,
     DecisionNoticeSearch,
+    ConsultationRequest,
+    ConsultationRequestBody,
+    ConsultationAnswer,
+    ConsultationAnswerBody,
 ]
 
 

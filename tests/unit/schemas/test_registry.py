@@ -159,4 +159,6 @@ def test_payload_models_so_far() -> None:
         MessageKind.STATEMENT_RECEIPT,
         MessageKind.RESPONSIBLE_WORKER,
         MessageKind.DECISION_NOTICE,
+        MessageKind.CONSULTATION_REQUEST,
+        MessageKind.CONSULTATION_ANSWER,
     }

@@ -13,12 +13,14 @@ from silta_platform.runtime import BusWiring, Runtime
 from silta_platform.settings import ServiceSettings
 from silta_protection.dead_letters import dead_letters_router
 from silta_protection.wiring import safeguard_routers, safeguards
+from silta_records.consultations import consultations_router
 from silta_records.deadlines import overdue_by_county
 from silta_records.directory import directory_router
 from silta_records.stats import stats_router
 
 from kela_side.api import decision_notices, referrals, statements
 from kela_side.db.tables import (
+    consultations,
     directory_entries,
     messaging,
     status_history,
@@ -30,6 +32,11 @@ from kela_side.handlers.submit_referral import ReferralWriter
 from kela_side.protect import RETENTION
 from kela_side.purposes import KELA_SERVICE
 from kela_side.settings import KelaSettings
+
+
+async def every_county() -> None:
+    """Kela's users see every county's consultations."""
+    return None
 
 
 def build_app(settings: ServiceSettings | None = None) -> FastAPI:
@@ -66,6 +73,7 @@ def build_app(settings: ServiceSettings | None = None) -> FastAPI:
             referrals.router,
             statements.router,
             decision_notices.router,
+            consultations_router(consultations, kela=True, scope=every_county),
             directory_router(directory_entries, editable=KELA_PART),
             stats_router(referrals_table, status_history, "created_at"),
             *safeguard_routers(RETENTION, "kela"),

@@ -18,12 +18,15 @@ from silta_platform.runtime import BusWiring, Runtime
 from silta_platform.settings import ServiceSettings
 from silta_protection.dead_letters import dead_letters_router
 from silta_protection.wiring import safeguard_routers, safeguards
+from silta_records.consultations import consultations_router
 from silta_records.deadlines import overdue_by_county
 from silta_records.directory import directory_router
 from silta_records.stats import stats_router
 
 from municipality_side.api import decision_notices, referrals, statements, workers
+from municipality_side.api.scope import visible
 from municipality_side.db.tables import (
+    consultations,
     directory_entries,
     messaging,
     status_history,
@@ -78,6 +81,7 @@ def build_app(settings: ServiceSettings | None = None) -> FastAPI:
             workers.router,
             statements.router,
             decision_notices.router,
+            consultations_router(consultations, kela=False, scope=visible),
             directory_router(directory_entries, editable=own_part(config)),
             stats_router(referrals_table, status_history, "received_at", counties=counties),
             *safeguard_routers(RETENTION, organisation(config), counties),

@@ -5,6 +5,7 @@ from __future__ import annotations
 import sys
 
 from silta_protection.commands import run
+from silta_records.consultations import sealed_columns
 from silta_records.record_columns import protected_tables
 
 from municipality_side.db import decision_notices, statements, tables
@@ -14,6 +15,7 @@ PROTECTED, RETENTION = protected_tables(
     tables,
     statements.STATEMENT_PAYLOAD,
     decision_notices=decision_notices.DECISION_NOTICE_PAYLOAD,
+    **sealed_columns(tables.consultations),
 )
 
 

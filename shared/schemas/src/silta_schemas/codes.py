@@ -27,6 +27,12 @@ class MessageKind(StrEnum):
     DECISION_NOTICE = "decision_notice"
     """County → Kela: a supplementary or preventive assistance decision, or an activation plan,
     was made for a client: type, date, outcome, never the content."""
+    CONSULTATION_REQUEST = "consultation_request"
+    """Either way: an officer or a social worker asks the other side a question about a client
+    (with the client's consent) or anonymously."""
+    CONSULTATION_ANSWER = "consultation_answer"
+    """The answer to a consultation request: answered (within the question's purposes) or
+    declined."""
 
 
 class SupportNeed(IntEnum):

@@ -16,6 +16,8 @@ from silta_schemas.kinds import (
     application_transfer,
     basic_amount_reduction,
     cancellation,
+    consultation_answer,
+    consultation_request,
     decision_notice,
     directory_update,
     notice_of_need,
@@ -41,6 +43,8 @@ KINDS: Final[Mapping[MessageKind, KindSpec[Any]]] = {
         statement_receipt.SPEC,
         responsible_worker.SPEC,
         decision_notice.SPEC,
+        consultation_request.SPEC,
+        consultation_answer.SPEC,
     )
 }
 """Kinds this schema version can carry, and their specifications."""

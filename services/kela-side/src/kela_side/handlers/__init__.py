@@ -10,9 +10,11 @@ from collections.abc import Awaitable, Callable, Mapping
 from typing import Any
 
 from silta_platform.handlers import Command
+from silta_records.consultations import consultation_receivers
 from silta_schemas.codes import MessageKind
 
 from kela_side.commands import CancelReferral, SubmitReferral
+from kela_side.db.tables import consultations
 from kela_side.handlers.acknowledgements import receive_acknowledgements
 from kela_side.handlers.cancel_referral import cancel_referral
 from kela_side.handlers.decision_notices import receive_decision_notices
@@ -20,11 +22,14 @@ from kela_side.handlers.directory_updates import receive_directory_updates
 from kela_side.handlers.responsible_workers import receive_responsible_workers
 from kela_side.handlers.statements import receive_statements
 from kela_side.handlers.submit_referral import submit_referral
+from kela_side.purposes import KELA_SERVICE
 
 COMMANDS: Mapping[type[Command[Any]], Callable[..., Awaitable[Any]]] = {
     SubmitReferral: submit_referral,
     CancelReferral: cancel_referral,
 }
+
+_QUESTIONS, _ANSWERS = consultation_receivers(consultations, KELA_SERVICE, lambda _: None)
 
 MESSAGE_HANDLERS: Mapping[str, Callable[..., Awaitable[Any]]] = {
     MessageKind.STATUS_ACKNOWLEDGEMENT: receive_acknowledgements,
@@ -32,4 +37,6 @@ MESSAGE_HANDLERS: Mapping[str, Callable[..., Awaitable[Any]]] = {
     MessageKind.STATEMENT: receive_statements,
     MessageKind.RESPONSIBLE_WORKER: receive_responsible_workers,
     MessageKind.DECISION_NOTICE: receive_decision_notices,
+    MessageKind.CONSULTATION_REQUEST: _QUESTIONS,
+    MessageKind.CONSULTATION_ANSWER: _ANSWERS,
 }

@@ -10,6 +10,7 @@ from collections.abc import Awaitable, Callable, Mapping
 from typing import Any
 
 from silta_platform.handlers import Command
+from silta_records.consultations import consultation_receivers
 from silta_schemas.codes import MessageKind
 
 from municipality_side.commands import (
@@ -18,6 +19,7 @@ from municipality_side.commands import (
     SendDecisionNotice,
     SendStatement,
 )
+from municipality_side.db.tables import consultations
 from municipality_side.handlers.cancellations import receive_cancellations
 from municipality_side.handlers.change_status import change_status
 from municipality_side.handlers.decision_notices import send_decision_notice
@@ -26,6 +28,8 @@ from municipality_side.handlers.referrals import receive_referrals
 from municipality_side.handlers.responsible_workers import name_responsible_worker
 from municipality_side.handlers.statement_receipts import receive_statement_receipts
 from municipality_side.handlers.statements import send_statement
+from municipality_side.purposes import MUNICIPALITY_SERVICE
+from municipality_side.settings import MunicipalitySettings
 
 COMMANDS: Mapping[type[Command[Any]], Callable[..., Awaitable[Any]]] = {
     ChangeStatus: change_status,
@@ -34,6 +38,13 @@ COMMANDS: Mapping[type[Command[Any]], Callable[..., Awaitable[Any]]] = {
     SendDecisionNotice: send_decision_notice,
 }
 
+
+def _served(settings: MunicipalitySettings) -> frozenset[str]:
+    return settings.served_counties
+
+
+_QUESTIONS, _ANSWERS = consultation_receivers(consultations, MUNICIPALITY_SERVICE, _served)
+
 MESSAGE_HANDLERS: Mapping[str, Callable[..., Awaitable[Any]]] = {
     MessageKind.NOTICE_OF_NEED: receive_referrals,
     MessageKind.BASIC_AMOUNT_REDUCTION: receive_referrals,
@@ -41,4 +52,6 @@ MESSAGE_HANDLERS: Mapping[str, Callable[..., Awaitable[Any]]] = {
     MessageKind.CANCELLATION: receive_cancellations,
     MessageKind.DIRECTORY_UPDATE: receive_directory_updates,
     MessageKind.STATEMENT_RECEIPT: receive_statement_receipts,
+    MessageKind.CONSULTATION_REQUEST: _QUESTIONS,
+    MessageKind.CONSULTATION_ANSWER: _ANSWERS,
 }
