@@ -12,9 +12,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-import kela_side.db.decision_notices
 import kela_side.db.statements
-import municipality_side.db.decision_notices
 import municipality_side.db.statements
 import pytest
 from alembic.autogenerate import compare_metadata

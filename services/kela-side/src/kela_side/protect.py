@@ -8,7 +8,7 @@ from silta_protection.commands import run
 from silta_records.consultations import sealed_columns
 from silta_records.record_columns import protected_tables
 
-from kela_side.db import decision_notices, statements, tables
+from kela_side.db import statements, tables
 from kela_side.settings import KelaSettings
 
 PROTECTED, RETENTION = protected_tables(
@@ -16,7 +16,7 @@ PROTECTED, RETENTION = protected_tables(
     statements.STATEMENT_PAYLOAD,
     new_referral_reasons=tables.NEW_REFERRAL_REASON,
     cancellation_reasons=tables.CANCELLATION_REASON,
-    decision_notices=decision_notices.DECISION_NOTICE_PAYLOAD,
+    decision_notices=tables.DECISION_NOTICE_PAYLOAD,
     **sealed_columns(tables.consultations),
 )
 

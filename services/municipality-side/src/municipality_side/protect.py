@@ -8,13 +8,13 @@ from silta_protection.commands import run
 from silta_records.consultations import sealed_columns
 from silta_records.record_columns import protected_tables
 
-from municipality_side.db import decision_notices, statements, tables
+from municipality_side.db import statements, tables
 from municipality_side.settings import MunicipalitySettings
 
 PROTECTED, RETENTION = protected_tables(
     tables,
     statements.STATEMENT_PAYLOAD,
-    decision_notices=decision_notices.DECISION_NOTICE_PAYLOAD,
+    decision_notices=tables.DECISION_NOTICE_PAYLOAD,
     **sealed_columns(tables.consultations),
 )
 

@@ -75,16 +75,12 @@ PERMISSIONS: tuple[Permission, ...] = (
     Permission(K, "POST", "/v1/referrals/{referral_id}/cancel", _OFFICER, "officers cancel"),
     Permission(K, "POST", "/v1/statements/search", _OFFICER, "the deciding officer (ASA §18)"),
     Permission(K, "GET", "/v1/statements/{statement_id}", _OFFICER, "the deciding officer"),
-    Permission(
-        K, "POST", "/v1/decision-notices/search", _OFFICER, "the deciding officer (ASA §18)"
-    ),
+    Permission(K, "POST", "/v1/decision-notices/search", _OFFICER, "the deciding officer"),
     Permission(K, "POST", "/v1/consultations", _KELA, "officers ask a county (ASA §14a)"),
     Permission(K, "GET", "/v1/consultations", _KELA, "tracking data only"),
     Permission(K, "POST", "/v1/consultations/search", _KELA, "one client's consultations"),
     Permission(K, "GET", "/v1/consultations/{consultation_id}", _KELA, "question and answer"),
-    Permission(
-        K, "POST", "/v1/consultations/{consultation_id}/answer", _KELA, "Kela answers a county"
-    ),
+    Permission(K, "POST", "/v1/consultations/{consultation_id}/answer", _KELA, "Kela answers"),
     Permission(K, "GET", "/v1/directory", _KELA, "work contacts, for Kela's staff"),
     Permission(K, "GET", "/v1/directory/services", _KELA | _OPS, "no personal data"),
     Permission(K, "GET", "/v1/directory/entries/{entry_id}", _KELA, "work contacts"),
@@ -120,9 +116,7 @@ PERMISSIONS: tuple[Permission, ...] = (
     Permission(M, "GET", "/v1/consultations", _COUNTY, "the user's counties' consultations"),
     Permission(M, "POST", "/v1/consultations/search", _COUNTY, "one client's consultations"),
     Permission(M, "GET", "/v1/consultations/{consultation_id}", _COUNTY, "question and answer"),
-    Permission(
-        M, "POST", "/v1/consultations/{consultation_id}/answer", _COUNTY, "workers answer Kela"
-    ),
+    Permission(M, "POST", "/v1/consultations/{consultation_id}/answer", _COUNTY, "answers"),
     Permission(M, "POST", "/v1/access-log/search", _LEAD, "the unit lead answers access requests"),
     Permission(M, "GET", "/v1/directory", _COUNTY, "work contacts, for the county's staff"),
     Permission(M, "GET", "/v1/directory/services", _COUNTY | _OPS, "no personal data"),

@@ -13,13 +13,12 @@ from silta_platform.http import MAX_OFFSET, RuntimeDep
 from silta_platform.problems import problem_responses
 from silta_protection.access_log import ActorDep
 from silta_protection.encryption import cipher_of, client_key_of
-from silta_records.client_records import search_client
+from silta_records.client_records import rows_of_client, search_client
 from silta_schemas.cooperation_examples import DECISION_NOTICE_SEARCH_EXAMPLE
 from silta_schemas.decisions import DecisionNoticeSearch, DecisionOutcome, DecisionType
 from sqlalchemy import Row
 
-from kela_side.db import decision_notices
-from kela_side.db.decision_notices import DECISION_NOTICE_PAYLOAD
+from kela_side.db.tables import DECISION_NOTICE_PAYLOAD, decision_notices
 from kela_side.purposes import DECISION_PURPOSE
 
 router = APIRouter(prefix="/v1/decision-notices", tags=["decision notices"])
@@ -55,9 +54,12 @@ def _view(row: Row[Any], notice: dict[str, Any]) -> DecisionNoticeView:
         decided_on=notice["decided_on"],
         outcome=notice["outcome"],
         legal_basis=notice["legal_basis"],
-        received_at=as_utc(row.received_at),
+        received_at=as_utc(row.recorded_at),
     )
 
+
+_LATEST = [decision_notices.c.decided_on.desc(), decision_notices.c.recorded_at.desc()]
+"""A client's notices, the latest decision first."""
 
 _EXAMPLES = {"client": {"summary": "One client's notices", "value": DECISION_NOTICE_SEARCH_EXAMPLE}}
 
@@ -89,7 +91,9 @@ async def search_decision_notices(
         actor,
         "decision_notice",
         DECISION_PURPOSE,
-        lambda conn: decision_notices.of_client(conn, key, limit=limit, offset=offset),
+        lambda conn: rows_of_client(
+            conn, decision_notices, key, _LATEST, limit=limit, offset=offset
+        ),
     )
     cipher = cipher_of(settings)
     opened = [

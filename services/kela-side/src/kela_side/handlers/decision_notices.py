@@ -14,11 +14,12 @@ from silta_platform.unit_of_work import UnitOfWork
 from silta_protection.access_log import Access, service_actor
 from silta_protection.encryption import cipher_of, client_key_of
 from silta_records.client_records import owners
+from silta_records.decision_notices import notice_row
 from silta_schemas.decisions import DecisionNotice
 from silta_schemas.errors import RuleRefused
 from silta_schemas.parties import county_code_of
 
-from kela_side.db import decision_notices
+from kela_side.db.tables import decision_notices
 from kela_side.domain.decision_notices import check_basis_accepted, check_same_county
 from kela_side.purposes import DECISION_NOTICE_RECEIVE_PURPOSE, KELA_SERVICE
 from kela_side.settings import KelaSettings
@@ -35,9 +36,7 @@ async def receive_decision_notices(
     """
     cipher = cipher_of(settings)
     notices = {m.envelope.message_id: payload_of(m, DecisionNotice) for m in messages}
-    senders = await owners(
-        work.conn, decision_notices.decision_notices, (n.notice_id for n in notices.values())
-    )
+    senders = await owners(work.conn, decision_notices, (n.notice_id for n in notices.values()))
     now = datetime.now(UTC)
     rejections: dict[UUID, Rejection] = {}
     rows: list[dict[str, Any]] = []
@@ -58,14 +57,15 @@ async def receive_decision_notices(
         assert county_code is not None  # the envelope's route: a county sends it
         client_key = client_key_of(settings, notice.client.identity_code)
         rows.append(
-            decision_notices.new_row(
+            notice_row(
+                decision_notices,
                 notice,
+                cipher,
                 sender=envelope.sender,
                 county_code=county_code,
                 client_key=client_key,
-                cipher=cipher,
-                received_at=now,
-                message_id=envelope.message_id,
+                recorded_at=now,
+                message_id=str(envelope.message_id),
             )
         )
         actor = service_actor(KELA_SERVICE, envelope.sender)
@@ -74,5 +74,6 @@ async def receive_decision_notices(
                 actor, "create", "decision_notice", key, client_key, DECISION_NOTICE_RECEIVE_PURPOSE
             )
         )
-    await decision_notices.add(work.conn, rows)
+    if rows:
+        await work.conn.execute(decision_notices.insert(), rows)
     return rejections

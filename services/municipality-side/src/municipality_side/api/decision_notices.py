@@ -22,6 +22,7 @@ from silta_platform.problems import idempotency_key_reused, problem_responses
 from silta_protection.access_log import Access, ActorDep
 from silta_protection.encryption import cipher_of
 from silta_records.client_records import read_logged, row_by_id
+from silta_records.decision_notices import of_counties
 from silta_schemas.cooperation_examples import DECISION_NOTICE_REQUEST_EXAMPLE
 from silta_schemas.decisions import DecisionNotice, DecisionNoticeRequest
 from silta_schemas.errors import NotFound
@@ -29,8 +30,7 @@ from silta_schemas.idempotency import IdempotencyKeyReused
 
 from municipality_side.api.scope import VisibleCounties
 from municipality_side.commands import SendDecisionNotice
-from municipality_side.db import decision_notices
-from municipality_side.db.decision_notices import DECISION_NOTICE_PAYLOAD
+from municipality_side.db.tables import DECISION_NOTICE_PAYLOAD, decision_notices
 from municipality_side.purposes import DECISION_NOTICE_PURPOSE
 
 router = APIRouter(prefix="/v1/decision-notices", tags=["decision notices"])
@@ -111,11 +111,11 @@ async def list_decision_notices(
     offset: Annotated[int, Query(ge=0, le=MAX_OFFSET, description="Items to skip.")] = 0,
 ) -> DecisionNoticePage:
     async with runtime.engine.connect() as conn:
-        rows = await decision_notices.listed(conn, counties, limit, offset)
+        rows = await of_counties(conn, decision_notices, counties, limit, offset)
     return DecisionNoticePage(
         items=[
             DecisionNoticeSummary(
-                id=UUID(row.notice_id), county_code=row.county_code, sent_at=as_utc(row.sent_at)
+                id=UUID(row.notice_id), county_code=row.county_code, sent_at=as_utc(row.recorded_at)
             )
             for row in rows
         ]
@@ -126,7 +126,7 @@ async def list_decision_notices(
 async def read_decision_notice(
     runtime: RuntimeDep, actor: ActorDep, counties: VisibleCounties, notice_id: UUID
 ) -> DecisionNoticeView:
-    table = decision_notices.decision_notices
+    table = decision_notices
     async with runtime.engine.connect() as conn:
         # Whose it is reads nothing personal: another county's notice is not read at all.
         found = await row_by_id(conn, table, notice_id)
@@ -150,6 +150,6 @@ async def read_decision_notice(
     return DecisionNoticeView(
         id=UUID(row.notice_id),
         county_code=row.county_code,
-        sent_at=as_utc(row.sent_at),
+        sent_at=as_utc(row.recorded_at),
         notice=DecisionNotice.model_validate(notice),
     )

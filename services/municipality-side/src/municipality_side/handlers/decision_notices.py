@@ -13,12 +13,14 @@ from silta_platform.unit_of_work import Transactions
 from silta_protection.access_log import Access
 from silta_protection.encryption import cipher_of, client_key_of
 from silta_records.client_records import create_once
+from silta_records.decision_notices import notice_row
 from silta_schemas.decisions import DecisionNotice
 from silta_schemas.idempotency import check_replay, fingerprint
+from silta_schemas.parties import county_organisation
 from sqlalchemy import Row
 
 from municipality_side.commands import SendDecisionNotice
-from municipality_side.db import decision_notices
+from municipality_side.db.tables import decision_notices
 from municipality_side.domain.statements import check_county_served
 from municipality_side.messages import to_kela
 from municipality_side.purposes import DECISION_NOTICE_PURPOSE
@@ -37,7 +39,7 @@ async def send_decision_notice(
 
     def replay(row: Row[Any]) -> DecisionNoticeRecord:
         check_replay(row.request_hash, digest)
-        return DecisionNoticeRecord(UUID(row.notice_id), row.county_code, as_utc(row.sent_at))
+        return DecisionNoticeRecord(UUID(row.notice_id), row.county_code, as_utc(row.recorded_at))
 
     async def create() -> DecisionNoticeRecord:
         notice = DecisionNotice(
@@ -49,16 +51,18 @@ async def send_decision_notice(
         client_key = client_key_of(settings, notice.client.identity_code)
         now = datetime.now(UTC)
         async with transactions.begin() as work:
-            await decision_notices.add(
-                work.conn,
+            row = notice_row(
+                decision_notices,
                 notice,
+                cipher_of(settings),
                 county_code=request.county_code,
+                sender=county_organisation(request.county_code),
                 client_key=client_key,
-                cipher=cipher_of(settings),
-                sent_at=now,
+                recorded_at=now,
                 idempotency_key=key,
-                fingerprint=digest,
+                request_hash=digest,
             )
+            await work.conn.execute(decision_notices.insert().values(**row))
             work.announce(to_kela(notice, request.county_code))
             work.account(
                 Access(
@@ -73,4 +77,4 @@ async def send_decision_notice(
             )
         return DecisionNoticeRecord(notice.notice_id, request.county_code, now)
 
-    return await create_once(transactions, decision_notices.decision_notices, key, replay, create)
+    return await create_once(transactions, decision_notices, key, replay, create)
