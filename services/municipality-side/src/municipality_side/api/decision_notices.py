@@ -9,15 +9,9 @@ from uuid import UUID
 
 from fastapi import APIRouter, Body, Query, Response
 from pydantic import BaseModel, Field
+from silta_platform import http
 from silta_platform.db import as_utc
-from silta_platform.http import (
-    MAX_OFFSET,
-    RuntimeDep,
-    answer_created,
-    idempotency_key_header,
-    read_list,
-    read_one,
-)
+from silta_platform.http import MAX_OFFSET, RuntimeDep
 from silta_platform.problems import idempotency_key_reused, problem_responses
 from silta_protection.access_log import Access, ActorDep
 from silta_protection.encryption import cipher_of
@@ -89,7 +83,7 @@ async def send_decision_notice(
     counties: VisibleCounties,
     response: Response,
     notice: Annotated[DecisionNoticeRequest, Body(openapi_examples=_EXAMPLES)],
-    idempotency_key: Annotated[str | None, idempotency_key_header("decision notice")] = None,
+    idempotency_key: Annotated[str | None, http.idempotency_key_header("decision notice")] = None,
 ) -> DecisionNoticeSummary:
     try:
         record, created = await runtime.commands.handle(
@@ -97,13 +91,15 @@ async def send_decision_notice(
         )
     except IdempotencyKeyReused:
         raise idempotency_key_reused() from None
-    answer_created(response, f"/v1/decision-notices/{record.id}", created=created)
+    http.answer_created(response, f"/v1/decision-notices/{record.id}", created=created)
     return DecisionNoticeSummary(
         id=record.id, county_code=record.county_code, sent_at=record.sent_at
     )
 
 
-@read_list(router, DecisionNoticePage, "Decision notices the counties served sent, newest first")
+@http.read_list(
+    router, DecisionNoticePage, "Decision notices the counties served sent, newest first"
+)
 async def list_decision_notices(
     runtime: RuntimeDep,
     counties: VisibleCounties,
@@ -122,7 +118,7 @@ async def list_decision_notices(
     )
 
 
-@read_one(router, "/{notice_id}", DecisionNoticeView, "A decision notice as sent")
+@http.read_one(router, "/{notice_id}", DecisionNoticeView, "A decision notice as sent")
 async def read_decision_notice(
     runtime: RuntimeDep, actor: ActorDep, counties: VisibleCounties, notice_id: UUID
 ) -> DecisionNoticeView:
