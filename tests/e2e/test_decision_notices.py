@@ -46,6 +46,12 @@ async def test_a_countys_decisions_reach_kela_and_are_listed_for_the_client(
         ]
         assert {item["sender"] for item in found} == {"county-11"}
 
+        async def receipted() -> None:
+            listed = (await silta.municipality_http.get("/v1/decision-notices")).json()["items"]
+            assert {i["id"] for i in listed if i["received_by_kela_at"]} == set(ids), "no receipt"
+
+        await eventually(receipted)
+
         await silta.stop()
         logs = silta.log_events()
         assert 'POST /v1/decision-notices/search HTTP/1.1" 200' in logs["kela-side"]

@@ -13,10 +13,11 @@ from aio_pika.abc import AbstractChannel
 from silta_platform.authorisation import Role, Side
 from silta_schemas.cooperation_examples import (
     DECISION_NOTICE_EXAMPLE,
+    DECISION_NOTICE_RECEIPT_EXAMPLE,
     DECISION_NOTICE_REQUEST_EXAMPLE,
     DEFAULT_DECISION_NOTICE_BASIS,
 )
-from silta_schemas.decisions import DecisionNotice
+from silta_schemas.decisions import DecisionNotice, DecisionNoticeReceipt
 
 from tests.integration import peer
 from tests.integration.conftest import Both, eventually
@@ -84,8 +85,13 @@ async def test_the_county_tells_kela_of_decisions_and_the_officer_lists_them_per
     assert {e["resource_id"] for e in entries if e["action"] == "read"} == set(sent[:3])
     assert {e["resource_id"] for e in entries if e["action"] == "create"} == set(sent[:3])
 
-    # the county lists what it sent without personal data, and reads one, access-logged
-    listed = await sides.municipality.get("/v1/decision-notices", headers=worker)
+    # the county lists what it sent without personal data, each with Kela's receipt
+    async def receipted() -> dict[str, Any] | None:
+        page = await sides.municipality.get("/v1/decision-notices", headers=worker)
+        items = page.json()["items"]
+        return page if all(item["received_by_kela_at"] for item in items) else None
+
+    listed = await eventually(receipted)
     assert {item["id"] for item in listed.json()["items"]} == set(sent)
     assert CODE not in listed.text
     one = await sides.municipality.get(f"/v1/decision-notices/{sent[2]}", headers=worker)
@@ -157,3 +163,15 @@ async def test_kela_parks_a_notice_under_a_basis_it_does_not_accept_or_with_anot
     found = await kela.post("/v1/decision-notices/search", json={"identity_code": CODE})
     assert [item["id"] for item in found.json()["items"]] == [str(notice.notice_id)]
     assert repeated  # the repeat was taken (not parked) and stored nothing more
+
+
+async def test_the_county_parks_a_receipt_of_no_notice_it_sent(
+    municipality: httpx.AsyncClient, bus: AbstractChannel
+) -> None:
+    stray = DecisionNoticeReceipt.model_validate(
+        DECISION_NOTICE_RECEIPT_EXAMPLE | {"notice_id": str(uuid.uuid4())}
+    )
+    message = await peer.publish(bus, stray, sender="kela", recipient="county-11")
+    assert await parked_reasons(bus, municipality, {message}) == {
+        message: "decision_notice.unknown"
+    }

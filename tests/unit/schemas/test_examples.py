@@ -34,7 +34,12 @@ from silta_schemas.consultations import (
     ConsultationRequest,
     ConsultationRequestBody,
 )
-from silta_schemas.decisions import DecisionNotice, DecisionNoticeRequest, DecisionNoticeSearch
+from silta_schemas.decisions import (
+    DecisionNotice,
+    DecisionNoticeReceipt,
+    DecisionNoticeRequest,
+    DecisionNoticeSearch,
+)
 
 EXAMPLES = Path(__file__).resolve().parents[3] / "examples"
 
@@ -65,6 +70,7 @@ CASES: list[tuple[str, dict[str, Any], type[BaseModel]]] = [
     ("decision_notice.json", cex.DECISION_NOTICE_EXAMPLE, DecisionNotice),
     ("decision_notice_request.json", cex.DECISION_NOTICE_REQUEST_EXAMPLE, DecisionNoticeRequest),
     ("decision_notice_search.json", cex.DECISION_NOTICE_SEARCH_EXAMPLE, DecisionNoticeSearch),
+    ("decision_notice_receipt.json", cex.DECISION_NOTICE_RECEIPT_EXAMPLE, DecisionNoticeReceipt),
     ("consultation_request.json", cex.CONSULTATION_EXAMPLE, ConsultationRequest),
     ("consultation_request_body.json", cex.CONSULTATION_REQUEST_EXAMPLE, ConsultationRequestBody),
     ("consultation_answer.json", cex.CONSULTATION_ANSWER_EXAMPLE, ConsultationAnswer),

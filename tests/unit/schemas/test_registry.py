@@ -159,6 +159,7 @@ def test_payload_models_so_far() -> None:
         MessageKind.STATEMENT_RECEIPT,
         MessageKind.RESPONSIBLE_WORKER,
         MessageKind.DECISION_NOTICE,
+        MessageKind.DECISION_NOTICE_RECEIPT,
         MessageKind.CONSULTATION_REQUEST,
         MessageKind.CONSULTATION_ANSWER,
     }

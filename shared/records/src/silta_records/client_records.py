@@ -52,6 +52,15 @@ async def row_by_idempotency_key(conn: AsyncConnection, table: Table, key: str) 
     return (await conn.execute(select(table).where(table.c.idempotency_key == key))).first()
 
 
+async def stored_rows(
+    conn: AsyncConnection, table: Table, ids: Iterable[object]
+) -> dict[str, Row[Any]]:
+    """Record id -> its row, for those of ``ids`` stored."""
+    wanted = sorted({str(record_id) for record_id in ids})
+    rows = await conn.execute(select(table).where(_id(table).in_(wanted)))
+    return {str(row[0]): row for row in rows}
+
+
 async def owners(conn: AsyncConnection, table: Table, ids: Iterable[object]) -> dict[str, str]:
     """Record id -> the organisation that sent it (``sender``), for those stored."""
     wanted = sorted({str(record_id) for record_id in ids})

@@ -25,6 +25,7 @@ def add_decision_notices(metadata: MetaData) -> Table:
         # When this side stored it: sent (a county's side) or received (Kela's).
         Column("recorded_at", UtcDateTime(), nullable=False),
         Column("message_id", String(36), nullable=True),  # the message it came in (Kela's)
+        Column("acknowledged_at", UtcDateTime(), nullable=True),  # Kela's receipt (a county's)
         *sending_columns(),  # the request that sent it (a county's side)
         Index("ix_decision_notices_client", "client_key", "decided_on"),
         Index("ix_decision_notices_county", "county_code", "recorded_at"),

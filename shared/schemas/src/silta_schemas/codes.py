@@ -27,6 +27,8 @@ class MessageKind(StrEnum):
     DECISION_NOTICE = "decision_notice"
     """County → Kela: a supplementary or preventive assistance decision, or an activation plan,
     was made for a client: type, date, outcome, never the content."""
+    DECISION_NOTICE_RECEIPT = "decision_notice_receipt"
+    """Kela → the sending county: Kela has stored a decision notice (no personal data)."""
     CONSULTATION_REQUEST = "consultation_request"
     """Either way: an officer or a social worker asks the other side a question about a client
     (with the client's consent) or anonymously."""

@@ -33,6 +33,13 @@ DECISION_NOTICE_EXAMPLE: Final[dict[str, Any]] = {
 }
 """A decision notice on the bus, county → Kela."""
 
+DECISION_NOTICE_RECEIPT_EXAMPLE: Final[dict[str, Any]] = {
+    "kind": "decision_notice_receipt",
+    "notice_id": DECISION_NOTICE_EXAMPLE["notice_id"],
+    "received_at": "2026-03-10T12:00:02+02:00",
+}
+"""Kela's receipt of a decision notice, Kela → the sending county."""
+
 DECISION_NOTICE_SEARCH_EXAMPLE: Final[dict[str, Any]] = {"identity_code": EXAMPLE_IDENTITY_CODE}
 """The body of `POST /v1/decision-notices/search` on Kela's side."""
 

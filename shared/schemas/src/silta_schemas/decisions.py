@@ -8,9 +8,11 @@ from silta_schemas.kinds.decision_notice import (
     DecisionOutcome,
     DecisionType,
 )
+from silta_schemas.kinds.decision_notice_receipt import DecisionNoticeReceipt
 
 __all__ = [
     "DecisionNotice",
+    "DecisionNoticeReceipt",
     "DecisionNoticeRequest",
     "DecisionNoticeSearch",
     "DecisionOutcome",

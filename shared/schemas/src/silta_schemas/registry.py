@@ -19,6 +19,7 @@ from silta_schemas.kinds import (
     consultation_answer,
     consultation_request,
     decision_notice,
+    decision_notice_receipt,
     directory_update,
     notice_of_need,
     responsible_worker,
@@ -43,6 +44,7 @@ KINDS: Final[Mapping[MessageKind, KindSpec[Any]]] = {
         statement_receipt.SPEC,
         responsible_worker.SPEC,
         decision_notice.SPEC,
+        decision_notice_receipt.SPEC,
         consultation_request.SPEC,
         consultation_answer.SPEC,
     )

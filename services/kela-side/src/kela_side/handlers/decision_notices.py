@@ -9,15 +9,17 @@ from typing import Any
 from uuid import UUID
 
 from silta_messaging.incoming import Incoming, Rejection
+from silta_messaging.outbox import OutboxEntry
 from silta_platform.handlers import payload_of
 from silta_platform.unit_of_work import UnitOfWork
 from silta_protection.access_log import Access, service_actor
 from silta_protection.encryption import cipher_of, client_key_of
 from silta_records.client_records import owners
 from silta_records.decision_notices import notice_row
-from silta_schemas.decisions import DecisionNotice
+from silta_schemas.decisions import DecisionNotice, DecisionNoticeReceipt
+from silta_schemas.envelope import seal
 from silta_schemas.errors import RuleRefused
-from silta_schemas.parties import county_code_of
+from silta_schemas.parties import KELA, county_code_of
 
 from kela_side.db.tables import decision_notices
 from kela_side.domain.decision_notices import check_basis_accepted, check_same_county
@@ -25,10 +27,18 @@ from kela_side.purposes import DECISION_NOTICE_RECEIVE_PURPOSE, KELA_SERVICE
 from kela_side.settings import KelaSettings
 
 
+def receipt(notice: DecisionNotice, county: str, now: datetime) -> OutboxEntry:
+    """Kela's receipt of ``notice``, to the county that sent it: nothing personal."""
+    payload = DecisionNoticeReceipt(
+        kind="decision_notice_receipt", notice_id=notice.notice_id, received_at=now
+    )
+    return OutboxEntry.addressed(seal(payload, sender=KELA, recipient=county))
+
+
 async def receive_decision_notices(
     work: UnitOfWork, messages: Sequence[Incoming], settings: KelaSettings
 ) -> Mapping[UUID, Rejection]:
-    """Store each notice once.
+    """Store each notice once, and send the county Kela's receipt (again for a repeat).
 
     Rejected (parked): a notice under a legal basis Kela's side does not accept
     (``decision_notice.legal_basis_not_accepted``), one whose id another county's notice has
@@ -50,6 +60,7 @@ async def receive_decision_notices(
         except RuleRefused as refusal:
             rejections[envelope.message_id] = Rejection(refusal.rule, refusal.detail)
             continue
+        work.announce(receipt(notice, envelope.sender, now))
         if not new:
             continue
         senders[key] = envelope.sender

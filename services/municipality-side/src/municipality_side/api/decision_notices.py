@@ -4,7 +4,7 @@ plans: that one was made, when, and whether it granted or refused, never its con
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated
+from typing import Annotated, Any
 from uuid import UUID
 
 from fastapi import APIRouter, Body, Query, Response
@@ -21,6 +21,7 @@ from silta_schemas.cooperation_examples import DECISION_NOTICE_REQUEST_EXAMPLE
 from silta_schemas.decisions import DecisionNotice, DecisionNoticeRequest
 from silta_schemas.errors import NotFound
 from silta_schemas.idempotency import IdempotencyKeyReused
+from sqlalchemy import Row
 
 from municipality_side.api.scope import VisibleCounties
 from municipality_side.commands import SendDecisionNotice
@@ -36,6 +37,9 @@ class DecisionNoticeSummary(BaseModel):
     id: UUID = Field(description="The notice's id, shared by both sides.")
     county_code: str = Field(description="The county that made the decision.")
     sent_at: datetime = Field(description="When this side stored it and queued it for Kela.")
+    received_by_kela_at: datetime | None = Field(
+        default=None, description="When Kela's side stored it (Kela's receipt); null until then."
+    )
 
 
 class DecisionNoticeView(DecisionNoticeSummary):
@@ -44,6 +48,16 @@ class DecisionNoticeView(DecisionNoticeSummary):
 
 class DecisionNoticePage(BaseModel):
     items: list[DecisionNoticeSummary]
+
+
+def _tracking(row: Row[Any]) -> dict[str, Any]:
+    acknowledged = row.acknowledged_at
+    return {
+        "id": UUID(row.notice_id),
+        "county_code": row.county_code,
+        "sent_at": as_utc(row.recorded_at),
+        "received_by_kela_at": None if acknowledged is None else as_utc(acknowledged),
+    }
 
 
 _EXAMPLES = {
@@ -108,14 +122,7 @@ async def list_decision_notices(
 ) -> DecisionNoticePage:
     async with runtime.engine.connect() as conn:
         rows = await of_counties(conn, decision_notices, counties, limit, offset)
-    return DecisionNoticePage(
-        items=[
-            DecisionNoticeSummary(
-                id=UUID(row.notice_id), county_code=row.county_code, sent_at=as_utc(row.recorded_at)
-            )
-            for row in rows
-        ]
-    )
+    return DecisionNoticePage(items=[DecisionNoticeSummary(**_tracking(row)) for row in rows])
 
 
 @http.read_one(router, "/{notice_id}", DecisionNoticeView, "A decision notice as sent")
@@ -144,8 +151,6 @@ async def read_decision_notice(
     assert row is not None  # a notice is never deleted
     notice = DECISION_NOTICE_PAYLOAD.open(cipher_of(runtime.settings), row.payload, row.notice_id)
     return DecisionNoticeView(
-        id=UUID(row.notice_id),
-        county_code=row.county_code,
-        sent_at=as_utc(row.recorded_at),
+        **_tracking(row),
         notice=DecisionNotice.model_validate(notice),
     )

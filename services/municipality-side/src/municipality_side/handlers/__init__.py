@@ -22,7 +22,10 @@ from municipality_side.commands import (
 from municipality_side.db.tables import consultations
 from municipality_side.handlers.cancellations import receive_cancellations
 from municipality_side.handlers.change_status import change_status
-from municipality_side.handlers.decision_notices import send_decision_notice
+from municipality_side.handlers.decision_notices import (
+    receive_decision_notice_receipts,
+    send_decision_notice,
+)
 from municipality_side.handlers.directory_updates import receive_directory_updates
 from municipality_side.handlers.referrals import receive_referrals
 from municipality_side.handlers.responsible_workers import name_responsible_worker
@@ -52,6 +55,7 @@ MESSAGE_HANDLERS: Mapping[str, Callable[..., Awaitable[Any]]] = {
     MessageKind.CANCELLATION: receive_cancellations,
     MessageKind.DIRECTORY_UPDATE: receive_directory_updates,
     MessageKind.STATEMENT_RECEIPT: receive_statement_receipts,
+    MessageKind.DECISION_NOTICE_RECEIPT: receive_decision_notice_receipts,
     MessageKind.CONSULTATION_REQUEST: _QUESTIONS,
     MessageKind.CONSULTATION_ANSWER: _ANSWERS,
 }

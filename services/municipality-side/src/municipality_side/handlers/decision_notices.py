@@ -4,20 +4,23 @@ message in one transaction."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any
 from uuid import UUID, uuid4
 
+from silta_messaging.incoming import Incoming, Rejection
 from silta_platform.db import as_utc
-from silta_platform.unit_of_work import Transactions
+from silta_platform.handlers import payload_of
+from silta_platform.unit_of_work import Transactions, UnitOfWork
 from silta_protection.access_log import Access
 from silta_protection.encryption import cipher_of, client_key_of
-from silta_records.client_records import create_once
+from silta_records.client_records import create_once, stored_rows
 from silta_records.decision_notices import notice_row
-from silta_schemas.decisions import DecisionNotice
+from silta_schemas.decisions import DecisionNotice, DecisionNoticeReceipt
 from silta_schemas.idempotency import check_replay, fingerprint
 from silta_schemas.parties import county_organisation
-from sqlalchemy import Row
+from sqlalchemy import Row, update
 
 from municipality_side.commands import SendDecisionNotice
 from municipality_side.db.tables import decision_notices
@@ -78,3 +81,33 @@ async def send_decision_notice(
         return DecisionNoticeRecord(notice.notice_id, request.county_code, now)
 
     return await create_once(transactions, decision_notices, key, replay, create)
+
+
+async def receive_decision_notice_receipts(
+    work: UnitOfWork, messages: Sequence[Incoming]
+) -> Mapping[UUID, Rejection]:
+    """Record when Kela received each notice (the first receipt's time stays). Parked: a
+    receipt of a notice this side did not send (``decision_notice.unknown``) or addressed to
+    another county (``decision_notice_receipt.wrong_county``)."""
+    receipts = [(m.envelope, payload_of(m, DecisionNoticeReceipt)) for m in messages]
+    sent = await stored_rows(work.conn, decision_notices, (r.notice_id for _, r in receipts))
+    rejections: dict[UUID, Rejection] = {}
+    for envelope, receipt in receipts:
+        row = sent.get(str(receipt.notice_id))
+        if row is None:
+            rejections[envelope.message_id] = Rejection(
+                "decision_notice.unknown", "no such decision notice here"
+            )
+        elif envelope.recipient != county_organisation(row.county_code):
+            rejections[envelope.message_id] = Rejection(
+                "decision_notice_receipt.wrong_county",
+                "the receipt is addressed to another county than the one that sent the notice",
+            )
+        else:
+            table = decision_notices
+            await work.conn.execute(
+                update(table)
+                .where(table.c.notice_id == row.notice_id, table.c.acknowledged_at.is_(None))
+                .values(acknowledged_at=receipt.received_at)
+            )
+    return rejections

@@ -42,6 +42,7 @@ def upgrade() -> None:
         sa.Column("decided_on", sa.Date, nullable=False),
         sa.Column("recorded_at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("message_id", sa.String(36), nullable=True),
+        sa.Column("acknowledged_at", sa.DateTime(timezone=True), nullable=True),
         sa.Column("idempotency_key", sa.String(200), nullable=True, unique=True),
         sa.Column("request_hash", sa.String(64), nullable=True),
     )

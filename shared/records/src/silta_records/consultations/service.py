@@ -37,7 +37,7 @@ from silta_schemas.idempotency import check_replay, fingerprint
 from silta_schemas.parties import KELA, county_code_of, county_organisation
 from sqlalchemy import Row, Table
 
-from silta_records.client_records import create_once, row_by_id
+from silta_records.client_records import create_once, row_by_id, stored_rows
 from silta_records.consultations import store
 from silta_records.consultations.table import INCOMING, OUTGOING, sealed_columns
 from silta_records.deadlines import add_working_days
@@ -209,7 +209,7 @@ def consultation_receivers(
         """Store each question once. Parked: for a county not served here
         (``consultation.county_not_served``), an id another party's consultation has
         (``consultation.duplicate_id``)."""
-        found = await store.stored(
+        found = await stored_rows(
             work.conn, table, (payload_of(m, ConsultationRequest).consultation_id for m in messages)
         )
         rejections: dict[UUID, Rejection] = {}
@@ -246,7 +246,7 @@ def consultation_receivers(
                 "due_at": request.due_at,
             }
             await work.conn.execute(table.insert().values(**row))
-            found[key] = (await store.stored(work.conn, table, [key]))[key]
+            found[key] = (await stored_rows(work.conn, table, [key]))[key]
             actor = service_actor(service, envelope.sender)
             work.account(_access(actor, "create", key, client_key, county, "bus"))
         return rejections
@@ -260,7 +260,7 @@ def consultation_receivers(
         (``consultation_answer.purposes_mismatch``), or a second, different answer
         (``consultation.already_answered``)."""
         replies = {m.envelope.message_id: payload_of(m, ConsultationAnswer) for m in messages}
-        found = await store.stored(work.conn, table, (r.consultation_id for r in replies.values()))
+        found = await stored_rows(work.conn, table, (r.consultation_id for r in replies.values()))
         rejections: dict[UUID, Rejection] = {}
         sealed = sealed_columns(table)["consultation_answers"]
         for message in messages:
@@ -278,7 +278,7 @@ def consultation_receivers(
             await store.record_answer(
                 work.conn, table, key, reply.outcome.value, value, reply.answered_at
             )
-            found[key] = (await store.stored(work.conn, table, [key]))[key]
+            found[key] = (await stored_rows(work.conn, table, [key]))[key]
             actor = service_actor(service, envelope.sender)
             work.account(_access(actor, "update", key, row.client_key, row.county_code, "bus"))
         return rejections

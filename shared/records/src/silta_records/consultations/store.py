@@ -83,12 +83,6 @@ def opened(
     return ConsultationRecord(**{**base.__dict__, "question": question, "answer": answer})
 
 
-async def stored(conn: AsyncConnection, table: Table, ids: Iterable[object]) -> dict[str, Row[Any]]:
-    wanted = sorted({str(key) for key in ids})
-    rows = await conn.execute(select(table).where(table.c.consultation_id.in_(wanted)))
-    return {row.consultation_id: row for row in rows}
-
-
 async def listed(
     conn: AsyncConnection,
     table: Table,
