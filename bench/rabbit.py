@@ -3,126 +3,36 @@
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import os
-import signal
-import subprocess
-import sys
-import tempfile
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from pathlib import Path
-from urllib.parse import quote
 
 import aio_pika
+from silta_harness import leased_vhost
 
 AMQP_HOST = "127.0.0.1"
 AMQP_PORT = 5672
 BASELINE_QUEUE = "bench.baseline"
 
 
-def _descendants(pid: int) -> list[int]:
-    """Every process below ``pid`` (read from /proc), children first found first."""
-    children: dict[int, list[int]] = {}
-    for entry in Path("/proc").iterdir():
-        if entry.name.isdigit():
-            try:
-                stat = (entry / "stat").read_text()
-            except OSError:
-                continue
-            parent = int(stat[stat.rindex(")") + 2 :].split()[1])
-            children.setdefault(parent, []).append(int(entry.name))
-    found, pending = [], [pid]
-    while pending:
-        for child in children.get(pending.pop(), []):
-            found.append(child)
-            pending.append(child)
-    return found
-
-
-def _rabbitmqctl(*args: str, timeout: float = 120.0) -> None:
-    """Run ``rabbitmqctl``; on a timeout, end it and everything it started.
-
-    The CLI starts an Erlang VM through ``su`` (a new session), which a plain kill of the
-    wrapper leaves behind, holding its output open: output goes to files, not pipes.
-    """
-    command = ["rabbitmqctl", "-q", *args]
-    with tempfile.TemporaryFile() as output:
-        process = subprocess.Popen(
-            command, stdin=subprocess.DEVNULL, stdout=output, stderr=subprocess.STDOUT
-        )
-        try:
-            process.wait(timeout)
-        except subprocess.TimeoutExpired:
-            for pid in [*_descendants(process.pid), process.pid]:
-                with contextlib.suppress(ProcessLookupError):
-                    os.kill(pid, signal.SIGKILL)
-            process.wait()
-            raise
-        if process.returncode:
-            output.seek(0)
-            raise subprocess.CalledProcessError(process.returncode, command, output.read())
-
-
-BENCH_VHOST = os.environ.get("SILTA_BENCH_VHOST", "silta-bench")
-"""The benchmark's virtual host: created once and kept (``SILTA_BENCH_VHOST`` overrides).
-
-Creating and deleting virtual hosts full of quorum queues wedges a busy RabbitMQ 3.10, so
-the benchmark never deletes one: it deletes the queues it uses before and after a run.
-"""
-BENCH_QUEUES = (
-    BASELINE_QUEUE,
-    "silta.kela-side.inbox",
-    "silta.municipality-side.inbox",
-    "silta.municipality-side.child-welfare",
-)
-
-
-async def _delete_queues(url: str) -> None:
-    connection = await aio_pika.connect(url)
-    try:
-        for name in BENCH_QUEUES:
-            for queue in (name, f"{name}.parked"):
-                channel = await connection.channel()
-                with contextlib.suppress(aio_pika.exceptions.ChannelClosed):
-                    await channel.queue_delete(queue)  # absent if never declared
-    finally:
-        await connection.close()
-
-
-def _vhost_exists(vhost: str) -> bool:
-    listed = subprocess.run(
-        ["rabbitmqctl", "-q", "list_vhosts"],
-        stdin=subprocess.DEVNULL,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=True,
-    )
-    return vhost in listed.stdout.split()
-
-
 @contextmanager
-def bench_vhost(vhost: str = BENCH_VHOST) -> Iterator[tuple[str, str]]:
-    """Make sure ``vhost`` exists with all permissions for guest; yield (name, AMQP URL).
+def bench_vhost() -> Iterator[tuple[str, str]]:
+    """A virtual host of this run's own, leased from the pool ``silta-bench-N``
+    (``SILTA_BENCH_VHOST`` names one instead); yield (name, AMQP URL).
 
-    The virtual host is kept; the queues the benchmark uses are deleted before the run (a
-    previous run may have been interrupted) and after it.
+    Virtual hosts are kept (creating and deleting them wedges a busy RabbitMQ 3.10); the
+    queues in it are deleted before the run (a previous run may have been interrupted) and
+    after it (`silta_harness.vhosts`).
     """
-    if not _vhost_exists(vhost):
-        _rabbitmqctl("add_vhost", vhost)
-    _rabbitmqctl("set_permissions", "-p", vhost, "guest", ".*", ".*", ".*")
-    url = f"amqp://guest:guest@{AMQP_HOST}:{AMQP_PORT}/{quote(vhost, safe='')}"
-    asyncio.run(_delete_queues(url))
-    try:
-        yield vhost, url
-    finally:
-        try:
-            asyncio.run(_delete_queues(url))
-        except Exception as error:  # the numbers are already taken; say so and go on
-            print(f"[bench] could not delete the bench queues in {vhost}: {error}", file=sys.stderr)
+    with leased_vhost(
+        "silta-bench",
+        name=os.environ.get("SILTA_BENCH_VHOST") or None,
+        host=AMQP_HOST,
+        port=AMQP_PORT,
+    ) as vhost:
+        yield vhost.name, vhost.amqp_url
 
 
 @dataclass(frozen=True)

@@ -8,16 +8,12 @@ one, on SQLite and on PostgreSQL.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import os
-import subprocess
 import uuid
 from collections.abc import AsyncIterator, Iterator
 from contextlib import asynccontextmanager
 from pathlib import Path
-from urllib.parse import quote
 
-import aio_pika
 import asyncpg
 import httpx
 import pytest
@@ -25,9 +21,12 @@ from fastapi import FastAPI
 from silta_harness import (
     PostgresUnavailable,
     PrivatePostgres,
+    VirtualHost,
+    leased_vhost,
     postgres_databases,
     sqlalchemy_url,
 )
+from silta_harness.vhosts import delete_queues as harness_delete_queues
 from silta_platform.auth import KELA_AUDIENCE, MUNICIPALITY_AUDIENCE
 from silta_platform.authorisation import COUNTY_ROLES, KELA_ROLES, Side
 from silta_platform.dev_tokens import DevIssuer
@@ -37,13 +36,6 @@ from tests import signing
 
 AMQP_HOST = os.environ.get("SILTA_TEST_AMQP_HOST", "127.0.0.1")
 POSTGRES_DSN = os.environ.get("SILTA_TEST_POSTGRES", "postgresql://postgres@127.0.0.1:5432/test")
-
-
-def _rabbitmqctl(*args: str) -> None:
-    subprocess.run(["rabbitmqctl", "-q", *args], check=True, capture_output=True, timeout=180)
-
-
-TEST_VHOST = os.environ.get("SILTA_TEST_VHOST", "silta-test")
 
 
 @pytest.fixture(scope="session", autouse=True)
@@ -56,38 +48,26 @@ def signing_keys() -> None:
 
 
 @pytest.fixture(scope="session")
-def amqp_url() -> str:
-    """An AMQP URL on the test virtual host of the local RabbitMQ, apart from `make run`'s.
+def test_vhost() -> Iterator[VirtualHost]:
+    """This run's own RabbitMQ virtual host, leased from the pool ``silta-test-0`` ..
+    ``silta-test-7`` (``SILTA_TEST_VHOST`` names one instead): two test runs on one machine
+    never consume or park each other's messages. Emptied of queues before and after the run;
+    the virtual host itself is kept (creating and deleting them wedges RabbitMQ 3.10)."""
+    with leased_vhost(
+        "silta-test", name=os.environ.get("SILTA_TEST_VHOST") or None, host=AMQP_HOST
+    ) as vhost:
+        yield vhost
 
-    The vhost is created once and kept: creating and deleting vhosts full of quorum queues
-    is slow on a busy broker. Each fixture deletes the queues it declares instead.
-    """
-    listed = subprocess.run(
-        ["rabbitmqctl", "-q", "list_vhosts"],
-        check=True,
-        capture_output=True,
-        text=True,
-        timeout=180,
-    )
-    if TEST_VHOST not in listed.stdout.split():
-        _rabbitmqctl("add_vhost", TEST_VHOST)
-    _rabbitmqctl("set_permissions", "-p", TEST_VHOST, "guest", ".*", ".*", ".*")
-    return f"amqp://guest:guest@{AMQP_HOST}:5672/{quote(TEST_VHOST, safe='')}"
+
+@pytest.fixture(scope="session")
+def amqp_url(test_vhost: VirtualHost) -> str:
+    """guest's AMQP URL on this run's virtual host (apart from `make run`'s and other runs')."""
+    return test_vhost.amqp_url
 
 
 async def delete_queues(amqp_url: str, *names: str) -> None:
     """Delete queues a test declared (and their parking queues), so nothing piles up."""
-    connection = await aio_pika.connect(amqp_url, timeout=30)
-    try:
-        for name in names:
-            for queue in (name, f"{name}.parked"):
-                channel = await connection.channel()
-                # absent if never declared; a busy broker must not hang the test run
-                with contextlib.suppress(aio_pika.exceptions.ChannelClosed, TimeoutError):
-                    await asyncio.wait_for(channel.queue_delete(queue), 30)
-    finally:
-        with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(connection.close(), 30)
+    await harness_delete_queues(amqp_url, [q for name in names for q in (name, f"{name}.parked")])
 
 
 @pytest.fixture

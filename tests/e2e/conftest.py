@@ -138,13 +138,13 @@ def rabbitmq_app() -> Iterator[Callable[[str], None]]:
 
 @pytest.fixture
 def rabbit_cluster() -> Iterator[RabbitCluster]:
-    """A private three-node RabbitMQ cluster (AMQP 5691-5693), stopped and deleted after."""
+    """A private three-node RabbitMQ cluster (free ports), stopped and deleted after."""
+    cluster = RabbitCluster()
     try:
-        cluster = RabbitCluster()
-    except RabbitUnavailable as error:
-        pytest.skip(str(error))
-    try:
-        cluster.start()
+        try:
+            cluster.start()
+        except RabbitUnavailable as error:
+            pytest.skip(str(error))
         yield cluster
     finally:
         cluster.destroy()

@@ -9,7 +9,6 @@ are private (``silta_harness.rabbit_nodes``), started for this module and delete
 from __future__ import annotations
 
 import asyncio
-import os
 import subprocess
 import sys
 import time
@@ -28,8 +27,6 @@ from tests.e2e.polling import eventually
 pytestmark = [pytest.mark.e2e, pytest.mark.fault]
 
 ROOT = Path(__file__).resolve().parents[2]
-PORT = int(os.environ.get("SILTA_TEST_RABBIT_NODE_PORT", "5695"))
-"""Kela's node listens here, the county's on the next port; distribution ports +20000."""
 LINK = f"county-{COUNTY}"
 LINK_PASSWORDS = {"SILTA_LINK_KELA_PASSWORD": "kela-end", "SILTA_LINK_COUNTY_PASSWORD": "c-end"}
 DOWN_S = 30.0
@@ -65,8 +62,7 @@ def _declare_link(kela: RabbitNode, county: RabbitNode, *extra: str) -> None:
 @pytest.fixture(scope="module")
 def brokers() -> Iterator[tuple[RabbitNode, RabbitNode]]:
     """Kela's node and the county's, started, linked, and deleted afterwards."""
-    kela = RabbitNode("rmqs1", PORT, PORT + 20000)
-    county = RabbitNode("rmqs2", PORT + 1, PORT + 20001)
+    kela, county = RabbitNode("rmqs-kela"), RabbitNode("rmqs-county")  # free ports
     try:
         try:
             asyncio.run(asyncio.wait_for(_start_both(kela, county), 240))

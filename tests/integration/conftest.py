@@ -73,10 +73,12 @@ async def two_sides(
     amqp_url: str,
     issuer: DevIssuer,
     metrics_ports: tuple[int, int] | tuple[None, None] = (None, None),
+    **settings: Any,
 ) -> AsyncIterator[Both]:
     """Kela's side on ``kela_url`` and the municipality side (counties 11 and 90) on
     ``municipality_url``, migrated, talking over the test broker; clients without a token.
-    ``metrics_ports``: Kela's and the municipality side's ``METRICS_PORT``."""
+    ``metrics_ports``: Kela's and the municipality side's ``METRICS_PORT``; ``settings``:
+    more of both sides' settings."""
     await migrate(KELA_MIGRATIONS, kela_url)
     await migrate(MUNICIPALITY_MIGRATIONS, municipality_url)
     run = uuid.uuid4().hex[:8]
@@ -87,6 +89,7 @@ async def two_sides(
         relay_poll_seconds=0.2,
         auth_jwks=str(issuer.jwks_path),
         metrics_port=metrics_ports[0],
+        **settings,
     )
     municipality_settings = MunicipalitySettings(
         database_url=municipality_url,
@@ -97,6 +100,7 @@ async def two_sides(
         relay_poll_seconds=0.2,
         auth_jwks=str(issuer.jwks_path),
         metrics_port=metrics_ports[1],
+        **settings,
     )
     kela_app = build_kela(kela_settings)
     municipality_app = build_municipality(municipality_settings)
@@ -130,9 +134,9 @@ async def both(tmp_path: Path, amqp_url: str, dev_issuer: DevIssuer) -> AsyncIte
         yield sides
 
 
-@pytest.fixture
-async def sides(
-    database_url: str, tmp_path: Path, amqp_url: str, dev_issuer: DevIssuer
+@asynccontextmanager
+async def sides_on(
+    database_url: str, tmp_path: Path, amqp_url: str, issuer: DevIssuer, **settings: Any
 ) -> AsyncIterator[Both]:
     """Kela on ``database_url``, the county on a second database of the same kind."""
     async with contextlib.AsyncExitStack() as stack:
@@ -141,8 +145,17 @@ async def sides(
         else:
             county_url = await stack.enter_async_context(new_postgres_database())
         yield await stack.enter_async_context(
-            two_sides(database_url, county_url, amqp_url, dev_issuer)
+            two_sides(database_url, county_url, amqp_url, issuer, **settings)
         )
+
+
+@pytest.fixture
+async def sides(
+    database_url: str, tmp_path: Path, amqp_url: str, dev_issuer: DevIssuer
+) -> AsyncIterator[Both]:
+    """Kela on ``database_url``, the county on a second database of the same kind."""
+    async with sides_on(database_url, tmp_path, amqp_url, dev_issuer) as both:
+        yield both
 
 
 @pytest.fixture

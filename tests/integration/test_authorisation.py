@@ -61,6 +61,7 @@ def _requests(referral_id: str) -> dict[tuple[str, str], Request]:
         },
         "/v1/statements": lambda: {"json": statement()},
         "/v1/statements/search": lambda: {"json": examples.STATEMENT_SEARCH_EXAMPLE},
+        "/v1/clients/cooperation": lambda: {"json": examples.STATEMENT_SEARCH_EXAMPLE},
         "/v1/statements/{statement_id}": lambda: {"url": f"/v1/statements/{unknown}"},
         "/v1/directory": lambda: {},
         "/v1/directory/services": lambda: {},
@@ -78,6 +79,12 @@ def _requests(referral_id: str) -> dict[tuple[str, str], Request]:
         "/v1/ops/evidence/{referral_id}": lambda: {"url": f"/v1/ops/evidence/{referral_id}"},
         "/v1/access-log/search": lambda: {
             "json": {"identity_code": examples.EXAMPLE_IDENTITY_CODE}
+        },
+        "/v1/events": lambda: {},
+        "/v1/webhooks": lambda: {"json": {"url": "https://93.184.215.14/hook"}},
+        "/v1/webhooks/{webhook_id}": lambda: {"url": f"/v1/webhooks/{unknown}"},
+        "/v1/webhooks/{webhook_id}/replay": lambda: {
+            "url": f"/v1/webhooks/{unknown}/replay?from=1"
         },
         "/v1/decision-notices": lambda: {
             "json": cooperation_examples.DECISION_NOTICE_REQUEST_EXAMPLE
@@ -107,6 +114,7 @@ PERSONAL_DATA = {
     "/v1/statements",
     "/v1/statements/search",
     "/v1/statements/{statement_id}",
+    "/v1/clients/cooperation",
     "/v1/access-log/search",
     "/v1/decision-notices",
     "/v1/decision-notices/search",

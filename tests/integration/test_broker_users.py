@@ -27,6 +27,7 @@ from kela_side.main import build_app as build_kela
 from kela_side.settings import KelaSettings
 from municipality_side.main import build_app as build_municipality
 from municipality_side.settings import MunicipalitySettings
+from silta_harness import VirtualHost
 from silta_messaging.topology import COUNTY_EXCHANGE, DEAD_LETTER_EXCHANGE, KELA_EXCHANGE
 from silta_platform.authorisation import Side
 from silta_platform.dev_tokens import DevIssuer
@@ -34,7 +35,6 @@ from silta_schemas import examples
 
 from tests.conftest import (
     AMQP_HOST,
-    TEST_VHOST,
     delete_queues,
     full_access_token,
     migrate,
@@ -58,7 +58,7 @@ def _ctl(*args: str) -> None:
     subprocess.run(["rabbitmqctl", "-q", *args], check=False, capture_output=True, timeout=120)
 
 
-def import_definitions(document: str, last_user: str) -> None:
+def import_definitions(document: str, last_user: str, vhost: str) -> None:
     """Import on the local broker and wait for the import, which is asynchronous, to reach
     ``last_user``'s topic permissions. rabbitmqctl runs as the broker's user and reads the
     file itself (3.10 does not read ``-``): a file in /tmp it may read, removed after."""
@@ -73,7 +73,7 @@ def import_definitions(document: str, last_user: str) -> None:
         assert done.returncode == 0, done.stderr
     for _ in range(60):
         listed = subprocess.run(
-            [*ctl, "list_topic_permissions", "-p", TEST_VHOST, "--no-table-headers"],
+            [*ctl, "list_topic_permissions", "-p", vhost, "--no-table-headers"],
             capture_output=True, text=True, timeout=60,
         )  # fmt: skip
         if last_user in listed.stdout.split():
@@ -84,7 +84,9 @@ def import_definitions(document: str, last_user: str) -> None:
 
 @pytest.fixture(scope="module", params=["rabbitmqctl", "definitions"])
 def users(
-    amqp_url: str, request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+    test_vhost: VirtualHost,
+    request: pytest.FixtureRequest,
+    tmp_path_factory: pytest.TempPathFactory,
 ) -> Iterator[Users]:
     """The users as the script makes them with rabbitmqctl, or as the RabbitMQ definitions
     file it writes for ``docker compose`` (``--definitions``, imported here by rabbitmqctl)
@@ -102,7 +104,7 @@ def users(
         sys.executable,
         str(SCRIPT),
         "--vhost",
-        TEST_VHOST,
+        test_vhost.name,
         "--kela-user",
         kela_user,
         "--county-user",
@@ -110,7 +112,7 @@ def users(
         "--counties",
         "11,90",
         "--admin-amqp-url",
-        amqp_url,
+        test_vhost.amqp_url,
     ]
     definitions = tmp_path_factory.mktemp("definitions") / "definitions.json"
     if request.param == "definitions":
@@ -123,8 +125,8 @@ def users(
         assert passwords["kela"] not in done.stdout
         if request.param == "definitions":
             assert passwords["kela"] not in definitions.read_text()
-            import_definitions(definitions.read_text(), county_user)
-        vhost = quote(TEST_VHOST, safe="")
+            import_definitions(definitions.read_text(), county_user, test_vhost.name)
+        vhost = quote(test_vhost.name, safe="")
         yield Users(
             kela_url=f"amqp://{kela_user}:{passwords['kela']}@{AMQP_HOST}:5672/{vhost}",
             county_url=f"amqp://{county_user}:{passwords['county']}@{AMQP_HOST}:5672/{vhost}",

@@ -16,12 +16,14 @@ from silta_protection.wiring import safeguard_routers, safeguards
 from silta_records.consultations import consultations_router
 from silta_records.deadlines import overdue_by_county
 from silta_records.directory import directory_router
+from silta_records.events import change_feed, events_router
 from silta_records.stats import stats_router
 
-from kela_side.api import decision_notices, referrals, statements
+from kela_side.api import clients, decision_notices, referrals, statements
 from kela_side.db.tables import (
     consultations,
     directory_entries,
+    events,
     messaging,
     status_history,
 )
@@ -55,6 +57,7 @@ def build_app(settings: ServiceSettings | None = None) -> FastAPI:
             unhandled_rule="kind.not_for_kela",
             commands=COMMANDS,
             dependencies={"referral_writer": ReferralWriter()},
+            companions=(change_feed(events),),
             **safeguards(config, RETENTION),
         )
         return Runtime(config, create_engine(config.database_url), messaging, wiring)
@@ -72,11 +75,13 @@ def build_app(settings: ServiceSettings | None = None) -> FastAPI:
         routers=[
             referrals.router,
             statements.router,
+            clients.router,
             decision_notices.router,
             consultations_router(consultations, kela=True, scope=every_county),
             directory_router(directory_entries, editable=KELA_PART),
             stats_router(referrals_table, status_history, "created_at"),
             *safeguard_routers(RETENTION, "kela"),
+            events_router(events),
             dead_letters_router([config.queue_name]),
         ],
         metrics=ServiceMetrics(messaging, [config.queue_name], overdue_by_county(referrals_table)),

@@ -13,7 +13,7 @@ from silta_records.directory import get_entry
 from silta_records.responsible_workers import ResponsibleWorkerView, load_namings
 from silta_records.views import ListQuery
 from silta_schemas.errors import NotFound
-from sqlalchemy.ext.asyncio import AsyncEngine
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from kela_side.db import referral_repository, statement_repository
 from kela_side.db.statements import responsible_workers
@@ -47,16 +47,23 @@ async def current_responsible_worker(
 ) -> ResponsibleWorkerView | None:
     """The worker the county named last, with their directory entry where Kela holds it."""
     async with engine.connect() as conn:
-        namings = await load_namings(conn, responsible_workers, referral_id)
-        if not namings:
-            return None
-        current = namings[-1]
-        entry = None
-        if current.directory_entry_id is not None:
-            entry = await get_entry(conn, directory_entries, current.directory_entry_id)
-            recipients = await referral_repository.recipients(conn, [referral_id])
-            if entry is not None and entry.organisation != recipients.get(str(referral_id)):
-                entry = None  # only the county's own part of the directory describes its workers
+        return await responsible_worker_on(conn, referral_id)
+
+
+async def responsible_worker_on(
+    conn: AsyncConnection, referral_id: UUID
+) -> ResponsibleWorkerView | None:
+    """`current_responsible_worker`, over the caller's connection."""
+    namings = await load_namings(conn, responsible_workers, referral_id)
+    if not namings:
+        return None
+    current = namings[-1]
+    entry = None
+    if current.directory_entry_id is not None:
+        entry = await get_entry(conn, directory_entries, current.directory_entry_id)
+        recipients = await referral_repository.recipients(conn, [referral_id])
+        if entry is not None and entry.organisation != recipients.get(str(referral_id)):
+            entry = None  # only the county's own part of the directory describes its workers
     return ResponsibleWorkerView(
         named_at=current.named_at,
         change=current.change,

@@ -16,6 +16,13 @@ class KelaSettings(ServiceSettings):
     port: int = 8001
     auth_audience: str = KELA_AUDIENCE
     queue_name: str = Field("silta.kela-side.inbox", description="Kela's inbound queue.")
+    cooperation_recent_days: int = Field(
+        365,
+        ge=1,
+        le=3650,
+        description="The officer's view of a client's cooperation shows closed referrals "
+        "changed within this many days (open ones always).",
+    )
     decision_notice_legal_bases: list[str] = Field(
         default_factory=lambda: [DEFAULT_DECISION_NOTICE_BASIS],
         description="The legal bases (JSON list of texts) under which Kela's side takes the "

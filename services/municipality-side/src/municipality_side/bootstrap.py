@@ -21,6 +21,7 @@ from silta_protection.wiring import safeguard_routers, safeguards
 from silta_records.consultations import consultations_router
 from silta_records.deadlines import overdue_by_county
 from silta_records.directory import directory_router
+from silta_records.events import change_feed, events_router
 from silta_records.stats import stats_router
 
 from municipality_side.api import decision_notices, referrals, statements, workers
@@ -28,6 +29,7 @@ from municipality_side.api.scope import visible
 from municipality_side.db.tables import (
     consultations,
     directory_entries,
+    events,
     messaging,
     status_history,
 )
@@ -64,6 +66,7 @@ def build_app(settings: ServiceSettings | None = None) -> FastAPI:
             message_handlers=MESSAGE_HANDLERS,
             unhandled_rule="kind.not_for_county",
             commands=COMMANDS,
+            companions=(change_feed(events),),
             **safeguards(config, RETENTION),
         )
         return Runtime(config, create_engine(config.database_url), messaging, wiring)
@@ -85,6 +88,7 @@ def build_app(settings: ServiceSettings | None = None) -> FastAPI:
             directory_router(directory_entries, editable=own_part(config)),
             stats_router(referrals_table, status_history, "received_at", counties=counties),
             *safeguard_routers(RETENTION, organisation(config), counties),
+            events_router(events, counties=counties),
             dead_letters_router(queues),
         ],
         metrics=ServiceMetrics(messaging, queues, overdue_by_county(referrals_table)),

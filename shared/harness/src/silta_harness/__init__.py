@@ -8,6 +8,7 @@ side's module and environment, development keys and issuer), :mod:`~silta_harnes
 :mod:`~silta_harness.private_postgres` (a PostgreSQL server a fault test stops and starts),
 :mod:`~silta_harness.rabbit_nodes` (private RabbitMQ nodes, one broker per authority),
 :mod:`~silta_harness.rabbit_cluster` (a private three-node RabbitMQ cluster),
+:mod:`~silta_harness.vhosts` (a virtual host of a run's own on the shared broker),
 :mod:`~silta_harness.supervisor` and :mod:`~silta_harness.local` (``make run`` in the
 foreground). No service imports it.
 """
@@ -28,11 +29,13 @@ from silta_harness.sides import (
     without_side_settings,
 )
 from silta_harness.system import System
+from silta_harness.vhosts import NoFreeVirtualHost, VirtualHost, leased_vhost, rabbitmqctl
 
 __all__ = [
     "KELA_SIDE",
     "MUNICIPALITY_SIDE",
     "SIDES",
+    "NoFreeVirtualHost",
     "PostgresUnavailable",
     "PrivatePostgres",
     "RabbitCluster",
@@ -42,11 +45,14 @@ __all__ = [
     "ServiceProcess",
     "Side",
     "System",
+    "VirtualHost",
     "consumer_count",
     "dev_issuer",
     "dev_signing_settings",
     "free_port",
+    "leased_vhost",
     "postgres_databases",
+    "rabbitmqctl",
     "sqlalchemy_url",
     "sqlite_url",
     "without_side_settings",

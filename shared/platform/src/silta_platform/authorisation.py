@@ -67,6 +67,22 @@ class Permission:
 
 K, M = Side.KELA, Side.MUNICIPALITY
 
+
+def _feed(side: Side, roles: frozenset[Role], why: str) -> tuple[Permission, ...]:
+    """The change feed and webhook subscriptions: ids, kinds and statuses, never content."""
+    return tuple(
+        Permission(side, method, path, roles, why)
+        for method, path in (
+            ("GET", "/v1/events"),
+            ("POST", "/v1/webhooks"),
+            ("GET", "/v1/webhooks"),
+            ("GET", "/v1/webhooks/{webhook_id}"),
+            ("DELETE", "/v1/webhooks/{webhook_id}"),
+            ("POST", "/v1/webhooks/{webhook_id}/replay"),
+        )
+    )
+
+
 PERMISSIONS: tuple[Permission, ...] = (
     # Kela side
     Permission(K, "POST", "/v1/referrals", _OFFICER, "officers send referrals"),
@@ -75,6 +91,7 @@ PERMISSIONS: tuple[Permission, ...] = (
     Permission(K, "POST", "/v1/referrals/{referral_id}/cancel", _OFFICER, "officers cancel"),
     Permission(K, "POST", "/v1/statements/search", _OFFICER, "the deciding officer (ASA §18)"),
     Permission(K, "GET", "/v1/statements/{statement_id}", _OFFICER, "the deciding officer"),
+    Permission(K, "POST", "/v1/clients/cooperation", _OFFICER, "the deciding officer (ASA §18)"),
     Permission(K, "POST", "/v1/decision-notices/search", _OFFICER, "the deciding officer"),
     Permission(K, "POST", "/v1/consultations", _KELA, "officers ask a county (ASA §14a)"),
     Permission(K, "GET", "/v1/consultations", _KELA, "tracking data only"),
@@ -96,6 +113,7 @@ PERMISSIONS: tuple[Permission, ...] = (
     Permission(
         K, "POST", "/v1/access-log/search", _COOPERATION, "answers a client's access request"
     ),
+    *_feed(K, _KELA, "those who follow referrals"),
     # municipality side
     Permission(M, "GET", "/v1/referrals", _COUNTY, "the inbox of the user's counties"),
     Permission(M, "GET", "/v1/referrals/{referral_id}", _COUNTY, "the notice itself"),
@@ -130,6 +148,7 @@ PERMISSIONS: tuple[Permission, ...] = (
     Permission(M, "DELETE", "/v1/ops/dead-letters/{message_id}", _OPS, "access-logged"),
     Permission(M, "GET", "/v1/ops/metrics", _OPS, "technical figures, no personal data"),
     Permission(M, "GET", "/v1/ops/evidence/{referral_id}", _OPS, "digests and signatures only"),
+    *_feed(M, _COUNTY, "the user's counties' events"),
 )
 """Who may call what: the single source of truth (the README's table is generated from it)."""
 

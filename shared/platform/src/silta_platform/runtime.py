@@ -7,7 +7,7 @@ import contextlib
 import logging
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Protocol, TypeVar
 
 from silta_messaging.availability import Outage, database_unavailable
 from silta_messaging.broker import Broker
@@ -32,6 +32,25 @@ from silta_platform.settings import ServiceSettings
 from silta_platform.unit_of_work import AccessRecorder, Transactions, message_handlers
 
 log = logging.getLogger(__name__)
+
+
+class Companion(Protocol):
+    """A task that runs beside the relay as long as the service runs (the change feed and
+    its webhook dispatcher, ``silta_records.events``)."""
+
+    def wake(self) -> None:
+        """Something may have been committed: after every commit that announced or consumed
+        messages (every change that records an event does one or the other)."""
+
+    async def run(self) -> None:
+        """Work until ``stop``."""
+
+    def stop(self) -> None:
+        """Let ``run`` return soon."""
+
+
+CompanionFactory = Callable[[ServiceSettings, AsyncEngine], Companion]
+C = TypeVar("C")
 
 
 @dataclass(frozen=True)
@@ -63,6 +82,8 @@ class BusWiring:
     ``silta_protection.evidence``)."""
     outbox_seal: BodySeal | None = None
     """How the outbox keeps message bodies sealed at rest (the relay opens them)."""
+    companions: tuple[CompanionFactory, ...] = ()
+    """Tasks started with the relay and woken after its commits (``Companion``)."""
 
 
 class Runtime:
@@ -94,11 +115,12 @@ class Runtime:
             seal=wiring.outbox_seal,
             sealer=sealer_from(settings),
         )
+        self.companions = [make(settings, engine) for make in wiring.companions]
         self.transactions = Transactions(
             engine,
             tables.outbox,
             wiring.record_accesses or _no_access_log,
-            self.relay.wake,
+            self._committed,
             seal=wiring.outbox_seal,
         )
         """Units of work on this service's database; they wake the relay after commits."""
@@ -122,7 +144,7 @@ class Runtime:
                 inbox=tables.inbox,
                 queue=queue,
                 handler=handler,
-                after_commit=self.relay.wake,
+                after_commit=self._committed,
                 prefetch=settings.consumer_prefetch,
                 batch_max=settings.consumer_batch_size,
                 verifier=verifier,
@@ -132,12 +154,30 @@ class Runtime:
             for queue in (wiring.queue, *wiring.more_queues)
         ]
         self._relay_task: asyncio.Task[None] | None = None
+        self._companion_tasks: list[asyncio.Task[None]] = []
         self._maintenance = wiring.maintenance
         self._maintenance_task: asyncio.Task[None] | None = None
+
+    def _committed(self) -> None:
+        """After a commit that announced or consumed messages: the relay and companions."""
+        self.relay.wake()
+        for companion in self.companions:
+            companion.wake()
+
+    def companion(self, kind: type[C]) -> C:
+        """This runtime's companion of type ``kind`` (a route's way to the change feed)."""
+        found = next((c for c in self.companions if isinstance(c, kind)), None)
+        if found is None:
+            raise LookupError(f"this service runs no {kind.__name__}")
+        return found
 
     async def start(self) -> None:
         await self.broker.start()
         self._relay_task = asyncio.create_task(self.relay.run(), name="outbox-relay")
+        self._companion_tasks = [
+            asyncio.create_task(companion.run(), name=type(companion).__name__)
+            for companion in self.companions
+        ]
         for consumer in self.consumers:
             await consumer.start()
         if self._maintenance is not None:
@@ -168,7 +208,9 @@ class Runtime:
         or database that no longer answers cannot keep the process from ending."""
         for consumer in self.consumers:
             await _bounded("stopping a consumer", consumer.stop())
-        for task in (self._maintenance_task,):
+        for companion in self.companions:
+            companion.stop()
+        for task in (self._maintenance_task, *self._companion_tasks):
             if task is not None:
                 task.cancel()
                 with contextlib.suppress(asyncio.CancelledError):

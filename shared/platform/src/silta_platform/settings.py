@@ -115,6 +115,48 @@ class ServiceSettings(BaseSettings):
         description="How often the service purges expired content and empties sent messages.",
     )
 
+    # --- The change feed and webhooks (issue 11, item 6): ``silta_records.events`` ----------
+    events_retention_days: int = Field(
+        30,
+        ge=1,
+        description="Days the change feed keeps an event, and the webhook delivery log an "
+        "attempt, before retention drops them.",
+    )
+    events_poll_seconds: float = Field(
+        1.0,
+        gt=0,
+        description="How often a waiting GET /v1/events and the webhook dispatcher look for "
+        "events another replica committed (this replica's own wake them at once).",
+    )
+    webhook_max_attempts: int = Field(
+        8, ge=1, description="Failed attempts at one delivery before the subscription is `failed`."
+    )
+    webhook_retry_seconds: float = Field(
+        10.0, gt=0, description="Wait after a delivery's first failure; doubled after each next."
+    )
+    webhook_retry_max_seconds: float = Field(
+        3600.0, gt=0, description="The longest wait between two attempts at a delivery."
+    )
+    webhook_timeout_seconds: float = Field(
+        10.0, gt=0, description="How long a receiver may take to answer a delivery."
+    )
+    webhook_batch_size: int = Field(
+        100, ge=1, description="Events one dispatcher pass delivers to a subscription at most."
+    )
+    webhook_allow_private_addresses: bool = Field(
+        False,
+        description="Accept webhook URLs whose host resolves to a loopback, private, "
+        "link-local, multicast or otherwise non-public address (development and tests only).",
+    )
+    webhook_allow_http: bool = Field(
+        False, description="Accept plain http:// webhook URLs (development and tests only)."
+    )
+    webhook_allowed_hosts: list[str] = Field(
+        default_factory=list,
+        description="Host names (JSON list) whose webhook URLs may resolve to non-public "
+        "addresses, e.g. a receiver inside the organisation's own network.",
+    )
+
     # --- The HTTP edge: body size, TLS, mutual TLS, rate limit (issue 9, item 8) -----------
     # Read by ``silta_platform.edge``, ``silta_platform.rate_limit`` and ``silta_platform.tls``.
     max_body_bytes: int = Field(

@@ -7,7 +7,8 @@ Published outbox messages are emptied at the same time: the broker has them, and
 message is never read again. The message log (``silta_protection.evidence``: digests,
 signatures, key ids, never a payload) is not touched by either: it keeps its entries for
 ``message_log_retention_days`` (ten years by default), then drops the oldest from the start of
-its chain.
+its chain. The change feed's events and the webhook delivery log (ids, kinds and statuses,
+never content) are dropped after ``events_retention_days``.
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from datetime import UTC, datetime, timedelta
 
 from silta_platform.settings import ServiceSettings
 from silta_schemas.lifecycle import TERMINAL_STATUSES
-from sqlalchemy import Table, func, select, update
+from sqlalchemy import Table, delete, func, select, update
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from silta_protection.access_log import Access, AccessLogTables, Actor, record_access
@@ -42,6 +43,9 @@ class RetentionTables:
     access_log: AccessLogTables
     message_log: MessageLogTables
     closed_column: str = "updated_at"
+    events: tuple[tuple[Table, str], ...] = ()
+    """The change feed's tables, each with the column saying when a row was written: rows
+    older than ``events_retention_days`` are dropped."""
 
 
 async def purge_expired(
@@ -126,16 +130,29 @@ async def prune_message_log(
         return await tables.message_log.chain.prune(conn, cutoff)
 
 
+async def prune_events(engine: AsyncEngine, tables: RetentionTables, cutoff: datetime) -> int:
+    """Drop change-feed rows written before ``cutoff``; return how many."""
+    dropped = 0
+    async with engine.begin() as conn:
+        for table, column in tables.events:
+            result = await conn.execute(delete(table).where(table.c[column] < cutoff))
+            dropped += int(result.rowcount or 0)
+    return dropped
+
+
 async def maintain(engine: AsyncEngine, settings: ServiceSettings, tables: RetentionTables) -> None:
     """One pass of the periodic data-protection maintenance."""
     purged = await purge_expired(engine, settings, tables)
     emptied = await empty_published_outbox(engine, tables.outbox)
     pruned = await prune_message_log(engine, settings, tables)
-    if purged or emptied or pruned:
+    events_cutoff = datetime.now(UTC) - timedelta(days=settings.events_retention_days)
+    events = await prune_events(engine, tables, events_cutoff)
+    if purged or emptied or pruned or events:
         log.info(
             "retention: %d referrals purged, %d sent messages emptied, %d message-log "
-            "entries past their retention dropped",
+            "entries past their retention dropped, %d change-feed rows dropped",
             purged,
             emptied,
             pruned,
+            events,
         )

@@ -17,6 +17,7 @@ from silta_protection.evidence import MessageLogTables
 from silta_protection.retention import RetentionTables
 from sqlalchemy import JSON, Column, Integer, String, Table
 
+from silta_records.events import EventTables, webhook_secret_column
 from silta_records.status_history import history_reason
 
 
@@ -65,6 +66,7 @@ class SideTables(Protocol):
     status_history: Table
     access_log: AccessLogTables
     message_log: MessageLogTables
+    events: EventTables
     REFERRAL_PAYLOAD: SealedColumn
 
 
@@ -73,13 +75,19 @@ def protected_tables(
 ) -> tuple[dict[str, SealedColumn], RetentionTables]:
     """Where a side keeps client content: every sealed column (what ``reencrypt`` rewrites:
     the referrals' and statements' payloads, the outbox's bodies, the status history's
-    reasons, and the side's ``own``), and the tables retention purges."""
+    reasons, the webhook secrets, and the side's ``own``), and the tables retention purges."""
     sealed = {
         "referrals": tables.REFERRAL_PAYLOAD,
         "statements": statement_payload,
         "outbox": outbox_body(tables.messaging.outbox),
         **own,
         "history_reasons": history_reason(tables.status_history),
+        "webhook_secrets": webhook_secret_column(tables.events.webhooks),
     }
     outbox = tables.messaging.outbox
-    return sealed, RetentionTables(tables.referrals, outbox, tables.access_log, tables.message_log)
+    events = tables.events
+    feed = ((events.events, "occurred_at"), (events.deliveries, "attempted_at"))
+    retention = RetentionTables(
+        tables.referrals, outbox, tables.access_log, tables.message_log, events=feed
+    )
+    return sealed, retention

@@ -15,8 +15,8 @@ from enum import StrEnum
 
 from pydantic import AwareDatetime, Field, field_validator
 
-from silta_schemas._base import Contract, check_no_repeats, with_examples
-from silta_schemas.examples import STATEMENT_SEARCH_EXAMPLE
+from silta_schemas._base import Contract, check_no_repeats
+from silta_schemas.client_lookup import ClientLookup
 from silta_schemas.identity import IdentityCode
 from silta_schemas.text import FreeText
 from silta_schemas.work_contact import WorkContact
@@ -67,12 +67,6 @@ class StatementContent(Contract):
         return topics
 
 
-class StatementSearch(Contract):
+class StatementSearch(ClientLookup):
     """Kela's officer asks for one client's statements: in the body, never in a URL (URLs end
     up in access logs)."""
-
-    model_config = with_examples(STATEMENT_SEARCH_EXAMPLE)
-
-    identity_code: IdentityCode = Field(
-        repr=False, description="The client's personal identity code (henkilötunnus)."
-    )

@@ -11,11 +11,14 @@ from uuid import UUID
 from silta_platform.db import as_utc
 from silta_protection.encryption import DataCipher
 from silta_records.client_records import rows_of_client
+from silta_records.events import STATEMENT_RECEIVED, record_events, statement_event
+from silta_records.responsible_workers import add_namings as add_naming_rows
 from silta_schemas.statements import Statement
 from sqlalchemy import Row, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from kela_side.db.statements import STATEMENT_PAYLOAD, responsible_workers, statements
+from kela_side.db.tables import events
 from kela_side.records import StatementRecord
 
 
@@ -55,8 +58,11 @@ def new_statement_row(
 
 
 async def add_statements(conn: AsyncConnection, rows: Sequence[dict[str, Any]]) -> None:
+    """Store statements as received, and their events."""
     if rows:
         await conn.execute(statements.insert(), list(rows))
+        received = [statement_event(STATEMENT_RECEIVED, row["received_at"], row) for row in rows]
+        await record_events(conn, events.events, received)
 
 
 async def of_client(
@@ -85,5 +91,4 @@ def statement_record(row: Row[Any], cipher: DataCipher) -> StatementRecord:
 
 
 async def add_namings(conn: AsyncConnection, rows: Sequence[dict[str, Any]]) -> None:
-    if rows:
-        await conn.execute(responsible_workers.insert(), list(rows))
+    await add_naming_rows(conn, responsible_workers, rows)

@@ -8,7 +8,7 @@ from silta_records.record_columns import statement_columns
 from silta_records.responsible_workers import add_responsible_workers
 from sqlalchemy import Column, Index, String, Table
 
-from kela_side.db.tables import metadata
+from kela_side.db.tables import events, metadata
 
 statements = Table(
     "statements",
@@ -21,7 +21,7 @@ statements = Table(
 )
 """Statements the counties sent, as received."""
 
-responsible_workers = add_responsible_workers(metadata)
+responsible_workers = add_responsible_workers(metadata, events)
 """Every naming of a referral's responsible worker, as the county announced it."""
 
 STATEMENT_PAYLOAD = SealedColumn(statements, "statement_id", client_key_column="client_key")

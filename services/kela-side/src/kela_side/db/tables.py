@@ -10,6 +10,7 @@ from silta_protection.evidence import add_message_log
 from silta_records.consultations import add_consultations
 from silta_records.decision_notices import add_decision_notices, sealed_payload
 from silta_records.directory import add_directory_entries
+from silta_records.events import add_events
 from silta_records.record_columns import referral_columns
 from silta_records.status_history import add_status_history
 from silta_schemas.lifecycle import is_open
@@ -60,10 +61,13 @@ referrals = Table(
     Index("ix_referrals_status_created", "status", "created_at"),
     Index("ix_referrals_created", "created_at"),
     Index("ix_referrals_due", "due_at"),
+    Index("ix_referrals_client", "client_key", "created_at"),
     OPEN_PER_CLIENT,
 )
 
-status_history = add_status_history(metadata)
+events = add_events(metadata)
+"""The change feed and webhook subscriptions (``silta_records.events``)."""
+status_history = add_status_history(metadata, events, acknowledged_from="county-")
 directory_entries = add_directory_entries(metadata)
 access_log = add_access_log(metadata)
 message_log = add_message_log(metadata)

@@ -9,12 +9,14 @@ from uuid import UUID
 
 from silta_platform.db import as_utc
 from silta_protection.encryption import DataCipher
+from silta_records.events import STATEMENT_RECEIPT, STATEMENT_SENT, record_events, statement_event
 from silta_schemas.parties import county_organisation
 from silta_schemas.statements import Statement
 from sqlalchemy import Row, bindparam, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from municipality_side.db.statements import STATEMENT_PAYLOAD, statements
+from municipality_side.db.tables import events
 from municipality_side.domain.statements import SentStatement
 from municipality_side.records import StatementRecord
 
@@ -31,7 +33,7 @@ async def add(
     idempotency_key: str | None,
     fingerprint: str,
 ) -> None:
-    """Store a statement as sent (sealed)."""
+    """Store a statement as sent (sealed), and its event."""
     statement_id = str(statement.statement_id)
     payload = statement.model_dump(mode="json")
     await conn.execute(
@@ -48,6 +50,8 @@ async def add(
             request_hash=fingerprint,
         )
     )
+    row = {"statement_id": statement_id, "county_code": county_code, "referral_id": referral_id}
+    await record_events(conn, events.events, [statement_event(STATEMENT_SENT, sent_at, row)])
 
 
 async def by_idempotency_key(conn: AsyncConnection, key: str) -> Row[Any] | None:
@@ -122,9 +126,19 @@ async def sent(conn: AsyncConnection, statement_ids: Iterable[UUID]) -> dict[UUI
 
 
 async def record_receipts(conn: AsyncConnection, received: Mapping[UUID, datetime]) -> None:
-    """When Kela received each statement; a time already recorded stays."""
+    """When Kela received each statement; a time already recorded stays. Each first
+    receipt is an event."""
     if not received:
         return
+    first = select(statements.c.statement_id, statements.c.county_code, statements.c.referral_id)
+    first = first.where(
+        statements.c.statement_id.in_(sorted(str(key) for key in received)),
+        statements.c.received_by_kela_at.is_(None),
+    )
+    receipts = [
+        statement_event(STATEMENT_RECEIPT, received[UUID(row.statement_id)], row._mapping)
+        for row in await conn.execute(first.order_by(statements.c.statement_id))
+    ]
     await conn.execute(
         update(statements)
         .where(
@@ -134,3 +148,4 @@ async def record_receipts(conn: AsyncConnection, received: Mapping[UUID, datetim
         .values(received_by_kela_at=bindparam("received")),
         [{"key": str(key), "received": when} for key, when in received.items()],
     )
+    await record_events(conn, events.events, receipts)

@@ -8,7 +8,7 @@ from silta_records.record_columns import statement_columns
 from silta_records.responsible_workers import add_responsible_workers
 from sqlalchemy import Column, Index, String, Table
 
-from municipality_side.db.tables import metadata
+from municipality_side.db.tables import events, metadata
 
 statements = Table(
     "statements",
@@ -22,7 +22,7 @@ statements = Table(
 )
 """Statements this side sent to Kela, and when Kela acknowledged receipt."""
 
-responsible_workers = add_responsible_workers(metadata)
+responsible_workers = add_responsible_workers(metadata, events)
 """Every naming of a referral's responsible worker."""
 
 STATEMENT_PAYLOAD = SealedColumn(statements, "statement_id", client_key_column="client_key")

@@ -7,7 +7,7 @@ from datetime import datetime
 from uuid import UUID
 
 from silta_records.directory import get_entry
-from silta_records.responsible_workers import Naming, load_namings
+from silta_records.responsible_workers import Naming, add_namings, load_namings
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from municipality_side.db.statements import responsible_workers
@@ -22,7 +22,7 @@ async def namings(conn: AsyncConnection, referral_id: UUID) -> Sequence[Naming]:
 async def add(
     conn: AsyncConnection, referral_id: UUID, naming: Naming, recorded_at: datetime
 ) -> None:
-    await conn.execute(responsible_workers.insert().values(naming.row(referral_id, recorded_at)))
+    await add_namings(conn, responsible_workers, [naming.row(referral_id, recorded_at)])
 
 
 async def entry_organisation(conn: AsyncConnection, entry_id: UUID) -> str | None:

@@ -9,7 +9,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "shared_0009"
-down_revision = "shared_0004"
+down_revision = "shared_0005"
 
 
 def upgrade() -> None:

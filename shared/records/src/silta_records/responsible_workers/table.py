@@ -8,8 +8,9 @@ data only, never client data.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import datetime
+from typing import Any
 from uuid import UUID
 
 from pydantic import BaseModel, Field
@@ -31,13 +32,15 @@ from sqlalchemy import (
 )
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from silta_records.events.table import WORKER_NAMED, EventTables, record_referral_events
 from silta_records.responsible_workers.naming import Naming
 
 WORKERS = "responsible_workers"
 _INDEX = "ix_responsible_workers_referral"
 
 
-def add_responsible_workers(metadata: MetaData) -> Table:
+def add_responsible_workers(metadata: MetaData, events: EventTables) -> Table:
+    """The namings table; each naming added (``add_namings``) is an event of the feed."""
     return Table(
         WORKERS,
         metadata,
@@ -49,7 +52,23 @@ def add_responsible_workers(metadata: MetaData) -> Table:
         Column("directory_entry_id", String(36), nullable=True),
         Column("recorded_at", UtcDateTime(), nullable=False),
         Index(_INDEX, "referral_id", "named_at"),
+        info={"events": events},
     )
+
+
+async def add_namings(
+    conn: AsyncConnection, table: Table, rows: Sequence[Mapping[str, Any]]
+) -> None:
+    """Store namings (``Naming.row``) and their events, in the caller's transaction."""
+    if rows:
+        await conn.execute(table.insert(), list(rows))
+        events: EventTables = table.info["events"]
+        await record_referral_events(
+            conn,
+            events.events,
+            table.metadata.tables["referrals"],
+            [(str(row["referral_id"]), WORKER_NAMED, None, row["named_at"]) for row in rows],
+        )
 
 
 async def load_namings(conn: AsyncConnection, table: Table, referral_id: UUID) -> Sequence[Naming]:

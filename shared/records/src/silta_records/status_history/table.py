@@ -27,12 +27,18 @@ from sqlalchemy import (
 )
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from silta_records.events.table import EventTables, record_referral_events, status_event_kind
 from silta_records.status_history.change import StatusChange
 
 HISTORY = "referral_status_history"
 
 
-def add_status_history(metadata: MetaData) -> Table:
+def add_status_history(
+    metadata: MetaData, events: EventTables, *, acknowledged_from: str | None = None
+) -> Table:
+    """The history table; every change added to it is also an event of the change feed
+    (``events``), in the same statement group. ``acknowledged_from``: the organisations
+    whose changes this side applies as acknowledgements (Kela's side: ``county-``)."""
     return Table(
         HISTORY,
         metadata,
@@ -49,6 +55,7 @@ def add_status_history(metadata: MetaData) -> Table:
         Column("forwarded_to_county", String(2), nullable=True),
         Column("forwarded_to_municipality", String(3), nullable=True),
         UniqueConstraint("referral_id", "sequence", name="uq_history_referral_sequence"),
+        info={"events": events, "acknowledged_from": acknowledged_from},
     )
 
 
@@ -61,13 +68,31 @@ def history_reason(history: Table) -> SealedColumn:
 async def add_changes(
     conn: AsyncConnection, history: Table, cipher: DataCipher, rows: Sequence[Mapping[str, Any]]
 ) -> None:
-    """Insert history rows (``StatusChange.row``), each reason sealed, in one statement."""
+    """Insert history rows (``StatusChange.row``), each reason sealed, in one statement,
+    and their events: every status change anywhere is recorded here, so here it is
+    announced to the change feed."""
     if rows:
         reason = history_reason(history)
         await conn.execute(
             history.insert(),
             [
                 {**row, "reason": reason.seal(cipher, row["reason"], reason.row_id(row))}
+                for row in rows
+            ],
+        )
+        events: EventTables = history.info["events"]
+        acknowledged_from = history.info["acknowledged_from"]
+        await record_referral_events(
+            conn,
+            events.events,
+            history.metadata.tables["referrals"],
+            [
+                (
+                    str(row["referral_id"]),
+                    status_event_kind(row, acknowledged_from),
+                    str(row["status"]),
+                    row["changed_at"],
+                )
                 for row in rows
             ],
         )
