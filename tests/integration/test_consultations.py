@@ -60,6 +60,15 @@ async def test_kela_asks_with_consent_and_the_county_answers_within_the_purposes
     assert CODE not in asked.text
     key = summary["id"]
 
+    async def open_in_the_officers_view() -> list[str]:
+        view = await sides.kela.post(
+            "/v1/clients/cooperation", json={"identity_code": CODE}, headers=officer
+        )
+        assert view.status_code == 200, view.text
+        return [item["id"] for item in view.json()["consultations"]]
+
+    assert await open_in_the_officers_view() == [key]
+
     seen = await arrived(sides.municipality, worker, key)
     assert (seen["direction"], seen["status"], seen["due_at"]) == (
         "incoming",
@@ -94,6 +103,7 @@ async def test_kela_asks_with_consent_and_the_county_answers_within_the_purposes
     assert view["answer"]["contact"]["name"] == "Sanna Sosiaalityöntekijä"
     assert view["answer"]["purposes"] == ["situation_assessment", "contact_person"]
 
+    assert await open_in_the_officers_view() == []  # answered: no longer open
     found = await sides.kela.post(
         "/v1/consultations/search", json={"identity_code": CODE}, headers=officer
     )

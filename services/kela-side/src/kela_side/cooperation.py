@@ -4,7 +4,8 @@ assistance applications).
 
 One request gathers what Kela holds about the client's cooperation: the open and recent
 referrals with their status, county and responsible worker (with the worker's directory
-contact), and the statements the counties sent. Tracking data and work contacts only: a
+contact), the statements the counties sent, and the open consultations (asked, not yet
+answered, declined or expired). Tracking data and work contacts only: a
 statement's content is opened, and accounted for, one at a time (``GET /v1/statements/{id}``).
 Every item shown is accounted for in the access log, under the decision purpose.
 """
@@ -18,10 +19,12 @@ from typing import Any
 from silta_platform.unit_of_work import Transactions
 from silta_protection.access_log import Access, Actor
 from silta_protection.encryption import client_key_of
+from silta_records.consultations import ConsultationRecord, open_consultations
 from silta_records.responsible_workers import ResponsibleWorkerView
 
 from kela_side import queries
 from kela_side.db import client_repository, statement_repository
+from kela_side.db.tables import consultations
 from kela_side.purposes import DECISION_PURPOSE
 from kela_side.records import ReferralRecord
 from kela_side.settings import KelaSettings
@@ -43,6 +46,8 @@ class ClientCooperation:
     referrals: list[ReferralAtAGlance]
     statements: list[Any]
     """Statement rows (their metadata is shown, never their content)."""
+    consultations: list[ConsultationRecord]
+    """Open consultations, either way (tracking data: their content is opened one at a time)."""
 
 
 async def client_cooperation(
@@ -60,12 +65,20 @@ async def client_cooperation(
             for record in referrals
         ]
         statements = await statement_repository.of_client(conn, key, limit=MAX_ITEMS, offset=0)
-        accesses = [
-            Access(actor, "read", "referral", str(record.id), key, DECISION_PURPOSE)
-            for record in referrals
-        ] + [
-            Access(actor, "read", "statement", row.statement_id, key, DECISION_PURPOSE)
-            for row in statements
-        ]
+        asked = await open_consultations(conn, consultations, key, datetime.now(UTC), MAX_ITEMS)
+        accesses = (
+            [
+                Access(actor, "read", "referral", str(record.id), key, DECISION_PURPOSE)
+                for record in referrals
+            ]
+            + [
+                Access(actor, "read", "statement", row.statement_id, key, DECISION_PURPOSE)
+                for row in statements
+            ]
+            + [
+                Access(actor, "read", "consultation", str(item.id), key, DECISION_PURPOSE)
+                for item in asked
+            ]
+        )
         work.account(*accesses or [Access(actor, "search", "client", None, key, DECISION_PURPOSE)])
-    return ClientCooperation(since, glance, list(statements))
+    return ClientCooperation(since, glance, list(statements), asked)

@@ -12,12 +12,3 @@ class IdentifiedClient(Contract):
     identity_code: IdentityCode = Field(
         repr=False, description="The client's personal identity code (henkilötunnus)."
     )
-
-
-class ClientSearch(Contract):
-    """One client's records, asked for by the identity code in the body, never in a URL (URLs
-    end up in access logs)."""
-
-    identity_code: IdentityCode = Field(
-        repr=False, description="The client's personal identity code (henkilötunnus)."
-    )

@@ -2,7 +2,6 @@
 (`consultation_parts`) and the two kinds (`kinds.consultation_request`,
 `kinds.consultation_answer`)."""
 
-from silta_schemas.client_identity import ClientSearch
 from silta_schemas.consultation_parts import (
     ANSWER_FIELDS,
     AnswerContent,
@@ -24,7 +23,6 @@ __all__ = [
     "ANSWER_FIELDS",
     "AnswerContent",
     "AnswerOutcome",
-    "ClientSearch",
     "ConsultationAnswer",
     "ConsultationAnswerBody",
     "ConsultationClient",

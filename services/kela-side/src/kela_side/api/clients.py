@@ -11,6 +11,7 @@ from pydantic import BaseModel, Field
 from silta_platform.http import RuntimeDep
 from silta_platform.problems import problem_responses
 from silta_protection.access_log import ActorDep
+from silta_records.consultations.api import ConsultationSummary, summary_of
 from silta_records.responsible_workers import ResponsibleWorkerView
 from silta_records.views import summary_fields
 from silta_schemas import examples
@@ -53,6 +54,10 @@ class CooperationView(BaseModel):
         description="The counties' statements of social work about the client, newest first "
         "(their content is opened one at a time, and accounted for)."
     )
+    consultations: list[ConsultationSummary] = Field(
+        description="The client's open consultations, either way, newest first: asked and not "
+        "yet answered, declined or expired (`GET /v1/consultations/{id}` opens one)."
+    )
 
 
 def _view(found: ClientCooperation) -> CooperationView:
@@ -75,6 +80,7 @@ def _view(found: ClientCooperation) -> CooperationView:
             )
             for row in found.statements
         ],
+        consultations=[summary_of(item) for item in found.consultations],
     )
 
 
@@ -88,7 +94,8 @@ _EXAMPLES = {"client": {"summary": "One client", "value": examples.STATEMENT_SEA
     description=(
         "For the officer deciding the client's application (Act on Social Assistance "
         "1412/1997 §18): the client's open and recent referrals with status, county and "
-        "responsible worker (and their directory contact), and the counties' statements. The "
+        "responsible worker (and their directory contact), the counties' statements and the open "
+        "consultations. The "
         "identity code goes in the body, never in the URL. Every item shown is in the access "
         "log."
     ),

@@ -4,6 +4,14 @@ the other side's messages, ``api`` the routes."""
 
 from silta_records.consultations.api import consultations_router
 from silta_records.consultations.service import consultation_receivers
+from silta_records.consultations.store import ConsultationRecord, open_consultations
 from silta_records.consultations.table import add_consultations, sealed_columns
 
-__all__ = ["add_consultations", "consultation_receivers", "consultations_router", "sealed_columns"]
+__all__ = [
+    "ConsultationRecord",
+    "add_consultations",
+    "consultation_receivers",
+    "consultations_router",
+    "open_consultations",
+    "sealed_columns",
+]

@@ -12,8 +12,8 @@ from silta_platform.problems import idempotency_key_reused, problem_responses, r
 from silta_protection.access_log import ActorDep
 from silta_protection.encryption import cipher_of, client_key_of
 from silta_schemas import cooperation_examples as ex
+from silta_schemas.client_lookup import ClientLookup
 from silta_schemas.consultations import (
-    ClientSearch,
     ConsultationAnswer,
     ConsultationAnswerBody,
     ConsultationPurpose,
@@ -59,7 +59,8 @@ class ConsultationViews(BaseModel):
     items: list[ConsultationView] = Field(description="The client's consultations, newest first.")
 
 
-def _summary(found: store.ConsultationRecord) -> ConsultationSummary:
+def summary_of(found: store.ConsultationRecord) -> ConsultationSummary:
+    """A consultation's tracking record, for a list."""
     return ConsultationSummary(**{k: v for k, v in found.__dict__.items() if k in _SUMMARY})
 
 
@@ -68,7 +69,7 @@ _SUMMARY = frozenset(ConsultationSummary.model_fields)
 
 def _view(found: store.ConsultationRecord) -> ConsultationView:
     return ConsultationView(
-        **_summary(found).model_dump(),
+        **summary_of(found).model_dump(),
         question=ConsultationRequest.model_validate(found.question),
         answer=None if found.answer is None else ConsultationAnswer.model_validate(found.answer),
     )
@@ -123,7 +124,7 @@ def consultations_router(
         except IdempotencyKeyReused:
             raise idempotency_key_reused() from None
         answer_created(response, f"/v1/consultations/{found.id}", created=created)
-        return _summary(found)
+        return summary_of(found)
 
     @router.post(
         "/{consultation_id}/answer",
@@ -164,7 +165,7 @@ def consultations_router(
             raise refusal(
                 409, "conflict", "Not open", "status", refused.rule, refused.detail
             ) from None
-        return _summary(found)
+        return summary_of(found)
 
     @router.get(
         "",
@@ -187,7 +188,7 @@ def consultations_router(
             rows = await store.listed(
                 conn, table, counties, direction, status, now, (limit, offset)
             )
-        return ConsultationPage(items=[_summary(store.record(row, now)) for row in rows])
+        return ConsultationPage(items=[summary_of(store.record(row, now)) for row in rows])
 
     @router.post(
         "/search",
@@ -201,7 +202,7 @@ def consultations_router(
         actor: ActorDep,
         counties: Scope,
         body: Annotated[
-            ClientSearch,
+            ClientLookup,
             Body(openapi_examples={"client": {"value": ex.CONSULTATION_SEARCH_EXAMPLE}}),
         ],
         limit: Annotated[int, Query(ge=1, le=500, description="Page size.")] = 100,

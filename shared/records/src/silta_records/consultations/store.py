@@ -114,3 +114,16 @@ async def record_answer(
         .values(status=status, answer=answer, answered_at=at)
     )
     return bool(result.rowcount)
+
+
+async def open_consultations(
+    conn: AsyncConnection, table: Table, client_key: str, now: datetime, limit: int
+) -> list[ConsultationRecord]:
+    """One client's consultations still open (asked, deadline not passed), newest first."""
+    query = (
+        select(table)
+        .where(table.c.client_key == client_key, status_clause(table, ASKED, now))
+        .order_by(table.c.asked_at.desc(), table.c.consultation_id)
+        .limit(limit)
+    )
+    return [record(row, now) for row in await conn.execute(query)]

@@ -16,7 +16,8 @@ from pydantic import Field, model_validator
 from pydantic_core import PydanticCustomError
 
 from silta_schemas._base import Contract, with_examples
-from silta_schemas.client_identity import ClientSearch, IdentifiedClient
+from silta_schemas.client_identity import IdentifiedClient
+from silta_schemas.client_lookup import ClientLookup
 from silta_schemas.cooperation_examples import (
     DECISION_NOTICE_EXAMPLE,
     DECISION_NOTICE_REQUEST_EXAMPLE,
@@ -101,7 +102,7 @@ class DecisionNotice(DecisionFacts):
     )
 
 
-class DecisionNoticeSearch(ClientSearch):
+class DecisionNoticeSearch(ClientLookup):
     """Kela's officer asks for one client's decision notices."""
 
     model_config = with_examples(DECISION_NOTICE_SEARCH_EXAMPLE)
