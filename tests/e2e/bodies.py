@@ -8,7 +8,7 @@ import copy
 from dataclasses import dataclass
 from typing import Any
 
-from silta_schemas import examples
+from silta_schemas import cooperation_examples, examples
 from silta_schemas.identity import control_character
 
 IDENTITY_CODE = examples.EXAMPLE_IDENTITY_CODE
@@ -62,6 +62,11 @@ def application_transfer(**changes: Any) -> dict[str, Any]:
 def statement(**changes: Any) -> dict[str, Any]:
     """The statement request example about a client of its own, ``changes`` applied."""
     return _about_a_new_client(examples.STATEMENT_REQUEST_EXAMPLE, changes)
+
+
+def decision_notice(**changes: Any) -> dict[str, Any]:
+    """The decision notice request example about a client of its own, ``changes`` applied."""
+    return _about_a_new_client(cooperation_examples.DECISION_NOTICE_REQUEST_EXAMPLE, changes)
 
 
 def basic_amount_reduction(**changes: Any) -> dict[str, Any]:
@@ -126,6 +131,7 @@ class Bodies:
     application_transfer = staticmethod(application_transfer)
     child_welfare_notice = staticmethod(child_welfare_notice)
     statement = staticmethod(statement)
+    decision_notice = staticmethod(decision_notice)
     county_worker_entry = staticmethod(county_worker_entry)
     responsible_worker = staticmethod(responsible_worker)
     wrong_control_character = staticmethod(wrong_control_character)

@@ -150,6 +150,15 @@ async def sides_on(
 
 
 @pytest.fixture
+async def sides(
+    database_url: str, tmp_path: Path, amqp_url: str, dev_issuer: DevIssuer
+) -> AsyncIterator[Both]:
+    """Kela on ``database_url``, the county on a second database of the same kind."""
+    async with sides_on(database_url, tmp_path, amqp_url, dev_issuer) as both:
+        yield both
+
+
+@pytest.fixture
 async def bus(amqp_url: str) -> AsyncIterator[AbstractChannel]:
     """A confirming channel on the test vhost, for publishing and reading as a test peer."""
     connection: AbstractRobustConnection = await aio_pika.connect_robust(amqp_url)

@@ -129,6 +129,22 @@ def _requests(referral_id: str) -> dict[tuple[str, str], Request]:
         "/v1/webhooks/{webhook_id}/replay": lambda: {
             "url": f"/v1/webhooks/{unknown}/replay?from=1"
         },
+        "/v1/decision-notices": lambda: {
+            "json": cooperation_examples.DECISION_NOTICE_REQUEST_EXAMPLE
+        },
+        "/v1/decision-notices/search": lambda: {
+            "json": cooperation_examples.DECISION_NOTICE_SEARCH_EXAMPLE
+        },
+        "/v1/decision-notices/{notice_id}": lambda: {"url": f"/v1/decision-notices/{unknown}"},
+        "/v1/consultations": lambda: {"json": cooperation_examples.CONSULTATION_REQUEST_EXAMPLE},
+        "/v1/consultations/search": lambda: {
+            "json": cooperation_examples.CONSULTATION_SEARCH_EXAMPLE
+        },
+        "/v1/consultations/{consultation_id}": lambda: {"url": f"/v1/consultations/{unknown}"},
+        "/v1/consultations/{consultation_id}/answer": lambda: {
+            "url": f"/v1/consultations/{unknown}/answer",
+            "json": cooperation_examples.CONSULTATION_ANSWER_REQUEST_EXAMPLE,
+        },
     }  # type: ignore[dict-item]
 
 
@@ -154,6 +170,13 @@ PERSONAL_DATA = {
     "/v1/cooperation-cases/{record_id}/close",
     "/v1/cooperation-cases/{record_id}",
     "/v1/cooperation-cases/search",
+    "/v1/decision-notices",
+    "/v1/decision-notices/search",
+    "/v1/decision-notices/{notice_id}",
+    "/v1/consultations",
+    "/v1/consultations/search",
+    "/v1/consultations/{consultation_id}",
+    "/v1/consultations/{consultation_id}/answer",
 }
 """Paths answering with a referral, a statement or client data: never for operations."""
 

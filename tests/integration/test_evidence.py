@@ -10,13 +10,11 @@ import contextlib
 import copy
 import io
 import json
-from collections.abc import AsyncIterator
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
 from uuid import UUID, uuid4
 
-import pytest
 from kela_side.db.tables import message_log as kela_log
 from kela_side.db.tables import referrals as kela_referrals
 from kela_side.protect import PROTECTED as KELA_PROTECTED
@@ -26,7 +24,6 @@ from municipality_side.db.tables import referrals as county_referrals
 from municipality_side.protect import RETENTION as COUNTY_RETENTION
 from silta_messaging.signing import public_key_text
 from silta_platform.authorisation import Role, Side
-from silta_platform.dev_tokens import DevIssuer
 from silta_platform.runtime import Runtime
 from silta_protection.commands import run
 from silta_protection.evidence import verify_export
@@ -36,20 +33,11 @@ from silta_schemas import examples
 from sqlalchemy import select, text
 
 from tests import signing
-from tests.integration.conftest import Both, eventually, sides_on
+from tests.integration.conftest import Both, eventually
 from tests.integration.test_data_protection import _close_and_age
 
 NOTICE = examples.NOTICE_OF_NEED_EXAMPLE
 PERSONAL = [NOTICE["client"]["identity_code"], NOTICE["client"]["contact"]["phone"]]
-
-
-@pytest.fixture
-async def sides(
-    database_url: str, tmp_path: Path, amqp_url: str, dev_issuer: DevIssuer
-) -> AsyncIterator[Both]:
-    """Kela on ``database_url``, the county on a second database of the same kind."""
-    async with sides_on(database_url, tmp_path, amqp_url, dev_issuer) as both:
-        yield both
 
 
 def runtime(app: Any) -> Runtime:

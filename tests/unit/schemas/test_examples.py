@@ -27,8 +27,21 @@ from silta_schemas import (
     check_identity_code,
 )
 from silta_schemas import cooperation as co
+from silta_schemas import cooperation_examples as cex
 from silta_schemas import cooperation_examples as cx
 from silta_schemas import examples as ex
+from silta_schemas.consultations import (
+    ConsultationAnswer,
+    ConsultationAnswerBody,
+    ConsultationRequest,
+    ConsultationRequestBody,
+)
+from silta_schemas.decisions import (
+    DecisionNotice,
+    DecisionNoticeReceipt,
+    DecisionNoticeRequest,
+    DecisionNoticeSearch,
+)
 
 EXAMPLES = Path(__file__).resolve().parents[3] / "examples"
 
@@ -70,6 +83,18 @@ CASES: list[tuple[str, dict[str, Any], type[BaseModel]]] = [
         cx.COOPERATION_CASE_REQUEST_EXAMPLE,
         co.CooperationCaseRequest,
     ),
+    ("decision_notice.json", cex.DECISION_NOTICE_EXAMPLE, DecisionNotice),
+    ("decision_notice_request.json", cex.DECISION_NOTICE_REQUEST_EXAMPLE, DecisionNoticeRequest),
+    ("decision_notice_search.json", cex.DECISION_NOTICE_SEARCH_EXAMPLE, DecisionNoticeSearch),
+    ("decision_notice_receipt.json", cex.DECISION_NOTICE_RECEIPT_EXAMPLE, DecisionNoticeReceipt),
+    ("consultation_request.json", cex.CONSULTATION_EXAMPLE, ConsultationRequest),
+    ("consultation_request_body.json", cex.CONSULTATION_REQUEST_EXAMPLE, ConsultationRequestBody),
+    ("consultation_answer.json", cex.CONSULTATION_ANSWER_EXAMPLE, ConsultationAnswer),
+    (
+        "consultation_answer_request.json",
+        cex.CONSULTATION_ANSWER_REQUEST_EXAMPLE,
+        ConsultationAnswerBody,
+    ),
 ]
 
 
@@ -96,6 +121,13 @@ DESCRIBED = [
     DirectoryEntry,
     DirectoryUpdate,
     ContactChannel,
+    DecisionNotice,
+    DecisionNoticeRequest,
+    DecisionNoticeSearch,
+    ConsultationRequest,
+    ConsultationRequestBody,
+    ConsultationAnswer,
+    ConsultationAnswerBody,
 ]
 
 

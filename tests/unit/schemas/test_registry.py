@@ -160,4 +160,8 @@ def test_payload_models_so_far() -> None:
         MessageKind.RESPONSIBLE_WORKER,
         MessageKind.CASE_MANAGER_PERIOD,
         MessageKind.COOPERATION_CASE,
+        MessageKind.DECISION_NOTICE,
+        MessageKind.DECISION_NOTICE_RECEIPT,
+        MessageKind.CONSULTATION_REQUEST,
+        MessageKind.CONSULTATION_ANSWER,
     }

@@ -13,6 +13,7 @@ from silta_platform.runtime import BusWiring, Runtime
 from silta_platform.settings import ServiceSettings
 from silta_protection.dead_letters import dead_letters_router
 from silta_protection.wiring import safeguard_routers, safeguards
+from silta_records.consultations import consultations_router
 from silta_records.cooperation.case_managers import case_manager_reads
 from silta_records.cooperation.cases import cooperation_case_reads
 from silta_records.cooperation.reads import read_router
@@ -26,11 +27,13 @@ from kela_side.api import (
     case_managers,
     clients,
     cooperation_cases,
+    decision_notices,
     referrals,
     statements,
 )
 from kela_side.db.cooperation import CASE_MANAGERS, COOPERATION_CASES
 from kela_side.db.tables import (
+    consultations,
     directory_entries,
     events,
     messaging,
@@ -43,6 +46,11 @@ from kela_side.handlers.submit_referral import ReferralWriter
 from kela_side.protect import RETENTION
 from kela_side.purposes import CASE_MANAGER_PURPOSE, COOPERATION_PURPOSE, KELA_SERVICE
 from kela_side.settings import KelaSettings
+
+
+async def every_county() -> None:
+    """Kela's users see every county's consultations."""
+    return None
 
 
 def build_app(settings: ServiceSettings | None = None) -> FastAPI:
@@ -87,6 +95,8 @@ def build_app(settings: ServiceSettings | None = None) -> FastAPI:
             read_router(
                 cooperation_case_reads(COOPERATION_CASES, COOPERATION_PURPOSE), counties=None
             ),
+            decision_notices.router,
+            consultations_router(consultations, kela=True, scope=every_county),
             directory_router(directory_entries, editable=KELA_PART),
             stats_router(referrals_table, status_history, "created_at"),
             *safeguard_routers(RETENTION, "kela"),

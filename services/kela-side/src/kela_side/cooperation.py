@@ -4,9 +4,10 @@ assistance applications).
 
 One request gathers what Kela holds about the client's cooperation: the open and recent
 referrals with their status, county and responsible worker (with the worker's directory
-contact), the statements the counties sent, and the client's case-manager periods. Tracking
-data and work contacts only: a statement's content is opened, and accounted for, one at a time
-(``GET /v1/statements/{id}``).
+contact), the statements the counties sent, the client's case-manager periods and the open
+consultations (asked, not yet answered, declined or expired). Tracking data and work contacts
+only: a statement's or a consultation's content is opened, and accounted for, one at a time
+(``GET /v1/statements/{id}``, ``GET /v1/consultations/{id}``).
 Every item shown is accounted for in the access log, under the decision purpose.
 """
 
@@ -19,12 +20,14 @@ from typing import Any
 from silta_platform.unit_of_work import Transactions
 from silta_protection.access_log import Access, Actor
 from silta_protection.encryption import cipher_of, client_key_of
+from silta_records.consultations import ConsultationRecord, open_consultations
 from silta_records.cooperation.case_managers import PeriodView, period_view
 from silta_records.responsible_workers import ResponsibleWorkerView
 
 from kela_side import queries
 from kela_side.db import client_repository, statement_repository
 from kela_side.db.cooperation import CASE_MANAGERS
+from kela_side.db.tables import consultations
 from kela_side.purposes import DECISION_PURPOSE
 from kela_side.records import ReferralRecord
 from kela_side.settings import KelaSettings
@@ -48,6 +51,8 @@ class ClientCooperation:
     """Statement rows (their metadata is shown, never their content)."""
     case_managers: list[PeriodView]
     """The client's case-manager periods: who, until when, and their state today."""
+    consultations: list[ConsultationRecord]
+    """Open consultations, either way (tracking data: their content is opened one at a time)."""
 
 
 async def client_cooperation(
@@ -66,6 +71,7 @@ async def client_cooperation(
         ]
         statements = await statement_repository.of_client(conn, key, limit=MAX_ITEMS, offset=0)
         periods = (await CASE_MANAGERS.of_client(conn, key, None))[:MAX_ITEMS]
+        asked = await open_consultations(conn, consultations, key, datetime.now(UTC), MAX_ITEMS)
         accesses = (
             [
                 Access(actor, "read", "referral", str(record.id), key, DECISION_PURPOSE)
@@ -79,8 +85,12 @@ async def client_cooperation(
                 Access(actor, "read", "case_manager_period", row.id, key, DECISION_PURPOSE)
                 for row in periods
             ]
+            + [
+                Access(actor, "read", "consultation", str(item.id), key, DECISION_PURPOSE)
+                for item in asked
+            ]
         )
         work.account(*accesses or [Access(actor, "search", "client", None, key, DECISION_PURPOSE)])
     cipher = cipher_of(settings)
     managers = [period_view(row, CASE_MANAGERS.open(row, cipher)) for row in periods]
-    return ClientCooperation(since, glance, list(statements), managers)
+    return ClientCooperation(since, glance, list(statements), managers, asked)

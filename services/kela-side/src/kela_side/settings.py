@@ -4,6 +4,7 @@ from pydantic import Field
 from pydantic_settings import SettingsConfigDict
 from silta_platform.auth import KELA_AUDIENCE
 from silta_platform.settings import ServiceSettings
+from silta_schemas.cooperation_examples import DEFAULT_DECISION_NOTICE_BASIS
 
 BATCH_PATH = "/v1/referrals/batch"
 """The route that takes a night's batch of referrals (``kela_side.api.batches``)."""
@@ -40,3 +41,11 @@ class KelaSettings(ServiceSettings):
 
     def body_limits(self) -> dict[str, int]:
         return {BATCH_PATH: self.batch_max_body_bytes}
+
+    decision_notice_legal_bases: list[str] = Field(
+        default_factory=lambda: [DEFAULT_DECISION_NOTICE_BASIS],
+        description="The legal bases (JSON list of texts) under which Kela's side takes the "
+        "counties' decision notices; one under another basis is parked "
+        "(decision_notice.legal_basis_not_accepted). Default: Act on Social Assistance "
+        "1412/1997 §18 and §14a (to confirm against Finlex).",
+    )

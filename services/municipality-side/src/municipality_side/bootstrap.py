@@ -18,6 +18,7 @@ from silta_platform.runtime import BusWiring, Runtime
 from silta_platform.settings import ServiceSettings
 from silta_protection.dead_letters import dead_letters_router
 from silta_protection.wiring import safeguard_routers, safeguards
+from silta_records.consultations import consultations_router
 from silta_records.cooperation.case_managers import case_manager_reads
 from silta_records.cooperation.cases import cooperation_case_reads
 from silta_records.cooperation.reads import read_router
@@ -26,9 +27,11 @@ from silta_records.directory import directory_router
 from silta_records.events import change_feed, events_router
 from silta_records.stats import stats_router
 
-from municipality_side.api import referrals, statements, workers, worklists
+from municipality_side.api import decision_notices, referrals, statements, workers, worklists
+from municipality_side.api.scope import visible
 from municipality_side.db.cooperation import CASE_MANAGERS, COOPERATION_CASES
 from municipality_side.db.tables import (
+    consultations,
     directory_entries,
     events,
     messaging,
@@ -89,6 +92,8 @@ def build_app(settings: ServiceSettings | None = None) -> FastAPI:
             read_router(
                 cooperation_case_reads(COOPERATION_CASES, COOPERATION_PURPOSE), counties=counties
             ),
+            decision_notices.router,
+            consultations_router(consultations, kela=False, scope=visible),
             directory_router(directory_entries, editable=own_part(config)),
             stats_router(referrals_table, status_history, "received_at", counties=counties),
             *safeguard_routers(RETENTION, organisation(config), counties),

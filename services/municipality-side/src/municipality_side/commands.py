@@ -11,11 +11,12 @@ from uuid import UUID
 
 from silta_platform.handlers import Command
 from silta_protection.access_log import UNAUTHENTICATED, Actor
+from silta_schemas.decisions import DecisionNoticeRequest
 from silta_schemas.statements import StatementRequest
 from silta_schemas.status import StatusUpdate
 from silta_schemas.workers import ResponsibleWorkerRequest
 
-from municipality_side.records import Assignment, Named, ReferralRecord, Sent
+from municipality_side.records import Assignment, DecisionNoticeRecord, Named, ReferralRecord, Sent
 
 
 @dataclass(frozen=True)
@@ -56,3 +57,14 @@ class AssignReferral(Command[Assignment]):
     worker_id: str
     directory_entry_id: UUID | None
     counties: frozenset[str]
+
+
+@dataclass(frozen=True)
+class SendDecisionNotice(Command[tuple[DecisionNoticeRecord, bool]]):
+    """Tell Kela that a decision was made for a client (the record, and whether this request
+    sent it: not a replay of its ``idempotency_key``)."""
+
+    request: DecisionNoticeRequest
+    counties: frozenset[str]
+    idempotency_key: str | None = None
+    actor: Actor = UNAUTHENTICATED

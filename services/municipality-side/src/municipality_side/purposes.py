@@ -13,3 +13,7 @@ STATEMENT_PURPOSE = "statement.social_assistance"
 COOPERATION_PURPOSE = "cooperation.shared_client"
 """Why the county keeps and reads a shared client's case-manager periods and cooperation
 cases: cooperation with Kela on the client (ASA 1412/1997 §14a, SWA 1301/2014 §41)."""
+DECISION_NOTICE_PURPOSE = "decision_notice.social_assistance"
+"""Why the county tells Kela of a decision and reads what it told (the configured basis)."""
+CONSULTATION_PURPOSE = "consultation"
+"""Why the county asks, answers and reads a consultation about a client."""

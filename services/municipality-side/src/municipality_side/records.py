@@ -81,3 +81,13 @@ class Assignment:
     assigned_at: datetime | None
     directory_entry_id: UUID | None
     first: bool = False
+
+
+@dataclass(frozen=True)
+class DecisionNoticeRecord:
+    """A decision notice as sent: the notice itself only where the caller read it."""
+
+    id: UUID
+    county_code: str
+    sent_at: datetime
+    notice: Mapping[str, Any] | None = field(default=None, repr=False)

@@ -4,6 +4,7 @@ from pydantic import Field
 from pydantic_settings import SettingsConfigDict
 from silta_platform.auth import MUNICIPALITY_AUDIENCE
 from silta_platform.settings import ServiceSettings
+from silta_schemas.cooperation_examples import DEFAULT_DECISION_NOTICE_BASIS
 from silta_schemas.routing import COUNTY_CODES
 
 
@@ -25,6 +26,15 @@ class MunicipalitySettings(ServiceSettings):
         "silta.municipality-side.child-welfare",
         description="The inbound queue of child-welfare notices (Child Welfare Act §25), "
         "kept apart from the general one.",
+    )
+    decision_notice_legal_basis: str = Field(
+        DEFAULT_DECISION_NOTICE_BASIS,
+        min_length=1,
+        max_length=200,
+        description="The legal basis a decision notice states (its payload and envelope): the "
+        "provision under which the county discloses to Kela that a decision was made. Default: "
+        "Act on Social Assistance 1412/1997 §18 and §14a (to confirm against Finlex); Kela's "
+        "side must accept it (KELA_SIDE_DECISION_NOTICE_LEGAL_BASES).",
     )
 
     @property

@@ -62,6 +62,12 @@ class ServiceSettings(BaseSettings):
     urgent_deadline_working_days: int = Field(
         1, ge=0, description="Working days for a referral marked urgent."
     )
+    consultation_deadline_working_days: int = Field(
+        5,
+        ge=1,
+        description="Working days the side asked has to answer a consultation; past them "
+        "unanswered, it expires (set by the side that asks, sent with the question).",
+    )
     access_log: bool = Field(
         True, description="Log every HTTP request by its route's template, never the path or query."
     )

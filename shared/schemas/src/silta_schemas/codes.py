@@ -28,6 +28,17 @@ class MessageKind(StrEnum):
     """Kela → the client's county: the client's case manager (asiakkuusvastaava) and period."""
     COOPERATION_CASE = "cooperation_case"
     """Kela → the client's county: a cooperation case for follow-up (ids and dates only)."""
+    DECISION_NOTICE = "decision_notice"
+    """County → Kela: a supplementary or preventive assistance decision, or an activation plan,
+    was made for a client: type, date, outcome, never the content."""
+    DECISION_NOTICE_RECEIPT = "decision_notice_receipt"
+    """Kela → the sending county: Kela has stored a decision notice (no personal data)."""
+    CONSULTATION_REQUEST = "consultation_request"
+    """Either way: an officer or a social worker asks the other side a question about a client
+    (with the client's consent) or anonymously."""
+    CONSULTATION_ANSWER = "consultation_answer"
+    """The answer to a consultation request: answered (within the question's purposes) or
+    declined."""
 
 
 class SupportNeed(IntEnum):

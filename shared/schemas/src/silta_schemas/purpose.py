@@ -20,3 +20,5 @@ class Purpose(StrEnum):
     COOPERATION_DIRECTORY = "cooperation_directory"
     CASE_MANAGER_SERVICE = "case_manager_service"
     COOPERATION_FOLLOW_UP = "cooperation_follow_up"
+    DECISION_NOTICE = "decision_notice"
+    CONSULTATION = "consultation"

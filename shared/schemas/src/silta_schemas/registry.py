@@ -17,7 +17,11 @@ from silta_schemas.kinds import (
     basic_amount_reduction,
     cancellation,
     case_manager_period,
+    consultation_answer,
+    consultation_request,
     cooperation_case,
+    decision_notice,
+    decision_notice_receipt,
     directory_update,
     notice_of_need,
     responsible_worker,
@@ -43,6 +47,10 @@ KINDS: Final[Mapping[MessageKind, KindSpec[Any]]] = {
         responsible_worker.SPEC,
         case_manager_period.SPEC,
         cooperation_case.SPEC,
+        decision_notice.SPEC,
+        decision_notice_receipt.SPEC,
+        consultation_request.SPEC,
+        consultation_answer.SPEC,
     )
 }
 """Kinds this schema version can carry, and their specifications."""

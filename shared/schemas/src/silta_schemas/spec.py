@@ -120,3 +120,12 @@ def to_one_county(complaint: str) -> RecipientRule[Contract]:
         return None if addressing.recipient not in (KELA, ALL_COUNTIES) else complaint
 
     return rule
+
+
+def to_the_other_side(addressing: Addressing, _: Contract) -> str | None:
+    """Recipient rule of a kind either side sends: Kela's goes to one county, a county's to
+    Kela."""
+    from_kela = addressing.sender == KELA
+    if from_kela == (addressing.recipient not in (KELA, ALL_COUNTIES)):
+        return None
+    return f"{addressing.kind.value} goes from Kela to one county or from a county to kela"

@@ -11,6 +11,7 @@ from pydantic import BaseModel, Field
 from silta_platform.http import RuntimeDep
 from silta_platform.problems import problem_responses
 from silta_protection.access_log import ActorDep
+from silta_records.consultations.api import ConsultationSummary, summary_of
 from silta_records.cooperation.case_managers import PeriodView
 from silta_records.responsible_workers import ResponsibleWorkerView
 from silta_records.views import summary_fields
@@ -58,6 +59,10 @@ class CooperationView(BaseModel):
         description="The client's case-manager periods (asiakkuusvastaava), newest first: the "
         "case manager's work contact, the dates and the state today."
     )
+    consultations: list[ConsultationSummary] = Field(
+        description="The client's open consultations, either way, newest first: asked and not "
+        "yet answered, declined or expired (`GET /v1/consultations/{id}` opens one)."
+    )
 
 
 def _view(found: ClientCooperation) -> CooperationView:
@@ -81,6 +86,7 @@ def _view(found: ClientCooperation) -> CooperationView:
             for row in found.statements
         ],
         case_managers=found.case_managers,
+        consultations=[summary_of(item) for item in found.consultations],
     )
 
 
@@ -94,8 +100,8 @@ _EXAMPLES = {"client": {"summary": "One client", "value": examples.STATEMENT_SEA
     description=(
         "For the officer deciding the client's application (Act on Social Assistance "
         "1412/1997 §18): the client's open and recent referrals with status, county and "
-        "responsible worker (and their directory contact), the counties' statements and the "
-        "client's case-manager periods. The "
+        "responsible worker (and their directory contact), the counties' statements, the "
+        "client's case-manager periods and the open consultations. The "
         "identity code goes in the body, never in the URL. Every item shown is in the access "
         "log."
     ),

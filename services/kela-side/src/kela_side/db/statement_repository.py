@@ -10,6 +10,7 @@ from uuid import UUID
 
 from silta_platform.db import as_utc
 from silta_protection.encryption import DataCipher
+from silta_records.client_records import rows_of_client
 from silta_records.events import STATEMENT_RECEIVED, record_events, statement_event
 from silta_records.responsible_workers import add_namings as add_naming_rows
 from silta_schemas.statements import Statement
@@ -68,18 +69,8 @@ async def of_client(
     conn: AsyncConnection, client_key: str, *, limit: int, offset: int
 ) -> list[Row[Any]]:
     """One client's statements, newest first."""
-    query = (
-        select(statements)
-        .where(statements.c.client_key == client_key)
-        .order_by(
-            statements.c.made_at.desc(),
-            statements.c.received_at.desc(),
-            statements.c.statement_id,
-        )
-        .limit(limit)
-        .offset(offset)
-    )
-    return list((await conn.execute(query)).all())
+    order = [statements.c.made_at.desc(), statements.c.received_at.desc()]
+    return await rows_of_client(conn, statements, client_key, order, limit=limit, offset=offset)
 
 
 async def by_id(conn: AsyncConnection, statement_id: UUID) -> Row[Any] | None:

@@ -18,9 +18,10 @@ def settings_of(runtime: RuntimeDep) -> MunicipalitySettings:
     return settings
 
 
-async def _visible(runtime: RuntimeDep, principal: PrincipalDep) -> frozenset[str]:
+async def visible(runtime: RuntimeDep, principal: PrincipalDep) -> frozenset[str]:
+    """The counties the caller serves among those this deployment serves."""
     return visible_counties(principal, settings_of(runtime).served_counties)
 
 
-VisibleCounties = Annotated[frozenset[str], Depends(_visible)]
+VisibleCounties = Annotated[frozenset[str], Depends(visible)]
 """The counties whose referrals and statements the caller sees: anything else is `404`."""

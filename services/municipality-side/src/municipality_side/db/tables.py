@@ -7,6 +7,8 @@ from silta_messaging.timestamps import UtcDateTime
 from silta_protection.access_log import add_access_log
 from silta_protection.encryption import SealedColumn
 from silta_protection.evidence import add_message_log
+from silta_records.consultations import add_consultations
+from silta_records.decision_notices import add_decision_notices, sealed_payload
 from silta_records.directory import add_directory_entries
 from silta_records.events import add_events
 from silta_records.record_columns import referral_columns
@@ -48,6 +50,9 @@ status_history = add_status_history(metadata, events)
 directory_entries = add_directory_entries(metadata)
 access_log = add_access_log(metadata)
 message_log = add_message_log(metadata)
+consultations = add_consultations(metadata)
+decision_notices = add_decision_notices(metadata)
+DECISION_NOTICE_PAYLOAD = sealed_payload(decision_notices)
 
 REFERRAL_PAYLOAD = SealedColumn(referrals, "id", client_key_column="client_key")
 """The referral as received: sealed, bound to the referral's id."""

@@ -15,12 +15,14 @@ from datetime import datetime
 from silta_schemas.errors import RuleRefused
 
 
-def check_county_served(county_code: str, served: frozenset[str]) -> None:
+def check_county_served(county_code: str, served: frozenset[str], what: str = "statement") -> None:
+    """What a county tells Kela (``what``: a statement, a decision notice, ...) is sent by
+    that county's own deployment."""
     if county_code not in served:
         raise RuleRefused(
-            "statement.county_not_served",
-            "this deployment does not serve that county: a statement is sent by the county's "
-            "own deployment",
+            f"{what}.county_not_served",
+            f"this deployment does not serve that county: a {what.replace('_', ' ')} is sent "
+            "by the county's own deployment",
             field="county_code",
         )
 
