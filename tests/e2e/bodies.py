@@ -69,6 +69,23 @@ def decision_notice(**changes: Any) -> dict[str, Any]:
     return _about_a_new_client(cooperation_examples.DECISION_NOTICE_REQUEST_EXAMPLE, changes)
 
 
+def consultation(identity_code: str, **changes: Any) -> dict[str, Any]:
+    """Kela's officer asks county 11 about client ``identity_code``, with the client's consent
+    (the consultation request example), top-level ``changes`` applied."""
+    body = copy.deepcopy(cooperation_examples.CONSULTATION_REQUEST_EXAMPLE)
+    body["client"]["identity_code"] = identity_code
+    body.update(changes)
+    return body
+
+
+def consultation_answer(**changes: Any) -> dict[str, Any]:
+    """The social worker's answer within the example question's purposes (an assessment and
+    a work contact), top-level ``changes`` applied."""
+    body = copy.deepcopy(cooperation_examples.CONSULTATION_ANSWER_REQUEST_EXAMPLE)
+    body.update(changes)
+    return body
+
+
 def basic_amount_reduction(**changes: Any) -> dict[str, Any]:
     """The basic-amount-reduction example as it is (its client is the examples' own)."""
     body = copy.deepcopy(examples.BASIC_AMOUNT_REDUCTION_EXAMPLE)
@@ -132,6 +149,8 @@ class Bodies:
     child_welfare_notice = staticmethod(child_welfare_notice)
     statement = staticmethod(statement)
     decision_notice = staticmethod(decision_notice)
+    consultation = staticmethod(consultation)
+    consultation_answer = staticmethod(consultation_answer)
     county_worker_entry = staticmethod(county_worker_entry)
     responsible_worker = staticmethod(responsible_worker)
     wrong_control_character = staticmethod(wrong_control_character)

@@ -126,6 +126,25 @@ class Silta(System):
         assert put.status_code == 201, put.text
         return entry_id
 
+    def user(self, role: str, *, subject: str, county: str | None = None) -> dict[str, str]:
+        """The ``Authorization`` header of one person (``subject``) in one ``role``: a Kela
+        user, or given ``county`` a user of that county serving it alone. The sides' own
+        clients carry every role; a test that reads the access log acts as named users, so
+        it can tell whose reads it finds."""
+        if county is None:
+            token = self.issuer.mint(
+                roles=[role], org="kela", audience=KELA_AUDIENCE, subject=subject
+            )
+        else:
+            token = self.issuer.mint(
+                roles=[role],
+                org=f"county-{county}",
+                counties=[county],
+                audience=MUNICIPALITY_AUDIENCE,
+                subject=subject,
+            )
+        return {"Authorization": f"Bearer {token}"}
+
     def logs(self) -> dict[str, str]:
         return {process.name: process.log_text() for process in self.processes}
 

@@ -17,9 +17,7 @@ async def test_a_question_goes_to_the_county_and_its_answer_comes_back(
 ):
     async with start_silta(log_level="DEBUG") as silta:
         code = bodies.new_identity_code()
-        question = ex.CONSULTATION_REQUEST_EXAMPLE | {
-            "client": {**ex.CONSULTATION_REQUEST_EXAMPLE["client"], "identity_code": code}
-        }
+        question = bodies.consultation(code)
         asked = await silta.kela_http.post("/v1/consultations", json=question)
         assert asked.status_code == 201, asked.text
         key = asked.json()["id"]
@@ -34,7 +32,7 @@ async def test_a_question_goes_to_the_county_and_its_answer_comes_back(
         seen = await eventually(lambda: at(silta.municipality_http, "asked"))
         assert seen["question"]["client"]["identity_code"] == code
         answer = await silta.municipality_http.post(
-            f"/v1/consultations/{key}/answer", json=ex.CONSULTATION_ANSWER_REQUEST_EXAMPLE
+            f"/v1/consultations/{key}/answer", json=bodies.consultation_answer()
         )
         assert answer.status_code == 200, answer.text
         view = await eventually(lambda: at(silta.kela_http, "answered"))
