@@ -5,7 +5,7 @@ from __future__ import annotations
 import sys
 
 from silta_protection.commands import run
-from silta_records.consultations import sealed_columns
+from silta_records.kept_records import kept_records
 from silta_records.record_columns import protected_tables
 
 from kela_side.db import cooperation, statements, tables
@@ -14,12 +14,9 @@ from kela_side.settings import KelaSettings
 PROTECTED, RETENTION = protected_tables(
     tables,
     statements.STATEMENT_PAYLOAD,
+    kept_records(cooperation, tables),
     new_referral_reasons=tables.NEW_REFERRAL_REASON,
     cancellation_reasons=tables.CANCELLATION_REASON,
-    case_manager_periods=cooperation.CASE_MANAGERS.sealed,
-    cooperation_cases=cooperation.COOPERATION_CASES.sealed,
-    decision_notices=tables.DECISION_NOTICE_PAYLOAD,
-    **sealed_columns(tables.consultations),
 )
 
 

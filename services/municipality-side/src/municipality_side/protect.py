@@ -5,19 +5,14 @@ from __future__ import annotations
 import sys
 
 from silta_protection.commands import run
-from silta_records.consultations import sealed_columns
+from silta_records.kept_records import kept_records
 from silta_records.record_columns import protected_tables
 
 from municipality_side.db import cooperation, statements, tables
 from municipality_side.settings import MunicipalitySettings
 
 PROTECTED, RETENTION = protected_tables(
-    tables,
-    statements.STATEMENT_PAYLOAD,
-    case_manager_periods=cooperation.CASE_MANAGERS.sealed,
-    cooperation_cases=cooperation.COOPERATION_CASES.sealed,
-    decision_notices=tables.DECISION_NOTICE_PAYLOAD,
-    **sealed_columns(tables.consultations),
+    tables, statements.STATEMENT_PAYLOAD, kept_records(cooperation, tables)
 )
 
 

@@ -23,13 +23,7 @@ from silta_protection.access_log import verify
 from silta_protection.chain import Verification
 from silta_protection.encryption import SealedColumn, reencrypt
 from silta_protection.evidence import export_referral
-from silta_protection.retention import (
-    RetentionTables,
-    delete_published_outbox,
-    forget_old_inbox,
-    prune_message_log,
-    purge_expired,
-)
+from silta_protection.retention import RetentionTables, apply_retention, summary
 
 
 def run(
@@ -68,15 +62,7 @@ def run(
                     print(f"{name}: {count} rows rewritten under key {settings.data_key_current}")
                 return 0
             if args.command == "purge":
-                purged = await purge_expired(engine, settings, retention)
-                sent = await delete_published_outbox(engine, retention.outbox)
-                forgotten = await forget_old_inbox(engine, settings, retention.inbox)
-                pruned = await prune_message_log(engine, settings, retention)
-                print(
-                    f"{purged} referrals purged, {sent} sent messages deleted, {forgotten} "
-                    f"inbox rows past the replay window deleted, {pruned} message-log entries "
-                    "past their retention dropped"
-                )
+                print(summary(await apply_retention(engine, settings, retention)))
                 return 0
             if args.command == "export-evidence":
                 async with engine.connect() as conn:

@@ -289,12 +289,17 @@ async def reencrypt(
                 break
             after = rows[-1][0]
         changed[name] = count
+    await checkpoint(engine)
+    return changed
+
+
+async def checkpoint(engine: AsyncEngine) -> None:
+    """On SQLite: the WAL still holds the pages as they were before a rewrite or a purge;
+    copy the new ones into the database (where ``secure_delete`` zeroed the old values) and
+    empty it. Nothing to do on PostgreSQL."""
     if engine.dialect.name == "sqlite":
-        # The WAL still holds the pages as they were before: copy them back into the
-        # database (where ``secure_delete`` zeroed the old values) and empty it.
         async with engine.connect() as conn:
             await conn.run_sync(_checkpoint)
-    return changed
 
 
 def _checkpoint(sync_conn: Any) -> None:

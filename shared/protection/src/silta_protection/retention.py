@@ -11,6 +11,10 @@ is checked against the window, and one received that long ago is outside it now
 (``message.outside_window``: parked, never applied twice). Both keep each table's size, and
 the cost of the queries on the hot path, flat however many referrals went through (the
 README's *Growth*).
+The other records about a client (``ClosedRecords``: case-manager periods, cooperation
+cases, consultations, decision notices) are deleted whole ``retention_days`` after they
+closed, each by its own rule: nothing refers to them, so their tracking data has no use
+without their content, and deleting the row leaves no keyed hash of the client behind.
 The message log (``silta_protection.evidence``: digests,
 signatures, key ids, never a payload) is not touched by either: it keeps its entries for
 ``message_log_retention_days`` (ten years by default), then drops the oldest from the start of
@@ -21,22 +25,37 @@ never content) are dropped after ``events_retention_days``.
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 from silta_platform.settings import ServiceSettings
 from silta_schemas.lifecycle import TERMINAL_STATUSES
-from sqlalchemy import Table, delete, select, update
+from sqlalchemy import ColumnElement, Delete, Table, Update, delete, select, update
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from silta_protection.access_log import Access, AccessLogTables, Actor, record_access
-from silta_protection.encryption import PURGED
+from silta_protection.encryption import PURGED, checkpoint
 from silta_protection.evidence import MessageLogTables
 
 log = logging.getLogger(__name__)
 
 RETENTION_ACTOR = Actor(subject="silta-retention", organisation="silta", role="maintenance")
 RETENTION_PURPOSE = "retention"
+
+
+@dataclass(frozen=True)
+class ClosedRecords:
+    """A kind of record about a client, deleted whole once it closed more than
+    ``retention_days`` ago. Its table has one primary-key column, ``client_key`` and
+    ``county_code`` (for the access log)."""
+
+    resource: str
+    """Its name in the access log, e.g. ``case_manager_period``."""
+    table: Table
+    closed_before: Callable[[datetime], ColumnElement[bool]]
+    """SQL: the record closed before this instant (UTC; a record kept in dates compares
+    the day in Finland)."""
 
 
 @dataclass(frozen=True)
@@ -54,6 +73,8 @@ class RetentionTables:
     events: tuple[tuple[Table, str], ...] = ()
     """The change feed's tables, each with the column saying when a row was written: rows
     older than ``events_retention_days`` are dropped."""
+    closed_records: tuple[ClosedRecords, ...] = ()
+    """The other records about a client, deleted ``retention_days`` after they closed."""
 
 
 async def purge_expired(
@@ -67,30 +88,50 @@ async def purge_expired(
     """Purge the payloads of referrals closed more than ``retention_days`` ago; return how
     many. Each purge is logged in the access log."""
     now = now or datetime.now(UTC)
-    cutoff = now - timedelta(days=settings.retention_days)
     referrals = tables.referrals
-    closed = referrals.c[tables.closed_column]
+    expired = (
+        referrals.c.status.in_(sorted(TERMINAL_STATUSES)),
+        referrals.c[tables.closed_column] < now - timedelta(days=settings.retention_days),
+        referrals.c.purged_at.is_(None),
+    )
+    change = update(referrals).values(payload=PURGED, purged_at=now)
+    return await _in_batches(engine, tables, "referral", referrals, expired, change, batch_size)
+
+
+async def purge_closed_records(
+    engine: AsyncEngine, tables: RetentionTables, cutoff: datetime, *, batch_size: int = 500
+) -> dict[str, int]:
+    """Delete the ``closed_records`` closed before ``cutoff``; return how many of each
+    resource. Each deletion is logged in the access log as a purge."""
+    counts: dict[str, int] = {}
+    for records in tables.closed_records:
+        closed = (records.closed_before(cutoff),)
+        change = delete(records.table)
+        counts[records.resource] = await _in_batches(
+            engine, tables, records.resource, records.table, closed, change, batch_size
+        )
+    return counts
+
+
+async def _in_batches(
+    engine: AsyncEngine,
+    tables: RetentionTables,
+    resource: str,
+    table: Table,
+    where: tuple[ColumnElement[bool], ...],
+    change: Update | Delete,
+    batch_size: int,
+) -> int:
+    """Apply ``change`` (on ``table``) to the rows ``where`` selects, a batch a transaction,
+    each row's purge in the access log in the same transaction; return how many rows."""
+    (key,) = table.primary_key.columns
     total = 0
     while True:
         async with engine.begin() as conn:
-            rows = (
-                await conn.execute(
-                    select(referrals.c.id, referrals.c.client_key, referrals.c.county_code)
-                    .where(
-                        referrals.c.status.in_(sorted(TERMINAL_STATUSES)),
-                        closed < cutoff,
-                        referrals.c.purged_at.is_(None),
-                    )
-                    .order_by(referrals.c.id)
-                    .limit(batch_size)
-                )
-            ).all()
+            query = select(key, table.c.client_key, table.c.county_code).where(*where)
+            rows = (await conn.execute(query.order_by(key).limit(batch_size))).all()
             if rows:
-                await conn.execute(
-                    update(referrals)
-                    .where(referrals.c.id.in_([row.id for row in rows]))
-                    .values(payload=PURGED, purged_at=now)
-                )
+                await conn.execute(change.where(key.in_([row[0] for row in rows])))
                 await record_access(
                     conn,
                     tables.access_log,
@@ -98,8 +139,8 @@ async def purge_expired(
                         Access(
                             RETENTION_ACTOR,
                             "purge",
-                            "referral",
-                            row.id,
+                            resource,
+                            row[0],
                             row.client_key,
                             RETENTION_PURPOSE,
                             "maintenance",
@@ -110,8 +151,7 @@ async def purge_expired(
                 )
         total += len(rows)
         if len(rows) < batch_size:
-            break
-    return total
+            return total
 
 
 async def delete_published_outbox(engine: AsyncEngine, outbox: Table) -> int:
@@ -156,22 +196,36 @@ async def prune_events(engine: AsyncEngine, tables: RetentionTables, cutoff: dat
     return dropped
 
 
+async def apply_retention(
+    engine: AsyncEngine, settings: ServiceSettings, tables: RetentionTables
+) -> dict[str, int]:
+    """Everything retention does, once (the maintenance pass and ``protect purge``): how
+    many of what, by what was done (``referrals purged``, ``consultations deleted``, ...)."""
+    now = datetime.now(UTC)
+    cutoff = now - timedelta(days=settings.retention_days)
+    done = {"referrals purged": await purge_expired(engine, settings, tables, now=now)}
+    for resource, count in (await purge_closed_records(engine, tables, cutoff)).items():
+        done[f"{resource}s deleted"] = count
+    done["sent messages deleted"] = await delete_published_outbox(engine, tables.outbox)
+    forgotten = await forget_old_inbox(engine, settings, tables.inbox, now=now)
+    done["inbox rows past the replay window deleted"] = forgotten
+    pruned = await prune_message_log(engine, settings, tables, now=now)
+    done["message-log entries past their retention dropped"] = pruned
+    events_cutoff = now - timedelta(days=settings.events_retention_days)
+    done["change-feed rows dropped"] = await prune_events(engine, tables, events_cutoff)
+    if any(done.values()):
+        # Nothing of what was purged or deleted left in SQLite's WAL (``checkpoint``).
+        await checkpoint(engine)
+    return done
+
+
+def summary(done: Mapping[str, int]) -> str:
+    """``apply_retention``'s counts in one line."""
+    return ", ".join(f"{count} {what}" for what, count in done.items())
+
+
 async def maintain(engine: AsyncEngine, settings: ServiceSettings, tables: RetentionTables) -> None:
     """One pass of the periodic data-protection maintenance."""
-    purged = await purge_expired(engine, settings, tables)
-    sent = await delete_published_outbox(engine, tables.outbox)
-    forgotten = await forget_old_inbox(engine, settings, tables.inbox)
-    pruned = await prune_message_log(engine, settings, tables)
-    events_cutoff = datetime.now(UTC) - timedelta(days=settings.events_retention_days)
-    events = await prune_events(engine, tables, events_cutoff)
-    if purged or sent or forgotten or pruned or events:
-        log.info(
-            "retention: %d referrals purged, %d sent messages deleted, %d inbox rows past the "
-            "replay window deleted, %d message-log entries past their retention dropped, "
-            "%d change-feed rows dropped",
-            purged,
-            sent,
-            forgotten,
-            pruned,
-            events,
-        )
+    done = await apply_retention(engine, settings, tables)
+    if any(done.values()):
+        log.info("retention: %s", summary(done))

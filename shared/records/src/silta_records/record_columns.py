@@ -7,14 +7,15 @@ client's identity code (``client_key``): it finds a client's rows and reveals no
 
 from __future__ import annotations
 
-from typing import Any, Protocol
+from collections.abc import Mapping
+from typing import Any, NamedTuple, Protocol
 
 from silta_messaging.tables import MessagingTables
 from silta_messaging.timestamps import UtcDateTime
 from silta_protection.access_log import AccessLogTables
 from silta_protection.encryption import SealedColumn, outbox_body
 from silta_protection.evidence import MessageLogTables
-from silta_protection.retention import RetentionTables
+from silta_protection.retention import ClosedRecords, RetentionTables
 from sqlalchemy import JSON, Column, Integer, String, Table
 
 from silta_records.events import EventTables, webhook_secret_column
@@ -70,17 +71,27 @@ class SideTables(Protocol):
     REFERRAL_PAYLOAD: SealedColumn
 
 
+class KeptRecords(NamedTuple):
+    """A side's other records about a client (``kept_records``)."""
+
+    sealed: Mapping[str, SealedColumn]
+    closed: tuple[ClosedRecords, ...]
+    """Each kind, deleted ``RETENTION_DAYS`` after it closed."""
+
+
 def protected_tables(
-    tables: SideTables, statement_payload: SealedColumn, **own: SealedColumn
+    tables: SideTables, statement_payload: SealedColumn, kept: KeptRecords, **own: SealedColumn
 ) -> tuple[dict[str, SealedColumn], RetentionTables]:
     """Where a side keeps client content: every sealed column (what ``reencrypt`` rewrites:
     the referrals' and statements' payloads, the outbox's bodies, the status history's
-    reasons, the webhook secrets, and the side's ``own``), and the tables retention purges."""
+    reasons, the webhook secrets, the ``kept`` records' and the side's ``own``), and the
+    tables retention purges (the referrals and the ``kept`` records)."""
     sealed = {
         "referrals": tables.REFERRAL_PAYLOAD,
         "statements": statement_payload,
         "outbox": outbox_body(tables.messaging.outbox),
         **own,
+        **kept.sealed,
         "history_reasons": history_reason(tables.status_history),
         "webhook_secrets": webhook_secret_column(tables.events.webhooks),
     }
@@ -94,5 +105,6 @@ def protected_tables(
         tables.access_log,
         tables.message_log,
         events=feed,
+        closed_records=kept.closed,
     )
     return sealed, retention
