@@ -5,6 +5,7 @@ for all of them)."""
 from __future__ import annotations
 
 import copy
+import itertools
 from dataclasses import dataclass
 from typing import Any
 
@@ -33,11 +34,16 @@ ISSUED_IDENTITY_CODES: list[str] = []
 """Every client identity code a test body used: the log scan looks for all of them."""
 
 
+_SERIALS = itertools.count()
+"""Of the codes this function made (other tests add codes of their own to the list)."""
+
+
 def new_identity_code() -> str:
-    """A valid identity code for a client no other body in this run has used."""
-    serial = 2 + len(ISSUED_IDENTITY_CODES)  # individual numbers 002-899
-    digits = f"010180{serial:03d}"
-    code = f"010180-{serial:03d}{control_character(digits)}"
+    """A valid identity code for a client no other body in this run has used: individual
+    numbers 002-899 on 1 January 1980, then on the days after it."""
+    day, number = divmod(next(_SERIALS), 898)
+    digits = f"{1 + day:02d}0180{2 + number:03d}"
+    code = f"{digits[:6]}-{digits[6:]}{control_character(digits)}"
     ISSUED_IDENTITY_CODES.append(code)
     return code
 
