@@ -54,6 +54,10 @@ CLAIM_SECONDS = 120.0
 """How long a replica's claim on a subscription lasts (renewed by each pass)."""
 CANDIDATES = 50
 """Subscriptions one pass looks at, at most."""
+NONE_ACTIVE_SECONDS = 1.0
+"""How long "no active subscription" is believed without asking the database again. Every
+commit wakes the dispatcher; without this, a deployment with no webhooks would run a pass of
+queries for each message, on SQLite holding the service's one connection."""
 
 
 def retry_delay(settings: ServiceSettings, attempts: int) -> timedelta:
@@ -79,6 +83,7 @@ class WebhookDispatcher:
         self._wake = asyncio.Event()
         self._stopping = False
         self._outage = Outage(log, "the webhook dispatcher")
+        self._none_active_until = 0.0
 
     def wake(self) -> None:
         self._wake.set()
@@ -93,6 +98,10 @@ class WebhookDispatcher:
             while not self._stopping:
                 self._wake.clear()
                 busy = False
+                if not await self._any_active():
+                    with contextlib.suppress(TimeoutError):
+                        await asyncio.wait_for(self._wake.wait(), NONE_ACTIVE_SECONDS)
+                    continue
                 try:
                     busy = await self.deliver_once(client)
                 except Exception as error:
@@ -106,6 +115,21 @@ class WebhookDispatcher:
                     idle = await self._idle_seconds()
                     with contextlib.suppress(TimeoutError):
                         await asyncio.wait_for(self._wake.wait(), idle)
+
+    async def _any_active(self) -> bool:
+        """Whether any subscription is active (a "no" is kept `NONE_ACTIVE_SECONDS`)."""
+        if time.monotonic() < self._none_active_until:
+            return False
+        hooks = self._tables.webhooks
+        try:
+            async with self._engine.connect() as conn:
+                query = select(hooks.c.id).where(hooks.c.status == ACTIVE).limit(1)
+                found = (await conn.execute(query)).first() is not None
+        except Exception:
+            return True  # the pass reports the database's trouble
+        if not found:
+            self._none_active_until = time.monotonic() + NONE_ACTIVE_SECONDS
+        return found
 
     async def _idle_seconds(self) -> float:
         """Until the next retry falls due, or the poll for other replicas' events."""
