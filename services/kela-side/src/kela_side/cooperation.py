@@ -66,7 +66,9 @@ async def client_cooperation(
         conn = work.conn
         referrals = await client_repository.referrals_of(conn, key, since, limit=MAX_ITEMS)
         glance = [
-            ReferralAtAGlance(record, await queries.responsible_worker_on(conn, record.id))
+            ReferralAtAGlance(
+                record, await queries.responsible_worker_on(conn, record.id, record.recipient)
+            )
             for record in referrals
         ]
         statements = await statement_repository.of_client(conn, key, limit=MAX_ITEMS, offset=0)

@@ -43,15 +43,16 @@ async def list_referrals(engine: AsyncEngine, page: ListQuery) -> list[ReferralR
 
 
 async def current_responsible_worker(
-    engine: AsyncEngine, referral_id: UUID
+    engine: AsyncEngine, referral_id: UUID, recipient: str
 ) -> ResponsibleWorkerView | None:
-    """The worker the county named last, with their directory entry where Kela holds it."""
+    """The worker the county ``recipient`` named last for the referral, with their directory
+    entry where Kela holds it."""
     async with engine.connect() as conn:
-        return await responsible_worker_on(conn, referral_id)
+        return await responsible_worker_on(conn, referral_id, recipient)
 
 
 async def responsible_worker_on(
-    conn: AsyncConnection, referral_id: UUID
+    conn: AsyncConnection, referral_id: UUID, recipient: str
 ) -> ResponsibleWorkerView | None:
     """`current_responsible_worker`, over the caller's connection."""
     namings = await load_namings(conn, responsible_workers, referral_id)
@@ -61,8 +62,7 @@ async def responsible_worker_on(
     entry = None
     if current.directory_entry_id is not None:
         entry = await get_entry(conn, directory_entries, current.directory_entry_id)
-        recipients = await referral_repository.recipients(conn, [referral_id])
-        if entry is not None and entry.organisation != recipients.get(str(referral_id)):
+        if entry is not None and entry.organisation != recipient:
             entry = None  # only the county's own part of the directory describes its workers
     return ResponsibleWorkerView(
         named_at=current.named_at,

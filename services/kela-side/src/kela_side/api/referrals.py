@@ -210,7 +210,9 @@ async def read_referral(runtime: RuntimeDep, actor: ActorDep, referral_id: UUID)
     view = _view(
         await queries.get_referral(runtime.transactions, runtime.settings, referral_id, actor)
     )
-    view.responsible_worker = await queries.current_responsible_worker(runtime.engine, referral_id)
+    view.responsible_worker = await queries.current_responsible_worker(
+        runtime.engine, referral_id, view.recipient
+    )
     return view
 
 
