@@ -24,6 +24,9 @@ GROWING = ("referrals", "referral_status_history", "silta_outbox", "silta_inbox"
 """The tables that grow with every referral (the access and message logs only append)."""
 FULL_SCAN = re.compile(r"^SCAN (\w+)(?! USING INDEX ix_silta_outbox_pending)")
 """A plan step reading a whole table; the outbox's pending index holds only what waits."""
+MAINTENANCE = ("DELETE FROM silta_outbox WHERE silta_outbox.published_at IS NOT NULL",)
+"""Not the hot path: the periodic maintenance pass (which may run while the test records)
+deletes every published row, reading the whole outbox by design: it empties it."""
 
 
 @pytest.fixture
@@ -68,6 +71,8 @@ async def test_the_hot_path_reads_every_growing_table_by_an_index(
     for database, sql, parameters in statements:
         verb = sql.lstrip().split(None, 1)[0].upper()
         if verb not in ("SELECT", "UPDATE", "DELETE") or not any(t in sql for t in GROWING):
+            continue
+        if " ".join(sql.split()) in MAINTENANCE:
             continue
         first = parameters[0] if isinstance(parameters, list) and parameters else parameters
         with sqlite3.connect(database) as conn:
