@@ -19,6 +19,7 @@ from silta_schemas.examples import NOTICE_OF_NEED_EXAMPLE
 from silta_schemas.parties import KELA, county_organisation
 from silta_schemas.referrals import ReferralRequest
 
+from bench.broker_latency import broker_latency
 from bench.databases import run_databases
 from bench.load import Percentiles, crossing, http_clients, request_bodies, run_referrals
 from bench.procstat import CpuMeter, postgres_pids, rabbitmq_server_pids
@@ -208,7 +209,12 @@ async def run_silta(
 
 
 async def run_all(args: argparse.Namespace, vhost: str, amqp_url: str, result: BenchResult) -> None:
-    if not args.skip_baseline:
+    if args.rate and not args.skip_baseline:
+        say(f"raw broker baseline: {args.rate:g} messages/s for {args.duration:g} s, two hops")
+        result.broker_latency = await broker_latency(
+            amqp_url, rate=args.rate, duration=args.duration, body=sealed_notice()
+        )
+    elif not args.skip_baseline:
         body = sealed_notice()
         say(f"raw broker baseline: {args.referrals} persistent messages of {len(body)} bytes")
         meter = CpuMeter(

@@ -5,7 +5,12 @@ from __future__ import annotations
 from bench.load import Percentiles
 from bench.procstat import CpuUsage
 from bench.results import REQUIRED_FACTOR, STRAIGHTFORWARD_PER_SECOND, BenchResult
-from bench.steady import render_cpu_per_referral, render_rss, render_steady
+from bench.steady import (
+    render_broker_latency,
+    render_cpu_per_referral,
+    render_rss,
+    render_steady,
+)
 
 
 def _ms(p: Percentiles | None) -> str:
@@ -57,6 +62,7 @@ def render(result: BenchResult) -> str:
             f"(publishing alone {b.publish_per_second:.0f}/s)",
             f"  CPU: {_cpu(result.baseline_cpu)}",
         ]
+    lines += render_broker_latency(result.broker_latency)
     s = result.silta
     lines.append(
         "Silta end to end (POST at Kela → stored at the county → `delivered` back at Kela)"

@@ -6,6 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from bench.broker_latency import BrokerLatency
 from bench.load import Percentiles
 from bench.procstat import CpuUsage
 from bench.profiling import ProfileSummary
@@ -79,6 +80,8 @@ class BenchResult:
     baseline: BaselineResult | None
     baseline_cpu: CpuUsage | None
     silta: SiltaResult
+    broker_latency: BrokerLatency | None = None
+    """``--rate``: the raw broker's latency at the same rate (``bench.broker_latency``)."""
     verdict: Verdict | None = None
     error: str | None = None
 

@@ -26,6 +26,7 @@ from pathlib import Path
 
 import httpx
 
+from bench.broker_latency import BrokerLatency
 from bench.databases import DeliveryProbe, epoch
 from bench.load import HEADERS, REFERRALS_PATH, Percentiles
 from bench.procstat import CpuUsage
@@ -194,6 +195,17 @@ def render_steady(steady: SteadyResult) -> list[str]:
     for example in steady.failure_examples:
         lines.append(f"  failed POST: {example}")
     return lines
+
+
+def render_broker_latency(latency: BrokerLatency | None) -> list[str]:
+    if latency is None:
+        return []
+    return [
+        f"Raw broker at {latency.rate:g} messages/s, same run (durable quorum queues, "
+        "persistent, confirmed; an answer sent back as Silta's acknowledgement is):",
+        f"  one hop (publish → consumed):        {_ms(latency.one_hop)}",
+        f"  round trip (answer consumed back):   {_ms(latency.round_trip)}",
+    ]
 
 
 def render_cpu_per_referral(cpu: CpuUsage, referrals: int) -> str:

@@ -3,15 +3,16 @@ or not at all, and the relay is woken only after a commit that announced somethi
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Mapping, Sequence
 from datetime import UTC, datetime
-from uuid import uuid4
+from uuid import UUID, uuid4
 
 import pytest
+from silta_messaging.incoming import Incoming, Rejection
 from silta_messaging.outbox import OutboxEntry
 from silta_messaging.tables import add_messaging_tables
 from silta_platform.db import create_engine
-from silta_platform.unit_of_work import Transactions
+from silta_platform.unit_of_work import Transactions, UnitOfWork, message_handlers
 from silta_protection.access_log import Access, Actor, add_access_log, record_access
 from silta_schemas.directory import DirectoryUpdate
 from silta_schemas.envelope import ALL_COUNTIES, seal
@@ -100,3 +101,34 @@ async def test_a_read_only_unit_of_work_does_not_wake_the_relay(engine: AsyncEng
         work.account(Access(ACTOR, "read", "note", None, "key", "test"))
     assert await _counts(engine) == (0, 0, 1)  # the read is accounted for all the same
     assert woken == []
+
+
+async def test_a_consumed_batch_asks_for_the_relay_only_when_it_announced(
+    engine: AsyncEngine,
+) -> None:
+    """Kela's side consumes acknowledgements that send nothing: the consumer's commit must not
+    wake the relay for them (an empty read of the outbox each time), but must for a batch
+    whose handler announced a message."""
+    transactions, _ = _transactions(engine)
+    update = DirectoryUpdate(
+        kind="directory_update", removed=(uuid4(),), changed_at=datetime.now(UTC)
+    )
+    incoming = Incoming(seal(update, sender=KELA, recipient=ALL_COUNTIES, referral_id=None), update)
+
+    async def quiet(work: UnitOfWork, messages: Sequence[Incoming]) -> Mapping[UUID, Rejection]:
+        await work.conn.execute(notes.insert().values(id=str(uuid4())))
+        return {}
+
+    async def answering(work: UnitOfWork, messages: Sequence[Incoming]) -> Mapping[UUID, Rejection]:
+        work.announce(_message())
+        return {}
+
+    for handler, announces in ((quiet, False), (answering, True), (quiet, False)):
+        handle = message_handlers(
+            transactions, {"directory_update": handler}, unhandled_rule="unhandled"
+        )
+        async with engine.begin() as conn:
+            assert await handle(conn, [incoming]) == {}
+        assert transactions.take_announced() is announces
+        assert transactions.take_announced() is False  # told once
+    assert await _counts(engine) == (2, 1, 0)

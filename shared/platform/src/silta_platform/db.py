@@ -8,10 +8,16 @@ from typing import Any, TypeVar
 from sqlalchemy import Select, event, make_url
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
 
+from silta_platform.sqlite_connection import inline_connector
+
 Query = TypeVar("Query", bound=Select[Any])
 
 SQLITE_POOL_TIMEOUT_S = 60.0
 """How long a caller waits for the one SQLite connection before giving up."""
+
+SQLITE_BUSY_TIMEOUT_S = 30.0
+"""How long a statement waits for another process's write lock on the file (an operator's
+command), retrying without holding up the event loop, before it fails."""
 
 
 def create_engine(url: str, **kwargs: Any) -> AsyncEngine:
@@ -35,8 +41,13 @@ def _sqlite_engine(url: str, **kwargs: Any) -> AsyncEngine:
     # IMMEDIATE), so waiting for it in the pool's FIFO queue is immediate and fair, where
     # pooled connections would poll SQLite's busy handler (which sleeps up to 100 ms a try)
     # and starve under load. Nothing may hold a connection while it waits for another.
-    options: dict[str, Any] = {"connect_args": {"timeout": 30}}
-    if make_url(url).database not in (None, "", ":memory:"):  # in memory: one already
+    # Statements run on the loop's thread (``silta_platform.sqlite_connection``): the URL's
+    # connection arguments are read here, as SQLAlchemy's own dialect would read them.
+    parsed = make_url(url)
+    args, connect_args = parsed.get_dialect()().create_connect_args(parsed)
+    connect_args.update({"timeout": SQLITE_BUSY_TIMEOUT_S, **kwargs.pop("connect_args", {})})
+    options: dict[str, Any] = {"async_creator": inline_connector(args[0], connect_args)}
+    if parsed.database not in (None, "", ":memory:"):  # in memory: one already
         options.update(pool_size=1, max_overflow=0, pool_timeout=SQLITE_POOL_TIMEOUT_S)
     options.update(kwargs)
     engine = create_async_engine(url, **options)
@@ -48,7 +59,6 @@ def _sqlite_engine(url: str, **kwargs: Any) -> AsyncEngine:
         cursor = dbapi_connection.cursor()
         cursor.execute("PRAGMA journal_mode=WAL")
         cursor.execute("PRAGMA synchronous=NORMAL")
-        cursor.execute("PRAGMA busy_timeout=30000")
         cursor.execute("PRAGMA foreign_keys=ON")
         # What is deleted or overwritten is zeroed, not left in free space (values are sealed
         # before they are written; this covers what was stored before sealing).

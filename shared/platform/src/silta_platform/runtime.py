@@ -144,7 +144,7 @@ class Runtime:
                 inbox=tables.inbox,
                 queue=queue,
                 handler=handler,
-                after_commit=self._committed,
+                after_commit=self._consumed,
                 prefetch=settings.consumer_prefetch,
                 batch_max=settings.consumer_batch_size,
                 verifier=verifier,
@@ -161,6 +161,16 @@ class Runtime:
     def _committed(self) -> None:
         """After a commit that announced or consumed messages: the relay and companions."""
         self.relay.wake()
+        for companion in self.companions:
+            companion.wake()
+
+    def _consumed(self) -> None:
+        """After a consumer's batch committed: the companions (it recorded events), and the
+        relay only if the batch announced messages. Kela's side mostly consumes
+        acknowledgements that send nothing; waking the relay for them cost an empty read
+        transaction per acknowledgement on the one SQLite connection."""
+        if self.transactions.take_announced():
+            self.relay.wake()
         for companion in self.companions:
             companion.wake()
 

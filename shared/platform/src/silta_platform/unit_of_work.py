@@ -86,6 +86,20 @@ class Transactions:
         self.wake_relay = wake_relay
         """Tells the relay the outbox has work: for the owner of a transaction that units of
         work joined (a group commit), after it committed."""
+        self._announced = False
+
+    def note_announced(self) -> None:
+        """A joined unit of work wrote outbox rows: its owner's commit must wake the relay."""
+        self._announced = True
+
+    def take_announced(self) -> bool:
+        """Whether a joined unit of work announced messages since the last call. On SQLite
+        the transactions run one at a time, so the flag belongs to the commit that just
+        ended (or an earlier one: an extra wake costs one empty read); on PostgreSQL a
+        transaction that writes outbox rows also sends ``NOTIFY``, which wakes the relay at
+        its commit whatever this says."""
+        announced, self._announced = self._announced, False
+        return announced
 
     @asynccontextmanager
     async def begin(self) -> AsyncIterator[UnitOfWork]:
@@ -123,6 +137,8 @@ def message_handlers(
         work = transactions.joining(conn)
         rejections = await by_kind(work, messages)
         await work.flush()
+        if work.announced:
+            transactions.note_announced()
         return rejections
 
     return handle

@@ -150,15 +150,20 @@ async def record_referral_events(
     events: Table,
     referrals: Table,
     changes: Sequence[tuple[str, str, str | None, datetime]],
+    known: Mapping[str, tuple[str, str]] | None = None,
 ) -> None:
     """Events of referrals by id: ``(referral id, kind, status, when)``, each with the
-    referral's county and message kind as stored (the referral's row is in this
-    transaction already)."""
+    referral's county and message kind: from ``known`` (id → (county code, message kind),
+    what a caller that has just written the referrals holds), else as stored (the
+    referral's row is in this transaction already)."""
     if not changes:
         return
-    ids = sorted({referral_id for referral_id, *_ in changes})
-    query = select(referrals.c.id, referrals.c.kind, referrals.c.county_code)
-    stored = {row.id: row for row in await conn.execute(query.where(referrals.c.id.in_(ids)))}
+    stored = dict(known or {})
+    missing = sorted({referral_id for referral_id, *_ in changes} - stored.keys())
+    if missing:
+        query = select(referrals.c.id, referrals.c.county_code, referrals.c.kind)
+        for row in await conn.execute(query.where(referrals.c.id.in_(missing))):
+            stored[row.id] = (row.county_code, row.kind)
     await record_events(
         conn,
         events,
@@ -166,8 +171,8 @@ async def record_referral_events(
             event(
                 kind,
                 when,
-                stored[referral_id].county_code,
-                stored[referral_id].kind,
+                stored[referral_id][0],
+                stored[referral_id][1],
                 referral_id=referral_id,
                 status=status,
             )

@@ -70,11 +70,16 @@ def history_reason(history: Table) -> SealedColumn:
 
 
 async def add_changes(
-    conn: AsyncConnection, history: Table, cipher: DataCipher, rows: Sequence[Mapping[str, Any]]
+    conn: AsyncConnection,
+    history: Table,
+    cipher: DataCipher,
+    rows: Sequence[Mapping[str, Any]],
+    referrals: Mapping[str, tuple[str, str]] | None = None,
 ) -> None:
     """Insert history rows (``StatusChange.row``), each reason sealed, in one statement,
     and their events: every status change anywhere is recorded here, so here it is
-    announced to the change feed."""
+    announced to the change feed. ``referrals``: id → (county code, message kind) of the
+    referrals the caller holds (the others are read)."""
     if rows:
         reason = history_reason(history)
         await conn.execute(
@@ -99,6 +104,7 @@ async def add_changes(
                 )
                 for row in rows
             ],
+            referrals,
         )
 
 
@@ -113,7 +119,8 @@ async def add_referrals(
     """Store new referrals (``rows``) with their first history entries, in two statements."""
     if rows:
         await conn.execute(referrals.insert(), list(rows))
-        await add_changes(conn, history, cipher, changes)
+        written = {str(row["id"]): (str(row["county_code"]), str(row["kind"])) for row in rows}
+        await add_changes(conn, history, cipher, changes, written)
 
 
 async def load_history(
