@@ -98,7 +98,12 @@ async def test_the_officer_sees_referrals_workers_and_statements_of_one_client_o
     assert "statement" not in view["statements"][0]
     assert IDENTITY_CODE not in str(view)
 
-    other = await glance(kela, OTHER_CLIENT)
+    async def other_settled() -> dict[str, Any] | None:
+        # The other client's statement was published after ours: it may be consumed later.
+        view = await glance(kela, OTHER_CLIENT)
+        return view if view["statements"] else None
+
+    other = await eventually(other_settled)
     assert [item["id"] for item in other["referrals"]] == [str(theirs)]
     assert len(other["statements"]) == 1
     nobody = await glance(kela, "311299-999E")

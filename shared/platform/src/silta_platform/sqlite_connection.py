@@ -13,7 +13,7 @@ What does wait for the disk is the WAL checkpoint (two ``fsync``), which SQLite 
 inside a commit every 1,000 pages. Here automatic checkpoints are off; after a commit that
 leaves the WAL at ``CHECKPOINT_BYTES`` or more, a passive checkpoint runs on the worker
 thread while the loop goes on (the committing caller, still holding the connection, awaits
-it). The WAL file is truncated when SQLite restarts it (``journal_size_limit``), so its size
+it), as does any checkpoint a caller asks for. The WAL file is truncated when SQLite restarts it (``journal_size_limit``), so its size
 is what waits to be checkpointed.
 
 What would make an inline call wait is another process holding the write lock (an operator's
@@ -63,7 +63,7 @@ class InlineConnection(aiosqlite.Connection):
         if not self._running or connection is None:
             raise ValueError("Connection closed")
         # Bound methods compare equal when they are the same method of the same object.
-        if fn == connection.close:
+        if fn == connection.close or (args and str(args[0]).startswith(CHECKPOINT_PRAGMA)):
             return await self._threaded(fn, *args, **kwargs)
         result = await self._inline(fn, *args, **kwargs)
         if fn == connection.commit and self._wal_bytes() >= CHECKPOINT_BYTES:
@@ -99,9 +99,14 @@ class InlineConnection(aiosqlite.Connection):
                 pause = min(pause * 2, BUSY_RETRY_MAX_S)
 
 
+CHECKPOINT_PRAGMA = "PRAGMA wal_checkpoint"
+"""A statement that waits for the disk: run on the worker thread, whoever sends it (the
+maintenance pass ends with a ``TRUNCATE`` checkpoint of its own)."""
+
+
 def _checkpoint(connection: sqlite3.Connection) -> None:
     # Passive: copies what no reader still needs, never waits for one.
-    connection.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchall()
+    connection.execute(f"{CHECKPOINT_PRAGMA}(PASSIVE)").fetchall()
 
 
 def _connect(database: str, options: dict[str, Any]) -> sqlite3.Connection:
