@@ -3,11 +3,16 @@
 from __future__ import annotations
 
 from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
 
 import pytest
 from silta_platform.settings import ServiceSettings
 from silta_records.deadlines import FINLAND, add_working_days, due_at, is_overdue, is_working_day
 from silta_schemas.status import ReferralStatus
+
+from tests.scripts import load_script
+
+REPO = Path(__file__).resolve().parents[3]
 
 
 @pytest.mark.parametrize(
@@ -96,3 +101,27 @@ def test_transfer_deadline_defaults_to_seven_working_days() -> None:
     # Thu 2, (Good Friday 3), (Easter Monday 6), Tue 7 .. Fri 10 = 5, Mon 13, Tue 14 = 7
     assert due is not None
     assert due.astimezone(FINLAND).date() == date(2026, 4, 14)
+
+
+def test_the_shipped_calendar_is_the_holiday_librarys_for_every_year_it_covers() -> None:
+    """The services read Finland's days off from a generated table (importing `holidays` costs
+    each service about 18 MB); it must say what the pinned library says, year by year, and a
+    year outside it is asked of the library."""
+    import holidays
+    from silta_records import _finnish_holidays as table
+
+    for year in range(table.FIRST_YEAR, table.LAST_YEAR + 1):
+        library = set(holidays.country_holidays("FI", years=year))
+        shipped = {day for day in library if not is_working_day(day)}
+        assert shipped == library, year
+        weekdays = [date(year, 1, 1) + timedelta(days=n) for n in range(365)]
+        free = {day for day in weekdays if day.weekday() < 5 and not is_working_day(day)}
+        assert free == {day for day in library if day.weekday() < 5}, year
+    beyond = table.LAST_YEAR + 5
+    assert not is_working_day(date(beyond, 12, 6))  # Independence Day, from the library
+    assert (
+        load_script(REPO / "tools" / "gen_holidays.py", "gen_holidays").render()
+        == (
+            REPO / "shared" / "records" / "src" / "silta_records" / "_finnish_holidays.py"
+        ).read_text()
+    )

@@ -15,13 +15,14 @@ from datetime import date, datetime, time, timedelta
 from functools import lru_cache
 from zoneinfo import ZoneInfo
 
-import holidays
 from silta_platform.settings import ServiceSettings
 from silta_schemas.codes import MessageKind, Urgency
 from silta_schemas.lifecycle import is_open
 from silta_schemas.status import ReferralStatus
 from sqlalchemy import ColumnElement, Table, and_, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncConnection
+
+from silta_records._finnish_holidays import DAYS_OFF
 
 FINLAND = ZoneInfo("Europe/Helsinki")
 
@@ -74,6 +75,13 @@ def overdue_by_county(
 
 @lru_cache(maxsize=32)
 def _holidays(year: int) -> frozenset[date]:
+    listed = DAYS_OFF.get(year)
+    if listed is not None:  # the years shipped as a table (tools/gen_holidays.py)
+        return frozenset(date(year, int(day[:2]), int(day[2:])) for day in listed.split())
+    # Any other year from the library itself: importing it loads every country it knows
+    # (about 18 MB resident), so only when a deadline falls outside the table.
+    import holidays
+
     return frozenset(holidays.country_holidays("FI", years=year))
 
 
