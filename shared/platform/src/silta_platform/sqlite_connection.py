@@ -13,8 +13,8 @@ What does wait for the disk is the WAL checkpoint (two ``fsync``), which SQLite 
 inside a commit every 1,000 pages. Here automatic checkpoints are off; after a commit that
 leaves the WAL at ``CHECKPOINT_BYTES`` or more, a passive checkpoint runs on the worker
 thread while the loop goes on (the committing caller, still holding the connection, awaits
-it), as does any checkpoint a caller asks for. The WAL file is truncated when SQLite restarts it (``journal_size_limit``), so its size
-is what waits to be checkpointed.
+it), as does any checkpoint a caller asks for. The WAL file is truncated when SQLite restarts
+it (``journal_size_limit``), so its size is what waits to be checkpointed.
 
 What would make an inline call wait is another process holding the write lock (an operator's
 command on the same file): SQLite's busy handler would then sleep *on the loop*, stopping
