@@ -163,6 +163,25 @@ def test_redaction_replaces_valid_and_lookalike_codes() -> None:
     )
 
 
+def test_redaction_leaves_ids_that_only_look_like_codes_and_takes_codes_hidden_in_them() -> None:
+    """About one random UUID in a hundred ends in something code-shaped; mangling it would lose
+    the referral id that operators search the logs by. A valid code in an id-shaped string is
+    still a code."""
+    lookalike = "3ebb73e6-d561-4078-bb64-088220e5181b"  # 08.82.20: no such date
+    line = f'{{"referral_id": "{lookalike}", "event": "message received"}}'
+    assert redact_identity_codes(line) == line
+    hidden = next(
+        code
+        for number in range(2, 999)
+        if (code := make_code(date(2005, 3, 1), "A", number))[-1] in "0123456789ABCDEF"
+    )
+    smuggled = f"3ebb73e6-d561-4078-bb64-{hidden.lower()}0"
+    assert redact_identity_codes(f"GET /v1/referrals/{smuggled}") == (
+        "GET /v1/referrals/3ebb73e6-d561-4078-bb64-[henkilötunnus]0"
+    )
+    assert redact_identity_codes("x 088220e5181 y") == "x [henkilötunnus] y"  # shape suffices
+
+
 def test_pattern_finds_shapes_only() -> None:
     found = [
         m.group() for m in IDENTITY_CODE_PATTERN.finditer("131052-308T, 131052-30, 1310523308T")
