@@ -34,7 +34,7 @@ from kela_side.db.tables import (
     referrals,
     status_history,
 )
-from kela_side.domain.referrals import SENT_SEQUENCE, TrackedReferral
+from kela_side.domain.referrals import SENT_SEQUENCE, Tracked, TrackedReferral
 from kela_side.domain.submission import OpenReferral, Slot
 from kela_side.records import Leg, ReferralRecord
 from kela_side.settings import KelaSettings
@@ -222,11 +222,8 @@ def _record(
     )
 
 
-async def tracked(
-    conn: AsyncConnection, ids: Iterable[UUID]
-) -> tuple[dict[UUID, TrackedReferral], dict[UUID, str | None]]:
-    """The referrals among ``ids`` as acknowledgements are checked against them, and their
-    clients' keys."""
+async def tracked(conn: AsyncConnection, ids: Iterable[UUID]) -> Tracked:
+    """The referrals among ``ids`` as acknowledgements are checked against them."""
     query = select(
         referrals.c.id,
         referrals.c.recipient,
@@ -234,16 +231,17 @@ async def tracked(
         referrals.c.status_sequence,
         referrals.c.client_key,
         referrals.c.kind,
+        referrals.c.county_code,
     ).where(referrals.c.id.in_(sorted({str(referral_id) for referral_id in ids})))
-    found: dict[UUID, TrackedReferral] = {}
-    keys: dict[UUID, str | None] = {}
+    result = Tracked({}, {}, {})
     for row in await conn.execute(query):
         referral_id = UUID(row.id)
-        found[referral_id] = TrackedReferral(
+        result.referrals[referral_id] = TrackedReferral(
             row.recipient, ReferralStatus(row.status), row.status_sequence, MessageKind(row.kind)
         )
-        keys[referral_id] = row.client_key
-    return found, keys
+        result.client_keys[referral_id] = row.client_key
+        result.counties_and_kinds[row.id] = (row.county_code, row.kind)
+    return result
 
 
 async def recorded_changes(
@@ -262,11 +260,14 @@ async def recorded_changes(
 
 
 async def add_history(
-    conn: AsyncConnection, cipher: DataCipher, acks: Sequence[StatusAcknowledgement]
+    conn: AsyncConnection,
+    cipher: DataCipher,
+    acks: Sequence[StatusAcknowledgement],
+    counties_and_kinds: Mapping[str, tuple[str, str]] | None = None,
 ) -> None:
     """Add the counties' acknowledged changes to their referrals' histories."""
     rows = [StatusChange.from_acknowledgement(ack).row(ack.referral_id) for ack in acks]
-    await add_changes(conn, status_history, cipher, rows)
+    await add_changes(conn, status_history, cipher, rows, counties_and_kinds)
 
 
 async def advance(conn: AsyncConnection, changes: Mapping[UUID, StatusAcknowledgement]) -> None:

@@ -46,6 +46,17 @@ class TrackedReferral:
     """Some kinds allow a step more (``lifecycle.KIND_TRANSITIONS``)."""
 
 
+@dataclass(frozen=True)
+class Tracked:
+    """The referrals an acknowledgement batch names, as stored: each one's tracked part, its
+    client's keyed hash (for the access log) and, by id, its county code and kind (for the
+    history's events)."""
+
+    referrals: dict[UUID, TrackedReferral]
+    client_keys: dict[UUID, str | None]
+    counties_and_kinds: dict[str, tuple[str, str]]
+
+
 def check_sender(referral: TrackedReferral, sender: str) -> None:
     """Only the county the referral was sent to may acknowledge it: checked first, before the
     acknowledgement is compared with anything recorded (a stranger repeating a known change

@@ -33,11 +33,11 @@ async def receive_acknowledgements(
     """
     acknowledgements = [_acknowledgement(message) for message in messages]
     ids = [item.ack.referral_id for item in acknowledgements]
-    tracked, client_keys = await stored.tracked(work.conn, ids)
+    found = await stored.tracked(work.conn, ids)
     recorded = await stored.recorded_changes(
         work.conn, [(item.ack.referral_id, item.ack.sequence) for item in acknowledgements]
     )
-    applied = apply_acknowledgements(acknowledgements, tracked, recorded)
+    applied = apply_acknowledgements(acknowledgements, found.referrals, recorded)
     for item in applied.recorded:
         referral_id = item.ack.referral_id
         work.account(
@@ -46,13 +46,16 @@ async def receive_acknowledgements(
                 "update",
                 "referral",
                 str(referral_id),
-                client_keys.get(referral_id),
+                found.client_keys.get(referral_id),
                 TRACK_PURPOSE,
                 "bus",
             )
         )
     await stored.add_history(
-        work.conn, cipher_of(settings), [item.ack for item in applied.recorded]
+        work.conn,
+        cipher_of(settings),
+        [item.ack for item in applied.recorded],
+        found.counties_and_kinds,
     )
     await stored.advance(work.conn, applied.advanced)
     for item in applied.recorded:  # ids, sequence and status only
