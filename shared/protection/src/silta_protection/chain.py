@@ -15,6 +15,7 @@ transaction, as its last statement, so the lock is held only until that commit.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 from collections.abc import Collection, Mapping, Sequence
@@ -45,26 +46,22 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 GENESIS_HASH = "0" * 64
 
 
-class _HeadReads(dict[tuple[Table, bool], "Select[Any]"]):
-    def __missing__(self, key: tuple[Table, bool]) -> Select[Any]:
-        head, lock = key
-        query = select(head.c.last_seq, head.c.last_hash).where(head.c.id == 1)
-        self[key] = query = query.with_for_update() if lock else query
-        return query
+# Every append runs these two: built once per chain, not once per append (building and
+# keying a statement cost about as much as SQLite running it).
+@functools.cache
+def _head_read(head: Table, dialect: str) -> Select[Any]:
+    """The head, locked until the transaction ends on PostgreSQL (``FOR UPDATE``)."""
+    query = select(head.c.last_seq, head.c.last_hash).where(head.c.id == 1)
+    return query.with_for_update() if dialect == "postgresql" else query
 
 
-class _HeadMoves(dict[Table, Update]):
-    def __missing__(self, head: Table) -> Update:
-        self[head] = statement = (
-            update(head)
-            .where(head.c.id == 1)
-            .values(last_seq=bindparam("new_seq"), last_hash=bindparam("new_hash"))
-        )
-        return statement
-
-
-_HEAD_READS = _HeadReads()
-_HEAD_MOVES = _HeadMoves()
+@functools.cache
+def _head_move(head: Table) -> Update:
+    return (
+        update(head)
+        .where(head.c.id == 1)
+        .values(last_seq=bindparam("new_seq"), last_hash=bindparam("new_hash"))
+    )
 
 
 def add_chain_entries(metadata: MetaData, name: str, *fields: Column[Any]) -> Table:
@@ -183,7 +180,7 @@ class HashChain:
         if not contents:
             return
         head = self.head
-        current = (await conn.execute(self._read_head(conn.dialect.name))).first()
+        current = (await conn.execute(_head_read(head, conn.dialect.name))).first()
         if current is None:  # a database created without the migration's head row
             await conn.execute(head.insert().values(id=1, last_seq=0, last_hash=GENESIS_HASH))
             seq, prev = 0, GENESIS_HASH
@@ -197,17 +194,7 @@ class HashChain:
             row["entry_hash"] = prev = self.hash(row)
             rows.append(row)
         await conn.execute(self.entries.insert(), rows)
-        await conn.execute(self._move_head, {"new_seq": seq, "new_hash": prev})
-
-    # Every append runs these two: built once per chain, not once per append (building and
-    # keying a statement cost about as much as SQLite running it).
-    def _read_head(self, dialect: str) -> Select[Any]:
-        """The head, locked until the transaction ends on PostgreSQL (``FOR UPDATE``)."""
-        return _HEAD_READS[(self.head, dialect == "postgresql")]
-
-    @property
-    def _move_head(self) -> Update:
-        return _HEAD_MOVES[self.head]
+        await conn.execute(_head_move(head), {"new_seq": seq, "new_hash": prev})
 
     def check(self, row: Mapping[str, Any]) -> str | None:
         """What is wrong with one entry on its own (its hash), or None."""
