@@ -6,6 +6,11 @@ The server span is named by the route's template (``POST /v1/referrals``); the p
 as sent are the caller's input and may carry an identity code, so the hook below replaces
 them by the template before anything is exported. The bus spans and the trace context in the
 AMQP headers are ``silta_messaging.tracing``'s.
+
+While tracing is off (no SDK installed) a request gets no server span at all: OpenTelemetry's
+ASGI middleware would still resolve the route and build a span that records nothing, about
+7 % of Kela's CPU under load. Only the caller's trace context (``traceparent``) is made
+current, so log lines and the messages the request sends still carry the caller's trace.
 """
 
 from __future__ import annotations
@@ -13,7 +18,7 @@ from __future__ import annotations
 import os
 from importlib.metadata import entry_points
 
-from opentelemetry import trace
+from opentelemetry import context, propagate, trace
 from opentelemetry.instrumentation.asgi import OpenTelemetryMiddleware
 from opentelemetry.instrumentation.fastapi import _get_default_span_details
 from opentelemetry.sdk.resources import SERVICE_NAME, Resource
@@ -21,7 +26,7 @@ from opentelemetry.sdk.trace import TracerProvider
 from opentelemetry.sdk.trace.export import BatchSpanProcessor, SpanExporter
 from opentelemetry.trace import Span
 from opentelemetry.util.http import parse_excluded_urls
-from starlette.types import ASGIApp, Scope
+from starlette.types import ASGIApp, Receive, Scope, Send
 
 from silta_platform.access_log import NO_ROUTE
 
@@ -67,8 +72,36 @@ def _route_only(span: Span, scope: Scope) -> None:
                 span.set_attribute(key, "" if key == "url.query" else route)
 
 
+class CallersContext:
+    """Tracing off: the caller's trace context, when the request carries one, made current
+    for the request; nothing else."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+        self._fields = {field.encode("latin-1") for field in propagate.get_global_textmap().fields}
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        fields = self._fields
+        carrier = {
+            name.decode("latin-1"): value.decode("latin-1")
+            for name, value in scope.get("headers", ())
+            if name in fields
+        }
+        if not carrier:
+            await self.app(scope, receive, send)
+            return
+        token = context.attach(propagate.extract(carrier))
+        try:
+            await self.app(scope, receive, send)
+        finally:
+            context.detach(token)
+
+
 def traced(app: ASGIApp) -> ASGIApp:
-    """``app`` inside a server span per request (a no-op span while tracing is off)."""
+    """``app`` inside a server span per request once the SDK is installed; else only inside
+    the caller's trace context (``CallersContext``)."""
+    if not isinstance(trace.get_tracer_provider(), TracerProvider):
+        return CallersContext(app)
     return OpenTelemetryMiddleware(
         app,
         default_span_details=_get_default_span_details,
