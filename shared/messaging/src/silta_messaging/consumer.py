@@ -40,7 +40,7 @@ from aio_pika.abc import AbstractIncomingMessage, AbstractQueue
 from opentelemetry.trace import Span
 from pydantic import BaseModel
 from silta_schemas.envelope import Envelope, MessageRejected, open_message
-from sqlalchemy import Table, exc, select
+from sqlalchemy import Table, bindparam, exc, select
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from silta_messaging import tracing
@@ -96,6 +96,10 @@ class BatchConsumer:
         self._message_log = message_log
         self._unsealer = unsealer
         self._pending: asyncio.Queue[AbstractIncomingMessage] = asyncio.Queue()
+        # Built once: a statement reused keeps its SQLAlchemy cache key (``relay``).
+        self._seen_query = select(inbox.c.message_id, inbox.c.body_sha256).where(
+            inbox.c.message_id.in_(bindparam("ids", expanding=True))
+        )
         self._queue: AbstractQueue | None = None  # held: consumers must stay referenced
         self._worker: asyncio.Task[None] | None = None
         self._starter: asyncio.Task[None] | None = None
@@ -226,11 +230,7 @@ class BatchConsumer:
             ids = [str(message_id) for message_id in unique]
             seen: dict[str, str | None] = {
                 row.message_id: row.body_sha256
-                for row in await conn.execute(
-                    select(self._inbox.c.message_id, self._inbox.c.body_sha256).where(
-                        self._inbox.c.message_id.in_(ids)
-                    )
-                )
+                for row in await conn.execute(self._seen_query, {"ids": ids})
             }
             reused = _reused_ids(unique.values(), seen)
             fresh = [item for key, item in unique.items() if str(key) not in seen]

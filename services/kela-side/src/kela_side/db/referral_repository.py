@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import functools
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime
 from typing import Any
 from uuid import UUID
@@ -13,16 +13,14 @@ from silta_protection.encryption import DataCipher, SealedColumn, cipher_of
 from silta_records.deadlines import overdue_clause, referral_due_at
 from silta_records.status_history import (
     StatusChange,
-    add_changes,
     add_referrals,
     load_history,
 )
 from silta_records.views import ListQuery
 from silta_schemas.cancellation import Cancellation
-from silta_schemas.codes import MessageKind
 from silta_schemas.parties import county_organisation
 from silta_schemas.referrals import ReferralRequest
-from silta_schemas.status import ReferralStatus, StatusAcknowledgement
+from silta_schemas.status import ReferralStatus
 from sqlalchemy import Row, bindparam, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
@@ -34,7 +32,7 @@ from kela_side.db.tables import (
     referrals,
     status_history,
 )
-from kela_side.domain.referrals import SENT_SEQUENCE, Tracked, TrackedReferral
+from kela_side.domain.referrals import SENT_SEQUENCE
 from kela_side.domain.submission import OpenReferral, Slot
 from kela_side.records import Leg, ReferralRecord
 from kela_side.settings import KelaSettings
@@ -87,6 +85,19 @@ def _open_in(query: Any) -> Any:
     return query.where(referrals.c.status.in_(OPEN_STATUSES)).order_by(referrals.c.created_at)
 
 
+# The hot paths' statements are built once: a statement reused keeps its SQLAlchemy cache
+# key, and building and keying one anew cost more than SQLite running it.
+_OPEN_OF_CLIENTS = _open_in(
+    select(
+        referrals.c.id,
+        referrals.c.status,
+        referrals.c.client_key,
+        referrals.c.kind,
+        referrals.c.county_code,
+    ).where(referrals.c.client_key.in_(bindparam("client_keys", expanding=True)))
+)
+
+
 async def open_referrals(
     conn: AsyncConnection, client_keys: Iterable[str]
 ) -> dict[Slot, OpenReferral]:
@@ -95,9 +106,7 @@ async def open_referrals(
     if not wanted:
         return {}
     found: dict[Slot, OpenReferral] = {}
-    columns = (referrals.c.id, referrals.c.status, referrals.c.client_key, referrals.c.kind)
-    query = select(*columns, referrals.c.county_code).where(referrals.c.client_key.in_(wanted))
-    for row in await conn.execute(_open_in(query)):
+    for row in await conn.execute(_OPEN_OF_CLIENTS, {"client_keys": wanted}):
         slot = (row.client_key, row.kind, row.county_code)
         found.setdefault(slot, OpenReferral(UUID(row.id), ReferralStatus(row.status)))
     return found
@@ -219,78 +228,6 @@ def _record(
         history=history,
         chain=chain,
         purged_at=_utc(row.purged_at),
-    )
-
-
-async def tracked(conn: AsyncConnection, ids: Iterable[UUID]) -> Tracked:
-    """The referrals among ``ids`` as acknowledgements are checked against them."""
-    query = select(
-        referrals.c.id,
-        referrals.c.recipient,
-        referrals.c.status,
-        referrals.c.status_sequence,
-        referrals.c.client_key,
-        referrals.c.kind,
-        referrals.c.county_code,
-    ).where(referrals.c.id.in_(sorted({str(referral_id) for referral_id in ids})))
-    result = Tracked({}, {}, {})
-    for row in await conn.execute(query):
-        referral_id = UUID(row.id)
-        result.referrals[referral_id] = TrackedReferral(
-            row.recipient, ReferralStatus(row.status), row.status_sequence, MessageKind(row.kind)
-        )
-        result.client_keys[referral_id] = row.client_key
-        result.counties_and_kinds[row.id] = (row.county_code, row.kind)
-    return result
-
-
-async def recorded_changes(
-    conn: AsyncConnection, changes: Iterable[tuple[UUID, int]]
-) -> set[tuple[UUID, int]]:
-    """Which of these ``(referral id, sequence)`` changes the history holds already."""
-    wanted = set(changes)
-    # By referral id, then the pairs: SQLite answers a row-value ``IN`` by scanning the whole
-    # history, which grows with every referral; the key's first column finds the few rows.
-    ids = sorted({str(referral_id) for referral_id, _ in wanted})
-    query = select(status_history.c.referral_id, status_history.c.sequence).where(
-        status_history.c.referral_id.in_(ids)
-    )
-    found = {(UUID(row.referral_id), row.sequence) for row in await conn.execute(query)}
-    return found & wanted
-
-
-async def add_history(
-    conn: AsyncConnection,
-    cipher: DataCipher,
-    acks: Sequence[StatusAcknowledgement],
-    counties_and_kinds: Mapping[str, tuple[str, str]] | None = None,
-) -> None:
-    """Add the counties' acknowledged changes to their referrals' histories."""
-    rows = [StatusChange.from_acknowledgement(ack).row(ack.referral_id) for ack in acks]
-    await add_changes(conn, status_history, cipher, rows, counties_and_kinds)
-
-
-async def advance(conn: AsyncConnection, changes: Mapping[UUID, StatusAcknowledgement]) -> None:
-    """Make each referral's acknowledged change its current status."""
-    if not changes:
-        return
-    await conn.execute(
-        update(referrals)
-        .where(referrals.c.id == bindparam("referral_id"))
-        .values(
-            status=bindparam("new_status"),
-            status_sequence=bindparam("new_sequence"),
-            updated_at=bindparam("changed_at"),
-        ),
-        [
-            {
-                "referral_id": str(referral_id),
-                "new_status": ack.status,
-                "new_sequence": ack.sequence,
-                "changed_at": ack.changed_at,
-            }
-            for referral_id, ack in changes.items()
-        ],
     )
 
 

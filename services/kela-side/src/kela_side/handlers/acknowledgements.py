@@ -13,7 +13,7 @@ from silta_protection.access_log import Access, service_actor
 from silta_protection.encryption import cipher_of
 from silta_schemas.status import StatusAcknowledgement
 
-from kela_side.db import referral_repository as stored
+from kela_side.db import acknowledgement_repository as stored
 from kela_side.domain.referrals import Acknowledgement, apply_acknowledgements
 from kela_side.handlers.forwarding import send_onwards
 from kela_side.purposes import KELA_SERVICE, TRACK_PURPOSE

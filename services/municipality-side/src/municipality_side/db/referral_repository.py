@@ -22,7 +22,7 @@ from silta_schemas.envelope import Envelope
 from silta_schemas.errors import NotFound
 from silta_schemas.referrals import NoticeOfNeed, ReferralRequest
 from silta_schemas.status import ReferralStatus
-from sqlalchemy import select, update
+from sqlalchemy import bindparam, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from municipality_side.db.tables import REFERRAL_PAYLOAD, referrals, status_history
@@ -66,11 +66,14 @@ add = functools.partial(add_referrals, referrals, status_history)
 """Store new referrals with their first history entries, reasons sealed."""
 
 
+# Built once: a statement reused keeps its SQLAlchemy cache key (the consumer's hot path).
+_KNOWN = select(referrals.c.id).where(referrals.c.id.in_(bindparam("ids", expanding=True)))
+
+
 async def known(conn: AsyncConnection, referral_ids: Iterable[UUID]) -> set[UUID]:
     """Which of ``referral_ids`` this side holds."""
     wanted = [str(referral_id) for referral_id in referral_ids]
-    query = select(referrals.c.id).where(referrals.c.id.in_(wanted))
-    return {UUID(found) for found in (await conn.execute(query)).scalars()}
+    return {UUID(found) for found in (await conn.execute(_KNOWN, {"ids": wanted})).scalars()}
 
 
 async def held(
