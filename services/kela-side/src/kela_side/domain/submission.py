@@ -32,7 +32,8 @@ class DuplicateReferral(RuleRefused):
 
 
 class KeyTaken(Exception):
-    """The Idempotency-Key was taken since the caller looked: the caller replays it."""
+    """The Idempotency-Key is taken (by an earlier request, or one in the same group): the
+    caller answers with what that request created."""
 
 
 def check_request(request: ReferralRequest, checklist: Checklist) -> None:

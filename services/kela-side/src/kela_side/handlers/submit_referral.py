@@ -92,10 +92,9 @@ async def submit_referral(
     payload = request.model_dump(mode="json")
     request_fingerprint = fingerprint(payload)
     key = command.idempotency_key
-    if key is not None:
-        replay = await _replay(transactions, cipher, key, request_fingerprint)
-        if replay is not None:
-            return Submitted(replay, False)
+    # A repeated Idempotency-Key is found by the group commit's own check of the keys taken
+    # (``KeyTaken`` below), not by a read of its own before it: that read cost every keyed
+    # POST a transaction on the service's one SQLite connection, for the rare replay.
     submission = prepare(request, payload, request_fingerprint, key, command.actor, settings)
     candidate = submission.candidate
     try:
