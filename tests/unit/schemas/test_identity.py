@@ -1,3 +1,4 @@
+import unicodedata
 from datetime import date
 
 import pytest
@@ -10,6 +11,7 @@ from silta_schemas.identity import (
     birth_date,
     check_identity_code,
     contains_identity_code,
+    normalise_text,
     redact_identity_codes,
 )
 
@@ -200,3 +202,13 @@ def test_pattern_finds_shapes_only() -> None:
 )
 def test_redaction_decodes_url_encoding_before_it_matches(text: str, expected: str) -> None:
     assert redact_identity_codes(text) == expected
+
+
+def test_ascii_text_is_already_normal_and_a_hidden_code_in_other_text_is_still_found() -> None:
+    every_ascii = "".join(chr(c) for c in range(128))
+    assert normalise_text(every_ascii) == unicodedata.normalize("NFKC", every_ascii)
+    assert normalise_text(every_ascii) == every_ascii  # nothing dropped or changed
+    # Not ASCII: format characters dropped, full-width digits folded, as before.
+    assert normalise_text("131052\u00ad-308T") == "131052-308T"
+    assert normalise_text("\uff11\uff13\uff11\uff10\uff15\uff12-308T") == "131052-308T"
+    assert redact_identity_codes("id 131052-308T, ok") == "id [henkilötunnus], ok"

@@ -63,6 +63,9 @@ character all check out counts (``_disguised_code``)."""
 def normalise_text(text: str) -> str:
     """``text`` as screening reads it: format characters (zero-width space, soft hyphen, word
     joiner, …, Unicode category Cf) dropped, then NFKC (full-width digits, no-break spaces)."""
+    if text.isascii():  # ASCII has no format character, and NFKC leaves it as it is
+        return text  # (every log line and most free text: the per-character walk was most
+        # of a log line's cost)
     visible = "".join(c for c in text if unicodedata.category(c) != "Cf")
     return unicodedata.normalize("NFKC", visible)
 
