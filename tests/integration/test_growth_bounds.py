@@ -4,11 +4,13 @@ deletes what the outbox and the inbox no longer need."""
 
 from __future__ import annotations
 
+import asyncio
 import re
 import sqlite3
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
+from uuid import uuid4
 
 import pytest
 from kela_side.db.tables import messaging
@@ -24,9 +26,12 @@ GROWING = ("referrals", "referral_status_history", "silta_outbox", "silta_inbox"
 """The tables that grow with every referral (the access and message logs only append)."""
 FULL_SCAN = re.compile(r"^SCAN (\w+)(?! USING INDEX ix_silta_outbox_pending)")
 """A plan step reading a whole table; the outbox's pending index holds only what waits."""
-MAINTENANCE = ("DELETE FROM silta_outbox WHERE silta_outbox.published_at IS NOT NULL",)
+MAINTENANCE = (
+    "DELETE FROM silta_outbox WHERE silta_outbox.id IN (SELECT silta_outbox.id FROM "
+    "silta_outbox WHERE silta_outbox.published_at IS NOT NULL LIMIT ? OFFSET ?)",
+)
 """Not the hot path: the periodic maintenance pass (which may run while the test records)
-deletes every published row, reading the whole outbox by design: it empties it."""
+deletes every published row (a chunk at a time), reading the outbox by design: it empties it."""
 
 
 @pytest.fixture
@@ -108,3 +113,50 @@ async def test_retention_deletes_sent_messages_and_inbox_rows_past_the_replay_wi
     later = datetime.now(UTC) + timedelta(seconds=window + 1)
     assert await forget_old_inbox(county.engine, county.settings, inbox, now=later) == 11
     assert await count(county, select(func.count()).select_from(inbox)) == 0
+
+
+async def test_retention_deletes_a_backlog_a_chunk_at_a_time_and_the_loop_runs_between(
+    both: Both,
+) -> None:
+    county: Runtime = both.municipality_app.state.runtime
+    inbox = messaging.inbox
+    long_ago = datetime.now(UTC) - timedelta(days=30)
+    async with county.engine.begin() as conn:
+        await conn.execute(
+            inbox.insert(),
+            [
+                {"message_id": str(uuid4()), "kind": "notice_of_need", "received_at": long_ago}
+                for _ in range(2_500)
+            ],
+        )
+    ticks = 0
+    ticks_at_each_delete: list[int] = []
+
+    async def ticker() -> None:  # stands for the requests and deliveries that wait
+        nonlocal ticks
+        while True:
+            ticks += 1
+            await asyncio.sleep(0)
+
+    def deleting(_conn: Any, _cursor: Any, sql: str, *_: Any) -> None:
+        if sql.startswith("DELETE FROM silta_inbox"):
+            ticks_at_each_delete.append(ticks)
+
+    sync_engine = county.engine.sync_engine
+    event.listen(sync_engine, "before_cursor_execute", deleting)
+    running = asyncio.create_task(ticker())
+    try:
+        await asyncio.sleep(0)
+        forgotten = await forget_old_inbox(county.engine, county.settings, inbox, chunk=1_000)
+    finally:
+        running.cancel()
+        event.remove(sync_engine, "before_cursor_execute", deleting)
+    assert forgotten == 2_500
+    async with county.engine.connect() as conn:
+        left = select(func.count()).select_from(inbox).where(inbox.c.received_at <= long_ago)
+        assert (await conn.execute(left)).scalar_one() == 0
+    # Three statements (1,000, 1,000 and 500 rows), each in its own transaction, and the loop
+    # served what waited between them.
+    assert len(ticks_at_each_delete) == 3
+    first, second, third = ticks_at_each_delete
+    assert first < second < third

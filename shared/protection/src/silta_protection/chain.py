@@ -202,17 +202,22 @@ class HashChain:
             return f"entry {row['seq']}: content does not match its hash"
         return None
 
-    async def prune(self, conn: AsyncConnection, before: datetime) -> int:
-        """Delete the oldest entries, those written before ``before``, in the caller's
-        transaction; the head keeps the last one's number and hash, so the rest still
-        verifies. Only from the start of the chain, never in the middle."""
+    async def prune(
+        self, conn: AsyncConnection, before: datetime, *, limit: int | None = None
+    ) -> int:
+        """Delete the oldest entries, those written before ``before`` (at most ``limit`` of
+        them), in the caller's transaction; the head keeps the last one's number and hash,
+        so the rest still verifies. Only from the start of the chain, never in the middle."""
         head, entries = self.head, self.entries
         query = select(head.c.pruned_seq).where(head.c.id == 1)
-        if (await conn.execute(locking(query, conn))).first() is None:
+        pruned = (await conn.execute(locking(query, conn))).first()
+        if pruned is None:
             return 0
         last = await conn.scalar(select(func.max(entries.c.seq)).where(entries.c.at < before))
         if last is None:
             return 0
+        if limit is not None:  # entries are numbered without gaps after the last pruned
+            last = min(last, pruned.pruned_seq + limit)
         link = await conn.scalar(select(entries.c.entry_hash).where(entries.c.seq == last))
         removed = await conn.execute(delete(entries).where(entries.c.seq <= last))
         await conn.execute(

@@ -24,6 +24,7 @@ never content) are dropped after ``events_retention_days``.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -154,23 +155,50 @@ async def _in_batches(
             return total
 
 
-async def delete_published_outbox(engine: AsyncEngine, outbox: Table) -> int:
+DELETE_CHUNK = 1_000
+"""Rows the maintenance pass deletes per transaction. A backlog deleted in one statement (five
+minutes of inbox rows, a day of change-feed rows) held the database's write lock, and on SQLite
+the event loop, which runs its statements, for the whole of it: requests and deliveries
+waited. In chunks they get their turn in between."""
+
+
+async def _delete_in_chunks(
+    engine: AsyncEngine, table: Table, *where: ColumnElement[bool], chunk: int = DELETE_CHUNK
+) -> int:
+    """Delete the rows of ``table`` that ``where`` selects, ``chunk`` at a time, each chunk a
+    transaction of its own; return how many."""
+    (key,) = table.primary_key.columns
+    statement = delete(table).where(key.in_(select(key).where(*where).limit(chunk)))
+    total = 0
+    while True:
+        async with engine.begin() as conn:
+            removed = int((await conn.execute(statement)).rowcount or 0)
+        total += removed
+        if removed < chunk:
+            return total
+        await asyncio.sleep(0)  # what waits for the loop (and the write lock) goes first
+
+
+async def delete_published_outbox(
+    engine: AsyncEngine, outbox: Table, *, chunk: int = DELETE_CHUNK
+) -> int:
     """Delete the rows of messages the broker confirmed (their bodies carry personal data,
     and only the unpublished rows are ever read)."""
-    async with engine.begin() as conn:
-        result = await conn.execute(delete(outbox).where(outbox.c.published_at.is_not(None)))
-    return int(result.rowcount or 0)
+    return await _delete_in_chunks(engine, outbox, outbox.c.published_at.is_not(None), chunk=chunk)
 
 
 async def forget_old_inbox(
-    engine: AsyncEngine, settings: ServiceSettings, inbox: Table, *, now: datetime | None = None
+    engine: AsyncEngine,
+    settings: ServiceSettings,
+    inbox: Table,
+    *,
+    now: datetime | None = None,
+    chunk: int = DELETE_CHUNK,
 ) -> int:
     """Delete inbox rows past the replay window: the window refuses their messages now."""
     window = settings.message_max_age_seconds + settings.message_max_future_seconds
     cutoff = (now or datetime.now(UTC)) - timedelta(seconds=window)
-    async with engine.begin() as conn:
-        result = await conn.execute(delete(inbox).where(inbox.c.received_at < cutoff))
-    return int(result.rowcount or 0)
+    return await _delete_in_chunks(engine, inbox, inbox.c.received_at < cutoff, chunk=chunk)
 
 
 async def prune_message_log(
@@ -182,17 +210,21 @@ async def prune_message_log(
 ) -> int:
     """Drop message-log entries older than ``message_log_retention_days``; return how many."""
     cutoff = (now or datetime.now(UTC)) - timedelta(days=settings.message_log_retention_days)
-    async with engine.begin() as conn:
-        return await tables.message_log.chain.prune(conn, cutoff)
+    total = 0
+    while True:  # in chunks, as ``_delete_in_chunks``: the chain's head moves with each
+        async with engine.begin() as conn:
+            pruned = await tables.message_log.chain.prune(conn, cutoff, limit=DELETE_CHUNK)
+        total += pruned
+        if pruned < DELETE_CHUNK:
+            return total
+        await asyncio.sleep(0)
 
 
 async def prune_events(engine: AsyncEngine, tables: RetentionTables, cutoff: datetime) -> int:
     """Drop change-feed rows written before ``cutoff``; return how many."""
     dropped = 0
-    async with engine.begin() as conn:
-        for table, column in tables.events:
-            result = await conn.execute(delete(table).where(table.c[column] < cutoff))
-            dropped += int(result.rowcount or 0)
+    for table, column in tables.events:
+        dropped += await _delete_in_chunks(engine, table, table.c[column] < cutoff)
     return dropped
 
 
