@@ -116,9 +116,10 @@ async def test_retention_deletes_sent_messages_and_inbox_rows_past_the_replay_wi
 
 
 async def test_retention_deletes_a_backlog_a_chunk_at_a_time_and_the_loop_runs_between(
-    both: Both,
+    sides: Both,
 ) -> None:
-    county: Runtime = both.municipality_app.state.runtime
+    """On SQLite and PostgreSQL alike."""
+    county: Runtime = sides.municipality_app.state.runtime
     inbox = messaging.inbox
     long_ago = datetime.now(UTC) - timedelta(days=30)
     async with county.engine.begin() as conn:
