@@ -184,6 +184,25 @@ def test_redaction_leaves_ids_that_only_look_like_codes_and_takes_codes_hidden_i
     assert redact_identity_codes("x 088220e5181 y") == "x [henkilötunnus] y"  # shape suffices
 
 
+def test_redaction_leaves_trace_and_span_ids_unless_they_hide_a_valid_code() -> None:
+    """One random trace id in nine holds something code-shaped: every log line carries one,
+    and an operator follows a request through the logs by it."""
+    trace_id, span_id = "4bf92f3577b34da6a3ce929d0e0e473608a8b220e5181b00"[:32], "0882206e5181bd00"
+    assert IDENTITY_CODE_PATTERN.search(span_id)  # code-shaped, not a code (no such date)
+    line = f'{{"event": "message received", "trace_id": "{trace_id}", "span_id": "{span_id}"}}'
+    assert redact_identity_codes(line) == line
+    shaped = "4bf92f35" + "088220e5181b" + "a3ce929d0e0e"  # 32 hex digits, code-shaped inside
+    assert redact_identity_codes(shaped) == shaped
+    hidden = next(
+        code
+        for number in range(2, 999)
+        if (code := make_code(date(2005, 3, 1), "A", number))[-1] in "0123456789ABCDEF"
+    )
+    smuggled = f"4bf92f35{hidden.lower()}a3ce929d0e0e4"  # a caller's traceparent, say
+    assert len(smuggled) == 32
+    assert redact_identity_codes(smuggled) == "4bf92f35[henkilötunnus]a3ce929d0e0e4"
+
+
 def test_pattern_finds_shapes_only() -> None:
     found = [
         m.group() for m in IDENTITY_CODE_PATTERN.finditer("131052-308T, 131052-30, 1310523308T")

@@ -173,14 +173,21 @@ def redact_identity_codes(text: str) -> str:
     return result
 
 
-_UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}", re.IGNORECASE)
-"""Referral, message and statement ids: about one random UUID in a hundred ends in something
-code-shaped (``…-088220e5181b``: six digits, a sign ``A``-``F``, three digits, a character)."""
+_ID = re.compile(
+    r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}"  # referral, message ids
+    r"|(?<![0-9a-z])[0-9a-f]{16,}(?![0-9a-z])",  # trace (32 hex digits) and span ids (16)
+    re.IGNORECASE,
+)
+"""Ids in log lines: referral, message and statement ids (UUIDs), and the W3C trace and span
+ids every line carries. Random hex is often code-shaped (six digits, a sign ``A``-``F``,
+three digits, a character): about one UUID in a hundred (``…-088220e5181b``), one trace id in
+nine and one span id in thirty; shape alone would mangle the ids operators search the logs
+by."""
 
 
 def _redact(text: str) -> str:
     normal = normalise_text(text)
-    ids = [found.span() for found in _UUID.finditer(normal)]
+    ids = [found.span() for found in _ID.finditer(normal)]
 
     def shaped(match: re.Match[str]) -> str:
         # Inside an id only a code that checks out goes (one smuggled into an id-shaped
