@@ -26,7 +26,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Callable, Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
@@ -126,10 +126,10 @@ async def _in_batches(
     """Apply ``change`` (on ``table``) to the rows ``where`` selects, a batch a transaction,
     each row's purge in the access log in the same transaction; return how many rows."""
     (key,) = table.primary_key.columns
-    total = 0
-    while True:
+    query = select(key, table.c.client_key, table.c.county_code).where(*where)
+
+    async def one_batch() -> int:
         async with engine.begin() as conn:
-            query = select(key, table.c.client_key, table.c.county_code).where(*where)
             rows = (await conn.execute(query.order_by(key).limit(batch_size))).all()
             if rows:
                 await conn.execute(change.where(key.in_([row[0] for row in rows])))
@@ -150,9 +150,9 @@ async def _in_batches(
                         for row in rows
                     ],
                 )
-        total += len(rows)
-        if len(rows) < batch_size:
-            return total
+        return len(rows)
+
+    return await _chunk_by_chunk(one_batch, batch_size)
 
 
 DELETE_CHUNK = 1_000
@@ -162,6 +162,19 @@ the event loop, which runs its statements, for the whole of it: requests and del
 waited. In chunks they get their turn in between."""
 
 
+async def _chunk_by_chunk(step: Callable[[], Awaitable[int]], chunk: int) -> int:
+    """Run ``step`` (one transaction over at most ``chunk`` rows, returning how many) until it
+    finds fewer; return the total. Between two steps what waits for the loop and the write
+    lock goes first."""
+    total = 0
+    while True:
+        done = await step()
+        total += done
+        if done < chunk:
+            return total
+        await asyncio.sleep(0)
+
+
 async def _delete_in_chunks(
     engine: AsyncEngine, table: Table, *where: ColumnElement[bool], chunk: int = DELETE_CHUNK
 ) -> int:
@@ -169,14 +182,12 @@ async def _delete_in_chunks(
     transaction of its own; return how many."""
     (key,) = table.primary_key.columns
     statement = delete(table).where(key.in_(select(key).where(*where).limit(chunk)))
-    total = 0
-    while True:
+
+    async def one_chunk() -> int:
         async with engine.begin() as conn:
-            removed = int((await conn.execute(statement)).rowcount or 0)
-        total += removed
-        if removed < chunk:
-            return total
-        await asyncio.sleep(0)  # what waits for the loop (and the write lock) goes first
+            return int((await conn.execute(statement)).rowcount or 0)
+
+    return await _chunk_by_chunk(one_chunk, chunk)
 
 
 async def delete_published_outbox(
@@ -210,14 +221,12 @@ async def prune_message_log(
 ) -> int:
     """Drop message-log entries older than ``message_log_retention_days``; return how many."""
     cutoff = (now or datetime.now(UTC)) - timedelta(days=settings.message_log_retention_days)
-    total = 0
-    while True:  # in chunks, as ``_delete_in_chunks``: the chain's head moves with each
+
+    async def one_chunk() -> int:  # the chain's head moves with each
         async with engine.begin() as conn:
-            pruned = await tables.message_log.chain.prune(conn, cutoff, limit=DELETE_CHUNK)
-        total += pruned
-        if pruned < DELETE_CHUNK:
-            return total
-        await asyncio.sleep(0)
+            return await tables.message_log.chain.prune(conn, cutoff, limit=DELETE_CHUNK)
+
+    return await _chunk_by_chunk(one_chunk, DELETE_CHUNK)
 
 
 async def prune_events(engine: AsyncEngine, tables: RetentionTables, cutoff: datetime) -> int:
