@@ -113,3 +113,31 @@ async def test_a_lost_connection_goes_on_at_the_next_address_and_keeps_consuming
             admin = await broker.channel(prefetch=1)
             await admin.queue_delete(queue_name)
         await broker.close()
+
+
+async def test_closing_while_the_broker_does_not_answer_ends_every_retry():
+    """A service stopped while its first connection attempt is under way stops trying: no
+    connection attempt reaches the address afterwards (aio-pika's reconnect task used to
+    outlive the cancelled attempt and retry for ever)."""
+    attempts: list[asyncio.StreamWriter] = []
+    arrived = asyncio.Event()
+
+    async def hold(_: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        attempts.append(writer)  # accepted, never answered: the attempt is under way
+        arrived.set()
+
+    server = await asyncio.start_server(hold, "127.0.0.1", 0)
+    port = server.sockets[0].getsockname()[1]
+    broker = Broker(f"amqp://guest:guest@127.0.0.1:{port}/", name="stopped", retry_interval=0.1)
+    try:
+        await broker.start()
+        await asyncio.wait_for(arrived.wait(), 10)
+        await broker.close()
+        for writer in attempts:  # the attempt under way now fails at once
+            writer.transport.abort()
+        seen = len(attempts)
+        await asyncio.sleep(1.0)  # ten retry intervals
+        assert len(attempts) == seen
+    finally:
+        server.close()
+        await broker.close()

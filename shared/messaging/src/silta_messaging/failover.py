@@ -9,6 +9,7 @@ and an attempt tries every address in turn before it counts as failed.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 from collections.abc import Sequence
 from typing import Any
@@ -96,5 +97,13 @@ async def connect_failover(
 ) -> aio_pika.abc.AbstractRobustConnection:
     """``aio_pika.connect_robust`` over several addresses: :class:`FailoverConnection`."""
     connection = FailoverConnection(URL(urls[0]), urls=urls, **kwargs)
-    await connection.connect(timeout=CONNECT_TIMEOUT_S)
+    try:
+        await connection.connect(timeout=CONNECT_TIMEOUT_S)
+    except BaseException:
+        # A first connection that failed or was cancelled is closed: aio-pika's reconnect
+        # task outlives a cancelled ``connect`` (the cancel also cancels the future that
+        # would have ended it), and would retry the broker for ever after ``Broker.close``.
+        with contextlib.suppress(Exception):
+            await connection.close()
+        raise
     return connection
