@@ -43,8 +43,8 @@ from typing import Any, Final
 import nacl.bindings
 import nacl.exceptions
 import nacl.utils
-import orjson
 from nacl.public import PrivateKey, PublicKey, SealedBox
+from silta_schemas.canonical import canonical_json
 from silta_schemas.envelope import ALL_COUNTIES, Envelope, MessageRejected
 from silta_schemas.routing import COUNTY_CODES
 
@@ -74,16 +74,8 @@ def _unb64(text: object, what: str) -> bytes:
 
 
 def _canonical(document: Mapping[str, Any]) -> bytes:
-    """Sorted keys, no spaces, ASCII: the bytes ``json.dumps(sort_keys=True,
-    separators=(",", ":"))`` gives, which the other side re-derives for the header.
-
-    orjson writes them faster (the header and document are ids and base64) and identically
-    whenever its output is plain ASCII without escapes; anything else takes the standard
-    library's path, so both sides always agree on every byte."""
-    fast = orjson.dumps(document, option=orjson.OPT_SORT_KEYS)
-    if fast.isascii() and b"\\" not in fast:
-        return fast
-    return json.dumps(document, sort_keys=True, separators=(",", ":")).encode()
+    """Sorted keys, no spaces, ASCII: the bytes the other side re-derives for the header."""
+    return canonical_json(document)
 
 
 # --------------------------------------------------------------------------- keys

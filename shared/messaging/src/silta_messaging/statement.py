@@ -27,6 +27,7 @@ from datetime import datetime
 from typing import Any, Final
 from uuid import UUID
 
+from silta_schemas.canonical import canonical_json
 from silta_schemas.envelope import Envelope, MessageRejected
 
 STATEMENT_HEADER: Final = "x-silta-signed"
@@ -88,7 +89,7 @@ def digest(body: bytes) -> str:
 
 def canonical(content: Mapping[str, Any]) -> bytes:
     """Sorted keys, no spaces, UTF-8: one byte string per content."""
-    return json.dumps(content, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()
+    return canonical_json(content, ascii_only=False)
 
 
 def statement(body_sha256: str, facts: MessageFacts) -> bytes:

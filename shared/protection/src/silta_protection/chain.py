@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import functools
 import hashlib
-import json
 from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -25,6 +24,7 @@ from typing import Any
 
 from silta_messaging.timestamps import UtcDateTime
 from silta_platform.db import as_utc, locking
+from silta_schemas.canonical import canonical_json
 from sqlalchemy import (
     Column,
     Index,
@@ -140,8 +140,7 @@ def chain_hash(row: Mapping[str, Any], fields: Sequence[str], optional: Sequence
         else row[name]
         for name in present
     }
-    canonical = json.dumps(content, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
-    return hashlib.sha256(canonical.encode()).hexdigest()
+    return hashlib.sha256(canonical_json(content, ascii_only=False)).hexdigest()
 
 
 @dataclass

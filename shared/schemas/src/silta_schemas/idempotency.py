@@ -8,10 +8,10 @@ recognised by its digest, stored beside the key.
 from __future__ import annotations
 
 import hashlib
-import json
 from collections.abc import Mapping
 from typing import Any
 
+from silta_schemas.canonical import canonical_json
 from silta_schemas.errors import RuleRefused
 
 
@@ -28,8 +28,7 @@ class IdempotencyKeyReused(RuleRefused):
 
 def fingerprint(body: Mapping[str, Any]) -> str:
     """The request body's digest, stored with its Idempotency-Key to recognise a replay."""
-    canonical = json.dumps(body, sort_keys=True, separators=(",", ":"))
-    return hashlib.sha256(canonical.encode()).hexdigest()
+    return hashlib.sha256(canonical_json(body)).hexdigest()
 
 
 def check_replay(stored_fingerprint: str | None, request_fingerprint: str) -> None:

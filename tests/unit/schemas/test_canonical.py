@@ -1,0 +1,64 @@
+"""Canonical JSON: the same bytes as the standard library's, whichever path wrote them.
+
+Signatures, sealed headers, hash chains and Idempotency-Key fingerprints are checked by
+deriving these bytes again, on the other side or years later: one byte of difference would
+make a valid message, log entry or replay look forged.
+"""
+
+import json
+from datetime import UTC, datetime
+from typing import Any
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+from silta_schemas.canonical import canonical_json
+
+LEAVES = (
+    st.none()
+    | st.booleans()
+    | st.integers()  # beyond 64 bits too
+    | st.floats(allow_nan=False)
+    | st.text()  # quotes, backslashes, control characters, non-ASCII, U+2028
+)
+CONTENT = st.recursive(
+    LEAVES,
+    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(), inner, max_size=4),
+    max_leaves=12,
+)
+
+
+def standard(content: Any, ascii_only: bool) -> bytes:
+    text = json.dumps(content, sort_keys=True, separators=(",", ":"), ensure_ascii=ascii_only)
+    return text.encode()
+
+
+@given(CONTENT, st.booleans())
+def test_any_content_is_written_as_the_standard_library_writes_it(
+    content: Any, ascii_only: bool
+) -> None:
+    assert canonical_json(content, ascii_only=ascii_only) == standard(content, ascii_only)
+
+
+@pytest.mark.parametrize(
+    "content",
+    [
+        {"b": 1, "a": [True, None, "x"], "c": {"z": "", "y": -(2**63)}},
+        {"name": "Äänekoski", "note": 'a "quoted" line\nand a \\ backslash'},
+        {"big": 2**64, "float": 1e16, "small": 1e-5},
+        {"separator": "\u2028", "control": "\x00\x1f\x7f"},
+        {1: "integer keys", 2: "are written as strings"},
+    ],
+)
+@pytest.mark.parametrize("ascii_only", [True, False])
+def test_the_cases_where_the_two_writers_differ_are_written_the_standard_way(
+    content: dict[str, Any], ascii_only: bool
+) -> None:
+    assert canonical_json(content, ascii_only=ascii_only) == standard(content, ascii_only)
+
+
+def test_what_the_standard_library_refuses_is_refused():
+    # orjson would write a datetime; a canonical form that did would differ from the other
+    # side's whenever it fell back to the standard library.
+    with pytest.raises(TypeError):
+        canonical_json({"at": datetime(2026, 12, 5, tzinfo=UTC)})
