@@ -17,7 +17,7 @@ import json
 import tempfile
 import time
 import uuid
-from collections.abc import AsyncIterator, Callable, Coroutine, Mapping
+from collections.abc import AsyncIterator, Callable, Coroutine, Mapping, Sequence
 from contextlib import AsyncExitStack, asynccontextmanager
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -34,8 +34,12 @@ from silta_schemas.referrals import ReferralRequest
 from bench.databases import DeliveryProbe, ServiceDatabases, run_databases
 from bench.load import synthetic_identity_code
 from bench.measure import say
+from bench.procstat import CpuUsage, service_meter
+from bench.profiling import ProfileSummary, start_profiles, stop_profiles
 from bench.rabbit import bench_vhost, broker_baseline
+from bench.report import render_cpu, render_profiles
 from bench.services import READY_WITHIN_S, bench_system, officer_token
+from bench.steady import render_cpu_per_referral
 
 GOAL = 0.25
 BATCH_PATH = "/v1/referrals/batch"
@@ -56,6 +60,9 @@ class BatchRun:
     stored at the county (``at_county``), to the last acknowledgement stored back at Kela
     (``delivered_at_kela``)."""
     per_second: float = 0.0
+    cpu: CpuUsage | None = None
+    """From sending the request until every acknowledgement is back at Kela."""
+    profiles: list[ProfileSummary] = field(default_factory=list)
     ratio: float | None = None
     passed: bool | None = None
     error: str | None = None
@@ -86,9 +93,9 @@ async def running_system(
     amqp_url: str,
     postgres_dsn: str,
     settings: Mapping[str, str] | None = None,
-) -> AsyncIterator[tuple[ServiceProcess, DeliveryProbe, ServiceDatabases]]:
-    """Both services as processes on fresh databases (with more ``settings``), ready; Kela's
-    process and a probe of its database."""
+) -> AsyncIterator[tuple[Sequence[ServiceProcess], DeliveryProbe, ServiceDatabases]]:
+    """Both services as processes on fresh databases (with more ``settings``), ready: the
+    processes (Kela's first) and a probe of Kela's database."""
     async with AsyncExitStack() as stack:
         databases, probe = await stack.enter_async_context(
             run_databases(database, directory, postgres_dsn)
@@ -97,7 +104,7 @@ async def running_system(
         stack.push_async_callback(system.stop, kela_first=True)
         system.start()
         await system.wait_ready(within=READY_WITHIN_S)
-        yield system.processes[0], probe, databases
+        yield system.processes, probe, databases
 
 
 async def post_batch(client: httpx.AsyncClient, body: bytes) -> dict[str, int]:
@@ -145,11 +152,11 @@ async def measure_batch(args: argparse.Namespace, amqp_url: str, run: BatchRun) 
     with tempfile.TemporaryDirectory(prefix="silta-batch-") as directory:
         async with (
             running_system(args.database, Path(directory), amqp_url, args.postgres_dsn) as (
-                kela,
+                services,
                 probe,
-                _,
+                databases,
             ),
-            kela_client(kela) as client,
+            kela_client(services[0]) as client,
         ):
             say(f"warm-up: a batch of {WARMUP}")
             await post_batch(client, batch_body(0, WARMUP))
@@ -157,16 +164,24 @@ async def measure_batch(args: argparse.Namespace, amqp_url: str, run: BatchRun) 
             body = batch_body(WARMUP, run.notices)
             run.body_bytes = len(body)
             say(f"one batch of {run.notices} notices ({len(body)} bytes)")
+            pids = {service.name: service.pid for service in services}
+            meter = service_meter(pids, args.database, databases.names)
+            profiler = await start_profiles(args, pids)
+            meter.start()
             started_wall, started = time.time(), time.perf_counter()
-            counts = await post_batch(client, body)
-            run.seconds["answered"] = round(time.perf_counter() - started, 3)
-            run.created = counts.get("created", 0)
-            say(f"answered in {run.seconds['answered']} s: {counts}")
-            if run.created != run.notices:
-                raise RuntimeError(f"not every notice was created: {counts}")
-            last_at_kela = await until_delivered(
-                probe, WARMUP + run.notices, args.timeout or 120.0 + run.notices / 20
-            )
+            try:
+                counts = await post_batch(client, body)
+                run.seconds["answered"] = round(time.perf_counter() - started, 3)
+                run.created = counts.get("created", 0)
+                say(f"answered in {run.seconds['answered']} s: {counts}")
+                if run.created != run.notices:
+                    raise RuntimeError(f"not every notice was created: {counts}")
+                last_at_kela = await until_delivered(
+                    probe, WARMUP + run.notices, args.timeout or 120.0 + run.notices / 20
+                )
+            finally:
+                run.cpu = meter.stop()
+                run.profiles = stop_profiles(profiler)
             stored_at = sorted((await probe.municipality_stored_at()).values())
             run.seconds["at_county"] = round(stored_at[-1] - started_wall, 3)
             run.seconds["delivered_at_kela"] = round(last_at_kela - started_wall, 3)
@@ -190,6 +205,9 @@ def render(run: BatchRun) -> str:
         f"= {run.per_second} notices/s",
         f"  all acknowledged back at Kela:          {seconds['delivered_at_kela']:8.2f} s",
     ]
+    if run.cpu is not None:
+        lines += [f"  CPU: {render_cpu(run.cpu)}", render_cpu_per_referral(run.cpu, run.notices)]
+    lines += render_profiles(run.profiles)
     if run.ratio is not None:
         verdict = "PASS" if run.passed else "FAIL"
         lines.append(

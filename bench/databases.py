@@ -34,6 +34,11 @@ class ServiceDatabases:
     """SQLAlchemy URL for the Kela side."""
     municipality_url: str
 
+    @property
+    def names(self) -> list[str]:
+        """The two databases' names (on PostgreSQL: whose backends are the services')."""
+        return [url.rsplit("/", 1)[1] for url in (self.kela_url, self.municipality_url)]
+
 
 class DeliveryProbe(Protocol):
     """Reads the Kela side's database while the services run."""

@@ -7,7 +7,10 @@ each size is reached and everything is delivered; at each size the benchmark mea
 
 * a single ``POST /v1/referrals``: the round trip of ``PROBES`` posts one after another;
 * its delivery: from the POST to the county's stored time, for the same posts;
-* a batch of ``BATCH`` notices: notices/s until all are acknowledged back at Kela;
+* a batch of ``BATCH`` notices: notices/s until all are acknowledged back at Kela, right
+  after the seeding (while retention deletes what the seeding left: sent outbox rows, and
+  inbox rows as they leave the replay window) and again once retention has caught up
+  (``SETTLE_SECONDS`` later: every seeded message out of the window, and a pass after it);
 * the size of both database files and the rows of the tables that could grow (outbox and
   inbox after a maintenance pass, referrals and their history).
 
@@ -42,12 +45,16 @@ from bench.batch import (
 from bench.databases import DeliveryProbe
 from bench.load import synthetic_identity_code
 from bench.measure import say
+from bench.procstat import service_meter
+from bench.profiling import ProfileSummary, start_profiles, stop_profiles
+from bench.report import render_profiles
 
 PROBES = 100
 BATCH = 1000
 SEED_BATCH = 10_000
 MAINTENANCE_SECONDS = 5.0
 WINDOW_SECONDS = 120.0
+SETTLE_SECONDS = WINDOW_SECONDS + 2 * MAINTENANCE_SECONDS
 COUNTED = {
     "referrals": "SELECT count(*) FROM referrals",
     "history": "SELECT count(*) FROM referral_status_history",
@@ -65,6 +72,13 @@ class Level:
     delivery_ms: tuple[float, float] = (0.0, 0.0)
     """From the POST to the county's stored time, p50 and p95."""
     batch_per_second: float = 0.0
+    """Right after the seeding, while retention deletes what it left."""
+    settled_batch_per_second: float = 0.0
+    """The same once retention has caught up (``SETTLE_SECONDS`` later)."""
+    settled_batch_cpu_ms: dict[str, float] = field(default_factory=dict)
+    """Each service's CPU per notice over that batch, in ms (until acknowledged back)."""
+    profiles: list[ProfileSummary] = field(default_factory=list)
+    """With ``--profile``: both services over that batch (``DIR/<size>/``)."""
     database_mb: dict[str, float] = field(default_factory=dict)
     """Each side's database file with its write-ahead log."""
     rows: dict[str, dict[str, int]] = field(default_factory=dict)
@@ -123,6 +137,14 @@ async def _probe_posts(
     level.delivery_ms = (round(statistics.median(deliveries), 1), _percentile(deliveries, 0.95))
 
 
+async def _batch(client: httpx.AsyncClient, probe: DeliveryProbe, stored: int) -> float:
+    """A batch of ``BATCH`` notices: notices/s until all are acknowledged back at Kela."""
+    began = time.perf_counter()
+    await post_batch(client, batch_body(stored, BATCH))
+    await until_delivered(probe, stored + BATCH, 300.0)
+    return round(BATCH / (time.perf_counter() - began), 1)
+
+
 async def measure_growth(args: argparse.Namespace, amqp_url: str, run: GrowthRun) -> None:
     settings = {
         "MAINTENANCE_INTERVAL_SECONDS": str(MAINTENANCE_SECONDS),
@@ -135,11 +157,11 @@ async def measure_growth(args: argparse.Namespace, amqp_url: str, run: GrowthRun
         directory = Path(name)
         async with (
             running_system("sqlite", directory, amqp_url, args.postgres_dsn, settings) as (
-                kela,
+                services,
                 probe,
                 _,
             ),
-            kela_client(kela) as client,
+            kela_client(services[0]) as client,
         ):
             stored = 0  # referrals in the databases, and the next client's index
             for size in run.sizes:
@@ -153,11 +175,23 @@ async def measure_growth(args: argparse.Namespace, amqp_url: str, run: GrowthRun
                 say(f"at {size}: {PROBES} single POSTs, then a batch of {BATCH}")
                 await _probe_posts(client, probe, stored, level)
                 stored += PROBES
-                began = time.perf_counter()
-                await post_batch(client, batch_body(stored, BATCH))
+                level.batch_per_second = await _batch(client, probe, stored)
                 stored += BATCH
-                await until_delivered(probe, stored, 300.0)
-                level.batch_per_second = round(BATCH / (time.perf_counter() - began), 1)
+                say(f"at {size}: {SETTLE_SECONDS:g} s for retention to catch up, another batch")
+                await asyncio.sleep(SETTLE_SECONDS)
+                pids = {service.name: service.pid for service in services}
+                meter = service_meter(pids, "sqlite", [])
+                profiler = await start_profiles(args, pids, subdirectory=str(size))
+                meter.start()
+                level.settled_batch_per_second = await _batch(client, probe, stored)
+                cpu = meter.stop()
+                level.profiles = stop_profiles(profiler)
+                level.settled_batch_cpu_ms = {
+                    name: round(percent / 100 * cpu.seconds / BATCH * 1000, 2)
+                    for name, percent in cpu.per_process.items()
+                    if name in pids
+                }
+                stored += BATCH
                 await asyncio.sleep(MAINTENANCE_SECONDS * 2)  # a maintenance pass on both
                 for side in ("kela", "municipality"):
                     megabytes, rows = _database(directory / f"{side}-side.db")
@@ -171,17 +205,24 @@ def render(run: GrowthRun) -> str:
         f"Growth on SQLite, {run.started_at}: at each size, {PROBES} single POSTs one after "
         f"another and a batch of {BATCH}",
         "| referrals stored | POST p50 / p95 ms | POST → stored at county p50 / p95 ms | "
-        "batch notices/s | Kela DB MB | county DB MB | Kela outbox (pending) | county inbox |",
-        "|---:|---:|---:|---:|---:|---:|---:|---:|",
+        "batch notices/s (settled) | settled batch CPU/notice Kela · county ms | "
+        "Kela DB MB | county DB MB | Kela outbox (pending) | county inbox |",
+        "|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
     ]
     for level in run.levels:
         kela, county = level.rows.get("kela", {}), level.rows.get("municipality", {})
         lines.append(
             f"| {level.referrals:,} | {level.post_ms[0]} / {level.post_ms[1]} | "
-            f"{level.delivery_ms[0]} / {level.delivery_ms[1]} | {level.batch_per_second} | "
+            f"{level.delivery_ms[0]} / {level.delivery_ms[1]} | {level.batch_per_second} "
+            f"({level.settled_batch_per_second}) | "
+            f"{' · '.join(str(ms) for ms in level.settled_batch_cpu_ms.values())} | "
             f"{level.database_mb.get('kela')} | {level.database_mb.get('municipality')} | "
             f"{kela.get('outbox')} ({kela.get('outbox_pending')}) | {county.get('inbox')} |"
         )
+    for level in run.levels:
+        if level.profiles:
+            lines.append(f"Profiles of the settled batch at {level.referrals:,}:")
+            lines += render_profiles(level.profiles)
     if run.error is not None:
         lines.append(f"ERROR: {run.error}")
     return "\n".join(lines)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import asyncio
 import os
 import sys
 import tempfile
@@ -22,8 +21,8 @@ from silta_schemas.referrals import ReferralRequest
 from bench.broker_latency import broker_latency
 from bench.databases import run_databases
 from bench.load import Percentiles, crossing, http_clients, request_bodies, run_referrals
-from bench.procstat import CpuMeter, postgres_pids, rabbitmq_server_pids
-from bench.profiling import PySpy, find_py_spy, summarise
+from bench.procstat import CpuMeter, rabbitmq_server_pids, service_meter
+from bench.profiling import start_profiles, stop_profiles
 from bench.rabbit import broker_baseline
 from bench.results import BenchResult, SiltaResult
 from bench.services import READY_WITHIN_S, bench_system, problems
@@ -113,39 +112,13 @@ async def run_silta(
             result.warmup_referrals = args.warmup
             result.warmup_seconds = round(delivery.finished - posted.first_started, 2)
 
-        participants = {
-            "kela-side": lambda: [kela.pid],
-            "municipality-side": lambda: [municipality.pid],
-            "rabbitmq": lambda: rabbitmq_server_pids(),
-            "bench": lambda: [os.getpid()],
-        }
-        if args.database == "postgresql":
-            names = [
-                url.rsplit("/", 1)[1] for url in (databases.kela_url, databases.municipality_url)
-            ]
-            participants["postgresql"] = lambda: postgres_pids(names)
-        meter = CpuMeter(
-            participants, main_threads={service.name: service.pid for service in services}
-        )
-        profiler: PySpy | None = None
-        if args.profile is not None:
-            executable = find_py_spy()
-            assert executable is not None
-            profiler = PySpy(
-                executable,
-                args.profile,
-                rate=args.profile_rate,
-                native=args.profile_native,
-                gil=args.profile_gil,
-            )
-            for service in services:
-                profiler.start(service.name, service.pid)
-            await asyncio.sleep(0.5)  # py-spy attaches
+        pids = {service.name: service.pid for service in services}
+        meter = service_meter(pids, args.database, databases.names)
+        profiler = await start_profiles(args, pids)
 
         count = round(args.rate * args.duration) if args.rate else args.referrals
         sample_every = args.sample_every or max(1, count // 500)
         timeout = args.timeout or 60.0 + count / 20.0
-        pids = {service.name: service.pid for service in services}
         meter.start()
         try:
             if args.rate:
@@ -169,16 +142,7 @@ async def run_silta(
         finally:
             result.peak_rss_mb = peak_rss_mb(pids)
             result.cpu = meter.stop()
-            if profiler is not None:
-                recordings = profiler.stop()
-                for recording in recordings:
-                    if recording.output.exists():
-                        result.profiles.append(summarise(recording.name, recording.output))
-                    else:
-                        say(
-                            f"py-spy wrote no profile for {recording.name}: "
-                            f"{recording.log.read_text(errors='replace')[-500:]}"
-                        )
+            result.profiles = stop_profiles(profiler)
         stored_at = await probe.municipality_stored_at()
 
         result.referrals = count

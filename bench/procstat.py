@@ -96,6 +96,21 @@ class CpuUsage:
     """Participant → CPU of its main thread (a service's event loop), in % of one core."""
 
 
+def _only(pid: int) -> PidSource:
+    return lambda: [pid]
+
+
+def service_meter(services: Mapping[str, int], database: str, databases: Sequence[str]) -> CpuMeter:
+    """A meter of the services (name → pid, and their main threads), the broker, this
+    process (the load generator) and, on PostgreSQL, the backends of ``databases``."""
+    participants: dict[str, PidSource] = {name: _only(pid) for name, pid in services.items()}
+    participants["rabbitmq"] = rabbitmq_server_pids
+    participants["bench"] = lambda: [os.getpid()]
+    if database == "postgresql":
+        participants["postgresql"] = lambda: postgres_pids(databases)
+    return CpuMeter(participants, main_threads=services)
+
+
 class CpuMeter:
     """Measures the CPU of named participants between ``start`` and ``stop``."""
 

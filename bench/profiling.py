@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import argparse
+import asyncio
 import os
 import shutil
 import signal
 import subprocess
+import sys
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -179,3 +182,39 @@ def summarise(name: str, path: Path, top: int = 25) -> ProfileSummary:
         inclusive=share(inclusive_counts),
         categories=share(categories),
     )
+
+
+async def start_profiles(
+    args: argparse.Namespace, services: Mapping[str, int], subdirectory: str = ""
+) -> PySpy | None:
+    """With ``--profile DIR``: py-spy recording each service (name → pid) from now on, into
+    DIR (or ``DIR/subdirectory``)."""
+    if args.profile is None:
+        return None
+    executable = find_py_spy()
+    assert executable is not None  # the command line checked it
+    profiler = PySpy(
+        executable,
+        args.profile / subdirectory,
+        rate=args.profile_rate,
+        native=args.profile_native,
+        gil=args.profile_gil,
+    )
+    for name, pid in services.items():
+        profiler.start(name, pid)
+    await asyncio.sleep(0.5)  # py-spy attaches
+    return profiler
+
+
+def stop_profiles(profiler: PySpy | None) -> list[ProfileSummary]:
+    """Stop the recordings and summarise each (a recorder that wrote nothing is reported)."""
+    if profiler is None:
+        return []
+    summaries = []
+    for recording in profiler.stop():
+        if recording.output.exists():
+            summaries.append(summarise(recording.name, recording.output))
+        else:
+            log = recording.log.read_text(errors="replace")[-500:]
+            print(f"py-spy wrote no profile for {recording.name}: {log}", file=sys.stderr)
+    return summaries

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from bench.load import Percentiles
 from bench.procstat import CpuUsage
+from bench.profiling import ProfileSummary
 from bench.results import REQUIRED_FACTOR, STRAIGHTFORWARD_PER_SECOND, BenchResult
 from bench.steady import (
     render_broker_latency,
@@ -22,7 +25,20 @@ def _ms(p: Percentiles | None) -> str:
     )
 
 
-def _cpu(cpu: CpuUsage | None) -> str:
+def render_profiles(profiles: Sequence[ProfileSummary]) -> list[str]:
+    """Each service's py-spy profile: its parts, and the functions most often on top."""
+    lines = []
+    for profile in profiles:
+        lines.append(
+            f"  py-spy {profile.name}: {profile.samples} samples; threads "
+            + ", ".join(f"{t or 'main'} {n}" for t, n in profile.threads.items())
+        )
+        lines += [f"    {share:5.1f}%  {name}" for name, share in profile.categories]
+        lines += [f"    self {share:5.1f}%  {name}" for name, share in profile.self_time[:10]]
+    return lines
+
+
+def render_cpu(cpu: CpuUsage | None) -> str:
     if cpu is None:
         return "n/a"
     parts = ", ".join(f"{name} {value:.0f}%" for name, value in cpu.per_process.items())
@@ -60,7 +76,7 @@ def render(result: BenchResult) -> str:
             f"  {b.messages} messages of {b.body_bytes} bytes in {b.seconds:.2f} s: "
             f"{b.messages_per_second:.0f} messages/s end to end "
             f"(publishing alone {b.publish_per_second:.0f}/s)",
-            f"  CPU: {_cpu(result.baseline_cpu)}",
+            f"  CPU: {render_cpu(result.baseline_cpu)}",
         ]
     lines += render_broker_latency(result.broker_latency)
     s = result.silta
@@ -88,7 +104,7 @@ def render(result: BenchResult) -> str:
             f"  POST → stored at the county:        {_ms(s.post_to_stored_at_municipality)}",
             f"  POST → delivered at Kela (sampled, ±{s.latency_poll_interval_ms:.0f} ms): "
             f"{_ms(s.post_to_delivered_at_kela)}",
-            f"  CPU: {_cpu(s.cpu)}",
+            f"  CPU: {render_cpu(s.cpu)}",
         ]
         if s.cpu is not None and s.posted:
             lines.append(render_cpu_per_referral(s.cpu, s.posted))
@@ -96,7 +112,7 @@ def render(result: BenchResult) -> str:
             lines.append(f"  failed POST: {example}")
     if s.steady is not None:
         lines += render_steady(s.steady)
-        lines.append(f"  CPU: {_cpu(s.cpu)}")
+        lines.append(f"  CPU: {render_cpu(s.cpu)}")
         if s.cpu is not None and s.steady.sent:
             lines.append(render_cpu_per_referral(s.cpu, s.steady.sent))
     if s.peak_rss_mb:
@@ -115,13 +131,7 @@ def render(result: BenchResult) -> str:
             "  WARNING: the broker went away during the run (restarted by someone?): "
             "these numbers are not comparable"
         )
-    for profile in s.profiles:
-        lines.append(
-            f"  py-spy {profile.name}: {profile.samples} samples; threads "
-            + ", ".join(f"{t or 'main'} {n}" for t, n in profile.threads.items())
-        )
-        lines += [f"    {share:5.1f}%  {name}" for name, share in profile.categories]
-        lines += [f"    self {share:5.1f}%  {name}" for name, share in profile.self_time[:10]]
+    lines += render_profiles(s.profiles)
     v = result.verdict
     if v is not None:
         lines.append(
