@@ -7,13 +7,14 @@ validation. `MessageRejected.detail` names fields and rule ids only, never value
 import json
 from datetime import UTC, datetime
 from typing import Annotated, Any, Final, NamedTuple
-from uuid import UUID, uuid4
+from uuid import UUID
 
 from pydantic import AwareDatetime, BaseModel, Field, ValidationError
 
 from silta_schemas._base import Contract
 from silta_schemas.codes import MessageKind
 from silta_schemas.identity import redact_identity_codes
+from silta_schemas.ids import new_id
 from silta_schemas.lifecycle import Actor
 from silta_schemas.parties import ALL_COUNTIES, KELA, OrganisationId
 from silta_schemas.purpose import Purpose
@@ -186,7 +187,7 @@ def seal(
     purpose, legal_basis = spec.grounds.of(checked)
     try:
         envelope = Envelope(
-            message_id=message_id or uuid4(),
+            message_id=message_id or new_id(),
             kind=spec.kind,
             schema_version=SCHEMA_VERSION,
             sender=sender,

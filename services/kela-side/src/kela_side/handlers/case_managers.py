@@ -5,12 +5,12 @@ county is told each time (``handlers.cooperation_records``)."""
 from __future__ import annotations
 
 from typing import Any
-from uuid import uuid4
 
 from silta_platform.unit_of_work import UnitOfWork
 from silta_protection.encryption import client_key_of
 from silta_records.cooperation.dates import last_day
 from silta_schemas import cooperation as co
+from silta_schemas.ids import new_id
 
 from kela_side.db.cooperation import CASE_MANAGERS
 from kela_side.domain.case_managers import changed, check_no_overlap, ended, named, span
@@ -36,7 +36,7 @@ async def _no_overlap(
 async def _name(
     work: UnitOfWork, settings: KelaSettings, _: None, request: Any, at: Moment
 ) -> co.CaseManagerPeriod | None:
-    return await _no_overlap(work, settings, named(request, uuid4(), at.now, at.today), None)
+    return await _no_overlap(work, settings, named(request, new_id(), at.now, at.today), None)
 
 
 async def _change(

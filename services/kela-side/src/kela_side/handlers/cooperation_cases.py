@@ -7,11 +7,11 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from typing import Any
-from uuid import uuid4
 
 from silta_platform.unit_of_work import UnitOfWork
 from silta_protection.encryption import client_key_of
 from silta_schemas import cooperation as co
+from silta_schemas.ids import new_id
 
 from kela_side.commands import CloseCase
 from kela_side.db.cooperation import COOPERATION_CASES
@@ -44,7 +44,7 @@ async def _check_links(
 async def _open(
     work: UnitOfWork, settings: KelaSettings, _: None, request: Any, at: Moment
 ) -> co.CooperationCase:
-    case = opened(request, uuid4(), at.now, at.today)
+    case = opened(request, new_id(), at.now, at.today)
     key = await _check_links(work, settings, case, case.links)
     check_none_open(await open_cases(work.conn, key, case.county_code))
     return case

@@ -9,7 +9,6 @@ from __future__ import annotations
 import logging
 from collections.abc import Sequence
 from datetime import UTC, datetime
-from uuid import uuid4
 
 from pydantic import ValidationError
 from silta_platform.unit_of_work import UnitOfWork
@@ -17,6 +16,7 @@ from silta_protection.access_log import Access, service_actor
 from silta_protection.encryption import cipher_of
 from silta_records.status_history import StatusChange
 from silta_schemas.envelope import describe_errors
+from silta_schemas.ids import new_id
 from silta_schemas.parties import KELA, county_organisation
 from silta_schemas.status import ReferralStatus, StatusAcknowledgement
 
@@ -52,7 +52,7 @@ async def send_onwards(
                 describe_errors(error),
             )
             continue
-        leg_id = uuid4()
+        leg_id = new_id()
         sent = StatusChange(SENT_SEQUENCE, ReferralStatus.SENT, now, KELA)
         leg = stored.new_referral_row(
             request, leg_id, now, settings, client_key=row.client_key, forwarded_from_id=row.id

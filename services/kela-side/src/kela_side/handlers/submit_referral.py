@@ -13,7 +13,6 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
-from uuid import uuid4
 
 from silta_messaging.outbox import OutboxEntry
 from silta_platform.group_commit import GroupCommit
@@ -22,6 +21,7 @@ from silta_protection.access_log import Access, Actor
 from silta_protection.encryption import DataCipher, cipher_of, client_key_of
 from silta_records.status_history import StatusChange
 from silta_schemas.idempotency import check_replay, fingerprint
+from silta_schemas.ids import new_id
 from silta_schemas.parties import KELA, county_organisation
 from silta_schemas.referrals import ReferralRequest
 from silta_schemas.status import ReferralStatus
@@ -121,7 +121,7 @@ def prepare(
     """A referral that passed ``check_request`` and is not a replay, ready for the group
     commit: its rows (sealed), its message and the record to answer."""
     now = datetime.now(UTC)
-    referral_id = uuid4()
+    referral_id = new_id()
     client_key = client_key_of(settings, request.client.identity_code)
     row = stored.new_referral_row(
         request,

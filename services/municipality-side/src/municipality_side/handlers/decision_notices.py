@@ -7,7 +7,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any
-from uuid import UUID, uuid4
+from uuid import UUID
 
 from silta_messaging.incoming import Incoming, Rejection
 from silta_platform.db import as_utc
@@ -19,6 +19,7 @@ from silta_records.client_records import create_once, stored_rows
 from silta_records.decision_notices import notice_row
 from silta_schemas.decisions import DecisionNotice, DecisionNoticeReceipt
 from silta_schemas.idempotency import check_replay, fingerprint
+from silta_schemas.ids import new_id
 from silta_schemas.parties import county_organisation
 from sqlalchemy import Row, update
 
@@ -47,7 +48,7 @@ async def send_decision_notice(
     async def create() -> DecisionNoticeRecord:
         notice = DecisionNotice(
             kind="decision_notice",
-            notice_id=uuid4(),
+            notice_id=new_id(),
             legal_basis=settings.decision_notice_legal_basis,
             **request.model_dump(exclude={"county_code"}),
         )

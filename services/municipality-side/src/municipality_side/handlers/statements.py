@@ -4,12 +4,12 @@ outbox message in one transaction; Kela's receipt follows (``statement_receipts`
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from uuid import uuid4
 
 from silta_platform.unit_of_work import Transactions
 from silta_protection.access_log import Access
 from silta_protection.encryption import DataCipher, cipher_of, client_key_of
 from silta_schemas.idempotency import check_replay, fingerprint
+from silta_schemas.ids import new_id
 from silta_schemas.statements import Statement
 from sqlalchemy import exc
 
@@ -40,7 +40,7 @@ async def send_statement(
             return Sent(replay, created=False)
     statement = Statement(
         kind="statement",
-        statement_id=uuid4(),
+        statement_id=new_id(),
         **request.model_dump(exclude={"county_code", "referral_id"}),
     )
     entry = to_kela(statement, request.county_code, request.referral_id)

@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any, Literal
-from uuid import UUID, uuid4
+from uuid import UUID
 
 from silta_messaging.incoming import Incoming, Rejection
 from silta_messaging.outbox import OutboxEntry
@@ -34,6 +34,7 @@ from silta_schemas.consultations import (
 from silta_schemas.envelope import seal
 from silta_schemas.errors import NotFound, RuleRefused
 from silta_schemas.idempotency import check_replay, fingerprint
+from silta_schemas.ids import new_id
 from silta_schemas.parties import KELA, county_code_of, county_organisation
 from sqlalchemy import Row, Table
 
@@ -102,7 +103,7 @@ async def ask(
     async def create() -> store.ConsultationRecord:
         request = ConsultationRequest(
             kind="consultation_request",
-            consultation_id=uuid4(),
+            consultation_id=new_id(),
             asked_at=now,
             due_at=add_working_days(now, settings.consultation_deadline_working_days),
             **body.model_dump(exclude={"county_code"}),

@@ -18,13 +18,13 @@ always in that order, so the two never wait on each other in a circle.
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 from silta_messaging.timestamps import UtcDateTime
+from silta_schemas.ids import new_id
 from sqlalchemy import Column, Index, MetaData, Table, func, insert, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlalchemy.types import BigInteger, Integer, String, Text
@@ -141,7 +141,7 @@ async def record_events(conn: AsyncConnection, events: Table, items: Sequence[Ev
         return
     if conn.dialect.name == "postgresql":
         await conn.execute(select(func.pg_advisory_xact_lock(EVENTS_LOCK)))
-    rows = [{"event_id": str(uuid.uuid4()), **item} for item in items]
+    rows = [{"event_id": str(new_id()), **item} for item in items]
     await conn.execute(insert(events), rows)
 
 
