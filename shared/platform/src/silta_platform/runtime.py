@@ -193,12 +193,16 @@ class Runtime:
         if self._maintenance is not None:
             self._maintenance_task = asyncio.create_task(self._maintain(), name="maintenance")
 
+    async def maintain_once(self) -> None:
+        """One maintenance pass now (what the periodic task runs); nothing without one."""
+        if self._maintenance is not None:
+            await self._maintenance(self.engine)
+
     async def _maintain(self) -> None:
-        assert self._maintenance is not None
         outage = Outage(log, "maintenance")
         while True:
             try:
-                await self._maintenance(self.engine)
+                await self.maintain_once()
             except Exception as error:
                 if database_unavailable(error):
                     outage.failed(error)

@@ -212,11 +212,18 @@ class HashChain:
         pruned = (await conn.execute(locking(query, conn))).first()
         if pruned is None:
             return 0
-        last = await conn.scalar(select(func.max(entries.c.seq)).where(entries.c.at < before))
+        # The newest entry written before ``before`` among those after the last pruned, and
+        # with ``limit`` among the next ``limit`` only (numbered without gaps): read by the
+        # primary key. Asked of the whole chain, SQLite read every entry on every pass
+        # (85-120 ms at 100,000 referrals, on the event loop), and the chain keeps years.
+        oldest = select(func.max(entries.c.seq)).where(
+            entries.c.seq > pruned.pruned_seq, entries.c.at < before
+        )
+        if limit is not None:
+            oldest = oldest.where(entries.c.seq <= pruned.pruned_seq + limit)
+        last = await conn.scalar(oldest)
         if last is None:
             return 0
-        if limit is not None:  # entries are numbered without gaps after the last pruned
-            last = min(last, pruned.pruned_seq + limit)
         link = await conn.scalar(select(entries.c.entry_hash).where(entries.c.seq == last))
         removed = await conn.execute(delete(entries).where(entries.c.seq <= last))
         await conn.execute(

@@ -11,7 +11,7 @@ from silta_records.consultations import add_consultations
 from silta_records.decision_notices import add_decision_notices, sealed_payload
 from silta_records.directory import add_directory_entries
 from silta_records.events import add_events
-from silta_records.record_columns import referral_columns
+from silta_records.record_columns import awaiting_purge_index, referral_columns
 from silta_records.status_history import add_status_history
 from silta_schemas.lifecycle import is_open
 from silta_schemas.status import ReferralStatus
@@ -63,6 +63,7 @@ referrals = Table(
     Index("ix_referrals_due", "due_at"),
     Index("ix_referrals_client", "client_key", "created_at"),
     OPEN_PER_CLIENT,
+    awaiting_purge_index(),
 )
 
 events = add_events(metadata)

@@ -11,7 +11,7 @@ from silta_records.consultations import add_consultations
 from silta_records.decision_notices import add_decision_notices, sealed_payload
 from silta_records.directory import add_directory_entries
 from silta_records.events import add_events
-from silta_records.record_columns import referral_columns
+from silta_records.record_columns import awaiting_purge_index, referral_columns
 from silta_records.status_history import add_status_history
 from sqlalchemy import (
     Boolean,
@@ -42,6 +42,7 @@ referrals = Table(
     Index("ix_referrals_county_assigned", "county_code", "assigned_to", "received_at"),
     Index("ix_referrals_due", "due_at"),
     Index("ix_referrals_client_key", "client_key"),
+    awaiting_purge_index(),
 )
 
 events = add_events(metadata)
