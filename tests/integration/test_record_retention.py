@@ -27,6 +27,7 @@ from silta_protection.commands import run
 from silta_protection.retention import apply_retention
 from silta_records.cooperation.dates import finnish_today
 from silta_schemas import cooperation_examples as ex
+from silta_schemas import examples
 from sqlalchemy import MetaData, Table, select, update
 from sqlalchemy.ext.asyncio import AsyncEngine
 
@@ -229,3 +230,50 @@ async def test_closed_client_records_are_deleted_after_the_retention_period(
         assert b"silta:enc:v1:" in at_rest  # what is kept is still there, sealed
     again = await apply_retention(county.engine, county.settings, MUNICIPALITY_RETENTION)
     assert again["consultations deleted"] == again["decision_notices deleted"] == 0
+
+
+async def test_statements_are_deleted_after_the_retention_period_on_both_sides(
+    sides: Both,
+) -> None:
+    """A statement of social work is one document: ``RETENTION_DAYS`` after it was made it
+    is deleted where it was sent and where it was received, each deletion in the access log."""
+    worker = sides.token(Side.MUNICIPALITY, Role.COUNTY_SOCIAL_WORKER)
+    officer = sides.token(Side.KELA, Role.KELA_BENEFIT_OFFICER)
+    made = []
+    for _ in range(2):
+        body = copy.deepcopy(examples.STATEMENT_REQUEST_EXAMPLE)
+        body["client"]["identity_code"] = CODE
+        body["made_at"] = datetime.now(UTC).isoformat()
+        made.append(
+            await _created(
+                await sides.municipality.post("/v1/statements", json=body, headers=worker)
+            )
+        )
+    old, kept = made
+
+    async def status(statement_id: str) -> tuple[int, int]:
+        path = f"/v1/statements/{statement_id}"
+        at_kela = await sides.kela.get(path, headers=officer)
+        at_county = await sides.municipality.get(path, headers=worker)
+        return at_kela.status_code, at_county.status_code
+
+    async def at_kela() -> bool:
+        return [await status(statement_id) for statement_id in made] == [(200, 200)] * 2
+
+    await eventually(at_kela)
+    long_ago = datetime.now(UTC) - timedelta(days=LONG_AGO)
+    for runtime, metadata, retention in (
+        (runtime_of(sides.kela), kela_metadata, KELA_RETENTION),
+        (runtime_of(sides.municipality), municipality_metadata, MUNICIPALITY_RETENTION),
+    ):
+        await _age(runtime.engine, metadata, "statements", old, made_at=long_ago)
+        done = await apply_retention(runtime.engine, runtime.settings, retention)
+        assert done["statements deleted"] == 1
+
+    assert await status(old) == (404, 404)
+    assert await status(kept) == (200, 200)
+    contact = sides.token(Side.KELA, Role.KELA_COOPERATION_CONTACT)
+    lead = sides.token(Side.MUNICIPALITY, Role.COUNTY_UNIT_LEAD)
+    assert ("statement", old) in await _purges(sides.kela, contact)
+    assert ("statement", old) in await _purges(sides.municipality, lead)
+    assert ("statement", kept) not in await _purges(sides.kela, contact)

@@ -96,13 +96,18 @@ class KeptRecords(NamedTuple):
     """Each kind, deleted ``RETENTION_DAYS`` after it closed."""
 
 
+def _statements_made_before(statements: Table) -> ClosedRecords:
+    """A statement is one document, closed once made: deleted ``RETENTION_DAYS`` after."""
+    return ClosedRecords("statement", statements, lambda cutoff: statements.c.made_at < cutoff)
+
+
 def protected_tables(
     tables: SideTables, statement_payload: SealedColumn, kept: KeptRecords, **own: SealedColumn
 ) -> tuple[dict[str, SealedColumn], RetentionTables]:
     """Where a side keeps client content: every sealed column (what ``reencrypt`` rewrites:
     the referrals' and statements' payloads, the outbox's bodies, the status history's
     reasons, the webhook secrets, the ``kept`` records' and the side's ``own``), and the
-    tables retention purges (the referrals and the ``kept`` records)."""
+    tables retention purges (the referrals, the ``kept`` records and the statements)."""
     sealed = {
         "referrals": tables.REFERRAL_PAYLOAD,
         "statements": statement_payload,
@@ -122,6 +127,6 @@ def protected_tables(
         tables.access_log,
         tables.message_log,
         events=feed,
-        closed_records=kept.closed,
+        closed_records=(*kept.closed, _statements_made_before(statement_payload.table)),
     )
     return sealed, retention

@@ -18,6 +18,7 @@ statements = Table(
     Column("received_at", UtcDateTime(), nullable=False),
     Column("message_id", String(36), nullable=False),
     Index("ix_statements_client_made", "client_key", "made_at"),
+    Index("ix_statements_made", "made_at"),  # retention (migration shared_0011)
 )
 """Statements the counties sent, as received."""
 

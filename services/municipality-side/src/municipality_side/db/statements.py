@@ -19,6 +19,7 @@ statements = Table(
     Column("idempotency_key", String(200), nullable=True, unique=True),
     Column("request_hash", String(64), nullable=True),
     Index("ix_statements_county_sent", "county_code", "sent_at"),
+    Index("ix_statements_made", "made_at"),  # retention (migration shared_0011)
 )
 """Statements this side sent to Kela, and when Kela acknowledged receipt."""
 
