@@ -73,11 +73,6 @@ def _unb64(text: object, what: str) -> bytes:
     return b64decode(text, what)
 
 
-def _canonical(document: Mapping[str, Any]) -> bytes:
-    """Sorted keys, no spaces, ASCII: the bytes the other side re-derives for the header."""
-    return canonical_json(document)
-
-
 # --------------------------------------------------------------------------- keys
 
 
@@ -202,9 +197,9 @@ def seal(body: bytes, clear: Mapping[str, str], keys: Iterable[RecipientKey]) ->
         raise NoEncryptionKey("no encryption key for the recipient")
     nonce = nacl.utils.random(nacl.bindings.crypto_aead_xchacha20poly1305_ietf_NPUBBYTES)
     ciphertext = nacl.bindings.crypto_aead_xchacha20poly1305_ietf_encrypt(
-        body, _canonical(header), nonce, content_key
+        body, canonical_json(header), nonce, content_key
     )
-    return _canonical({**header, "nonce": _b64(nonce), "ciphertext": _b64(ciphertext)})
+    return canonical_json({**header, "nonce": _b64(nonce), "ciphertext": _b64(ciphertext)})
 
 
 def clear_of(envelope_body: bytes) -> dict[str, str]:
@@ -298,7 +293,7 @@ class Unsealer:
             content_key = SealedBox(self.private_keys[key_id]).decrypt(sealed_key)
             plain = nacl.bindings.crypto_aead_xchacha20poly1305_ietf_decrypt(
                 _unb64(document.get("ciphertext"), "ciphertext"),
-                _canonical(header),
+                canonical_json(header),
                 _unb64(document.get("nonce"), "nonce"),
                 content_key,
             )

@@ -65,6 +65,12 @@ def awaiting_purge_index() -> Index:
     )
 
 
+def statements_made_index() -> Index:
+    """Statements by when they were made: what retention deletes by (migration
+    ``shared_0011``), without reading every statement."""
+    return Index("ix_statements_made", "made_at")
+
+
 def statement_columns(*, client_key_required: bool) -> list[Column[Any]]:
     """A statement of social work as both sides keep it."""
     return [

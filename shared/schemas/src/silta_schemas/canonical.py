@@ -30,7 +30,7 @@ def canonical_json(content: Any, *, ascii_only: bool = True) -> bytes:
     if _plain(content):
         try:
             fast = orjson.dumps(content, option=orjson.OPT_SORT_KEYS)
-        except (TypeError, orjson.JSONEncodeError):
+        except orjson.JSONEncodeError:  # a TypeError
             pass  # an integer beyond 64 bits: the standard library writes it
         else:
             if b"\\" not in fast and (fast.isascii() or not ascii_only):

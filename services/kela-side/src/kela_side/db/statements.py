@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from silta_messaging.timestamps import UtcDateTime
 from silta_protection.encryption import SealedColumn
-from silta_records.record_columns import statement_columns
+from silta_records.record_columns import statement_columns, statements_made_index
 from silta_records.responsible_workers import add_responsible_workers
 from sqlalchemy import Column, Index, String, Table
 
@@ -18,7 +18,7 @@ statements = Table(
     Column("received_at", UtcDateTime(), nullable=False),
     Column("message_id", String(36), nullable=False),
     Index("ix_statements_client_made", "client_key", "made_at"),
-    Index("ix_statements_made", "made_at"),  # retention (migration shared_0011)
+    statements_made_index(),
 )
 """Statements the counties sent, as received."""
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from silta_messaging.timestamps import UtcDateTime
 from silta_protection.encryption import SealedColumn
-from silta_records.record_columns import statement_columns
+from silta_records.record_columns import statement_columns, statements_made_index
 from silta_records.responsible_workers import add_responsible_workers
 from sqlalchemy import Column, Index, String, Table
 
@@ -19,7 +19,7 @@ statements = Table(
     Column("idempotency_key", String(200), nullable=True, unique=True),
     Column("request_hash", String(64), nullable=True),
     Index("ix_statements_county_sent", "county_code", "sent_at"),
-    Index("ix_statements_made", "made_at"),  # retention (migration shared_0011)
+    statements_made_index(),
 )
 """Statements this side sent to Kela, and when Kela acknowledged receipt."""
 
