@@ -8,15 +8,22 @@ entry's ``prev_hash`` (and the ``seq`` run), deleting the newest entries disagre
 head: ``HashChain.verify`` finds each. The access log (``silta_protection.access_log``) and
 the message log (``silta_protection.evidence``) are two such chains.
 
-Appends are serialised: the head row is locked (``SELECT … FOR UPDATE`` on PostgreSQL; on
-SQLite every transaction here is ``BEGIN IMMEDIATE``, one writer) in the caller's
-transaction, as its last statement, so the lock is held only until that commit.
+Appends are serialised on the head row, locked in the caller's transaction until it commits
+(PostgreSQL; on SQLite every transaction here is ``BEGIN IMMEDIATE``, one writer). Each
+process remembers the head it last wrote per database, so an append usually moves the head
+*from* that remembered value (``UPDATE … WHERE last_seq = … AND last_hash = …``, which also
+locks it) and inserts its entries: two statements. Only when the head is not what was
+remembered (another process or replica appended, or the transaction that wrote it rolled
+back) is it read, locked (``SELECT … FOR UPDATE``), and the entries linked to what it says.
+Every statement is a round trip on PostgreSQL, and each transaction that touches personal
+data or a message appends to one chain or two.
 """
 
 from __future__ import annotations
 
 import functools
 import hashlib
+import weakref
 from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -41,9 +48,15 @@ from sqlalchemy import (
     text,
     update,
 )
-from sqlalchemy.ext.asyncio import AsyncConnection
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 GENESIS_HASH = "0" * 64
+
+_heads_written: weakref.WeakKeyDictionary[AsyncEngine, dict[str, tuple[int, str]]] = (
+    weakref.WeakKeyDictionary()
+)
+"""Per database (engine) and chain head: the ``(last_seq, last_hash)`` this process last
+wrote. A hint only: an append checks it in the statement that moves the head."""
 
 
 # Every append runs these two: built once per chain, not once per append (building and
@@ -61,6 +74,14 @@ def _head_move(head: Table) -> Update:
         update(head)
         .where(head.c.id == 1)
         .values(last_seq=bindparam("new_seq"), last_hash=bindparam("new_hash"))
+    )
+
+
+@functools.cache
+def _head_move_from(head: Table) -> Update:
+    """Moves the head only if it is still where this process left it."""
+    return _head_move(head).where(
+        head.c.last_seq == bindparam("old_seq"), head.c.last_hash == bindparam("old_hash")
     )
 
 
@@ -179,12 +200,38 @@ class HashChain:
         if not contents:
             return
         head = self.head
+        written = _heads_written.setdefault(conn.engine, {})
+        remembered = written.get(head.name)
+        if remembered is not None:
+            rows, moved_to = self._linked(contents, *remembered)
+            moved = await conn.execute(
+                _head_move_from(head),
+                {
+                    "new_seq": moved_to[0],
+                    "new_hash": moved_to[1],
+                    "old_seq": remembered[0],
+                    "old_hash": remembered[1],
+                },
+            )
+            if moved.rowcount == 1:
+                await conn.execute(self.entries.insert(), rows)
+                written[head.name] = moved_to
+                return
         current = (await conn.execute(_head_read(head, conn.dialect.name))).first()
         if current is None:  # a database created without the migration's head row
             await conn.execute(head.insert().values(id=1, last_seq=0, last_hash=GENESIS_HASH))
-            seq, prev = 0, GENESIS_HASH
+            rows, moved_to = self._linked(contents, 0, GENESIS_HASH)
         else:
-            seq, prev = current.last_seq, current.last_hash
+            rows, moved_to = self._linked(contents, current.last_seq, current.last_hash)
+        await conn.execute(self.entries.insert(), rows)
+        await conn.execute(_head_move(head), {"new_seq": moved_to[0], "new_hash": moved_to[1]})
+        written[head.name] = moved_to
+
+    def _linked(
+        self, contents: Sequence[Mapping[str, Any]], seq: int, prev: str
+    ) -> tuple[list[dict[str, Any]], tuple[int, str]]:
+        """The entries for ``contents`` following entry ``seq`` with hash ``prev``, and the
+        head after them."""
         now = datetime.now(UTC)
         rows = []
         for content in contents:
@@ -192,8 +239,7 @@ class HashChain:
             row: dict[str, Any] = {**content, "seq": seq, "at": now, "prev_hash": prev}
             row["entry_hash"] = prev = self.hash(row)
             rows.append(row)
-        await conn.execute(self.entries.insert(), rows)
-        await conn.execute(_head_move(head), {"new_seq": seq, "new_hash": prev})
+        return rows, (seq, prev)
 
     def check(self, row: Mapping[str, Any]) -> str | None:
         """What is wrong with one entry on its own (its hash), or None."""
