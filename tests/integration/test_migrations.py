@@ -150,8 +150,21 @@ def reflect(conn: Connection, schema: str | None) -> dict[str, Any]:
                 (str(fk["constrained_columns"]), fk["referred_table"], str(fk["referred_columns"]))
                 for fk in inspector.get_foreign_keys(table, schema)
             ),
+            "triggers": triggers(conn, schema or "public", table),
         }
     return tables
+
+
+def triggers(conn: Connection, schema: str, table: str) -> list[tuple[str, ...]]:
+    """The table's triggers (PostgreSQL: some work of every insert is done by one)."""
+    if conn.dialect.name != "postgresql":
+        return []
+    query = text(
+        "SELECT trigger_name, event_manipulation, action_timing, action_orientation, "
+        "action_statement FROM information_schema.triggers "
+        "WHERE event_object_schema = :schema AND event_object_table = :table"
+    )
+    return sorted(tuple(row) for row in conn.execute(query, {"schema": schema, "table": table}))
 
 
 async def test_replicas_starting_together_migrate_once_without_failing(postgres_url: str) -> None:

@@ -8,8 +8,9 @@ about a second (the standby relays try at every pass):
   connection. It dies with that connection, so with the process however it ends (``kill -9``
   included: the server ends the session as the socket closes). The same connection
   ``LISTEN``\\ s on ``silta_outbox``; every transaction that writes outbox rows sends
-  ``NOTIFY silta_outbox`` (``silta_messaging.outbox``), delivered at its commit, so a relay is
-  woken whichever process committed. The holder checks its connection at most once a second.
+  ``NOTIFY silta_outbox`` (by a trigger on the outbox: ``silta_messaging.tables``), delivered
+  at its commit, so a relay is woken whichever process committed. The holder checks its
+  connection at most once a second.
 - SQLite (embedded, one process): a row in ``silta_relay_lease`` with a short expiry,
   renewed while publishing and released on stop.
 """
@@ -28,10 +29,10 @@ from typing import Any, Protocol
 from sqlalchemy import Table, exc, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
+from silta_messaging.tables import OUTBOX_CHANNEL
+
 log = logging.getLogger(__name__)
 
-OUTBOX_CHANNEL = "silta_outbox"
-"""The PostgreSQL notification channel of new outbox rows."""
 TABLE_LEASE_SECONDS = 5.0
 """How long a relay's lease row lasts without renewal (SQLite)."""
 CHECK_SECONDS = 1.0

@@ -9,10 +9,9 @@ from typing import Any, Protocol
 
 from silta_schemas.envelope import ALL_COUNTIES, Envelope
 from silta_schemas.parties import KELA, county_code_of
-from sqlalchemy import Table, text
+from sqlalchemy import Table
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from silta_messaging.lease import OUTBOX_CHANNEL
 from silta_messaging.topology import EVERY_COUNTY, exchange_of, routing_key
 from silta_messaging.tracing import current_trace_context
 
@@ -74,10 +73,8 @@ async def add_to_outbox(
 ) -> None:
     """Insert ``entries`` in one statement; they are published once the caller commits.
 
-    On PostgreSQL the transaction also notifies the relays (``silta_messaging.lease``): the
-    one that publishes is woken at the commit, whichever process it runs in."""
+    On PostgreSQL the outbox's trigger also notifies the relays (``silta_messaging.tables``):
+    the one that publishes is woken at the commit, whichever process it runs in."""
     if entries:
         now = datetime.now(UTC)
         await conn.execute(outbox.insert(), [entry.row(now, seal) for entry in entries])
-        if conn.dialect.name == "postgresql":
-            await conn.execute(text(f"NOTIFY {OUTBOX_CHANNEL}"))

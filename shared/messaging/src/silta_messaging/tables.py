@@ -21,6 +21,7 @@ from sqlalchemy import (
 )
 
 from silta_messaging.timestamps import UtcDateTime
+from silta_messaging.triggers import add_statement_trigger
 
 # SQLite only auto-increments an INTEGER PRIMARY KEY; PostgreSQL gets a BIGINT identity.
 _Id = BigInteger().with_variant(Integer(), "sqlite")
@@ -30,6 +31,8 @@ INBOX = "silta_inbox"
 RELAY_LEASE = "silta_relay_lease"
 PENDING_INDEX = "ix_silta_outbox_pending"
 INBOX_RECEIVED_INDEX = "ix_silta_inbox_received"
+OUTBOX_CHANNEL = "silta_outbox"
+"""The PostgreSQL notification channel of new outbox rows (``silta_messaging.lease``)."""
 
 
 @dataclass(frozen=True)
@@ -62,6 +65,9 @@ def add_messaging_tables(metadata: MetaData) -> MessagingTables:
     # Only unpublished rows are ever scanned: a partial index keeps that cheap for ever.
     pending = outbox.c.published_at.is_(None)
     Index(PENDING_INDEX, outbox.c.id, postgresql_where=pending, sqlite_where=pending)
+    # Every transaction that writes outbox rows wakes the publishing relay at its commit,
+    # whichever process committed (migration shared_0012).
+    add_statement_trigger(outbox, "silta_outbox_notify", "AFTER", f"NOTIFY {OUTBOX_CHANNEL};")
     inbox = Table(
         INBOX,
         metadata,

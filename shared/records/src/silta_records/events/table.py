@@ -12,8 +12,10 @@ is the table's integer key, and keys must become visible in their order: a reade
 commit out of key order, a transaction takes a transaction-level advisory lock before its
 first event (held until it commits), so the transactions that record events commit one
 after the other, each with keys above the last; SQLite has one writer at a time anyway.
-The lock is taken before the access log's (which every such transaction appends to last),
-always in that order, so the two never wait on each other in a circle.
+The lock is taken by a trigger before each insert into the table (``silta_events_in_order``,
+migration shared_0012), in the same round trip as the insert itself. It is taken before the
+access log's head (which every such transaction appends to last), always in that order, so
+the two never wait on each other in a circle.
 """
 
 from __future__ import annotations
@@ -24,8 +26,9 @@ from datetime import datetime
 from typing import Any
 
 from silta_messaging.timestamps import UtcDateTime
+from silta_messaging.triggers import add_statement_trigger
 from silta_schemas.ids import new_id
-from sqlalchemy import Column, Index, MetaData, Table, func, insert, select
+from sqlalchemy import Column, Index, MetaData, Table, insert, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlalchemy.types import BigInteger, Integer, String, Text
 
@@ -44,6 +47,9 @@ STATEMENT_RECEIVED = "statement.received"
 STATEMENT_RECEIPT = "statement.receipt"
 STATEMENT_KIND = "statement"
 """The message kind of a statement's events."""
+
+EVENTS_LOCK = 0x5111A_E7E
+"""The advisory lock key that orders the transactions recording events (PostgreSQL)."""
 
 _KEY = BigInteger().with_variant(Integer(), "sqlite")
 
@@ -72,6 +78,9 @@ def add_events(metadata: MetaData) -> EventTables:
         Index("ix_silta_events_occurred", "occurred_at"),
         # Never reuse a cursor, even once retention emptied the table (SQLite).
         sqlite_autoincrement=True,
+    )
+    add_statement_trigger(
+        events, "silta_events_in_order", "BEFORE", f"PERFORM pg_advisory_xact_lock({EVENTS_LOCK});"
     )
     webhooks = Table(
         WEBHOOKS,
@@ -131,16 +140,11 @@ def event(
     }
 
 
-EVENTS_LOCK = 0x5111A_E7E
-"""The advisory lock key that orders the transactions recording events (PostgreSQL)."""
-
-
 async def record_events(conn: AsyncConnection, events: Table, items: Sequence[Event]) -> None:
-    """Append ``items`` inside the caller's transaction, in order."""
+    """Append ``items`` inside the caller's transaction, in order (on PostgreSQL the table's
+    trigger first queues the transaction behind any other that recorded events)."""
     if not items:
         return
-    if conn.dialect.name == "postgresql":
-        await conn.execute(select(func.pg_advisory_xact_lock(EVENTS_LOCK)))
     rows = [{"event_id": str(new_id()), **item} for item in items]
     await conn.execute(insert(events), rows)
 
