@@ -27,7 +27,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import Awaitable, Coroutine, Sequence
+from collections.abc import AsyncIterator, Awaitable, Coroutine, Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -242,12 +242,11 @@ class OutboxRelay:
         if not await self._lease.hold():
             return None  # another replica publishes; it keeps the order
         now = datetime.now(UTC)
-        async with self._engine.begin() as conn:
-            if after is None:
-                rows = (await conn.execute(self._read_pending, {"now": now})).all()
-            else:
-                query, bound = self._read_pending_after, {"now": now, "after": after}
-                rows = (await conn.execute(query, bound)).all()
+        query, bound = self._read_pending, dict[str, Any](now=now)
+        if after is not None:
+            query, bound = self._read_pending_after, {"now": now, "after": after}
+        async with self._reading() as conn:
+            rows = (await conn.execute(query, bound)).all()
         if not rows:
             return None
         self._cursor = rows[-1].id
@@ -260,6 +259,17 @@ class OutboxRelay:
             traced.abandon(error)
             raise
         return len(rows), self._mark(rows, prepared, traced, confirms, now)
+
+    @contextlib.asynccontextmanager
+    async def _reading(self) -> AsyncIterator[AsyncConnection]:
+        """A connection for the pass's one read. On PostgreSQL outside a transaction: one
+        statement needs none (the lease keeps other relays out), and ``BEGIN`` and ``COMMIT``
+        were two of its three round trips, on the path of every message. SQLite's read
+        begins as every transaction there does (its one connection is taken in turn)."""
+        async with self._engine.connect() as conn:
+            if conn.dialect.name == "postgresql":
+                conn = await conn.execution_options(isolation_level="AUTOCOMMIT")
+            yield conn
 
     async def _mark(
         self,
