@@ -242,7 +242,8 @@ class OutboxRelay:
         if not await self._lease.hold():
             return None  # another replica publishes; it keeps the order
         now = datetime.now(UTC)
-        query, bound = self._read_pending, dict[str, Any](now=now)
+        bound: dict[str, Any]
+        query, bound = self._read_pending, {"now": now}
         if after is not None:
             query, bound = self._read_pending_after, {"now": now, "after": after}
         async with self._reading() as conn:

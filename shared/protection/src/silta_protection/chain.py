@@ -202,29 +202,27 @@ class HashChain:
         head = self.head
         written = _heads_written.setdefault(conn.engine, {})
         remembered = written.get(head.name)
+        moved = False
         if remembered is not None:
             rows, moved_to = self._linked(contents, *remembered)
-            moved = await conn.execute(
-                _head_move_from(head),
-                {
-                    "new_seq": moved_to[0],
-                    "new_hash": moved_to[1],
-                    "old_seq": remembered[0],
-                    "old_hash": remembered[1],
-                },
-            )
-            if moved.rowcount == 1:
-                await conn.execute(self.entries.insert(), rows)
-                written[head.name] = moved_to
-                return
-        current = (await conn.execute(_head_read(head, conn.dialect.name))).first()
-        if current is None:  # a database created without the migration's head row
-            await conn.execute(head.insert().values(id=1, last_seq=0, last_hash=GENESIS_HASH))
-            rows, moved_to = self._linked(contents, 0, GENESIS_HASH)
-        else:
-            rows, moved_to = self._linked(contents, current.last_seq, current.last_hash)
+            (old_seq, old_hash), (new_seq, new_hash) = remembered, moved_to
+            bound = {
+                "old_seq": old_seq,
+                "old_hash": old_hash,
+                "new_seq": new_seq,
+                "new_hash": new_hash,
+            }
+            moved = (await conn.execute(_head_move_from(head), bound)).rowcount == 1
+        if not moved:  # the head is elsewhere: read and lock it, link to what it says
+            current = (await conn.execute(_head_read(head, conn.dialect.name))).first()
+            if current is None:  # a database created without the migration's head row
+                await conn.execute(head.insert().values(id=1, last_seq=0, last_hash=GENESIS_HASH))
+                rows, moved_to = self._linked(contents, 0, GENESIS_HASH)
+            else:
+                rows, moved_to = self._linked(contents, current.last_seq, current.last_hash)
+            bound = {"new_seq": moved_to[0], "new_hash": moved_to[1]}
+            await conn.execute(_head_move(head), bound)
         await conn.execute(self.entries.insert(), rows)
-        await conn.execute(_head_move(head), {"new_seq": moved_to[0], "new_hash": moved_to[1]})
         written[head.name] = moved_to
 
     def _linked(
