@@ -87,3 +87,18 @@ def test_an_outage_is_logged_once_when_it_starts_and_once_when_it_ends(
     assert len(lines) == 2
     assert lines[0].startswith("database unavailable (ConnectionRefusedError)")
     assert lines[1].startswith("database answers again after")
+
+
+def test_the_relay_lease_calls_a_driver_state_error_a_broken_connection() -> None:
+    """The lease calls asyncpg directly: a call refused because the server was ending the
+    session is an outage (one line), not a traceback; an error of the SQL itself is not."""
+    import asyncpg
+    from silta_messaging.lease import connection_broke
+
+    stopping = asyncpg.exceptions.InternalClientError(
+        "cannot switch to state 12; another operation (2) is in progress"
+    )
+    assert connection_broke(stopping)
+    assert connection_broke(asyncpg.InterfaceError("connection is closed"))
+    assert not connection_broke(asyncpg.exceptions.UndefinedFunctionError("no such function"))
+    assert database_unavailable(ConnectionResetError("the relay lease's connection broke"))

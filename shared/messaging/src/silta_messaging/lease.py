@@ -101,6 +101,11 @@ class AdvisoryLease:
             self._holding = bool(
                 await driver.fetchval("SELECT pg_try_advisory_lock($1)", self._key)
             )
+        except Exception as error:
+            await self._drop()
+            if connection_broke(error):
+                raise ConnectionResetError("the relay lease's connection broke") from error
+            raise
         except BaseException:
             await self._drop()
             raise
@@ -157,6 +162,17 @@ class AdvisoryLease:
         conn, self._conn, self._driver, self._holding = self._conn, None, None, False
         if conn is not None:
             await _discard(conn)
+
+
+def connection_broke(error: BaseException) -> bool:
+    """Whether asyncpg refused a call on the lease's connection because the connection was
+    no longer in a usable state: closed, or still taking in the error with which the server
+    ended the session (it was stopping). The lease calls the driver directly, where
+    SQLAlchemy would have wrapped these as a lost connection; the relay treats them as the
+    database being unavailable (one log line per outage, no traceback)."""
+    import asyncpg  # type: ignore[import-untyped]  # only the PostgreSQL lease calls it
+
+    return isinstance(error, asyncpg.InterfaceError | asyncpg.exceptions.InternalClientError)
 
 
 async def _discard(conn: AsyncConnection) -> None:
