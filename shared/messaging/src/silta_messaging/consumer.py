@@ -40,12 +40,13 @@ from aio_pika.abc import AbstractIncomingMessage, AbstractQueue
 from opentelemetry.trace import Span
 from pydantic import BaseModel
 from silta_schemas.envelope import Envelope, MessageRejected, open_message
-from sqlalchemy import Table, bindparam, exc, select
+from sqlalchemy import Table, exc
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from silta_messaging import tracing
 from silta_messaging.availability import Outage, database_unavailable
 from silta_messaging.broker import Broker, Outgoing
+from silta_messaging.inbox import Claim, Inbox
 from silta_messaging.incoming import BatchHandler, Incoming, Rejection
 from silta_messaging.message_log import LoggedMessage, MessageLog
 from silta_messaging.metrics import count_consumed, count_parked
@@ -85,7 +86,6 @@ class BatchConsumer:
     ) -> None:
         self._broker = broker
         self._engine = engine
-        self._inbox = inbox
         self._spec = queue
         self._handler = handler
         self._after_commit = after_commit
@@ -96,10 +96,7 @@ class BatchConsumer:
         self._message_log = message_log
         self._unsealer = unsealer
         self._pending: asyncio.Queue[AbstractIncomingMessage] = asyncio.Queue()
-        # Built once: a statement reused keeps its SQLAlchemy cache key (``relay``).
-        self._seen_query = select(inbox.c.message_id, inbox.c.body_sha256).where(
-            inbox.c.message_id.in_(bindparam("ids", expanding=True))
-        )
+        self._inbox_claims = Inbox(inbox)
         self._queue: AbstractQueue | None = None  # held: consumers must stay referenced
         self._worker: asyncio.Task[None] | None = None
         self._starter: asyncio.Task[None] | None = None
@@ -227,32 +224,27 @@ class BatchConsumer:
         for item in items:
             unique.setdefault(item.envelope.message_id, item)
         async with self._engine.begin() as conn:
-            ids = [str(message_id) for message_id in unique]
-            seen: dict[str, str | None] = {
-                row.message_id: row.body_sha256
-                for row in await conn.execute(self._seen_query, {"ids": ids})
-            }
-            reused = _reused_ids(unique.values(), seen)
-            fresh = [item for key, item in unique.items() if str(key) not in seen]
             now = datetime.now(UTC)
+            claims = [
+                Claim(str(key), str(item.envelope.kind), item.digest or None)
+                for key, item in unique.items()
+            ]
+            claimed = await self._inbox_claims.claim(conn, claims, now)
+            seen = claimed.seen
+            reused = _reused_ids(unique.values(), seen)
+            fresh = [item for key, item in unique.items() if str(key) in claimed.new]
             stale = self._outside_window(fresh, now)
             fresh = [item for item in fresh if item.envelope.message_id not in stale]
             handled = await self._handler(conn, fresh) if fresh else {}
             rejections = {**reused, **stale, **handled}
-            done = [
-                {
-                    "message_id": str(i.envelope.message_id),
-                    "kind": str(i.envelope.kind),
-                    "received_at": now,
-                    "body_sha256": i.digest or None,
-                }
-                for i in fresh
-                if i.envelope.message_id not in rejections
-            ]
+            # Claimed but not processed: parked, and processed if it is ever requeued.
+            await self._inbox_claims.release(
+                conn, [str(key) for key in unique if key in stale or key in handled]
+            )
+            done = [i for i in fresh if i.envelope.message_id not in rejections]
             if done:
-                await conn.execute(self._inbox.insert(), done)
                 await self._log_received(conn, fresh, rejections)
-        count_consumed(str(row["kind"]) for row in done)
+        count_consumed(str(item.envelope.kind) for item in done)
         if len(seen) or len(unique) < len(items):
             skipped = len(items) - len(fresh) - len(stale) - len(reused)
             log.info("skipped %d duplicate deliveries", skipped)
