@@ -12,7 +12,10 @@ Appends are serialised on the head row, locked in the caller's transaction until
 (PostgreSQL; on SQLite every transaction here is ``BEGIN IMMEDIATE``, one writer). Each
 process remembers the head it last wrote per database, so an append usually moves the head
 *from* that remembered value (``UPDATE … WHERE last_seq = … AND last_hash = …``, which also
-locks it) and inserts its entries: two statements. Only when the head is not what was
+locks it) and inserts its entries: two statements on SQLite, one on PostgreSQL (a
+data-modifying ``WITH`` moves the head, and the insert, given one array per column, inserts
+only if it moved; the statement's text is the same for any number of entries, so it is
+prepared once). Only when the head is not what was
 remembered (another process or replica appended, or the transaction that wrote it rolled
 back) is it read, locked (``SELECT … FOR UPDATE``), and the entries linked to what it says.
 Every statement is a round trip on PostgreSQL, and each transaction that touches personal
@@ -35,6 +38,7 @@ from silta_schemas.canonical import canonical_json
 from sqlalchemy import (
     Column,
     Index,
+    Insert,
     Integer,
     MetaData,
     Select,
@@ -43,11 +47,14 @@ from sqlalchemy import (
     Update,
     bindparam,
     delete,
+    exists,
     func,
+    insert,
     select,
     text,
     update,
 )
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 GENESIS_HASH = "0" * 64
@@ -82,6 +89,20 @@ def _head_move_from(head: Table) -> Update:
     """Moves the head only if it is still where this process left it."""
     return _head_move(head).where(
         head.c.last_seq == bindparam("old_seq"), head.c.last_hash == bindparam("old_hash")
+    )
+
+
+@functools.cache
+def _append_from(entries: Table, head: Table) -> Insert:
+    """PostgreSQL: moves the head from where this process left it and inserts the entries
+    (one array per column) in ONE statement, a single round trip; inserts nothing when the
+    head is not there (the update matched no row)."""
+    names = [column.name for column in entries.columns]
+    moved = _head_move_from(head).returning(head.c.id).cte("moved")
+    arrays = [bindparam(f"{name}_list", type_=ARRAY(entries.c[name].type)) for name in names]
+    linked = func.unnest(*arrays).table_valued(*names).render_derived()
+    return insert(entries).from_select(
+        names, select(*(linked.c[name] for name in names)).where(exists(select(moved.c.id)))
     )
 
 
@@ -202,28 +223,41 @@ class HashChain:
         head = self.head
         written = _heads_written.setdefault(conn.engine, {})
         remembered = written.get(head.name)
-        moved = False
         if remembered is not None:
             rows, moved_to = self._linked(contents, *remembered)
             (old_seq, old_hash), (new_seq, new_hash) = remembered, moved_to
-            bound = {
+            bound: dict[str, Any] = {
                 "old_seq": old_seq,
                 "old_hash": old_hash,
                 "new_seq": new_seq,
                 "new_hash": new_hash,
             }
-            moved = (await conn.execute(_head_move_from(head), bound)).rowcount == 1
-        if not moved:  # the head is elsewhere: read and lock it, link to what it says
-            current = (await conn.execute(_head_read(head, conn.dialect.name))).first()
-            if current is None:  # a database created without the migration's head row
-                await conn.execute(head.insert().values(id=1, last_seq=0, last_hash=GENESIS_HASH))
-                rows, moved_to = self._linked(contents, 0, GENESIS_HASH)
-            else:
-                rows, moved_to = self._linked(contents, current.last_seq, current.last_hash)
-            bound = {"new_seq": moved_to[0], "new_hash": moved_to[1]}
-            await conn.execute(_head_move(head), bound)
+            if conn.dialect.name == "postgresql":
+                for name in (column.name for column in self.entries.columns):
+                    bound[f"{name}_list"] = [row.get(name) for row in rows]
+                appended = await conn.execute(_append_from(self.entries, head), bound)
+                if appended.rowcount == len(rows):
+                    written[head.name] = moved_to
+                    return
+            elif (await conn.execute(_head_move_from(head), bound)).rowcount == 1:
+                await self._insert(conn, rows, moved_to)
+                return
+        # The head is elsewhere: read and lock it, link to what it says.
+        current = (await conn.execute(_head_read(head, conn.dialect.name))).first()
+        if current is None:  # a database created without the migration's head row
+            await conn.execute(head.insert().values(id=1, last_seq=0, last_hash=GENESIS_HASH))
+            rows, moved_to = self._linked(contents, 0, GENESIS_HASH)
+        else:
+            rows, moved_to = self._linked(contents, current.last_seq, current.last_hash)
+        await conn.execute(_head_move(head), {"new_seq": moved_to[0], "new_hash": moved_to[1]})
+        await self._insert(conn, rows, moved_to)
+
+    async def _insert(
+        self, conn: AsyncConnection, rows: Sequence[Mapping[str, Any]], head: tuple[int, str]
+    ) -> None:
+        """Insert entries already linked, the head moved to ``head`` in this transaction."""
         await conn.execute(self.entries.insert(), rows)
-        written[head.name] = moved_to
+        _heads_written.setdefault(conn.engine, {})[self.head.name] = head
 
     def _linked(
         self, contents: Sequence[Mapping[str, Any]], seq: int, prev: str
