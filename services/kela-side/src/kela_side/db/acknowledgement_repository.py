@@ -18,46 +18,48 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from kela_side.db.tables import referrals, status_history
 from kela_side.domain.referrals import Tracked, TrackedReferral
 
-_TRACKED = select(
-    referrals.c.id,
-    referrals.c.recipient,
-    referrals.c.status,
-    referrals.c.status_sequence,
-    referrals.c.client_key,
-    referrals.c.kind,
-    referrals.c.county_code,
-).where(referrals.c.id.in_(bindparam("ids", expanding=True)))
+# The referrals and, joined, the sequences their histories hold: one statement (a round trip
+# on PostgreSQL) where two were asked in turn. A referral has a few changes; the join finds
+# them by the history's (referral_id, sequence) key.
+_TRACKED = (
+    select(
+        referrals.c.id,
+        referrals.c.recipient,
+        referrals.c.status,
+        referrals.c.status_sequence,
+        referrals.c.client_key,
+        referrals.c.kind,
+        referrals.c.county_code,
+        status_history.c.sequence.label("recorded_sequence"),
+    )
+    .select_from(
+        referrals.outerjoin(status_history, status_history.c.referral_id == referrals.c.id)
+    )
+    .where(referrals.c.id.in_(bindparam("ids", expanding=True)))
+)
 
 
-async def tracked(conn: AsyncConnection, ids: Iterable[UUID]) -> Tracked:
-    """The referrals among ``ids`` as acknowledgements are checked against them."""
-    wanted = sorted({str(referral_id) for referral_id in ids})
+async def tracked(
+    conn: AsyncConnection, changes: Iterable[tuple[UUID, int]]
+) -> tuple[Tracked, set[tuple[UUID, int]]]:
+    """The referrals an acknowledgement batch names (``changes``: referral id and sequence
+    of each), as they are checked, and which of those changes their histories hold already."""
+    wanted = set(changes)
+    ids = sorted({str(referral_id) for referral_id, _ in wanted})
     result = Tracked({}, {}, {})
-    for row in await conn.execute(_TRACKED, {"ids": wanted}):
+    recorded: set[tuple[UUID, int]] = set()
+    for row in await conn.execute(_TRACKED, {"ids": ids}):
         referral_id = UUID(row.id)
+        if row.recorded_sequence is not None:
+            recorded.add((referral_id, row.recorded_sequence))
+        if referral_id in result.referrals:
+            continue
         result.referrals[referral_id] = TrackedReferral(
             row.recipient, ReferralStatus(row.status), row.status_sequence, MessageKind(row.kind)
         )
         result.client_keys[referral_id] = row.client_key
         result.counties_and_kinds[row.id] = (row.county_code, row.kind)
-    return result
-
-
-_CHANGES_OF = select(status_history.c.referral_id, status_history.c.sequence).where(
-    status_history.c.referral_id.in_(bindparam("ids", expanding=True))
-)
-
-
-async def recorded_changes(
-    conn: AsyncConnection, changes: Iterable[tuple[UUID, int]]
-) -> set[tuple[UUID, int]]:
-    """Which of these ``(referral id, sequence)`` changes the history holds already."""
-    wanted = set(changes)
-    # By referral id, then the pairs: SQLite answers a row-value ``IN`` by scanning the whole
-    # history, which grows with every referral; the key's first column finds the few rows.
-    ids = sorted({str(referral_id) for referral_id, _ in wanted})
-    rows = await conn.execute(_CHANGES_OF, {"ids": ids})
-    return {(UUID(row.referral_id), row.sequence) for row in rows} & wanted
+    return result, recorded & wanted
 
 
 async def add_history(

@@ -32,9 +32,7 @@ async def receive_acknowledgements(
     (``kela_side.domain.referrals.decide``).
     """
     acknowledgements = [_acknowledgement(message) for message in messages]
-    ids = [item.ack.referral_id for item in acknowledgements]
-    found = await stored.tracked(work.conn, ids)
-    recorded = await stored.recorded_changes(
+    found, recorded = await stored.tracked(
         work.conn, [(item.ack.referral_id, item.ack.sequence) for item in acknowledgements]
     )
     applied = apply_acknowledgements(acknowledgements, found.referrals, recorded)
