@@ -25,8 +25,11 @@ from municipality_side.main import build_app as build_municipality
 from municipality_side.settings import MunicipalitySettings
 from silta_platform.auth import KELA_AUDIENCE, MUNICIPALITY_AUDIENCE
 from silta_platform.authorisation import COUNTY_ROLES, Role, Side
+from silta_platform.db import create_engine
 from silta_platform.dev_tokens import DevIssuer
 from silta_platform.logs import configure_logging
+from sqlalchemy import MetaData
+from sqlalchemy.ext.asyncio import AsyncEngine
 
 from tests import signing
 from tests.conftest import (
@@ -231,6 +234,21 @@ async def municipality(
 ) -> AsyncIterator[httpx.AsyncClient]:
     async with running_municipality(database_url, amqp_url, dev_issuer) as client:
         yield client
+
+
+@asynccontextmanager
+async def two_replicas(
+    database_url: str, metadata: MetaData
+) -> AsyncIterator[tuple[AsyncEngine, AsyncEngine]]:
+    """Two engines on one database with ``metadata``'s tables: two replicas of a service."""
+    first, second = create_engine(database_url), create_engine(database_url)
+    async with first.begin() as conn:
+        await conn.run_sync(metadata.create_all)
+    try:
+        yield first, second
+    finally:
+        await first.dispose()
+        await second.dispose()
 
 
 async def _ready(client: httpx.AsyncClient) -> bool:

@@ -10,10 +10,11 @@ from collections.abc import AsyncIterator
 from typing import Any
 
 import pytest
-from silta_platform.db import create_engine
 from silta_protection.chain import HashChain, add_chain
 from sqlalchemy import MetaData, event, select
 from sqlalchemy.ext.asyncio import AsyncEngine
+
+from tests.integration.conftest import two_replicas
 
 metadata = MetaData()
 entries, head = add_chain(metadata, "test_chain", {"note": 50}, index=("ix_test_chain", "note"))
@@ -27,12 +28,8 @@ class Rollback(Exception):
 @pytest.fixture
 async def engines(database_url: str) -> AsyncIterator[tuple[AsyncEngine, AsyncEngine]]:
     """Two engines on one database: two replicas of a service."""
-    first, second = create_engine(database_url), create_engine(database_url)
-    async with first.begin() as conn:
-        await conn.run_sync(metadata.create_all)
-    yield first, second
-    await first.dispose()
-    await second.dispose()
+    async with two_replicas(database_url, metadata) as pair:
+        yield pair
 
 
 async def append(engine: AsyncEngine, *notes: str) -> None:

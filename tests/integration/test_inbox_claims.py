@@ -12,9 +12,10 @@ from typing import Any
 import pytest
 from silta_messaging.inbox import Claim, Claimed, Inbox
 from silta_messaging.tables import add_messaging_tables
-from silta_platform.db import create_engine
 from sqlalchemy import MetaData, event, func, select
 from sqlalchemy.ext.asyncio import AsyncEngine
+
+from tests.integration.conftest import two_replicas
 
 metadata = MetaData()
 INBOX_TABLE = add_messaging_tables(metadata).inbox
@@ -28,12 +29,8 @@ def claims(*ids: str, digest: str = "d") -> list[Claim]:
 @pytest.fixture
 async def replicas(database_url: str) -> AsyncIterator[tuple[AsyncEngine, AsyncEngine]]:
     """Two engines on one database: two replicas of a consumer."""
-    first, second = create_engine(database_url), create_engine(database_url)
-    async with first.begin() as conn:
-        await conn.run_sync(metadata.create_all)
-    yield first, second
-    await first.dispose()
-    await second.dispose()
+    async with two_replicas(database_url, metadata) as pair:
+        yield pair
 
 
 async def claim(engine: AsyncEngine, batch: Sequence[Claim], hold: float = 0.0) -> Claimed:
