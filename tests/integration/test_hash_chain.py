@@ -10,7 +10,7 @@ from collections.abc import AsyncIterator
 from typing import Any
 
 import pytest
-from silta_protection.chain import HashChain, add_chain
+from silta_protection.chain import HashChain, Verification, add_chain
 from sqlalchemy import MetaData, event, select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
@@ -49,6 +49,11 @@ async def notes_in_order(engine: AsyncEngine) -> list[tuple[int, str]]:
         return [(row.seq, row.note) for row in rows]
 
 
+async def verify(engine: AsyncEngine) -> Verification:
+    async with engine.connect() as conn:
+        return await CHAIN.verify(conn)
+
+
 async def test_two_replicas_appending_in_turn_keep_one_linear_chain(
     engines: tuple[AsyncEngine, AsyncEngine],
 ) -> None:
@@ -61,8 +66,7 @@ async def test_two_replicas_appending_in_turn_keep_one_linear_chain(
     assert await notes_in_order(first) == list(
         enumerate(["a1", "a2", "b1", "a3", "a4", "b2", "b3"], start=1)
     )
-    async with first.connect() as conn:
-        verification = await CHAIN.verify(conn)
+    verification = await verify(first)
     assert verification.ok, verification.problems
     assert verification.entries == 7
 
@@ -77,8 +81,7 @@ async def test_an_append_rolled_back_leaves_no_gap_and_no_broken_link(
     await append(second, "kept-2")  # takes the number the rolled-back entry had
     await append(first, "kept-3")
     assert await notes_in_order(first) == [(1, "kept-1"), (2, "kept-2"), (3, "kept-3")]
-    async with first.connect() as conn:
-        assert (await CHAIN.verify(conn)).ok
+    assert (await verify(first)).ok
 
 
 async def test_concurrent_appends_from_two_replicas_stay_linear(
@@ -97,8 +100,7 @@ async def test_concurrent_appends_from_two_replicas_stay_linear(
         *(f"first-{n}" for n in range(10)),
         *(f"second-{n}" for n in range(10)),
     }
-    async with second.connect() as conn:
-        assert (await CHAIN.verify(conn)).ok
+    assert (await verify(second)).ok
 
 
 async def test_the_replica_that_wrote_the_head_appends_in_one_round_trip_on_postgresql(
@@ -120,5 +122,4 @@ async def test_the_replica_that_wrote_the_head_appends_in_one_round_trip_on_post
         event.remove(first.sync_engine, "before_cursor_execute", count)
     assert len(statements) == (1 if first.dialect.name == "postgresql" else 2), statements
     assert await notes_in_order(first) == [(1, "one"), (2, "two"), (3, "three")]
-    async with first.connect() as conn:
-        assert (await CHAIN.verify(conn)).ok
+    assert (await verify(first)).ok

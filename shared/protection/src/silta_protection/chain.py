@@ -220,29 +220,15 @@ class HashChain:
         """Append one entry per content (its ``fields``), in the caller's transaction."""
         if not contents:
             return
-        head = self.head
         written = _heads_written.setdefault(conn.engine, {})
-        remembered = written.get(head.name)
+        remembered = written.get(self.head.name)
         if remembered is not None:
             rows, moved_to = self._linked(contents, *remembered)
-            (old_seq, old_hash), (new_seq, new_hash) = remembered, moved_to
-            bound: dict[str, Any] = {
-                "old_seq": old_seq,
-                "old_hash": old_hash,
-                "new_seq": new_seq,
-                "new_hash": new_hash,
-            }
-            if conn.dialect.name == "postgresql":
-                for name in (column.name for column in self.entries.columns):
-                    bound[f"{name}_list"] = [row.get(name) for row in rows]
-                appended = await conn.execute(_append_from(self.entries, head), bound)
-                if appended.rowcount == len(rows):
-                    written[head.name] = moved_to
-                    return
-            elif (await conn.execute(_head_move_from(head), bound)).rowcount == 1:
-                await self._insert(conn, rows, moved_to)
+            if await self._append_after(conn, rows, remembered, moved_to):
+                written[self.head.name] = moved_to
                 return
         # The head is elsewhere: read and lock it, link to what it says.
+        head = self.head
         current = (await conn.execute(_head_read(head, conn.dialect.name))).first()
         if current is None:  # a database created without the migration's head row
             await conn.execute(head.insert().values(id=1, last_seq=0, last_hash=GENESIS_HASH))
@@ -250,14 +236,33 @@ class HashChain:
         else:
             rows, moved_to = self._linked(contents, current.last_seq, current.last_hash)
         await conn.execute(_head_move(head), {"new_seq": moved_to[0], "new_hash": moved_to[1]})
-        await self._insert(conn, rows, moved_to)
-
-    async def _insert(
-        self, conn: AsyncConnection, rows: Sequence[Mapping[str, Any]], head: tuple[int, str]
-    ) -> None:
-        """Insert entries already linked, the head moved to ``head`` in this transaction."""
         await conn.execute(self.entries.insert(), rows)
-        _heads_written.setdefault(conn.engine, {})[self.head.name] = head
+        written[head.name] = moved_to
+
+    async def _append_after(
+        self,
+        conn: AsyncConnection,
+        rows: Sequence[Mapping[str, Any]],
+        old: tuple[int, str],
+        new: tuple[int, str],
+    ) -> bool:
+        """Move the head from ``old`` to ``new`` and insert ``rows``, if the head is still at
+        ``old``; False (nothing written) if it is not."""
+        bound: dict[str, Any] = {
+            "old_seq": old[0],
+            "old_hash": old[1],
+            "new_seq": new[0],
+            "new_hash": new[1],
+        }
+        if conn.dialect.name == "postgresql":  # one statement
+            for column in self.entries.columns:
+                bound[f"{column.name}_list"] = [row.get(column.name) for row in rows]
+            appended = await conn.execute(_append_from(self.entries, self.head), bound)
+            return appended.rowcount == len(rows)
+        if (await conn.execute(_head_move_from(self.head), bound)).rowcount != 1:
+            return False
+        await conn.execute(self.entries.insert(), rows)
+        return True
 
     def _linked(
         self, contents: Sequence[Mapping[str, Any]], seq: int, prev: str
