@@ -1,6 +1,7 @@
 """Batched, idempotent consumption with parking of what cannot be processed.
 
-Deliveries are gathered into batches (up to ``batch_max``, as many as are waiting), each
+Deliveries are gathered into batches (up to ``batch_max``, as many as are waiting; under
+load a little fuller, waiting ``linger_seconds`` once: ``silta_messaging.batching``), each
 batch is handled in ONE database transaction together with its inbox rows, and only then
 acknowledged, with one ``basic.ack(multiple)`` per batch. A message that fails validation,
 or that the handler rejects, is published to the dead-letter exchange with its reason
@@ -45,6 +46,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from silta_messaging import tracing
 from silta_messaging.availability import Outage, database_unavailable
+from silta_messaging.batching import next_batch
 from silta_messaging.broker import Broker, Outgoing
 from silta_messaging.inbox import Claim, Inbox
 from silta_messaging.incoming import BatchHandler, Incoming, Rejection
@@ -79,6 +81,7 @@ class BatchConsumer:
         after_commit: Callable[[], None] = lambda: None,
         prefetch: int = 256,
         batch_max: int = 200,
+        linger_seconds: float = 0.0,
         opener: Callable[[bytes], tuple[Envelope, BaseModel]] = open_message,
         verifier: Verifier | None = None,
         message_log: MessageLog | None = None,
@@ -91,6 +94,7 @@ class BatchConsumer:
         self._after_commit = after_commit
         self._prefetch = prefetch
         self._batch_max = batch_max
+        self._linger = linger_seconds
         self._open = opener
         self._verifier = verifier
         self._message_log = message_log
@@ -129,9 +133,7 @@ class BatchConsumer:
 
     async def _work(self) -> None:
         while True:
-            batch = [await self._pending.get()]
-            while len(batch) < self._batch_max and not self._pending.empty():
-                batch.append(self._pending.get_nowait())
+            batch = await next_batch(self._pending, most=self._batch_max, linger=self._linger)
             try:
                 await self._process(batch)
             except asyncio.CancelledError:

@@ -147,6 +147,7 @@ class Runtime:
                 after_commit=self._consumed,
                 prefetch=settings.consumer_prefetch,
                 batch_max=settings.consumer_batch_size,
+                linger_seconds=settings.consumer_linger_ms / 1000,
                 verifier=verifier,
                 message_log=wiring.message_log,
                 unsealer=unsealer,

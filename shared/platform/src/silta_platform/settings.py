@@ -47,6 +47,14 @@ class ServiceSettings(BaseSettings):
     )
     consumer_prefetch: int = Field(256, ge=1, description="Unacknowledged deliveries at most.")
     consumer_batch_size: int = Field(200, ge=1, description="Deliveries committed per transaction.")
+    consumer_linger_ms: float = Field(
+        5.0,
+        ge=0,
+        le=1000,
+        description="When several deliveries are already waiting (the queue is busy), wait "
+        "this long once for more before committing the batch; a lone delivery never waits. "
+        "0: never wait.",
+    )
     delivery_limit: int = Field(
         5, ge=1, description="Failed deliveries before the broker parks a message."
     )
