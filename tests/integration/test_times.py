@@ -17,7 +17,8 @@ from aio_pika.abc import AbstractChannel
 from silta_messaging.timestamps import UtcDateTime
 from silta_platform.db import create_engine
 from silta_schemas import examples
-from sqlalchemy import Column, Integer, MetaData, Table, select
+from sqlalchemy import Column, Integer, MetaData, Table, select, text
+from sqlalchemy.dialects import sqlite
 from sqlalchemy.exc import StatementError
 
 from tests.integration.conftest import eventually
@@ -62,6 +63,33 @@ async def test_a_stored_time_reads_back_as_the_same_instant(database_url: str) -
         with pytest.raises(StatementError, match="naive datetime"):
             async with engine.begin() as conn:
                 await conn.execute(moments.insert().values(n=2, at=datetime(2026, 3, 3, 12)))
+    finally:
+        await engine.dispose()
+
+
+async def test_sqlite_stores_the_text_sqlalchemys_datetime_writes(sqlite_url: str) -> None:
+    """Rows written before and after the one-step conversion compare and sort alike: the
+    stored text is, byte for byte, what SQLAlchemy's SQLite ``DATETIME`` writes for the UTC
+    wall clock."""
+    engine = create_engine(sqlite_url)
+    written = [
+        datetime(2026, 3, 3, 23, 59, 59, 999999, tzinfo=HELSINKI_WINTER),
+        datetime(2026, 7, 1, 0, 0, tzinfo=ZoneInfo("Europe/Helsinki")),  # no microseconds
+        datetime(999, 1, 2, 3, 4, 5, 6, tzinfo=UTC),  # a year of three digits
+    ]
+    sqlalchemy_writes = sqlite.DATETIME().bind_processor(engine.dialect)
+    assert sqlalchemy_writes is not None
+    try:
+        async with engine.begin() as conn:
+            await conn.run_sync(metadata.create_all)
+            for n, at in enumerate(written):
+                await conn.execute(moments.insert().values(n=n, at=at))
+        async with engine.connect() as conn:
+            stored = (await conn.execute(text("SELECT at FROM moments ORDER BY n"))).scalars()
+            texts = list(stored)
+        expected = [sqlalchemy_writes(at.astimezone(UTC).replace(tzinfo=None)) for at in written]
+        assert texts == expected
+        assert texts[1] == "2026-06-30 21:00:00.000000"
     finally:
         await engine.dispose()
 

@@ -9,12 +9,16 @@ lives here, in the lowest package that speaks SQL, so every table can use it.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import DateTime
 from sqlalchemy.engine import Dialect
 from sqlalchemy.types import TypeDecorator
+
+_SQLITE_TEXT = len("2026-12-05 08:00:00.000000")
+"""``YYYY-MM-DD HH:MM:SS.ffffff``: SQLAlchemy's SQLite ``DATETIME`` storage format."""
 
 
 class UtcDateTime(TypeDecorator[datetime]):
@@ -34,6 +38,24 @@ class UtcDateTime(TypeDecorator[datetime]):
         utc = value.astimezone(UTC)
         # SQLite stores text without an offset: write the UTC wall clock.
         return utc.replace(tzinfo=None) if dialect.name == "sqlite" else utc
+
+    def bind_processor(self, dialect: Dialect) -> Callable[[datetime | None], Any] | None:
+        if dialect.name != "sqlite":
+            return super().bind_processor(dialect)
+
+        # On SQLite the conversion above and SQLAlchemy's DATETIME formatting in one call:
+        # ``isoformat`` (in C) writes the same text as that formatting's ``%``-template
+        # (microseconds always, no offset once cut), at a fraction of the cost. Every row
+        # written binds several timestamps; the two Python steps were 3-5 % of a side's CPU
+        # in the benchmark's batch.
+        def to_utc_text(value: datetime | None) -> str | None:
+            if value is None:
+                return None
+            if value.tzinfo is None:
+                raise ValueError("a naive datetime has no instant; give it a time zone")
+            return value.astimezone(UTC).isoformat(" ", "microseconds")[:_SQLITE_TEXT]
+
+        return to_utc_text
 
     def process_result_value(self, value: Any, dialect: Dialect) -> datetime | None:
         if value is None:

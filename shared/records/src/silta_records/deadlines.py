@@ -91,7 +91,12 @@ def is_working_day(day: date) -> bool:
 
 def add_working_days(start: datetime, days: int) -> datetime:
     """The end of the ``days``-th working day after the (Finnish) day of ``start``."""
-    day = start.astimezone(FINLAND).date()
+    return _end_of_working_day_after(start.astimezone(FINLAND).date(), days)
+
+
+@lru_cache(maxsize=1024)
+def _end_of_working_day_after(day: date, days: int) -> datetime:
+    # Cached: every referral of a day gets the same deadline, counted once, not per referral.
     remaining = days
     while remaining > 0:
         day += timedelta(days=1)
