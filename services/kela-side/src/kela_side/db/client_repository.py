@@ -8,7 +8,7 @@ from datetime import datetime
 from sqlalchemy import or_
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from kela_side.db.referral_repository import _record, _summary_query
+from kela_side.db.referral_repository import referral_record, summary_query
 from kela_side.db.tables import OPEN_STATUSES, referrals
 from kela_side.records import ReferralRecord
 
@@ -19,7 +19,7 @@ async def referrals_of(
     """The client's referrals that are open or changed since ``since``; newest first, without
     their histories (``ix_referrals_client`` finds them)."""
     query = (
-        _summary_query()
+        summary_query()
         .where(
             referrals.c.client_key == client_key,
             or_(referrals.c.status.in_(OPEN_STATUSES), referrals.c.updated_at >= since),
@@ -27,4 +27,4 @@ async def referrals_of(
         .order_by(referrals.c.created_at.desc(), referrals.c.id)
         .limit(limit)
     )
-    return [_record(row) for row in (await conn.execute(query)).all()]
+    return [referral_record(row) for row in (await conn.execute(query)).all()]

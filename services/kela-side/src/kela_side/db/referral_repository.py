@@ -160,12 +160,12 @@ async def load(
 ) -> ReferralRecord | None:
     """The referral's tracking record: status, history, every leg if it was forwarded (the
     reasons opened)."""
-    row = (await conn.execute(_summary_query().where(referrals.c.id == str(referral_id)))).first()
+    row = (await conn.execute(summary_query().where(referrals.c.id == str(referral_id)))).first()
     if row is None:
         return None
     history = await load_history(conn, status_history, referral_id, cipher)
     chain = await chain_of(conn, referral_id)
-    return _record(row, history, chain, cipher)
+    return referral_record(row, history, chain, cipher)
 
 
 async def client_key(conn: AsyncConnection, referral_id: UUID) -> str | None:
@@ -175,16 +175,17 @@ async def client_key(conn: AsyncConnection, referral_id: UUID) -> str | None:
 
 async def listed(conn: AsyncConnection, page: ListQuery) -> list[ReferralRecord]:
     """A page of referrals, newest first, without their histories."""
-    query = _summary_query().order_by(referrals.c.created_at.desc(), referrals.c.id)
+    query = summary_query().order_by(referrals.c.created_at.desc(), referrals.c.id)
     if page.status is not None:
         query = query.where(referrals.c.status == page.status)
     if page.overdue:
         query = query.where(overdue_clause(referrals, datetime.now(UTC)))
     rows = (await conn.execute(query.limit(page.limit).offset(page.offset))).all()
-    return [_record(row) for row in rows]
+    return [referral_record(row) for row in rows]
 
 
-def _summary_query() -> Any:
+def summary_query() -> Any:
+    """A referral without its history: the columns every list and read of one selects."""
     return select(
         referrals.c.id,
         referrals.c.kind,
@@ -211,7 +212,7 @@ def _utc(value: datetime | None) -> datetime | None:
     return None if value is None else as_utc(value)
 
 
-def _record(
+def referral_record(
     row: Row[Any],
     history: Sequence[StatusChange] = (),
     chain: Sequence[Leg] = (),
