@@ -57,6 +57,23 @@ def test_the_cases_where_the_two_writers_differ_are_written_the_standard_way(
     assert canonical_json(content, ascii_only=ascii_only) == standard(content, ascii_only)
 
 
+@pytest.mark.parametrize("ascii_only", [True, False])
+def test_every_character_is_escaped_as_the_standard_library_escapes_it(ascii_only: bool) -> None:
+    # Each in a string of its own and all together, as a value and as a key: the fast path
+    # now takes strings with quotes, backslashes and control characters too.
+    characters = [chr(code) for code in range(0x110000) if not 0xD800 <= code <= 0xDFFF]
+    everything = "".join(characters)
+    for content in (characters, everything, {everything: everything}):
+        assert canonical_json(content, ascii_only=ascii_only) == standard(content, ascii_only)
+
+
+def test_a_lone_surrogate_is_written_as_the_standard_library_writes_it() -> None:
+    content = {"broken": "\ud800 half a pair"}
+    assert canonical_json(content) == standard(content, True)  # escaped: \ud800
+    with pytest.raises(UnicodeEncodeError):  # not UTF-8, so no canonical form, as before
+        canonical_json(content, ascii_only=False)
+
+
 def test_what_the_standard_library_refuses_is_refused():
     # orjson would write a datetime; a canonical form that did would differ from the other
     # side's whenever it fell back to the standard library.

@@ -8,10 +8,12 @@ same bytes again, so they may never depend on how they were written.
 
 orjson writes them several times faster, and byte for byte as the standard library does as
 long as the content is plain (strings, integers, booleans and null in objects with string keys
-and in arrays) and nothing in it needs an escape. Anything else (a float, whose exponent the
-two write differently; a datetime, which only orjson would accept; a quote, a backslash or a
-control character in a string; with ``ascii_only`` a character beyond ASCII) is written by the
-standard library, as before.
+and in arrays). Its escapes are the standard library's too: compared for every code point
+(``tests/unit/schemas/test_canonical.py``), quotes, backslashes and control characters come
+out alike. Anything else (a float, whose exponent the two write differently; a datetime, which
+only orjson would accept; a lone surrogate, which orjson refuses; with ``ascii_only`` a
+character beyond ASCII, or DEL, which only the standard library then escapes) is written by
+the standard library.
 """
 
 from __future__ import annotations
@@ -21,29 +23,46 @@ from typing import Any
 
 import orjson
 
-_LEAVES = (str, int, type(None))  # bool is an int
+_LEAVES = (int, type(None))  # and str; bool is an int
+_DEL = b"\x7f"  # ASCII, yet escaped by ``json.dumps`` when it writes ASCII only
 
 
 def canonical_json(content: Any, *, ascii_only: bool = True) -> bytes:
     """``content`` in canonical form, UTF-8; ``ascii_only``: characters beyond ASCII as
     ``\\uXXXX`` escapes (``json.dumps``'s default ``ensure_ascii``)."""
-    if _plain(content):
+    if _plain(content, ascii_only=ascii_only):
         try:
             fast = orjson.dumps(content, option=orjson.OPT_SORT_KEYS)
         except orjson.JSONEncodeError:  # a TypeError
-            pass  # an integer beyond 64 bits: the standard library writes it
+            pass  # an integer beyond 64 bits, a lone surrogate: the standard library writes it
         else:
-            if b"\\" not in fast and (fast.isascii() or not ascii_only):
+            if not ascii_only or _DEL not in fast:
                 return fast
     text = json.dumps(content, sort_keys=True, separators=(",", ":"), ensure_ascii=ascii_only)
     return text.encode()
 
 
-def _plain(value: Any) -> bool:
+def _plain(content: Any, *, ascii_only: bool) -> bool:
     """Only what both write alike: dicts with string keys, lists, tuples, strings, integers,
-    booleans and None (no float, no datetime, no other object)."""
-    if isinstance(value, dict):
-        return all(type(key) is str and _plain(item) for key, item in value.items())
-    if isinstance(value, list | tuple):
-        return all(_plain(item) for item in value)
-    return isinstance(value, _LEAVES)
+    booleans and None (no float, no datetime, no other object); with ``ascii_only``, strings
+    of ASCII only (orjson writes the others unescaped).
+
+    A loop over a stack, not a recursion: it runs on every message signed, sealed, hashed
+    into a chain or fingerprinted, and the recursive form cost several times orjson itself.
+    """
+    pending = [content]
+    while pending:
+        item = pending.pop()
+        if isinstance(item, str):
+            if ascii_only and not item.isascii():
+                return False
+        elif isinstance(item, dict):
+            for key in item:
+                if type(key) is not str or (ascii_only and not key.isascii()):
+                    return False
+            pending.extend(item.values())
+        elif isinstance(item, list | tuple):
+            pending.extend(item)
+        elif not isinstance(item, _LEAVES):
+            return False
+    return True
