@@ -7,11 +7,11 @@ this side of the bus only says what to record, through one ``MessageLog`` call.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
 
+import orjson
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from silta_messaging.signing import (
@@ -61,7 +61,7 @@ class LoggedMessage:
     @property
     def facts(self) -> dict[str, Any]:
         """The statement's content: the message's facts and ``body_sha256``."""
-        content: dict[str, Any] = json.loads(self.statement)
+        content: dict[str, Any] = orjson.loads(self.statement)
         return content
 
 

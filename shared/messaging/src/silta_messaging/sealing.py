@@ -43,6 +43,7 @@ from typing import Any, Final
 import nacl.bindings
 import nacl.exceptions
 import nacl.utils
+import orjson
 from nacl.public import PrivateKey, PublicKey, SealedBox
 from silta_schemas.canonical import canonical_json
 from silta_schemas.envelope import ALL_COUNTIES, Envelope, MessageRejected
@@ -204,7 +205,7 @@ def seal(body: bytes, clear: Mapping[str, str], keys: Iterable[RecipientKey]) ->
 
 def clear_of(envelope_body: bytes) -> dict[str, str]:
     """The fields of an envelope that travel in clear beside its ciphertext."""
-    envelope = json.loads(envelope_body)
+    envelope = orjson.loads(envelope_body)
     return {name: str(envelope.get(name, "")) for name in CLEAR_FIELDS}
 
 
@@ -256,7 +257,7 @@ class Sealed:
 
 def _document(body: bytes) -> dict[str, Any]:
     try:
-        document = json.loads(body)
+        document = orjson.loads(body)
     except (ValueError, RecursionError):
         document = None
     if not isinstance(document, dict) or document.get("format") != FORMAT:

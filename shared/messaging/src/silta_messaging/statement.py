@@ -20,13 +20,13 @@ message can be checked offline years after its body was purged.
 from __future__ import annotations
 
 import hashlib
-import json
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Final
 from uuid import UUID
 
+import orjson
 from silta_schemas.canonical import canonical_json
 from silta_schemas.envelope import Envelope, MessageRejected
 
@@ -63,7 +63,7 @@ class MessageFacts:
         """The facts of a sealed envelope's JSON, read without validating it (the sender
         sealed and validated it already); None for what a body that is no envelope lacks."""
         try:
-            parsed = json.loads(body)
+            parsed = orjson.loads(body)
         except ValueError:
             parsed = None
         fields = parsed if isinstance(parsed, dict) else {}
@@ -100,7 +100,7 @@ def statement(body_sha256: str, facts: MessageFacts) -> bytes:
 def read_statement(text: str) -> dict[str, Any] | None:
     """The content of a canonical statement of this version; None for anything else."""
     try:
-        content = json.loads(text) if len(text) <= MAX_STATEMENT else None
+        content = orjson.loads(text) if len(text) <= MAX_STATEMENT else None
     except ValueError:
         return None
     if (
