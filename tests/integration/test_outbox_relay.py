@@ -12,12 +12,13 @@ from typing import Any
 import aio_pika
 import pytest
 from aio_pika.abc import AbstractChannel
-from silta_messaging.broker import Broker
+from silta_messaging.broker import QUEUED_FRAMES, Broker
 from silta_messaging.relay import OutboxRelay
 from silta_messaging.sealing import RecipientKeys, Sealer
 from silta_messaging.tables import MessagingTables, add_messaging_tables
 from silta_messaging.topology import COUNTY_EXCHANGE
 from silta_platform.db import create_engine
+from silta_platform.settings import ServiceSettings
 from sqlalchemy import MetaData, func, select, update
 from sqlalchemy.ext.asyncio import AsyncEngine
 
@@ -112,6 +113,17 @@ async def test_publishes_in_order_with_confirms_and_marks_published(
         json.loads((await asyncio.wait_for(received.get(), 10)).body)["n"] for _ in range(1200)
     ]
     assert numbers == list(range(1200))
+
+
+async def test_a_whole_relay_pass_is_queued_for_the_writer_at_once(broker: Broker) -> None:
+    """aiormq queues 10 frames for its writer by default; each publish past them waited for
+    the writer in turn (README, Speed, item 22). A pass of the default size fits now."""
+    connection = await broker.wait_connected()
+    assert connection.transport is not None
+    queued = connection.transport.connection.write_queue.maxsize
+
+    assert queued == QUEUED_FRAMES
+    assert queued >= 2 * ServiceSettings.model_fields["relay_batch_size"].default
 
 
 async def test_two_replicas_neither_lose_duplicate_nor_reorder(
