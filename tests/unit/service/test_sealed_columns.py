@@ -51,6 +51,17 @@ def test_a_payload_is_sealed_whole_and_opens_only_in_its_own_row_and_column() ->
         COUNTY_REFERRAL_PAYLOAD.open(cipher(), stored, "r1")  # another side's key
 
 
+def test_any_json_payload_opens_as_it_was_sealed() -> None:
+    # Written by orjson, by the standard library where orjson cannot (beyond 64 bits).
+    c = cipher()
+    for payload in (
+        {"name": 'Äänekoski \u2028 "quoted" \\ \x00', "n": [1, 2.5, None, True]},
+        {"big": 2**70, "small": -(2**63)},
+        NOTICE,
+    ):
+        assert REFERRAL_PAYLOAD.open(c, REFERRAL_PAYLOAD.seal(c, payload, "r1"), "r1") == payload
+
+
 def test_a_free_text_is_sealed_and_nothing_stays_nothing() -> None:
     c = cipher()
     reason = "Sent in error: the notice was meant for another client's case."

@@ -24,6 +24,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, Literal
 
+import orjson
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from silta_platform.settings import ServiceSettings
@@ -165,7 +166,7 @@ class SealedColumn:
             return None
         if self.form == "bytes":
             return cipher.seal(value, purpose=self.purpose, row_id=row_id)
-        plain = value if self.form == "text" else json.dumps(value, separators=(",", ":"))
+        plain = value if self.form == "text" else _json_text(value)
         return cipher.encrypt(plain, purpose=self.purpose, row_id=row_id)
 
     def open(self, cipher: DataCipher, stored: Any, row_id: str) -> Any:
@@ -313,3 +314,14 @@ def _checkpoint(sync_conn: Any) -> None:
 
 PURGED = JSON.NULL
 """What a purged JSON column holds: JSON ``null`` (the column itself stays NOT NULL)."""
+
+
+def _json_text(value: Any) -> str:
+    """``value`` as JSON for sealing; ``open`` reads it back with ``json.loads``. Written by
+    orjson (a sealed payload on every row stored: the standard library's encoder was 1-2 %
+    of each side's CPU); by the standard library where orjson refuses (an integer beyond
+    64 bits)."""
+    try:
+        return orjson.dumps(value).decode()
+    except orjson.JSONEncodeError:
+        return json.dumps(value, separators=(",", ":"))
