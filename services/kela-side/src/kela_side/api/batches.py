@@ -20,6 +20,7 @@ from itertools import islice
 from typing import IO, Any, Literal
 from uuid import UUID
 
+import orjson
 from fastapi import APIRouter, Request, Response
 from fastapi.responses import JSONResponse, StreamingResponse
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
@@ -272,4 +273,7 @@ def _refused(index: int, problem: ProblemError) -> dict[str, Any]:
 
 async def _lines(results: AsyncIterator[list[dict[str, Any]]]) -> AsyncIterator[bytes]:
     async for chunk in results:
-        yield "".join(json.dumps(result, separators=(",", ":")) + "\n" for result in chunk).encode()
+        # orjson: ten thousand result lines; the standard library's encoder was 2-3 % of
+        # Kela's CPU in the benchmark's batch. Its output differs only in writing characters
+        # beyond ASCII as UTF-8 rather than escaped, the same JSON.
+        yield b"".join(orjson.dumps(result) + b"\n" for result in chunk)
