@@ -5,29 +5,21 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import copy
-import importlib.util
 import json
 import statistics
-import sys
 import time
 from collections.abc import AsyncIterator, Sequence
-from contextlib import AsyncExitStack, asynccontextmanager
+from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Any
 
-import httpx
 from silta_schemas.examples import NOTICE_OF_NEED_EXAMPLE
 from silta_schemas.identity import control_character
 
 from bench.databases import DeliveryProbe
+from bench.http_client import Answer, HttpFailure, LeanClient
 from bench.services import officer_token
-
-if importlib.util.find_spec("sniffio") is None:
-    # httpcore tries ``import sniffio`` on every request and, without it, searches sys.path
-    # each time (a fifth of the load generator's CPU). A None entry fails that import at
-    # once; httpcore then assumes asyncio, which is what runs here.
-    sys.modules["sniffio"] = None  # type: ignore[assignment]
 
 POLL_INTERVAL_S = 0.05
 REFERRALS_PATH = "/v1/referrals"
@@ -101,33 +93,20 @@ class Posted:
 
 
 @asynccontextmanager
-async def http_clients(base_url: str, concurrency: int) -> AsyncIterator[list[httpx.AsyncClient]]:
-    """``concurrency`` clients of ONE keep-alive connection each.
-
-    One shared client with ``concurrency`` connections costs httpcore an O(connections) scan
-    (a ``select`` per idle connection) on every request: about 3.5 ms of CPU per request, and
-    at most ~220 requests/s on these machines, against 1.5 ms and 500+ requests/s for
-    one connection per client. On two cores the load generator shares the CPU with the
-    system under test, so it must be as cheap as it can be.
-    """
-    token = officer_token()
-    async with AsyncExitStack() as stack:
-        clients = [
-            await stack.enter_async_context(
-                httpx.AsyncClient(
-                    base_url=base_url,
-                    limits=httpx.Limits(max_connections=1, max_keepalive_connections=1),
-                    timeout=60.0,
-                    headers={"Authorization": f"Bearer {token}"},
-                )
-            )
-            for _ in range(concurrency)
-        ]
+async def http_clients(base_url: str, concurrency: int) -> AsyncIterator[list[LeanClient]]:
+    """``concurrency`` clients of ONE keep-alive connection each (``bench.http_client``:
+    the load generator shares the two cores with the system under test, so it must be as
+    cheap as it can be), closed at the end."""
+    headers = {"authorization": f"Bearer {officer_token()}"}
+    clients = [LeanClient(base_url, headers) for _ in range(concurrency)]
+    try:
         yield clients
+    finally:
+        await asyncio.gather(*(client.close() for client in clients))
 
 
 async def post_referrals(
-    clients: Sequence[httpx.AsyncClient], bodies: Sequence[bytes], posted: Posted
+    clients: Sequence[LeanClient], bodies: Sequence[bytes], posted: Posted
 ) -> None:
     """POST every body, one request in flight per client, into ``posted``.
 
@@ -135,7 +114,7 @@ async def post_referrals(
     """
     next_body = 0
 
-    async def worker(client: httpx.AsyncClient) -> None:
+    async def worker(client: LeanClient) -> None:
         nonlocal next_body
         while next_body < len(bodies):
             body = bodies[next_body]
@@ -146,8 +125,8 @@ async def post_referrals(
                 posted.first_started = started
             try:
                 response = await client.post(REFERRALS_PATH, content=body, headers=HEADERS)
-            except httpx.HTTPError as error:
-                _failed(posted, f"{type(error).__name__}: {error}")
+            except HttpFailure as error:
+                _failed(posted, str(error))
                 continue
             answered = time.perf_counter()
             posted.last_answered = max(posted.last_answered, answered)
@@ -168,7 +147,7 @@ def _failed(posted: Posted, why: str) -> None:
         posted.failure_examples.append(why)
 
 
-def _referral_id(response: httpx.Response) -> str:
+def _referral_id(response: Answer) -> str:
     location: str | None = response.headers.get("location")
     if location:
         return location.rsplit("/", 1)[-1]
@@ -254,7 +233,7 @@ def crossing(progress: Sequence[tuple[float, int, int]], target: float) -> float
 
 
 async def run_referrals(
-    clients: Sequence[httpx.AsyncClient],
+    clients: Sequence[LeanClient],
     probe: DeliveryProbe,
     *,
     bodies: Sequence[bytes],

@@ -24,10 +24,9 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import httpx
-
 from bench.broker_latency import BrokerLatency
 from bench.databases import DeliveryProbe, epoch
+from bench.http_client import HttpFailure, LeanClient
 from bench.load import HEADERS, REFERRALS_PATH, Percentiles
 from bench.procstat import CpuUsage
 
@@ -81,25 +80,25 @@ def peak_rss_mb(pids: Mapping[str, int]) -> dict[str, float]:
 
 
 async def _post_at_rate(
-    clients: Sequence[httpx.AsyncClient],
+    clients: Sequence[LeanClient],
     bodies: Sequence[bytes],
     rate: float,
     result: SteadyResult,
 ) -> dict[str, float]:
     """POST ``bodies`` at ``rate``/s; referral id → wall-clock time its POST started."""
-    idle: asyncio.Queue[httpx.AsyncClient] = asyncio.Queue()
+    idle: asyncio.Queue[LeanClient] = asyncio.Queue()
     for client in clients:
         idle.put_nowait(client)
     started_at: dict[str, float] = {}
     round_trips: list[float] = []
     tasks: list[asyncio.Task[None]] = []
 
-    async def one(client: httpx.AsyncClient, body: bytes) -> None:
+    async def one(client: LeanClient, body: bytes) -> None:
         wall, started = time.time(), time.perf_counter()
         try:
             response = await client.post(REFERRALS_PATH, content=body, headers=HEADERS)
-        except httpx.HTTPError as error:
-            _failed(result, f"{type(error).__name__}: {error}")
+        except HttpFailure as error:
+            _failed(result, str(error))
             return
         finally:
             idle.put_nowait(client)
@@ -133,7 +132,7 @@ def _failed(result: SteadyResult, why: str) -> None:
 
 
 async def run_steady(
-    clients: Sequence[httpx.AsyncClient],
+    clients: Sequence[LeanClient],
     probe: DeliveryProbe,
     bodies: Sequence[bytes],
     *,
