@@ -9,6 +9,8 @@ after it because the shared records refer to the service's ``referrals``.
 from __future__ import annotations
 
 import asyncio
+import os
+import sys
 from importlib.resources import files
 from pathlib import Path
 
@@ -17,6 +19,9 @@ from alembic.config import Config
 from alembic.runtime.environment import EnvironmentContext
 from sqlalchemy import Connection, pool, text
 from sqlalchemy.ext.asyncio import create_async_engine
+
+from silta_platform.logs import LogFormat, configure_logging
+from silta_platform.settings import MIGRATION_URL_VARIABLE
 
 SERVICE_VERSION_TABLE = "alembic_version"
 
@@ -75,3 +80,19 @@ def run_env(context: EnvironmentContext) -> None:
         await engine.dispose()
 
     asyncio.run(run())
+
+
+def main(arguments: list[str]) -> int:
+    """``python -m silta_platform.migrations MIGRATIONS_DIR SERVICE LEVEL FORMAT``, the
+    database URL in the environment (``MIGRATION_URL_VARIABLE``, never on the command line,
+    which ``ps`` shows): ``upgrade``, logged as the service logs (``silta_platform.serve``
+    runs it before serving)."""
+    migrations_dir, service, level, log_format = arguments
+    formats: dict[str, LogFormat] = {"json": "json", "console": "console"}
+    configure_logging(level, service, access_log=False, log_format=formats[log_format])
+    upgrade(Path(migrations_dir), os.environ[MIGRATION_URL_VARIABLE])
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

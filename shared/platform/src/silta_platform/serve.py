@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import gc
+import os
+import subprocess
+import sys
 from collections.abc import Callable
 from pathlib import Path
 
@@ -11,8 +14,7 @@ from fastapi import FastAPI
 from sqlalchemy.engine import make_url
 
 from silta_platform.logs import configure_logging
-from silta_platform.migrations import upgrade
-from silta_platform.settings import ServiceSettings
+from silta_platform.settings import MIGRATION_URL_VARIABLE, ServiceSettings
 from silta_platform.tls import uvicorn_tls
 from silta_platform.tracing import configure_tracing
 
@@ -31,7 +33,7 @@ def serve(
     if url.get_backend_name() == "sqlite" and url.database:
         Path(url.database).parent.mkdir(parents=True, exist_ok=True)
     if settings.run_migrations:
-        upgrade(migrations_dir, settings.database_url)
+        migrate(service, settings, migrations_dir)
     app = app_factory(settings)
     settle_heap()
     uvicorn.run(
@@ -43,6 +45,39 @@ def serve(
         timeout_graceful_shutdown=10,
         **uvicorn_tls(settings),
     )
+
+
+MIGRATIONS_MODULE = "silta_platform.migrations"
+
+
+class MigrationsFailed(SystemExit):
+    """The database could not be brought to the newest schema: the service does not start."""
+
+
+def migrate(service: str, settings: ServiceSettings, migrations_dir: Path) -> None:
+    """Bring the database to the newest schema in a child process, before serving.
+
+    Alembic, Mako and the migration scripts are some 7 MB of a service's memory for the
+    rest of its life if they are imported here, for work done once at start-up; a child
+    process lets them go when it exits (about 0.3 s more at start). It logs as the service
+    does, on the same stream.
+    """
+    command = [
+        sys.executable,
+        "-m",
+        MIGRATIONS_MODULE,
+        str(migrations_dir),
+        service,
+        settings.log_level,
+        settings.log_format,
+    ]
+    environment = {**os.environ, MIGRATION_URL_VARIABLE: settings.database_url}
+    finished = subprocess.run(command, env=environment, check=False)  # noqa: S603 (ours)
+    if finished.returncode != 0:
+        raise MigrationsFailed(
+            f"{service}: the database migrations failed (exit status {finished.returncode}); "
+            "the log above says why"
+        )
 
 
 YOUNG_GENERATION_THRESHOLD = 10_000

@@ -16,6 +16,10 @@ DEVELOPMENT_DATA_KEY = "c2lsdGEtZGV2ZWxvcG1lbnQtb25seS1kYXRhLWtleSE="
 """base64 of 32 bytes: encrypts identity codes in development and tests; refused in production."""
 DEVELOPMENT_CLIENT_KEY_SECRET = "silta-development-client-key"  # noqa: S105 - refused in production
 
+MIGRATION_URL_VARIABLE = "SILTA_MIGRATION_DATABASE_URL"
+"""The database URL as ``silta_platform.serve`` hands it to its migrations' child process
+(``silta_platform.migrations``): in the environment, not on the command line."""
+
 
 class ServiceSettings(BaseSettings):
     database_url: str = Field(
