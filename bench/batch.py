@@ -39,7 +39,7 @@ from bench.profiling import ProfileSummary, start_profiles, stop_profiles
 from bench.rabbit import bench_vhost, broker_baseline
 from bench.report import render_cpu, render_profiles
 from bench.services import READY_WITHIN_S, bench_system, officer_token
-from bench.steady import render_cpu_per_referral
+from bench.steady import peak_rss_mb, render_cpu_per_referral, render_rss
 
 GOAL = 0.25
 BATCH_PATH = "/v1/referrals/batch"
@@ -63,6 +63,8 @@ class BatchRun:
     cpu: CpuUsage | None = None
     """From sending the request until every acknowledgement is back at Kela."""
     profiles: list[ProfileSummary] = field(default_factory=list)
+    peak_rss_mb: dict[str, float] = field(default_factory=dict)
+    """Each service's peak resident set (``VmHWM``) after the batch."""
     ratio: float | None = None
     passed: bool | None = None
     error: str | None = None
@@ -182,6 +184,7 @@ async def measure_batch(args: argparse.Namespace, amqp_url: str, run: BatchRun) 
             finally:
                 run.cpu = meter.stop()
                 run.profiles = stop_profiles(profiler)
+                run.peak_rss_mb = peak_rss_mb(pids)
             stored_at = sorted((await probe.municipality_stored_at()).values())
             run.seconds["at_county"] = round(stored_at[-1] - started_wall, 3)
             run.seconds["delivered_at_kela"] = round(last_at_kela - started_wall, 3)
@@ -207,6 +210,8 @@ def render(run: BatchRun) -> str:
     ]
     if run.cpu is not None:
         lines += [f"  CPU: {render_cpu(run.cpu)}", render_cpu_per_referral(run.cpu, run.notices)]
+    if run.peak_rss_mb:
+        lines.append(render_rss(run.peak_rss_mb))
     lines += render_profiles(run.profiles)
     if run.ratio is not None:
         verdict = "PASS" if run.passed else "FAIL"
