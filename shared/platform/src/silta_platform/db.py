@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from datetime import UTC, datetime
 from typing import Any, TypeVar
 
@@ -87,3 +89,15 @@ def locking(query: Query, conn: AsyncConnection) -> Query:
     are already serialised, and it has no ``FOR UPDATE``.
     """
     return query.with_for_update() if conn.dialect.name == "postgresql" else query
+
+
+@asynccontextmanager
+async def one_snapshot(engine: AsyncEngine) -> AsyncIterator[AsyncConnection]:
+    """A connection whose reads all see the database as of one moment: a view read in
+    several statements never mixes states (PostgreSQL's READ COMMITTED takes a new snapshot
+    per statement, so a row read first and rows read after it could be from either side of
+    a commit; REPEATABLE READ keeps one). SQLite's transaction already does."""
+    async with engine.connect() as conn:
+        if engine.dialect.name == "postgresql":
+            conn = await conn.execution_options(isolation_level="REPEATABLE READ")
+        yield conn

@@ -13,7 +13,7 @@ from fastapi import APIRouter, Query, Response
 from fastapi.types import DecoratedCallable
 from pydantic import BaseModel, ConfigDict, Field
 from silta_platform.authorisation import Principal, PrincipalDep, visible_counties
-from silta_platform.db import as_utc
+from silta_platform.db import as_utc, one_snapshot
 from silta_platform.http import RuntimeDep
 from silta_platform.problems import not_found, problem_responses, rule_broken
 from silta_protection.access_log import Access, ActorDep
@@ -224,7 +224,9 @@ def events_router(tables: EventTables, *, counties: Collection[str] | None = Non
     async def read_webhook(
         runtime: RuntimeDep, principal: PrincipalDep, webhook_id: UUID
     ) -> WebhookView:
-        async with runtime.engine.connect() as conn:
+        # One snapshot: the position and the attempts as one moment left them (a delivery
+        # is recorded and the position moved in one commit).
+        async with one_snapshot(runtime.engine) as conn:
             row = await subscriptions.get(conn, tables, principal.organisation, str(webhook_id))
             if row is None:
                 raise not_found("webhook")

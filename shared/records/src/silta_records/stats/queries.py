@@ -7,6 +7,7 @@ from collections.abc import Collection
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
+from silta_platform.db import one_snapshot
 from silta_schemas.codes import MessageKind
 from silta_schemas.status import Outcome, ReferralStatus
 from sqlalchemy import ColumnElement, Subquery, Table, and_, distinct, func, or_, select
@@ -47,9 +48,7 @@ async def compute_statistics(
     """
     filters = filters or StatsFilters()
     if isinstance(db, AsyncEngine):
-        async with db.connect() as conn:
-            if db.dialect.name == "postgresql":
-                await conn.execution_options(isolation_level="REPEATABLE READ")
+        async with one_snapshot(db) as conn:
             return await _compute(
                 conn, referrals, history, start_column, min_cell, filters, counties
             )
