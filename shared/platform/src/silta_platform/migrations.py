@@ -13,6 +13,7 @@ import os
 import sys
 from importlib.resources import files
 from pathlib import Path
+from typing import cast, get_args
 
 from alembic import command
 from alembic.config import Config
@@ -88,8 +89,9 @@ def main(arguments: list[str]) -> int:
     which ``ps`` shows): ``upgrade``, logged as the service logs (``silta_platform.serve``
     runs it before serving)."""
     migrations_dir, service, level, log_format = arguments
-    formats: dict[str, LogFormat] = {"json": "json", "console": "console"}
-    configure_logging(level, service, access_log=False, log_format=formats[log_format])
+    if log_format not in get_args(LogFormat):
+        raise ValueError(f"unknown log format {log_format!r}")
+    configure_logging(level, service, access_log=False, log_format=cast(LogFormat, log_format))
     upgrade(Path(migrations_dir), os.environ[MIGRATION_URL_VARIABLE])
     return 0
 
