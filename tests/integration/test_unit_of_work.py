@@ -132,3 +132,52 @@ async def test_a_consumed_batch_asks_for_the_relay_only_when_it_announced(
         assert transactions.take_announced() is announces
         assert transactions.take_announced() is False  # told once
     assert await _counts(engine) == (2, 1, 0)
+
+
+async def test_a_view_sees_one_moment_and_accounts_for_its_reads_afterwards(
+    engine: AsyncEngine, database_url: str
+) -> None:
+    """A view read in several statements never mixes two sides of a commit (on PostgreSQL's
+    READ COMMITTED it did), and its accesses reach the access log once its reads are done."""
+    transactions, woken = _transactions(engine)
+    concurrent = database_url.startswith("postgresql")  # SQLite: the view holds the lock
+    async with transactions.view() as work:
+        first = (await work.conn.execute(select(func.count()).select_from(notes))).scalar_one()
+        if concurrent:
+            async with engine.begin() as other:  # a change committed between the two reads
+                await other.execute(notes.insert().values(id=str(uuid4())))
+        second = (await work.conn.execute(select(func.count()).select_from(notes))).scalar_one()
+        work.account(Access(ACTOR, "read", "note", None, "key", "test"))
+        if concurrent:  # (on SQLite the view holds the one connection)
+            assert (await _counts(engine))[2] == 0  # not accounted before the reads are done
+    assert second == first
+    assert await _counts(engine) == (1 if concurrent else 0, 0, 1)
+    assert woken == []
+
+
+async def test_a_view_that_fails_accounts_for_nothing(engine: AsyncEngine) -> None:
+    transactions, _ = _transactions(engine)
+
+    async def not_found_after_a_read() -> None:
+        async with transactions.view() as work:
+            await work.conn.execute(select(notes))
+            work.account(Access(ACTOR, "read", "note", None, "key", "test"))
+            raise LookupError("nothing to answer")
+
+    with pytest.raises(LookupError):
+        await not_found_after_a_read()
+    assert await _counts(engine) == (0, 0, 0)
+
+
+async def test_a_view_may_not_announce_messages(engine: AsyncEngine) -> None:
+    transactions, woken = _transactions(engine)
+
+    async def announcing_view() -> None:
+        async with transactions.view() as work:
+            work.announce(_message())
+            work.account(Access(ACTOR, "read", "note", None, "key", "test"))
+
+    with pytest.raises(RuntimeError, match="announces no messages"):
+        await announcing_view()
+    assert await _counts(engine) == (0, 0, 0)
+    assert woken == []

@@ -62,7 +62,7 @@ async def client_cooperation(
     for (or the empty search, when there is none)."""
     key = client_key_of(settings, identity_code)
     since = datetime.now(UTC) - timedelta(days=settings.cooperation_recent_days)
-    async with transactions.begin() as work:
+    async with transactions.view() as work:  # one moment across the five reads
         conn = work.conn
         referrals = await client_repository.referrals_of(conn, key, since, limit=MAX_ITEMS)
         glance = [

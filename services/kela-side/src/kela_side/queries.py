@@ -25,15 +25,17 @@ from kela_side.settings import KelaSettings
 
 async def get_referral(
     transactions: Transactions, settings: ServiceSettings, referral_id: UUID, actor: Actor
-) -> ReferralRecord:
-    """The referral's tracking record; raises ``NotFound``."""
-    async with transactions.begin() as work:
+) -> tuple[ReferralRecord, ResponsibleWorkerView | None]:
+    """The referral's tracking record and the responsible worker its county named last, as of
+    one moment; raises ``NotFound``."""
+    async with transactions.view() as work:
         record = await referral_repository.load(work.conn, referral_id, cipher_of(settings))
         if record is None:
             raise NotFound("referral")
+        worker = await responsible_worker_on(work.conn, referral_id, record.recipient)
         key = await referral_repository.client_key(work.conn, referral_id)
         work.account(Access(actor, "read", "referral", str(referral_id), key, TRACK_PURPOSE))
-    return record
+    return record, worker
 
 
 async def list_referrals(engine: AsyncEngine, page: ListQuery) -> list[ReferralRecord]:
@@ -42,19 +44,11 @@ async def list_referrals(engine: AsyncEngine, page: ListQuery) -> list[ReferralR
         return await referral_repository.listed(conn, page)
 
 
-async def current_responsible_worker(
-    engine: AsyncEngine, referral_id: UUID, recipient: str
-) -> ResponsibleWorkerView | None:
-    """The worker the county ``recipient`` named last for the referral, with their directory
-    entry where Kela holds it."""
-    async with engine.connect() as conn:
-        return await responsible_worker_on(conn, referral_id, recipient)
-
-
 async def responsible_worker_on(
     conn: AsyncConnection, referral_id: UUID, recipient: str
 ) -> ResponsibleWorkerView | None:
-    """`current_responsible_worker`, over the caller's connection."""
+    """The worker the county ``recipient`` named last for the referral, with their directory
+    entry where Kela holds it (read over the caller's connection)."""
     namings = await load_namings(conn, responsible_workers, referral_id)
     if not namings:
         return None

@@ -36,7 +36,7 @@ async def get_referral(
         county = await referral_repository.county_of(conn, referral_id)
     if county not in counties:
         raise NotFound("referral")
-    async with transactions.begin() as work:
+    async with transactions.view() as work:
         record = await referral_repository.load(work.conn, cipher_of(settings), referral_id)
         if record is None:
             raise NotFound("referral")

@@ -7,7 +7,9 @@ relay is woken after a commit that announced something; no route or handler wake
 
 Two ways in: :meth:`Transactions.begin` owns a transaction (an HTTP command), and
 :meth:`Transactions.joining` works inside one somebody else owns (the consumer's batch with
-its inbox rows, a group commit); that owner commits and wakes the relay.
+its inbox rows, a group commit); that owner commits and wakes the relay. A view read in
+several statements uses :meth:`Transactions.view`: one snapshot for its reads, then its
+accesses in a transaction of their own.
 """
 
 from __future__ import annotations
@@ -21,6 +23,8 @@ from silta_messaging.incoming import BatchHandler, Incoming, Rejection, dispatch
 from silta_messaging.outbox import BodySeal, OutboxEntry, add_to_outbox
 from sqlalchemy import Table
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
+
+from silta_platform.db import one_snapshot
 
 AccessRecorder = Callable[[AsyncConnection, Sequence[Any]], Awaitable[None]]
 """Appends access-log entries inside a transaction (``silta_protection.access_log``)."""
@@ -56,6 +60,14 @@ class UnitOfWork:
     def account(self, *accesses: Any) -> None:
         """Record these accesses to personal data in the access log, with the change."""
         self._accesses.extend(accesses)
+
+    def take_accesses(self) -> list[Any]:
+        """The accesses collected so far, to be written elsewhere (``Transactions.view``); a
+        unit of work that announced messages must flush instead."""
+        if self._messages:
+            raise RuntimeError("a view announces no messages: use Transactions.begin")
+        accesses, self._accesses = self._accesses, []
+        return accesses
 
     async def flush(self) -> None:
         """Write what was collected into the open transaction (the owner commits it)."""
@@ -111,6 +123,26 @@ class Transactions:
             await work.flush()
         if work.announced:
             self.wake_relay()
+
+    @asynccontextmanager
+    async def view(self) -> AsyncIterator[UnitOfWork]:
+        """A unit of work that only reads: every read sees the database as of one moment
+        (``one_snapshot``), and the accesses it accounts for are written once the block ends
+        without an exception, in a transaction of their own, before the caller answers with
+        what it read.
+
+        On PostgreSQL a view read in several statements under READ COMMITTED could show a
+        referral's status from before a commit beside its history from after it. The
+        accesses cannot join the snapshot: each one moves the access log's chain head, which
+        a REPEATABLE READ transaction may not update after a concurrent writer did (it would
+        fail to serialise under load). A view announces nothing."""
+        async with one_snapshot(self.engine) as conn:
+            work = self.joining(conn)
+            yield work
+            accesses = work.take_accesses()
+        if accesses:
+            async with self.begin() as accounting:
+                accounting.account(*accesses)
 
     def joining(self, conn: AsyncConnection) -> UnitOfWork:
         """A unit of work inside ``conn``'s transaction; call ``flush`` before its owner

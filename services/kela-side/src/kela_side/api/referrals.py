@@ -207,12 +207,11 @@ async def create_referral(
 
 @read_one(router, "/{referral_id}", ReferralView, "A referral's current status and whole history")
 async def read_referral(runtime: RuntimeDep, actor: ActorDep, referral_id: UUID) -> ReferralView:
-    view = _view(
-        await queries.get_referral(runtime.transactions, runtime.settings, referral_id, actor)
+    record, worker = await queries.get_referral(
+        runtime.transactions, runtime.settings, referral_id, actor
     )
-    view.responsible_worker = await queries.current_responsible_worker(
-        runtime.engine, referral_id, view.recipient
-    )
+    view = _view(record)
+    view.responsible_worker = worker
     return view
 
 
