@@ -15,6 +15,7 @@ from silta_platform import sqlite_connection
 from silta_platform.db import create_engine
 from sqlalchemy import Column, Integer, LargeBinary, MetaData, Table, func, select, text
 from sqlalchemy.exc import OperationalError
+from sqlalchemy.ext.asyncio import AsyncEngine
 
 metadata = MetaData()
 rows = Table("rows", metadata, Column("n", Integer, primary_key=True), Column("blob", LargeBinary))
@@ -109,6 +110,15 @@ async def test_a_lock_held_too_long_fails_the_statement_after_the_timeout(tmp_pa
         await engine.dispose()
 
 
+async def _checkpointer(engine: AsyncEngine) -> sqlite_connection.WalCheckpointer:
+    """The checkpointer of ``engine``'s one connection."""
+    async with engine.connect() as conn:
+        raw = await conn.get_raw_connection()
+        checkpointer = raw.driver_connection.checkpointer
+    assert isinstance(checkpointer, sqlite_connection.WalCheckpointer)
+    return checkpointer
+
+
 async def test_the_wal_is_checkpointed_after_it_passes_its_size(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -120,10 +130,12 @@ async def test_the_wal_is_checkpointed_after_it_passes_its_size(
     try:
         async with engine.begin() as conn:
             await conn.run_sync(metadata.create_all)
+        checkpointer = await _checkpointer(engine)
         for n in range(40):
             async with engine.begin() as conn:
                 await conn.execute(rows.insert().values(n=n, blob=os.urandom(20_000)))
             sizes.append(wal.stat().st_size)
+            await checkpointer.settled()  # as a steady load would leave it time to
         # Without checkpoints the WAL would hold all 800 KB; it is restarted after each
         # checkpoint, so it never grows far past the threshold.
         assert max(sizes) < 256 * 1024 + 64 * 1024
@@ -132,4 +144,49 @@ async def test_the_wal_is_checkpointed_after_it_passes_its_size(
             assert await conn.scalar(select(func.count()).select_from(rows)) == 40
             assert await conn.scalar(text("PRAGMA wal_autocheckpoint")) == 0
     finally:
+        await engine.dispose()
+
+
+async def test_a_checkpoint_does_not_hold_up_the_services_connection(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A checkpoint waits for the disk (two fsync); a slow disk is simulated by holding it
+    at a gate. Commits go on meanwhile, and once it ends the WAL is restarted."""
+    monkeypatch.setattr(sqlite_connection, "CHECKPOINT_BYTES", 64 * 1024)
+    gate, started = threading.Event(), threading.Event()
+    checkpoint = sqlite_connection._checkpoint
+
+    def slow_disk(connection: sqlite3.Connection) -> None:
+        started.set()
+        gate.wait(30)
+        checkpoint(connection)
+
+    monkeypatch.setattr(sqlite_connection, "_checkpoint", slow_disk)
+    url, path = _file_url(tmp_path)
+    engine = create_engine(url)
+    try:
+        async with engine.begin() as conn:
+            await conn.run_sync(metadata.create_all)
+        n = 0
+        while not started.is_set():  # past the threshold: a checkpoint starts
+            async with engine.begin() as conn:
+                await conn.execute(rows.insert().values(n=n, blob=os.urandom(20_000)))
+            n += 1
+            assert n < 50, "no checkpoint started"
+
+        async def commit(k: int) -> None:
+            async with engine.begin() as conn:
+                await conn.execute(rows.insert().values(n=k, blob=os.urandom(20_000)))
+
+        # With the checkpoint still at the gate, ten more commits go through.
+        await asyncio.wait_for(asyncio.gather(*[commit(n + k) for k in range(10)]), 5)
+        grown = Path(f"{path}-wal").stat().st_size
+        gate.set()
+        await (await _checkpointer(engine)).settled()
+        await commit(n + 10)  # the first write after a whole checkpoint restarts the WAL
+        assert Path(f"{path}-wal").stat().st_size < grown
+        async with engine.connect() as conn:
+            assert await conn.scalar(select(func.count()).select_from(rows)) == n + 11
+    finally:
+        gate.set()
         await engine.dispose()

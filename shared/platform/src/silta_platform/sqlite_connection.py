@@ -11,10 +11,15 @@ queue behind that connection made the p99 from sent to ``delivered`` 230 ms. So
 
 What does wait for the disk is the WAL checkpoint (two ``fsync``), which SQLite would run
 inside a commit every 1,000 pages. Here automatic checkpoints are off; after a commit that
-leaves the WAL at ``CHECKPOINT_BYTES`` or more, a passive checkpoint runs on the worker
-thread while the loop goes on (the committing caller, still holding the connection, awaits
-it), as does any checkpoint a caller asks for. The WAL file is truncated when SQLite restarts
-it (``journal_size_limit``), so its size is what waits to be checkpointed.
+leaves the WAL at ``CHECKPOINT_BYTES`` or more, a passive checkpoint starts on a connection
+and a thread of its own (``WalCheckpointer``) and the commit returns at once: in WAL mode the
+service's connection goes on writing while another copies the WAL into the database. Until
+2026-12-05 the committing caller awaited the checkpoint while it held the service's one
+connection, so every request, relay pass and consumer batch waited for two ``fsync``; at 50
+referrals/s that stall, every second or so, was most of the p99 (README, *Speed*). A
+checkpoint a caller asks for (the maintenance pass's ``TRUNCATE``) runs on the worker thread.
+The WAL file is truncated when SQLite restarts it (``journal_size_limit``), so its size is
+what waits to be checkpointed.
 
 What would make an inline call wait is another process holding the write lock (an operator's
 command on the same file): SQLite's busy handler would then sleep *on the loop*, stopping
@@ -27,6 +32,7 @@ from __future__ import annotations
 
 import asyncio
 import inspect
+import logging
 import os
 import sqlite3
 import time
@@ -35,6 +41,8 @@ from functools import partial
 from typing import Any
 
 import aiosqlite
+
+log = logging.getLogger(__name__)
 
 BUSY_RETRY_FIRST_S = 0.001
 BUSY_RETRY_MAX_S = 0.05
@@ -56,6 +64,7 @@ class InlineConnection(aiosqlite.Connection):
         super().__init__(connector, iter_chunk_size=64)
         self._busy_timeout = timeout
         self._wal = wal
+        self.checkpointer = WalCheckpointer(connector) if wal else None
         self._thread.daemon = True  # as SQLAlchemy makes aiosqlite's: never holds up exit
 
     async def _execute(self, fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
@@ -66,9 +75,14 @@ class InlineConnection(aiosqlite.Connection):
         if fn == connection.close or (args and str(args[0]).startswith(CHECKPOINT_PRAGMA)):
             return await self._threaded(fn, *args, **kwargs)
         result = await self._inline(fn, *args, **kwargs)
-        if fn == connection.commit and self._wal_bytes() >= CHECKPOINT_BYTES:
-            await self._inline(self._threaded, _checkpoint, connection)
+        if self.checkpointer and fn == connection.commit and self._wal_bytes() >= CHECKPOINT_BYTES:
+            self.checkpointer.start()
         return result
+
+    async def close(self) -> None:
+        if self.checkpointer:
+            await self.checkpointer.close()
+        await super().close()
 
     async def _threaded(self, fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
         """``fn`` on the worker thread, as aiosqlite runs everything."""
@@ -107,6 +121,48 @@ maintenance pass ends with a ``TRUNCATE`` checkpoint of its own)."""
 def _checkpoint(connection: sqlite3.Connection) -> None:
     # Passive: copies what no reader still needs, never waits for one.
     connection.execute(f"{CHECKPOINT_PRAGMA}(PASSIVE)").fetchall()
+
+
+class WalCheckpointer:
+    """Passive checkpoints of one database's WAL, one at a time, on a connection of their own
+    in a thread of the loop's default executor: the service's connection is never held while
+    the disk syncs. The connection is opened at the first checkpoint and kept."""
+
+    def __init__(self, connector: Callable[[], sqlite3.Connection]) -> None:
+        self._connector = connector
+        self._connection: sqlite3.Connection | None = None
+        self._running: asyncio.Future[None] | None = None
+
+    def start(self) -> None:
+        """Begin a checkpoint unless one is under way (the WAL is checked again at the next
+        commit after it ends)."""
+        if self._running is None or self._running.done():
+            self._running = asyncio.ensure_future(asyncio.to_thread(self._checkpoint))
+            self._running.add_done_callback(_report_failure)
+
+    def _checkpoint(self) -> None:
+        if self._connection is None:
+            self._connection = self._connector()
+        _checkpoint(self._connection)
+
+    async def settled(self) -> None:
+        """Return once no checkpoint is under way."""
+        if self._running is not None:
+            await asyncio.gather(self._running, return_exceptions=True)
+
+    async def close(self) -> None:
+        """Wait for a checkpoint under way, then close the connection."""
+        await self.settled()
+        if self._connection is not None:
+            self._connection.close()
+            self._connection = None
+
+
+def _report_failure(done: asyncio.Future[None]) -> None:
+    # A failed checkpoint loses nothing (the WAL keeps every commit); the next commit past
+    # the threshold tries again.
+    if not done.cancelled() and done.exception() is not None:
+        log.warning("WAL checkpoint failed: %s", type(done.exception()).__name__)
 
 
 def _connect(database: str, options: dict[str, Any]) -> sqlite3.Connection:
