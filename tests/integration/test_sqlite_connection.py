@@ -8,11 +8,13 @@ import os
 import sqlite3
 import threading
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from silta_platform import sqlite_connection
 from silta_platform.db import create_engine
+from silta_protection import encryption
 from sqlalchemy import Column, Integer, LargeBinary, MetaData, Table, func, select, text
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.ext.asyncio import AsyncEngine
@@ -147,46 +149,82 @@ async def test_the_wal_is_checkpointed_after_it_passes_its_size(
         await engine.dispose()
 
 
-async def test_a_checkpoint_does_not_hold_up_the_services_connection(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    """A checkpoint waits for the disk (two fsync); a slow disk is simulated by holding it
-    at a gate. Commits go on meanwhile, and once it ends the WAL is restarted."""
+@pytest.fixture
+def slow_disk(monkeypatch: pytest.MonkeyPatch) -> Iterator[tuple[threading.Event, threading.Event]]:
+    """Automatic checkpoints past 64 KB, each held at a gate as a slow disk would hold its
+    ``fsync``: (gate, started). The gate opens when the test ends."""
     monkeypatch.setattr(sqlite_connection, "CHECKPOINT_BYTES", 64 * 1024)
     gate, started = threading.Event(), threading.Event()
     checkpoint = sqlite_connection._checkpoint
 
-    def slow_disk(connection: sqlite3.Connection) -> None:
+    def held(connection: sqlite3.Connection) -> None:
         started.set()
         gate.wait(30)
         checkpoint(connection)
 
-    monkeypatch.setattr(sqlite_connection, "_checkpoint", slow_disk)
+    monkeypatch.setattr(sqlite_connection, "_checkpoint", held)
+    yield gate, started
+    gate.set()
+
+
+async def _commit(engine: AsyncEngine, n: int) -> None:
+    async with engine.begin() as conn:
+        await conn.execute(rows.insert().values(n=n, blob=os.urandom(20_000)))
+
+
+async def _until_a_checkpoint_starts(engine: AsyncEngine, started: threading.Event) -> int:
+    """Commits rows past the threshold until a checkpoint has started; how many."""
+    async with engine.begin() as conn:
+        await conn.run_sync(metadata.create_all)
+    n = 0
+    while not started.is_set():
+        await _commit(engine, n)
+        n += 1
+        assert n < 50, "no checkpoint started"
+    return n
+
+
+async def test_a_checkpoint_does_not_hold_up_the_services_connection(
+    tmp_path: Path, slow_disk: tuple[threading.Event, threading.Event]
+) -> None:
+    """A checkpoint waits for the disk (two fsync). Commits go on meanwhile, and once it
+    ends the WAL is restarted."""
+    gate, started = slow_disk
     url, path = _file_url(tmp_path)
     engine = create_engine(url)
     try:
-        async with engine.begin() as conn:
-            await conn.run_sync(metadata.create_all)
-        n = 0
-        while not started.is_set():  # past the threshold: a checkpoint starts
-            async with engine.begin() as conn:
-                await conn.execute(rows.insert().values(n=n, blob=os.urandom(20_000)))
-            n += 1
-            assert n < 50, "no checkpoint started"
-
-        async def commit(k: int) -> None:
-            async with engine.begin() as conn:
-                await conn.execute(rows.insert().values(n=k, blob=os.urandom(20_000)))
-
+        n = await _until_a_checkpoint_starts(engine, started)
         # With the checkpoint still at the gate, ten more commits go through.
-        await asyncio.wait_for(asyncio.gather(*[commit(n + k) for k in range(10)]), 5)
+        await asyncio.wait_for(asyncio.gather(*[_commit(engine, n + k) for k in range(10)]), 5)
         grown = Path(f"{path}-wal").stat().st_size
         gate.set()
         await (await _checkpointer(engine)).settled()
-        await commit(n + 10)  # the first write after a whole checkpoint restarts the WAL
+        await _commit(engine, n + 10)  # the first write after a whole checkpoint restarts it
         assert Path(f"{path}-wal").stat().st_size < grown
         async with engine.connect() as conn:
             assert await conn.scalar(select(func.count()).select_from(rows)) == n + 11
+    finally:
+        gate.set()
+        await engine.dispose()
+
+
+async def test_a_requested_checkpoint_waits_for_the_one_under_way_and_empties_the_wal(
+    tmp_path: Path, slow_disk: tuple[threading.Event, threading.Event]
+) -> None:
+    """The maintenance pass's TRUNCATE checkpoint must empty the WAL, which holds the pages
+    as they were before a purge; SQLite would answer it "busy" while the automatic one runs
+    and leave the WAL as it was."""
+    gate, started = slow_disk
+    url, path = _file_url(tmp_path)
+    engine = create_engine(url)
+    try:
+        await _until_a_checkpoint_starts(engine, started)
+        requested = asyncio.ensure_future(encryption.checkpoint(engine))
+        await asyncio.sleep(0.2)
+        assert not requested.done()  # it waits for the automatic checkpoint
+        gate.set()
+        await asyncio.wait_for(requested, 10)
+        assert Path(f"{path}-wal").stat().st_size == 0
     finally:
         gate.set()
         await engine.dispose()

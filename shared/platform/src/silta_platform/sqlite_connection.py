@@ -73,6 +73,11 @@ class InlineConnection(aiosqlite.Connection):
             raise ValueError("Connection closed")
         # Bound methods compare equal when they are the same method of the same object.
         if fn == connection.close or (args and str(args[0]).startswith(CHECKPOINT_PRAGMA)):
+            if self.checkpointer:
+                # One checkpointer at a time: SQLite answers a second one "busy" and leaves
+                # the WAL as it was, and the maintenance pass's TRUNCATE must empty it (the
+                # WAL holds the pages as they were before a purge or a re-encryption).
+                await self.checkpointer.settled()
             return await self._threaded(fn, *args, **kwargs)
         result = await self._inline(fn, *args, **kwargs)
         if self.checkpointer and fn == connection.commit and self._wal_bytes() >= CHECKPOINT_BYTES:
