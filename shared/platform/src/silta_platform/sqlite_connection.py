@@ -17,7 +17,8 @@ service's connection goes on writing while another copies the WAL into the datab
 2026-12-05 the committing caller awaited the checkpoint while it held the service's one
 connection, so every request, relay pass and consumer batch waited for two ``fsync``; at 50
 referrals/s that stall, every second or so, was most of the p99 (README, *Speed*). A
-checkpoint a caller asks for (the maintenance pass's ``TRUNCATE``) runs on the worker thread.
+checkpoint a caller asks for (the maintenance pass's ``TRUNCATE``) waits for the automatic one
+to end, then runs on the worker thread.
 The WAL file is truncated when SQLite restarts it (``journal_size_limit``), so its size is
 what waits to be checkpointed.
 
@@ -171,8 +172,9 @@ def _report_failure(done: asyncio.Future[None]) -> None:
 
 
 def _connect(database: str, options: dict[str, Any]) -> sqlite3.Connection:
-    # Used from the loop's thread and, for checkpoints, from the worker thread (never both
-    # at once: the engine's pool lends the connection to one caller at a time).
+    # The service's connection is used from the loop's thread and, for a checkpoint a caller
+    # asks for, from the worker thread (never both at once: the engine's pool lends it to one
+    # caller at a time); the checkpointer's from one executor thread at a time.
     connection: sqlite3.Connection = sqlite3.connect(
         database, **{**options, "check_same_thread": False}
     )
