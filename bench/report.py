@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from bench.load import Percentiles
 from bench.procstat import CpuUsage
 from bench.profiling import ProfileSummary
-from bench.results import REQUIRED_FACTOR, STRAIGHTFORWARD_PER_SECOND, BenchResult
+from bench.results import BenchResult, Verdict
 from bench.steady import (
     render_broker_latency,
     render_cpu_per_referral,
@@ -134,22 +134,27 @@ def render(result: BenchResult) -> str:
     lines += render_profiles(s.profiles)
     v = result.verdict
     if v is not None:
-        lines.append(
-            "Requirement: at least "
-            f"{REQUIRED_FACTOR:g} × {STRAIGHTFORWARD_PER_SECOND:g} = "
-            f"{v.required_per_second:g} referrals/s end to end"
-        )
-        if v.ratio_to_broker is not None:
-            lines.append(
-                f"  Silta / raw broker: {v.ratio_to_broker:.3f} (required {v.required_ratio:.3f}"
-                f" = 280/2000); scaled to this run's broker: {v.scaled_required_per_second:.0f}/s"
-                f" → {'met' if v.passed_scaled else 'not met'}"
-            )
-        lines.append(
-            f"  {'PASS' if v.passed else 'FAIL'}: {v.referrals_per_second:.0f} referrals/s "
-            f"{'≥' if v.passed else 'vs'} {v.required_per_second:g}"
-            + ("  (what-if experiment: not a verdict on Silta)" if c["what_if"] else "")
-        )
+        lines += _render_verdict(v, what_if=bool(c["what_if"]))
     if result.error:
         lines.append(f"ERROR: {result.error}")
     return "\n".join(lines)
+
+
+def _render_verdict(v: Verdict, *, what_if: bool) -> list[str]:
+    """The throughput goal: the ratio to the raw broker of this run, and peak memory."""
+    if v.ratio_to_broker is None:
+        ratio = "not judged (no raw broker baseline in this run: drop --skip-baseline)"
+    else:
+        met = "met" if v.ratio_met else "not met"
+        ratio = f"{v.ratio_to_broker:.3f} (goal >= {v.goal_ratio:g}): {met}"
+    rss = " · ".join(f"{name} {mb:.0f}" for name, mb in v.peak_rss_mb.items()) or "not read"
+    lines = [
+        "Throughput goal: Silta / raw broker in the same run, and each service's peak RSS",
+        f"  Silta / raw broker: {ratio}",
+        f"  peak RSS: {rss} MB (goal <= {v.goal_peak_rss_mb:g} MB): "
+        + ("met" if v.rss_met else "not met"),
+        f"  {'PASS' if v.passed else 'FAIL'}: {v.referrals_per_second:.0f} referrals/s"
+        + ("  (ratio not judged)" if v.ratio_met is None else "")
+        + ("  (what-if experiment: not a verdict on Silta)" if what_if else ""),
+    ]
+    return lines

@@ -1,5 +1,6 @@
-"""What one benchmark run found, and the verdict on it: the requirement is 4 × what a
-straightforward pipeline moves, also scaled by this run's raw broker."""
+"""What one benchmark run found, and the verdict on it against the throughput goal: Silta
+end to end at least ``GOAL_RATIO`` × the raw broker's messages/s measured in the same run,
+and each service within ``GOAL_PEAK_RSS_MB`` of resident memory under that load."""
 
 from __future__ import annotations
 
@@ -13,12 +14,10 @@ from bench.profiling import ProfileSummary
 from bench.rabbit import BaselineResult
 from bench.steady import SteadyResult
 
-STRAIGHTFORWARD_PER_SECOND = 70.0
-"""What a straightforward FastAPI + SQLAlchemy + aio-pika outbox pipeline moves here."""
-REQUIRED_FACTOR = 4.0
-REQUIRED_PER_SECOND = REQUIRED_FACTOR * STRAIGHTFORWARD_PER_SECOND
-REFERENCE_BROKER_PER_SECOND = 2000.0
-"""What the raw broker moved when the 70/s was measured (for the normalised comparison)."""
+GOAL_RATIO = 0.15
+"""Referrals/s end to end over the raw broker's persistent, confirmed messages/s."""
+GOAL_PEAK_RSS_MB = 150.0
+"""Each service's peak resident set (VmHWM) after the measured run."""
 
 
 @dataclass
@@ -62,16 +61,17 @@ class SiltaResult:
 
 @dataclass
 class Verdict:
-    required_per_second: float
     referrals_per_second: float
-    passed: bool
     ratio_to_broker: float | None
-    """Silta's end-to-end rate over the raw broker's, this run."""
-    required_ratio: float
-    """``REQUIRED_PER_SECOND / REFERENCE_BROKER_PER_SECOND``: 4 × the straightforward 3.5 %."""
-    scaled_required_per_second: float | None
-    """The requirement scaled by this run's broker: 280 × baseline / 2000."""
-    passed_scaled: bool | None
+    """Silta's end-to-end rate over the raw broker's, this run; None without a baseline."""
+    goal_ratio: float
+    peak_rss_mb: dict[str, float]
+    goal_peak_rss_mb: float
+    ratio_met: bool | None
+    """None when the raw broker was not measured (``--skip-baseline``): nothing to judge by."""
+    rss_met: bool
+    passed: bool
+    """Every referral delivered, and each goal that could be judged met."""
 
 
 @dataclass
@@ -88,21 +88,18 @@ class BenchResult:
 
 def judge(result: BenchResult) -> Verdict:
     silta = result.silta
-    rate = silta.referrals_per_second if silta.completed else 0.0
-    required_ratio = REQUIRED_PER_SECOND / REFERENCE_BROKER_PER_SECOND
-    ratio = scaled = None
-    if result.baseline is not None:
+    ratio = ratio_met = None
+    if result.baseline is not None and result.baseline.messages_per_second > 0:
         ratio = round(silta.referrals_per_second / result.baseline.messages_per_second, 4)
-        scaled = round(
-            REQUIRED_PER_SECOND * result.baseline.messages_per_second / REFERENCE_BROKER_PER_SECOND,
-            1,
-        )
+        ratio_met = ratio >= GOAL_RATIO
+    rss_met = all(mb <= GOAL_PEAK_RSS_MB for mb in silta.peak_rss_mb.values())
     return Verdict(
-        required_per_second=REQUIRED_PER_SECOND,
         referrals_per_second=silta.referrals_per_second,
-        passed=silta.completed and rate >= REQUIRED_PER_SECOND,
         ratio_to_broker=ratio,
-        required_ratio=required_ratio,
-        scaled_required_per_second=scaled,
-        passed_scaled=None if scaled is None else silta.completed and rate >= scaled,
+        goal_ratio=GOAL_RATIO,
+        peak_rss_mb=dict(silta.peak_rss_mb),
+        goal_peak_rss_mb=GOAL_PEAK_RSS_MB,
+        ratio_met=ratio_met,
+        rss_met=rss_met,
+        passed=silta.completed and ratio_met is not False and rss_met,
     )

@@ -193,6 +193,12 @@ def render_steady(steady: SteadyResult) -> list[str]:
         lines.append(f"  INCOMPLETE: {steady.incomplete} referrals not delivered in time")
     for example in steady.failure_examples:
         lines.append(f"  failed POST: {example}")
+    latency = steady.sent_to_delivered_at_kela
+    p99 = "no figure" if latency is None or latency.p99_ms is None else f"{latency.p99_ms:.1f} ms"
+    lines.append(
+        f"Latency goal (at 50/s): p99 sent → `delivered` at Kela at most {LATENCY_GOAL_MS:g} ms,"
+        f" every referral delivered: {p99}: {'PASS' if steady_passed(steady) else 'FAIL'}"
+    )
     return lines
 
 
