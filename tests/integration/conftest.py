@@ -23,6 +23,7 @@ from kela_side.main import build_app as build_kela
 from kela_side.settings import KelaSettings
 from municipality_side.main import build_app as build_municipality
 from municipality_side.settings import MunicipalitySettings
+from silta_harness.ports import free_port
 from silta_platform.auth import KELA_AUDIENCE, MUNICIPALITY_AUDIENCE
 from silta_platform.authorisation import COUNTY_ROLES, Role, Side
 from silta_platform.db import create_engine
@@ -159,6 +160,20 @@ async def sides(
     """Kela on ``database_url``, the county on a second database of the same kind."""
     async with sides_on(database_url, tmp_path, amqp_url, dev_issuer) as both:
         yield both
+
+
+@pytest.fixture
+async def scraped(tmp_path: Path, amqp_url: str, dev_issuer: DevIssuer) -> AsyncIterator[Both]:
+    """Both sides on SQLite files in ``tmp_path`` (``kela.db``, ``municipality.db``), each
+    with a ``METRICS_PORT`` (its client's ``x-metrics-port`` header), clients without a
+    token."""
+    kela_url = f"sqlite+aiosqlite:///{tmp_path / 'kela.db'}"
+    municipality_url = f"sqlite+aiosqlite:///{tmp_path / 'municipality.db'}"
+    ports = (free_port(), free_port())
+    async with two_sides(kela_url, municipality_url, amqp_url, dev_issuer, ports) as sides:
+        sides.kela.headers["x-metrics-port"] = str(ports[0])
+        sides.municipality.headers["x-metrics-port"] = str(ports[1])
+        yield sides
 
 
 @pytest.fixture

@@ -6,22 +6,17 @@ from __future__ import annotations
 
 import re
 import uuid
-from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 
 import aio_pika
 import httpx
-import pytest
 from municipality_side.db.tables import referrals
-from silta_harness.ports import free_port
 from silta_platform.authorisation import Role, Side
-from silta_platform.dev_tokens import DevIssuer
 from silta_schemas import examples
 from sqlalchemy import update
 
 from tests.integration.authorised import acknowledged_referral
-from tests.integration.conftest import Both, eventually, two_sides
+from tests.integration.conftest import Both, eventually
 from tests.unit.infra.test_prometheus_rules import (
     alert_expressions,
     dashboard_expressions,
@@ -29,17 +24,6 @@ from tests.unit.infra.test_prometheus_rules import (
 )
 
 SAMPLE = re.compile(r"^([a-zA-Z_:][a-zA-Z0-9_:]*)(\{.*\})? (\S+)$")
-
-
-@pytest.fixture
-async def scraped(tmp_path: Path, amqp_url: str, dev_issuer: DevIssuer) -> AsyncIterator[Both]:
-    kela_url = f"sqlite+aiosqlite:///{tmp_path / 'kela.db'}"
-    municipality_url = f"sqlite+aiosqlite:///{tmp_path / 'municipality.db'}"
-    ports = (free_port(), free_port())
-    async with two_sides(kela_url, municipality_url, amqp_url, dev_issuer, ports) as sides:
-        sides.kela.headers["x-metrics-port"] = str(ports[0])
-        sides.municipality.headers["x-metrics-port"] = str(ports[1])
-        yield sides
 
 
 async def scrape(client: httpx.AsyncClient) -> tuple[str, dict[str, float]]:

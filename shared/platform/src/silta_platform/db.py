@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime
 from typing import Any, TypeVar
@@ -53,27 +53,63 @@ def _sqlite_engine(url: str, **kwargs: Any) -> AsyncEngine:
         options.update(pool_size=1, max_overflow=0, pool_timeout=SQLITE_POOL_TIMEOUT_S)
     options.update(kwargs)
     engine = create_async_engine(url, **options)
+    # What is deleted or overwritten is zeroed, not left in free space (values are sealed
+    # before they are written; secure_delete covers what was stored before sealing). Every
+    # transaction takes the write lock at BEGIN: a deferred one that later writes can fail
+    # with SQLITE_BUSY that no timeout helps; an immediate one just waits its turn.
+    pragmas = ("journal_mode=WAL", "synchronous=NORMAL", "foreign_keys=ON", "secure_delete=ON")
+    _sqlite_sessions(engine, pragmas, "BEGIN IMMEDIATE")
+    return engine
+
+
+def _sqlite_sessions(engine: AsyncEngine, pragmas: Sequence[str], begin: str) -> None:
+    """Each new connection of ``engine`` set with ``pragmas``, and each transaction begun by
+    ``begin``: the driver's own transaction control is taken over, so that ``begin`` holds."""
 
     @event.listens_for(engine.sync_engine, "connect")
     def _configure(dbapi_connection: Any, _record: Any) -> None:
-        # Take over transaction control from the driver, so BEGIN IMMEDIATE below holds.
         dbapi_connection.isolation_level = None
         cursor = dbapi_connection.cursor()
-        cursor.execute("PRAGMA journal_mode=WAL")
-        cursor.execute("PRAGMA synchronous=NORMAL")
-        cursor.execute("PRAGMA foreign_keys=ON")
-        # What is deleted or overwritten is zeroed, not left in free space (values are sealed
-        # before they are written; this covers what was stored before sealing).
-        cursor.execute("PRAGMA secure_delete=ON")
+        for pragma in pragmas:
+            cursor.execute(f"PRAGMA {pragma}")
         cursor.close()
 
     @event.listens_for(engine.sync_engine, "begin")
     def _begin(conn: Any) -> None:
-        # Take the write lock at BEGIN: a deferred transaction that later writes can fail
-        # with SQLITE_BUSY that no timeout helps; an immediate one just waits its turn.
-        conn.exec_driver_sql("BEGIN IMMEDIATE")
+        conn.exec_driver_sql(begin)
 
-    return engine
+
+LONG_READ_CONNECTIONS = 2
+"""SQLite connections for long reads (each on a thread of its own): more such reads wait."""
+
+
+def long_read_engine(engine: AsyncEngine) -> AsyncEngine:
+    """Where reads that may take long run: statistics over every referral, the metrics'
+    counts (hundreds of milliseconds at 100,000 referrals on SQLite).
+
+    On SQLite ``engine``'s one connection runs its statements on the event loop's thread
+    (``silta_platform.sqlite_connection``), so such a read would stop every request, relay
+    pass and consumer batch of the service until it ended. These reads get connections of
+    their own, read-only, each on a worker thread (plain aiosqlite): SQLite runs the query
+    without the GIL and, in WAL mode, without blocking the writer or being blocked by it.
+    A transaction begins at its first read and sees one snapshot. On PostgreSQL (and an
+    in-memory SQLite database, which a second connection could not see) it is ``engine``.
+    """
+    url = engine.url
+    if engine.dialect.name != "sqlite" or url.database in (None, "", ":memory:"):
+        return engine
+    if "mode=memory" in str(url):
+        return engine
+    reader = create_async_engine(
+        url,
+        pool_size=LONG_READ_CONNECTIONS,
+        max_overflow=0,
+        pool_timeout=SQLITE_POOL_TIMEOUT_S,
+        connect_args={"timeout": SQLITE_BUSY_TIMEOUT_S},
+    )
+    # A deferred transaction: its snapshot is taken at its first read and kept to the end.
+    _sqlite_sessions(reader, ("query_only=ON",), "BEGIN")
+    return reader
 
 
 def as_utc(value: datetime) -> datetime:

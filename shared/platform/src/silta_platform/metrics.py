@@ -186,7 +186,8 @@ class ServiceMetrics:
     async def _database(self, runtime: Runtime) -> list[Metric]:
         outbox, inbox = self._tables.outbox, self._tables.inbox
         now = datetime.now(UTC)
-        async with runtime.engine.connect() as conn:
+        # Counts over whole tables (the overdue referrals, the inbox): off the loop on SQLite.
+        async with runtime.long_reads.connect() as conn:
             pending, oldest, retried = (
                 await conn.execute(
                     select(

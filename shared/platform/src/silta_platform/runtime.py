@@ -27,6 +27,7 @@ from silta_platform.bus_security import (
     unsealer_from,
     verifier_from,
 )
+from silta_platform.db import long_read_engine
 from silta_platform.handlers import Command, CommandBus, inject
 from silta_platform.settings import ServiceSettings
 from silta_platform.unit_of_work import AccessRecorder, Transactions, message_handlers
@@ -96,6 +97,9 @@ class Runtime:
     ) -> None:
         self.settings = settings
         self.engine = engine
+        self.long_reads = long_read_engine(engine)
+        """For reads that may take long (statistics, the metrics' counts): off the event
+        loop on SQLite (``silta_platform.db.long_read_engine``)."""
         verifier = verifier_from(settings)  # fails fast when signing is not configured
         unsealer = unsealer_from(settings)  # ... or encryption
         self.broker = Broker(
@@ -238,6 +242,8 @@ class Runtime:
                 await _bounded("stopping the relay", self._relay_task)
         await _bounded("closing the broker connection", self.broker.close())
         await _bounded("closing the database pool", self.engine.dispose())
+        if self.long_reads is not self.engine:
+            await _bounded("closing the long reads' pool", self.long_reads.dispose())
 
     async def database_ready(self) -> bool:
         try:

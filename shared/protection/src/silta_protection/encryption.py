@@ -12,6 +12,7 @@ older key (or nothing: rows stored before sealing) protects under the current on
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import binascii
 import copy
@@ -19,7 +20,9 @@ import functools
 import hashlib
 import hmac
 import json
+import logging
 import os
+import time
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, Literal
@@ -30,6 +33,8 @@ from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from silta_platform.settings import ServiceSettings
 from sqlalchemy import JSON, Table, select, update
 from sqlalchemy.ext.asyncio import AsyncEngine
+
+log = logging.getLogger(__name__)
 
 TOKEN_PREFIX = "silta:enc:v1:"  # noqa: S105 - a format marker, not a secret
 NONCE_BYTES = 12
@@ -294,22 +299,46 @@ async def reencrypt(
     return changed
 
 
+CHECKPOINT_RETRY_S = 0.1
+CHECKPOINT_PATIENCE_S = 60.0
+"""How long a checkpoint that must empty the WAL waits for long reads to end."""
+
+
 async def checkpoint(engine: AsyncEngine) -> None:
     """On SQLite: the WAL still holds the pages as they were before a rewrite or a purge;
     copy the new ones into the database (where ``secure_delete`` zeroed the old values) and
-    empty it. Nothing to do on PostgreSQL."""
-    if engine.dialect.name == "sqlite":
+    empty it. Nothing to do on PostgreSQL.
+
+    A read in progress on another connection (a long read: ``silta_platform.db``) may still
+    need the WAL; SQLite then answers busy and leaves it. The checkpoint is tried again,
+    the service's connection free in between, until the reads are over."""
+    if engine.dialect.name != "sqlite":
+        return
+    deadline = time.monotonic() + CHECKPOINT_PATIENCE_S
+    while True:
         async with engine.connect() as conn:
-            await conn.run_sync(_checkpoint)
+            busy = await conn.run_sync(_checkpoint)
+        if not busy:
+            return
+        if time.monotonic() >= deadline:
+            log.warning(
+                "the WAL was not emptied: reads held it for %.0f s (the next pass tries again)",
+                CHECKPOINT_PATIENCE_S,
+            )
+            return
+        await asyncio.sleep(CHECKPOINT_RETRY_S)
 
 
-def _checkpoint(sync_conn: Any) -> None:
-    """``PRAGMA wal_checkpoint(TRUNCATE)`` outside any transaction (it would not truncate)."""
+def _checkpoint(sync_conn: Any) -> bool:
+    """``PRAGMA wal_checkpoint(TRUNCATE)`` outside any transaction (it would not truncate);
+    whether SQLite answered busy (a reader still needs the WAL)."""
     cursor = sync_conn.connection.dbapi_connection.cursor()
     try:
         cursor.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        row = cursor.fetchone()
     finally:
         cursor.close()
+    return bool(row and row[0])
 
 
 PURGED = JSON.NULL

@@ -82,7 +82,7 @@ def stats_router(
             # a county's unit lead sees their own counties; operations the whole deployment
             shown = frozenset(counties) & principal.counties
         return await compute_statistics(
-            runtime.engine,
+            runtime.long_reads,  # a scan of every referral: off the event loop on SQLite
             referrals,
             history,
             start_column,
