@@ -24,6 +24,7 @@ data or a message appends to one chain or two.
 
 from __future__ import annotations
 
+import asyncio
 import functools
 import hashlib
 import weakref
@@ -58,6 +59,8 @@ from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 GENESIS_HASH = "0" * 64
+VERIFY_PART = 256
+"""Entries verified between two turns of the event loop."""
 
 _heads_written: weakref.WeakKeyDictionary[AsyncEngine, dict[str, tuple[int, str]]] = (
     weakref.WeakKeyDictionary()
@@ -324,25 +327,32 @@ class HashChain:
 
     async def verify(self, conn: AsyncConnection) -> Verification:
         """Walk the chain from the first entry kept: each hash recomputed, each link and
-        number checked, the head compared with the last entry."""
+        number checked, the head compared with the last entry.
+
+        The chain grows with every message (60 µs an entry: 200,000 entries are seconds of
+        CPU), so it is walked in parts of ``VERIFY_PART`` entries and the event loop serves
+        others between parts. Fetched row by row, each row cost a greenlet switch (40 % of
+        the walk)."""
         result = Verification()
         prev, pruned = await self._start(conn)
         expected_seq = pruned + 1
         stream = await conn.stream(select(self.entries).order_by(self.entries.c.seq))
-        async for row in stream:
-            values = dict(row._mapping)
-            seq = values["seq"]
-            if seq != expected_seq:
-                result.problems.append(
-                    f"entry {seq}: entries {expected_seq}..{seq - 1} are missing"
-                )
-            if values["prev_hash"] != prev:
-                result.problems.append(f"entry {seq}: does not follow the entry before it")
-            problem = self.check(values)
-            if problem:
-                result.problems.append(problem)
-            prev, expected_seq = values["entry_hash"], seq + 1
-            result.entries += 1
+        async for part in stream.partitions(VERIFY_PART):
+            for row in part:
+                values = dict(row._mapping)
+                seq = values["seq"]
+                if seq != expected_seq:
+                    result.problems.append(
+                        f"entry {seq}: entries {expected_seq}..{seq - 1} are missing"
+                    )
+                if values["prev_hash"] != prev:
+                    result.problems.append(f"entry {seq}: does not follow the entry before it")
+                problem = self.check(values)
+                if problem:
+                    result.problems.append(problem)
+                prev, expected_seq = values["entry_hash"], seq + 1
+                result.entries += 1
+            await asyncio.sleep(0)  # a part is about 10 ms of CPU: let the loop run others
         head = (await conn.execute(select(self.head.c.last_seq, self.head.c.last_hash))).first()
         last_seq = expected_seq - 1
         if head is None:

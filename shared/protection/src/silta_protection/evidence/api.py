@@ -84,7 +84,8 @@ def evidence_router(tables: MessageLogTables, organisation: str) -> APIRouter:
         referral_id: Annotated[UUID, Path(description="The referral's id.")],
     ) -> dict[str, Any]:
         registry = verifier_from(runtime.settings).registry
-        async with runtime.engine.connect() as conn:
+        # It verifies the whole message log: a long read (``silta_platform.db``).
+        async with runtime.long_reads.connect() as conn:
             export = await export_referral(
                 conn,
                 tables,
