@@ -217,7 +217,7 @@ async def read_referral(runtime: RuntimeDep, actor: ActorDep, referral_id: UUID)
 
 @read_list(router, ReferralPage, "Referrals sent, newest first")
 async def list_referrals(runtime: RuntimeDep, query: ListQueryDep) -> ReferralPage:
-    records = await queries.list_referrals(runtime.engine, query)
+    records = await queries.list_referrals(runtime.long_reads, query)
     return ReferralPage(items=[ReferralSummary(**_summary(record)) for record in records])
 
 

@@ -120,7 +120,7 @@ async def list_decision_notices(
     limit: Annotated[int, Query(ge=1, le=500, description="Page size.")] = 100,
     offset: Annotated[int, Query(ge=0, le=MAX_OFFSET, description="Items to skip.")] = 0,
 ) -> DecisionNoticePage:
-    async with runtime.engine.connect() as conn:
+    async with runtime.long_reads.connect() as conn:
         rows = await of_counties(conn, decision_notices, counties, limit, offset)
     return DecisionNoticePage(items=[DecisionNoticeSummary(**_tracking(row)) for row in rows])
 

@@ -129,7 +129,7 @@ async def list_inbox(
 ) -> Inbox:
     mine = principal.subject if assigned_to == "me" else None
     records = await queries.list_inbox(
-        runtime.engine, counties, query, child_welfare, assigned_to=mine, unassigned=unassigned
+        runtime.long_reads, counties, query, child_welfare, assigned_to=mine, unassigned=unassigned
     )
     return Inbox(items=[InboxItem(**_item(record)) for record in records])
 

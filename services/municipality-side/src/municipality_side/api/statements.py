@@ -127,7 +127,7 @@ async def list_statements(
 ) -> StatementPage:
     page = (limit, offset)
     records = await queries.list_statements(
-        runtime.engine, runtime.settings, counties, received_by_kela, page
+        runtime.long_reads, runtime.settings, counties, received_by_kela, page
     )
     return StatementPage(items=[StatementSummary(**_summary(record)) for record in records])
 

@@ -184,7 +184,7 @@ def consultations_router(
         offset: Annotated[int, Query(ge=0, le=MAX_OFFSET, description="Items to skip.")] = 0,
     ) -> ConsultationPage:
         now = datetime.now(UTC)
-        async with runtime.engine.connect() as conn:
+        async with runtime.long_reads.connect() as conn:
             rows = await store.listed(
                 conn, table, counties, direction, status, now, (limit, offset)
             )

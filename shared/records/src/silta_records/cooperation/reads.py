@@ -112,7 +112,7 @@ def read_router(side: ReadSide, *, counties: Collection[str] | None) -> APIRoute
         if visible is not None:
             query = query.where(table.c.county_code.in_(sorted(visible)))
         query = query.order_by(*side.order(), table.c.id).limit(limit).offset(offset)
-        async with runtime.engine.connect() as conn:
+        async with runtime.long_reads.connect() as conn:
             rows = (await conn.execute(query)).all()
         return Page(items=[side.summarise(row) for row in rows])
 

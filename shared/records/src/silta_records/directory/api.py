@@ -87,7 +87,7 @@ def directory_router(table: Table, *, editable: frozenset[str]) -> APIRouter:
         offset: Annotated[int, Query(ge=0, le=MAX_OFFSET, description="Entries to skip.")] = 0,
     ) -> DirectoryPage:
         query = DirectoryQuery(county, service, organisation, q, limit, offset)
-        async with runtime.engine.connect() as conn:
+        async with runtime.long_reads.connect() as conn:
             return DirectoryPage(items=await search_entries(conn, table, query))
 
     @router.get(
