@@ -85,7 +85,8 @@ LONG_READ_CONNECTIONS = 2
 
 def long_read_engine(engine: AsyncEngine) -> AsyncEngine:
     """Where reads that may take long run: statistics over every referral, the metrics'
-    counts (hundreds of milliseconds at 100,000 referrals on SQLite).
+    counts, the list views, the evidence export's walk of the message log (hundreds of
+    milliseconds to seconds at 100,000 referrals on SQLite).
 
     On SQLite ``engine``'s one connection runs its statements on the event loop's thread
     (``silta_platform.sqlite_connection``), so such a read would stop every request, relay

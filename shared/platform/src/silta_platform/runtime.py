@@ -98,8 +98,9 @@ class Runtime:
         self.settings = settings
         self.engine = engine
         self.long_reads = long_read_engine(engine)
-        """For reads that may take long (statistics, the metrics' counts): off the event
-        loop on SQLite (``silta_platform.db.long_read_engine``)."""
+        """For reads that may take long (statistics, the metrics' counts, the list views,
+        the evidence export): off the event loop on SQLite
+        (``silta_platform.db.long_read_engine``)."""
         verifier = verifier_from(settings)  # fails fast when signing is not configured
         unsealer = unsealer_from(settings)  # ... or encryption
         self.broker = Broker(

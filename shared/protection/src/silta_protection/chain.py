@@ -329,10 +329,10 @@ class HashChain:
         """Walk the chain from the first entry kept: each hash recomputed, each link and
         number checked, the head compared with the last entry.
 
-        The chain grows with every message (60 µs an entry: 200,000 entries are seconds of
-        CPU), so it is walked in parts of ``VERIFY_PART`` entries and the event loop serves
-        others between parts. Fetched row by row, each row cost a greenlet switch (40 % of
-        the walk)."""
+        The chain grows with every message (25 µs of CPU an entry: 200,000 entries are
+        seconds), so it is walked in parts of ``VERIFY_PART`` entries and the event loop
+        serves others between parts. Fetched row by row, each row had cost a greenlet switch
+        (40 % of the walk)."""
         result = Verification()
         prev, pruned = await self._start(conn)
         expected_seq = pruned + 1
@@ -352,7 +352,7 @@ class HashChain:
                     result.problems.append(problem)
                 prev, expected_seq = values["entry_hash"], seq + 1
                 result.entries += 1
-            await asyncio.sleep(0)  # a part is about 10 ms of CPU: let the loop run others
+            await asyncio.sleep(0)  # a part is some milliseconds of CPU: others' turn
         head = (await conn.execute(select(self.head.c.last_seq, self.head.c.last_hash))).first()
         last_seq = expected_seq - 1
         if head is None:
