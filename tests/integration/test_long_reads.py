@@ -20,6 +20,7 @@ from kela_side.db.tables import message_log
 from silta_harness import sqlite_url
 from silta_platform.authorisation import Role, Side
 from silta_platform.db import create_engine, long_read_engine
+from silta_protection.encryption import checkpoint
 from sqlalchemy import text
 from sqlalchemy.exc import OperationalError
 
@@ -96,18 +97,18 @@ async def test_a_long_read_sees_one_snapshot_and_cannot_write(tmp_path: Path) ->
 
 async def test_where_a_second_connection_cannot_help_the_service_engine_reads() -> None:
     memory = create_engine("sqlite+aiosqlite:///:memory:")
+    shared = create_engine("sqlite+aiosqlite:///file:side?mode=memory&cache=shared&uri=true")
     postgres = create_engine("postgresql+asyncpg://postgres@127.0.0.1:5432/test")
     try:
-        assert long_read_engine(memory) is memory  # a second connection would not see it
+        for in_memory in (memory, shared):  # a second connection would not see it
+            assert long_read_engine(in_memory) is in_memory
         assert long_read_engine(postgres) is postgres  # asyncpg never holds up the loop
     finally:
-        await memory.dispose()
-        await postgres.dispose()
+        for engine in (memory, shared, postgres):
+            await engine.dispose()
 
 
 async def test_a_checkpoint_that_must_empty_the_wal_waits_for_a_long_read(tmp_path: Path) -> None:
-    from silta_protection.encryption import checkpoint
-
     path = tmp_path / "side.db"
     engine = create_engine(sqlite_url(path))
     reads = long_read_engine(engine)

@@ -9,8 +9,9 @@ from typing import Any, TypeVar
 
 from sqlalchemy import Select, event, make_url
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
+from sqlalchemy.pool import StaticPool
 
-from silta_platform.sqlite_connection import inline_connector
+from silta_platform.sqlite_connection import in_memory, inline_connector
 
 Query = TypeVar("Query", bound=Select[Any])
 
@@ -49,7 +50,9 @@ def _sqlite_engine(url: str, **kwargs: Any) -> AsyncEngine:
     args, connect_args = parsed.get_dialect()().create_connect_args(parsed)
     connect_args.update({"timeout": SQLITE_BUSY_TIMEOUT_S, **kwargs.pop("connect_args", {})})
     options: dict[str, Any] = {"async_creator": inline_connector(args[0], connect_args)}
-    if parsed.database not in (None, "", ":memory:"):  # in memory: one already
+    if in_memory(args[0]):  # one connection, kept: a second would see another database
+        options.update(poolclass=StaticPool)
+    else:
         options.update(pool_size=1, max_overflow=0, pool_timeout=SQLITE_POOL_TIMEOUT_S)
     options.update(kwargs)
     engine = create_async_engine(url, **options)
@@ -97,9 +100,10 @@ def long_read_engine(engine: AsyncEngine) -> AsyncEngine:
     in-memory SQLite database, which a second connection could not see) it is ``engine``.
     """
     url = engine.url
-    if engine.dialect.name != "sqlite" or url.database in (None, "", ":memory:"):
+    if engine.dialect.name != "sqlite":
         return engine
-    if "mode=memory" in str(url):
+    args, _ = engine.dialect.create_connect_args(url)  # the file name as sqlite3 gets it
+    if in_memory(args[0]):
         return engine
     reader = create_async_engine(
         url,

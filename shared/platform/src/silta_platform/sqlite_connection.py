@@ -184,14 +184,19 @@ def _connect(database: str, options: dict[str, Any]) -> sqlite3.Connection:
     return connection
 
 
+def in_memory(database: str | None) -> bool:
+    """Whether ``database`` (a file name or URI as ``sqlite3.connect`` takes it) names an
+    in-memory database: one no second connection can see."""
+    return database in (None, "", ":memory:") or "mode=memory" in str(database)
+
+
 def inline_connector(database: str, options: Mapping[str, Any]) -> Callable[[], Any]:
     """An ``async_creator`` for SQLAlchemy: a new ``InlineConnection`` to ``database``, opened
     with the ``sqlite3.connect`` ``options`` (its ``timeout`` becomes the busy retry's)."""
     timeout = float(options.get("timeout", 5.0))
     sqlite_options = {**options, "timeout": 0}
 
-    in_memory = database in ("", ":memory:") or "mode=memory" in database
-    wal = None if in_memory else f"{database.removeprefix('file:').split('?')[0]}-wal"
+    wal = None if in_memory(database) else f"{database.removeprefix('file:').split('?')[0]}-wal"
 
     async def open_connection() -> aiosqlite.Connection:
         connector = partial(_connect, database, sqlite_options)
