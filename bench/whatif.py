@@ -112,35 +112,25 @@ def _kela_relay_process(module: str) -> None:
 
 
 async def _relay_only(parent: int) -> None:
-    """The body of ``kela-relay-process``'s child: relay until the service process exits."""
+    """The body of ``kela-relay-process``'s child: the Kela side's runtime, wired as the
+    service wires it (signing, encryption, sealing at rest, the message log, the lease), with
+    only its broker connection and relay started; it relays until the service exits. No
+    commit in this process wakes the relay, so it polls every 5 ms."""
     import os
 
-    settings = _load("kela_side.settings").KelaSettings()
-    _load("silta_platform.logs").configure_logging(settings.log_level, "kela-side-relay")
-    engine = _load("silta_platform.db").create_engine(settings.database_url)
-    broker = _load("silta_messaging.broker").Broker(settings.amqp_url, name="silta-kela-relay")
-    await broker.start()
-    await broker.wait_connected()
-    messaging = _load("kela_side.db.tables").messaging
-    outbox_relay = _load("silta_messaging.relay").OutboxRelay(
-        engine,
-        messaging,
-        broker,
-        batch_size=settings.relay_batch_size,
-        idle_poll_seconds=0.05,
-        seal=_load("silta_protection.encryption").outbox_seal(settings, messaging.outbox),
-    )
-    task = asyncio.create_task(outbox_relay.run())
-    try:
+    runtime = _load("silta_platform.runtime")
+
+    async def relay_only(self: Any) -> None:
+        self.relay._idle_poll = 0.005
+        await self.broker.start()
+        self._relay_task = asyncio.create_task(self.relay.run(), name="outbox-relay")
+
+    runtime.Runtime.start = relay_only
+    _load("silta_platform.logs").configure_logging("WARNING", "kela-side-relay")
+    app = _load("kela_side.bootstrap").build_app()
+    async with app.router.lifespan_context(app):
         while os.getppid() == parent:  # the service exited: so does its relay
-            done, _ = await asyncio.wait({task}, timeout=0.2)
-            if done:
-                break
-    finally:
-        task.cancel()
-        await asyncio.gather(task, return_exceptions=True)
-        await broker.close()
-        await engine.dispose()
+            await asyncio.sleep(0.2)
 
 
 def main(argv: list[str]) -> None:
