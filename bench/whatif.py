@@ -129,7 +129,9 @@ async def _relay_only(parent: int) -> None:
     _load("silta_platform.logs").configure_logging("WARNING", "kela-side-relay")
     app = _load("kela_side.bootstrap").build_app()
     async with app.router.lifespan_context(app):
-        while os.getppid() == parent:  # the service exited: so does its relay
+        # Nothing signals the parent's exit: its pid is polled (the service exited: so does
+        # its relay).
+        while os.getppid() == parent:  # noqa: ASYNC110
             await asyncio.sleep(0.2)
 
 

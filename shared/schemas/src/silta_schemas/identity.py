@@ -60,14 +60,22 @@ _DISGUISED = re.compile(
 character all check out counts (``_disguised_code``)."""
 
 
+_TWO_DIGITS = re.compile(r"\d\d")
+"""What every candidate of both patterns begins with (``\\d`` alike: any Unicode digit). Prose
+without two digits in a row cannot hold a code, and is not scanned for one: the two scans cost
+about 110 µs of a 1,500-character description, this search a few."""
+
+
 def normalise_text(text: str) -> str:
     """``text`` as screening reads it: format characters (zero-width space, soft hyphen, word
     joiner, …, Unicode category Cf) dropped, then NFKC (full-width digits, no-break spaces)."""
     if text.isascii():  # ASCII has no format character, and NFKC leaves it as it is
-        return text  # (every log line and most free text: the per-character walk was most
-        # of a log line's cost)
-    visible = "".join(c for c in text if unicodedata.category(c) != "Cf")
-    return unicodedata.normalize("NFKC", visible)
+        return text  # (every log line, most English text)
+    # The format characters are looked for among the text's distinct characters, a few
+    # dozen in prose, not by a walk over every character: Finnish prose is never ASCII (ä,
+    # ö), and the walk cost 190 µs of a 1,500-character description's 300 µs of screening.
+    hidden = {ord(c): None for c in set(text) if unicodedata.category(c) == "Cf"}
+    return unicodedata.normalize("NFKC", text.translate(hidden) if hidden else text)
 
 
 def _disguised_code(match: re.Match[str]) -> bool:
@@ -147,6 +155,8 @@ def contains_identity_code(text: str) -> bool:
     dashes, full-width digits, format characters inside (``normalise_text``), spaced or
     dotted or separator-free (``_DISGUISED``)."""
     normal = normalise_text(text)
+    if _TWO_DIGITS.search(normal) is None:
+        return False
     return any(
         is_valid_identity_code(_canonical(m.group()))
         for m in IDENTITY_CODE_PATTERN.finditer(normal)
@@ -187,6 +197,8 @@ by."""
 
 def _redact(text: str) -> str:
     normal = normalise_text(text)
+    if _TWO_DIGITS.search(normal) is None:
+        return normal
     ids = [found.span() for found in _ID.finditer(normal)]
 
     def shaped(match: re.Match[str]) -> str:
@@ -198,7 +210,14 @@ def _redact(text: str) -> str:
         return REDACTED
 
     redacted = IDENTITY_CODE_PATTERN.sub(shaped, normal)
-    return _DISGUISED.sub(lambda m: REDACTED if _disguised_code(m) else m.group(), redacted)
+    # A code written another way and glued to the next one (``010128 002R010128 002R``) is
+    # seen only once that one is gone (no digit may follow it): again until nothing changes.
+    # Each round removes digits, so it ends.
+    while True:
+        again = _DISGUISED.sub(lambda m: REDACTED if _disguised_code(m) else m.group(), redacted)
+        if again == redacted:
+            return again
+        redacted = again
 
 
 def birth_date(code: str) -> date:
