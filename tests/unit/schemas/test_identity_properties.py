@@ -1,6 +1,7 @@
 """Property tests: the validator agrees with the rule for any date, sign and number; the
 screening of free text reads it as it was defined, whatever shortcut it takes."""
 
+import re
 import unicodedata
 
 import pytest
@@ -8,7 +9,9 @@ from hypothesis import given
 from hypothesis import strategies as st
 from pydantic_core import PydanticCustomError
 from silta_schemas.identity import (
+    _DASHES,
     _DISGUISED,
+    _SIGNS,
     IDENTITY_CODE_PATTERN,
     _canonical,
     _disguised_code,
@@ -113,3 +116,30 @@ def test_a_code_glued_to_the_next_is_redacted_too() -> None:
     # pattern refuses; it used to stay in the log line, the second redacted.
     text = "010128 002R010128 002R"
     assert redact_identity_codes(text) == "[henkilötunnus][henkilötunnus]"
+
+
+AS_FIRST_WRITTEN = re.compile(
+    r"(?<!\d)(\d{2})(\.?)(\d{2})\2(\d{2})"
+    rf"\s{{0,3}}([{_SIGNS}{_DASHES}/\\_.:|]?)\s{{0,3}}"
+    r"(\d{3})([0-9A-Z])(?!\d)",
+    re.IGNORECASE,
+)
+"""The pattern of codes written another way as first written, with the look-behind first."""
+
+
+@given(st.lists(FINNISH_PROSE | written_codes() | st.text(), max_size=5).map("".join))
+def test_codes_written_another_way_are_found_as_first_defined(text: str) -> None:
+    # Rewritten so that the scan skips to the next digit: the same matches, at the same
+    # places, with the same groups, for any text.
+    found = [(m.span(), m.groups()) for m in _DISGUISED.finditer(text)]
+    assert found == [(m.span(), m.groups()) for m in AS_FIRST_WRITTEN.finditer(text)]
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["241199 777Y", "1241199 777Y", "x241199-777Y", "24.11.99 777Y", "9 24.11.99/777Y", "2"],
+)
+def test_the_edges_of_a_code_written_another_way_are_as_first_defined(text: str) -> None:
+    # At the start of the text, after a digit (no code), after a letter.
+    found = [(m.span(), m.groups()) for m in _DISGUISED.finditer(text)]
+    assert found == [(m.span(), m.groups()) for m in AS_FIRST_WRITTEN.finditer(text)]
