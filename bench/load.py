@@ -37,20 +37,33 @@ def synthetic_identity_code(index: int) -> str:
     return f"{digits[:6]}-{digits[6:]}{control_character(digits)}"
 
 
-def request_bodies(start: int, count: int) -> list[bytes]:
-    """The example notice of need for clients ``start`` .. ``start + count - 1``, encoded
-    up front: the load generator only sends bytes."""
+FINNISH_PROSE = (
+    "Asiakkaan tilanne on vaikeutunut: hän on ollut pitkään työttömänä, vuokra on "
+    "maksamatta kahdelta kuukaudelta ja perustoimeentulotuen hakemuksessa puuttuu liitteitä. "
+    "Hän kertoo tarvitsevansa apua asioiden järjestämiseen ja toivoo yhteydenottoa pian. "
+)
+"""A description as Kela's officers write one: Finnish prose, hence never plain ASCII."""
+
+
+def notice_of_need(description_chars: int = 0) -> dict[str, Any]:
+    """The example notice of need; with ``description_chars``, its description that many
+    characters of Finnish prose (the example's own is 137 characters of English)."""
+    notice = copy.deepcopy(NOTICE_OF_NEED_EXAMPLE)
+    if description_chars:
+        repeated = FINNISH_PROSE * (description_chars // len(FINNISH_PROSE) + 1)
+        notice["description"] = repeated[:description_chars].strip()
+    return notice
+
+
+def request_bodies(start: int, count: int, description_chars: int = 0) -> list[bytes]:
+    """The example notice of need (``notice_of_need``) for clients ``start`` ..
+    ``start + count - 1``, encoded up front: the load generator only sends bytes."""
     bodies = []
     for index in range(start, start + count):
-        notice = copy.deepcopy(NOTICE_OF_NEED_EXAMPLE)
+        notice = notice_of_need(description_chars)
         notice["client"]["identity_code"] = synthetic_identity_code(index)
         bodies.append(json.dumps(notice).encode())
     return bodies
-
-
-def example_body() -> bytes:
-    """The example notice of need exactly as published (for sizing the broker baseline)."""
-    return json.dumps(NOTICE_OF_NEED_EXAMPLE).encode()
 
 
 @dataclass(frozen=True)

@@ -14,13 +14,19 @@ from pathlib import Path
 
 from pydantic import TypeAdapter
 from silta_schemas.envelope import seal
-from silta_schemas.examples import NOTICE_OF_NEED_EXAMPLE
 from silta_schemas.parties import KELA, county_organisation
 from silta_schemas.referrals import ReferralRequest
 
 from bench.broker_latency import broker_latency
 from bench.databases import run_databases
-from bench.load import Percentiles, crossing, http_clients, request_bodies, run_referrals
+from bench.load import (
+    Percentiles,
+    crossing,
+    http_clients,
+    notice_of_need,
+    request_bodies,
+    run_referrals,
+)
 from bench.procstat import CpuMeter, rabbitmq_server_pids, service_meter
 from bench.profiling import start_profiles, stop_profiles
 from bench.rabbit import broker_baseline
@@ -38,9 +44,9 @@ def say(message: str) -> None:
     print(f"[bench {time.strftime('%H:%M:%S')}] {message}", file=sys.stderr, flush=True)
 
 
-def sealed_notice() -> bytes:
+def sealed_notice(description_chars: int = 0) -> bytes:
     """The bytes of a notice sealed the way the Kela side seals one (the baseline body)."""
-    request = TypeAdapter(ReferralRequest).validate_python(NOTICE_OF_NEED_EXAMPLE)
+    request = TypeAdapter(ReferralRequest).validate_python(notice_of_need(description_chars))
     county = county_organisation(request.county_code)
     return seal(request, sender=KELA, recipient=county, referral_id=uuid.uuid4()).to_bytes()
 
@@ -98,7 +104,7 @@ async def run_silta(
             posted, delivery, _ = await run_referrals(
                 clients,
                 probe,
-                bodies=request_bodies(0, args.warmup),
+                bodies=request_bodies(0, args.warmup, args.description),
                 sample_every=args.warmup,
                 stall_timeout=30.0,
                 give_up_after=90.0,
@@ -126,7 +132,7 @@ async def run_silta(
                 result.steady = await run_steady(
                     clients,
                     probe,
-                    request_bodies(args.warmup, count),
+                    request_bodies(args.warmup, count, args.description),
                     rate=args.rate,
                     give_up_after=timeout,
                 )
@@ -135,7 +141,7 @@ async def run_silta(
             posted, delivery, t0 = await run_referrals(
                 clients,
                 probe,
-                bodies=request_bodies(args.warmup, count),
+                bodies=request_bodies(args.warmup, count, args.description),
                 sample_every=sample_every,
                 give_up_after=timeout,
             )
@@ -176,10 +182,10 @@ async def run_all(args: argparse.Namespace, vhost: str, amqp_url: str, result: B
     if args.rate and not args.skip_baseline:
         say(f"raw broker baseline: {args.rate:g} messages/s for {args.duration:g} s, two hops")
         result.broker_latency = await broker_latency(
-            amqp_url, rate=args.rate, duration=args.duration, body=sealed_notice()
+            amqp_url, rate=args.rate, duration=args.duration, body=sealed_notice(args.description)
         )
     elif not args.skip_baseline:
-        body = sealed_notice()
+        body = sealed_notice(args.description)
         say(f"raw broker baseline: {args.referrals} persistent messages of {len(body)} bytes")
         meter = CpuMeter(
             {"rabbitmq": lambda: rabbitmq_server_pids(), "bench": lambda: [os.getpid()]}

@@ -64,6 +64,9 @@ def render(result: BenchResult) -> str:
         f"{c['cores']} cores, Python {c['python']} on {c['loop']}, vhost {c['vhost']}",
         f"  code: {c['git']}",
     ]
+    if c.get("description"):
+        chars = c["description"]
+        lines.append(f"  notices with a description of {chars} characters of Finnish prose")
     if c["what_if"]:
         lines.append(
             f"  WHAT-IF EXPERIMENT: services patched with {c['what_if']} (bench/whatif.py)"
