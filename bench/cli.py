@@ -20,6 +20,8 @@ from dataclasses import asdict
 from pathlib import Path
 from typing import Any, TypeVar
 
+from silta_schemas.text import FREE_TEXT_MAX
+
 from bench import batch, growth
 from bench.measure import run_all, say
 from bench.profiling import find_py_spy
@@ -112,9 +114,8 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
         default=0,
         metavar="CHARS",
         help="throughput and --rate runs: the notices' description CHARS characters of Finnish "
-        "prose (at most 2000) "
-        "instead of the example's 137 characters of English; the raw broker's messages "
-        "grow with it",
+        f"prose (at most {FREE_TEXT_MAX}) instead of the example's 137 characters of English; "
+        "the raw broker's messages grow with it",
     )
     parser.add_argument(
         "--what-if",
@@ -151,8 +152,8 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     args = parser.parse_args(argv)
     if args.referrals < 1 or args.concurrency < 1 or args.warmup < 0:
         parser.error("--referrals and --concurrency must be positive, --warmup not negative")
-    if not 0 <= args.description <= 2000:
-        parser.error("--description is 0 (the example's) to 2000 characters")
+    if not 0 <= args.description <= FREE_TEXT_MAX:  # what the schema lets a description be
+        parser.error(f"--description is 0 (the example's) to {FREE_TEXT_MAX} characters")
     unknown = [name for name in args.what_if.split(",") if name and name not in PATCHES]
     if unknown:
         parser.error(f"unknown --what-if patches: {unknown}")
