@@ -75,6 +75,33 @@ def test_the_signature_covers_a_statement_of_the_digest_checkable_without_the_bo
     assert not verify_signature(OLD.key.public_key(), headers[SIGNATURE_HEADER], other)
 
 
+def test_signatures_are_those_of_any_rfc_8032_implementation_either_way() -> None:
+    """The two sides are deployed apart: a county still signing with OpenSSL (before libsodium
+    made and checked them here) and one signing now must verify each other's messages."""
+    headers = OLD.headers(BODY)
+    signed = headers[STATEMENT_HEADER].encode()
+    openssl_signature = base64.b64encode(OLD.key.sign(signed)).decode()
+    assert headers[SIGNATURE_HEADER] == openssl_signature  # Ed25519 is deterministic
+    OLD.key.public_key().verify(base64.b64decode(headers[SIGNATURE_HEADER]), signed)
+    assert verify(BODY, headers, registry(OLD)).key_id == OLD.key_id
+
+
+def test_a_malleated_signature_is_invalid() -> None:
+    """S + L (the group order) is the same point arithmetic but not the signature: a checker
+    that accepted it would let one message carry two signatures."""
+    headers = OLD.headers(BODY)
+    signature = base64.b64decode(headers[SIGNATURE_HEADER])
+    order = 2**252 + 27742317777372353535851937790883648493
+    s = int.from_bytes(signature[32:], "little") + order
+    malleated = signature[:32] + s.to_bytes(32, "little")
+    assert (
+        rule(
+            BODY, {**headers, SIGNATURE_HEADER: base64.b64encode(malleated).decode()}, registry(OLD)
+        )
+        == "signature.invalid"
+    )
+
+
 def test_a_statement_about_other_facts_or_not_canonical_is_invalid() -> None:
     headers = OLD.headers(BODY)
     spaced = json.dumps(json.loads(headers[STATEMENT_HEADER]))
