@@ -141,3 +141,50 @@ async def test_closing_while_the_broker_does_not_answer_ends_every_retry():
     finally:
         server.close()
         await broker.close()
+
+
+async def test_a_burst_of_publishes_leaves_in_a_few_socket_writes_and_arrives_in_order(
+    amqp_url, monkeypatch
+):
+    """A relay pass's publishes go to the socket together (one system call per loop
+    iteration, not one per message: ``silta_messaging.coalescing``), and the broker gets
+    every one of them, in order."""
+    broker = Broker(amqp_url, name="test-coalesced-writes")
+    await broker.start()
+    queue_name = f"test-coalesced-{uuid.uuid4().hex[:8]}"
+    try:
+        await asyncio.wait_for(broker.wait_connected(), 20)
+        channel = await broker.channel(prefetch=500)
+        queue = await channel.declare_queue(
+            queue_name, durable=True, arguments={"x-queue-type": "quorum"}
+        )
+        bodies = [f"message {number}".encode() for number in range(200)]
+        writes = 0
+        real_write = asyncio.StreamWriter.write
+
+        def counted(self: asyncio.StreamWriter, data: bytes) -> None:
+            nonlocal writes
+            writes += 1
+            real_write(self, data)
+
+        monkeypatch.setattr(asyncio.StreamWriter, "write", counted)
+        results = await broker.publish_many(
+            [Outgoing("", queue_name, body, uuid.uuid4().hex, "t") for body in bodies]
+        )
+        monkeypatch.undo()
+        assert results == [None] * len(bodies)  # every one confirmed
+        assert writes <= 10, f"{writes} socket writes for {len(bodies)} publishes"
+
+        received: list[bytes] = []
+        async with queue.iterator() as messages:
+            async for message in messages:
+                await message.ack()
+                received.append(message.body)
+                if len(received) == len(bodies):
+                    break
+        assert received == bodies
+    finally:
+        with contextlib.suppress(Exception):
+            admin = await broker.channel(prefetch=1)
+            await admin.queue_delete(queue_name)
+        await broker.close()

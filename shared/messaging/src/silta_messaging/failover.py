@@ -18,6 +18,8 @@ import aio_pika
 from aio_pika.robust_connection import RobustConnection
 from yarl import URL
 
+from silta_messaging.coalescing import CoalescingTransportFactory
+
 log = logging.getLogger(__name__)
 
 CONNECT_TIMEOUT_S = 5.0
@@ -48,6 +50,8 @@ class FailoverConnection(RobustConnection):
         self._urls = [URL(item) for item in urls] or [URL(url)]
         self._current = 0
         super().__init__(self._urls[0], **kwargs)
+        # Read by every attempt, reconnections included (aio-pika passes it on to aiormq).
+        self.kwargs["transport_factory"] = CoalescingTransportFactory()
 
     @property  # a property over aio-pika's attribute
     def url(self) -> URL:
