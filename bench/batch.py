@@ -32,7 +32,8 @@ from silta_schemas.parties import KELA, county_organisation
 from silta_schemas.referrals import ReferralRequest
 
 from bench.databases import DeliveryProbe, ServiceDatabases, run_databases
-from bench.load import synthetic_identity_code
+from bench.liveness import probing, render_liveness
+from bench.load import Percentiles, synthetic_identity_code
 from bench.measure import say
 from bench.procstat import CpuUsage, service_meter
 from bench.profiling import ProfileSummary, start_profiles, stop_profiles
@@ -65,6 +66,8 @@ class BatchRun:
     profiles: list[ProfileSummary] = field(default_factory=list)
     peak_rss_mb: dict[str, float] = field(default_factory=dict)
     """Each service's peak resident set (``VmHWM``) after the batch."""
+    liveness: dict[str, Percentiles] = field(default_factory=dict)
+    """Each service's ``GET /healthz`` round trips while the batch ran (``bench.liveness``)."""
     ratio: float | None = None
     passed: bool | None = None
     error: str | None = None
@@ -172,15 +175,17 @@ async def measure_batch(args: argparse.Namespace, amqp_url: str, run: BatchRun) 
             meter.start()
             started_wall, started = time.time(), time.perf_counter()
             try:
-                counts = await post_batch(client, body)
-                run.seconds["answered"] = round(time.perf_counter() - started, 3)
-                run.created = counts.get("created", 0)
-                say(f"answered in {run.seconds['answered']} s: {counts}")
-                if run.created != run.notices:
-                    raise RuntimeError(f"not every notice was created: {counts}")
-                last_at_kela = await until_delivered(
-                    probe, WARMUP + run.notices, args.timeout or 120.0 + run.notices / 20
-                )
+                async with probing({s.name: s.base_url for s in services}) as probes:
+                    counts = await post_batch(client, body)
+                    run.seconds["answered"] = round(time.perf_counter() - started, 3)
+                    run.created = counts.get("created", 0)
+                    say(f"answered in {run.seconds['answered']} s: {counts}")
+                    if run.created != run.notices:
+                        raise RuntimeError(f"not every notice was created: {counts}")
+                    last_at_kela = await until_delivered(
+                        probe, WARMUP + run.notices, args.timeout or 120.0 + run.notices / 20
+                    )
+                run.liveness = {name: Percentiles.of(times) for name, times in probes.items()}
             finally:
                 run.cpu = meter.stop()
                 run.profiles = stop_profiles(profiler)
@@ -212,6 +217,8 @@ def render(run: BatchRun) -> str:
         lines += [f"  CPU: {render_cpu(run.cpu)}", render_cpu_per_referral(run.cpu, run.notices)]
     if run.peak_rss_mb:
         lines.append(render_rss(run.peak_rss_mb))
+    if run.liveness:
+        lines.append(render_liveness(run.liveness))
     lines += render_profiles(run.profiles)
     if run.ratio is not None:
         verdict = "PASS" if run.passed else "FAIL"
