@@ -3,11 +3,22 @@
 from __future__ import annotations
 
 import asyncio
+import datetime
+import ssl
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
+from ipaddress import IPv4Address
+from pathlib import Path
 
 import pytest
-from silta_messaging.coalescing import CoalescingWriter
+from aiormq.abc import SSLCerts
+from aiormq.connection import SSLContextProvider
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.x509.oid import NameOID
+from silta_messaging.coalescing import CoalescingTransportFactory, CoalescingWriter
+from yarl import URL
 
 
 @dataclass
@@ -99,3 +110,66 @@ async def test_frames_gathered_when_the_connection_is_lost_are_dropped_quietly(
     await next_iterations()  # the flush finds the transport closing: no error, no write
     assert connected.socket_writes == []
     assert connected.writer.is_closing()
+
+
+def _self_signed(directory: Path) -> tuple[Path, Path]:
+    """A certificate for 127.0.0.1, signed by its own key: (certificate, key) files."""
+    key = ec.generate_private_key(ec.SECP256R1())
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "broker")])
+    now = datetime.datetime.now(datetime.UTC)
+    certificate = (
+        x509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(name)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - datetime.timedelta(minutes=1))
+        .not_valid_after(now + datetime.timedelta(hours=1))
+        .add_extension(
+            x509.SubjectAlternativeName([x509.IPAddress(IPv4Address("127.0.0.1"))]), False
+        )
+        .add_extension(x509.BasicConstraints(ca=True, path_length=None), True)
+        .sign(key, hashes.SHA256())
+    )
+    certificate_file, key_file = directory / "broker.pem", directory / "broker.key"
+    certificate_file.write_bytes(certificate.public_bytes(serialization.Encoding.PEM))
+    key_file.write_bytes(
+        key.private_bytes(
+            serialization.Encoding.PEM,
+            serialization.PrivateFormat.PKCS8,
+            serialization.NoEncryption(),
+        )
+    )
+    return certificate_file, key_file
+
+
+async def test_an_amqps_connection_is_tls_with_its_writes_coalesced_the_same(
+    tmp_path: Path,
+) -> None:
+    certificate, key = _self_signed(tmp_path)
+    server_context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    server_context.load_cert_chain(certificate, key)
+    peer = Peer()
+    server = await asyncio.start_server(peer.serve, "127.0.0.1", 0, ssl=server_context)
+    port = server.sockets[0].getsockname()[1]
+    client_context = ssl.create_default_context(cafile=str(certificate))
+    provider = SSLContextProvider(
+        ssl_context=client_context,
+        ssl_certs=SSLCerts(None, None, None, None, None, True),
+        loop=asyncio.get_running_loop(),
+    )
+    try:
+        _, writer = await CoalescingTransportFactory().create(
+            URL(f"amqps://127.0.0.1:{port}/"), ssl_context_provider=provider
+        )
+        assert isinstance(writer, CoalescingWriter)
+        assert writer.get_extra_info("peercert") is not None  # TLS, the broker verified
+        burst = frames(50)
+        for frame in burst:
+            writer.write(frame)
+        await writer.drain()
+        writer.close()
+        await asyncio.wait_for(peer.ended.wait(), 5)
+        assert bytes(peer.received) == b"".join(burst)
+    finally:
+        server.close()
