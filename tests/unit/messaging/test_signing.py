@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import base64
-import datetime as dt
 import json
 import ssl
 from datetime import UTC, datetime, timedelta
@@ -11,11 +10,8 @@ from pathlib import Path
 from uuid import uuid4
 
 import pytest
-from cryptography import x509
-from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
-from cryptography.x509.oid import NameOID
 from silta_messaging.broker import tls_context
 from silta_messaging.signing import (
     KEY_ID_HEADER,
@@ -35,6 +31,8 @@ from silta_messaging.statement import STATEMENT_HEADER, digest
 from silta_schemas import examples
 from silta_schemas.envelope import MessageRejected, open_message, seal
 from silta_schemas.referrals import referral_adapter
+
+from tests.certificates import self_signed
 
 BODY = b'{"message_id": "m-1", "sender": "kela"}'
 OLD = Signer("kela-2026-01", Ed25519PrivateKey.generate())
@@ -226,40 +224,12 @@ def test_dev_keys_are_created_once_private_and_trusted(tmp_path: Path) -> None:
 # --------------------------------------------------------------------------- TLS
 
 
-def _certificate(directory: Path) -> tuple[Path, Path]:
-    """A self-signed certificate and its key, as PEM files."""
-    key = ec.generate_private_key(ec.SECP256R1())
-    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "silta-test")])
-    now = datetime.now(UTC)
-    certificate = (
-        x509.CertificateBuilder()
-        .subject_name(name)
-        .issuer_name(name)
-        .public_key(key.public_key())
-        .serial_number(x509.random_serial_number())
-        .not_valid_before(now - dt.timedelta(minutes=1))
-        .not_valid_after(now + dt.timedelta(days=1))
-        .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
-        .sign(key, hashes.SHA256())
-    )
-    cert_file, key_file = directory / "cert.pem", directory / "key.pem"
-    cert_file.write_bytes(certificate.public_bytes(serialization.Encoding.PEM))
-    key_file.write_bytes(
-        key.private_bytes(
-            serialization.Encoding.PEM,
-            serialization.PrivateFormat.PKCS8,
-            serialization.NoEncryption(),
-        )
-    )
-    return cert_file, key_file
-
-
 def test_no_tls_for_a_plain_url() -> None:
     assert tls_context("amqp://guest:guest@127.0.0.1:5672/") is None
 
 
 def test_an_amqps_url_verifies_the_broker_with_the_given_ca(tmp_path: Path) -> None:
-    cert_file, key_file = _certificate(tmp_path)
+    cert_file, key_file = self_signed(tmp_path)
     context = tls_context(
         "amqps://silta@broker:5671/",
         ca_file=str(cert_file),
@@ -280,7 +250,7 @@ def test_an_amqps_url_without_files_uses_the_system_cas() -> None:
 
 
 def test_tls_configuration_errors(tmp_path: Path) -> None:
-    cert_file, _ = _certificate(tmp_path)
+    cert_file, _ = self_signed(tmp_path)
     with pytest.raises(ValueError, match="not amqps"):
         tls_context("amqp://broker/", ca_file=str(cert_file))
     with pytest.raises(ValueError, match="both"):
