@@ -20,6 +20,7 @@ import uuid
 from collections.abc import AsyncIterator, Callable, Coroutine, Mapping, Sequence
 from contextlib import AsyncExitStack, asynccontextmanager
 from dataclasses import asdict, dataclass, field
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -127,10 +128,13 @@ async def post_batch(client: httpx.AsyncClient, body: bytes) -> dict[str, int]:
     return counts
 
 
-async def until_delivered(probe: DeliveryProbe, count: int, give_up_after: float) -> float:
-    """Wait until ``count`` referrals are ``delivered`` at Kela; when that was seen."""
+async def until_delivered(
+    probe: DeliveryProbe, count: int, give_up_after: float, since: datetime | None = None
+) -> float:
+    """Wait until ``count`` referrals (created since ``since``, if given) are ``delivered`` at
+    Kela; when that was seen."""
     deadline = time.perf_counter() + give_up_after
-    while (delivered := await probe.delivered_count()) < count:
+    while (delivered := await probe.delivered_count(since)) < count:
         if time.perf_counter() > deadline:
             raise RuntimeError(f"only {delivered} of {count} delivered in {give_up_after} s")
         await asyncio.sleep(0.05)

@@ -15,6 +15,8 @@ from typing import Any, Protocol
 
 from silta_harness import sqlalchemy_url, sqlite_url
 from silta_harness.databases import postgres_databases as fresh_postgres_databases
+from silta_messaging.timestamps import UtcDateTime
+from sqlalchemy.dialects import sqlite
 
 # asyncpg ships no type information; the probe uses it through a few calls only.
 asyncpg: Any = importlib.import_module("asyncpg")
@@ -22,6 +24,11 @@ asyncpg: Any = importlib.import_module("asyncpg")
 POSTGRES_ADMIN_DSN = "postgresql://postgres@127.0.0.1:5432/test"
 
 _COUNT_DELIVERED = "SELECT count(*) FROM referrals WHERE status = 'delivered'"
+# Counting only the referrals created since a moment reads only their part of the index of
+# statuses (status, created_at): at 100,000 referrals counting them all took 3.5 ms a poll,
+# every 50 ms, on the cores the services share.
+_COUNT_DELIVERED_SINCE = _COUNT_DELIVERED + " AND created_at >= {marker}"
+_SQLITE_TIME = UtcDateTime().bind_processor(sqlite.dialect()) or str
 _DELIVERED_CHANGES = (
     "SELECT referral_id, changed_at FROM referral_status_history WHERE status = 'delivered'"
 )
@@ -43,7 +50,9 @@ class ServiceDatabases:
 class DeliveryProbe(Protocol):
     """Reads the Kela side's database while the services run."""
 
-    async def delivered_count(self) -> int: ...
+    async def delivered_count(self, since: datetime | None = None) -> int:
+        """Referrals ``delivered`` at Kela; only those created at or after ``since``, if given."""
+        ...
 
     async def delivered_among(self, ids: Sequence[str]) -> set[str]: ...
 
@@ -87,8 +96,12 @@ class SqliteProbe:
         async with self._lock:
             return await asyncio.to_thread(run)
 
-    async def delivered_count(self) -> int:
-        rows = await self._query(_COUNT_DELIVERED)
+    async def delivered_count(self, since: datetime | None = None) -> int:
+        if since is None:
+            rows = await self._query(_COUNT_DELIVERED)
+        else:  # as the services write it (UTC text: silta_messaging.timestamps)
+            text = _SQLITE_TIME(since)
+            rows = await self._query(_COUNT_DELIVERED_SINCE.format(marker="?"), [text])
         return int(rows[0][0])
 
     async def delivered_among(self, ids: Sequence[str]) -> set[str]:
@@ -127,10 +140,12 @@ class PostgresProbe:
             self._conn = await asyncpg.connect(self._dsn)
         return self._conn
 
-    async def delivered_count(self) -> int:
+    async def delivered_count(self, since: datetime | None = None) -> int:
         async with self._lock:
             conn = await self._connection()
-            return int(await conn.fetchval(_COUNT_DELIVERED))
+            if since is None:
+                return int(await conn.fetchval(_COUNT_DELIVERED))
+            return int(await conn.fetchval(_COUNT_DELIVERED_SINCE.format(marker="$1"), since))
 
     async def delivered_among(self, ids: Sequence[str]) -> set[str]:
         async with self._lock:
