@@ -23,7 +23,7 @@ from silta_platform.dev_tokens import DevIssuer
 
 from tests import signing
 from tests.e2e.bus import Bus
-from tests.e2e.pki import Authority, Issued
+from tests.pki import Authority, Issued
 
 pytestmark = pytest.mark.e2e
 

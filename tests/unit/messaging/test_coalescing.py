@@ -14,7 +14,7 @@ from aiormq.connection import SSLContextProvider
 from silta_messaging.coalescing import CoalescingTransportFactory, CoalescingWriter
 from yarl import URL
 
-from tests.certificates import self_signed
+from tests.pki import Authority
 
 
 @dataclass
@@ -111,13 +111,14 @@ async def test_frames_gathered_when_the_connection_is_lost_are_dropped_quietly(
 async def test_an_amqps_connection_is_tls_with_its_writes_coalesced_the_same(
     tmp_path: Path,
 ) -> None:
-    certificate, key = self_signed(tmp_path)
+    authority = Authority(tmp_path, "broker-ca")
+    broker = authority.issue("broker", server=True)
     server_context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
-    server_context.load_cert_chain(certificate, key)
+    server_context.load_cert_chain(broker.certificate, broker.key)
     peer = Peer()
     server = await asyncio.start_server(peer.serve, "127.0.0.1", 0, ssl=server_context)
     port = server.sockets[0].getsockname()[1]
-    client_context = ssl.create_default_context(cafile=str(certificate))
+    client_context = ssl.create_default_context(cafile=str(authority.file))
     provider = SSLContextProvider(
         ssl_context=client_context,
         ssl_certs=SSLCerts(None, None, None, None, None, True),

@@ -32,7 +32,7 @@ from silta_schemas import examples
 from silta_schemas.envelope import MessageRejected, open_message, seal
 from silta_schemas.referrals import referral_adapter
 
-from tests.certificates import self_signed
+from tests.pki import Authority
 
 BODY = b'{"message_id": "m-1", "sender": "kela"}'
 OLD = Signer("kela-2026-01", Ed25519PrivateKey.generate())
@@ -229,12 +229,13 @@ def test_no_tls_for_a_plain_url() -> None:
 
 
 def test_an_amqps_url_verifies_the_broker_with_the_given_ca(tmp_path: Path) -> None:
-    cert_file, key_file = self_signed(tmp_path)
+    authority = Authority(tmp_path, "silta-test")
+    client = authority.issue("silta", organisation="kela")
     context = tls_context(
         "amqps://silta@broker:5671/",
-        ca_file=str(cert_file),
-        cert_file=str(cert_file),
-        key_file=str(key_file),
+        ca_file=str(authority.file),
+        cert_file=str(client.certificate),
+        key_file=str(client.key),
     )
     assert context is not None
     assert context.verify_mode == ssl.CERT_REQUIRED
@@ -250,7 +251,7 @@ def test_an_amqps_url_without_files_uses_the_system_cas() -> None:
 
 
 def test_tls_configuration_errors(tmp_path: Path) -> None:
-    cert_file, _ = self_signed(tmp_path)
+    cert_file = Authority(tmp_path, "silta-test").file
     with pytest.raises(ValueError, match="not amqps"):
         tls_context("amqp://broker/", ca_file=str(cert_file))
     with pytest.raises(ValueError, match="both"):

@@ -124,10 +124,9 @@ def _verify_key(key: Ed25519PublicKey) -> VerifyKey:
     return VerifyKey(key.public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw))
 
 
-def sign(body: bytes, key: Ed25519PrivateKey | SigningKey) -> str:
+def sign(body: bytes, key: SigningKey) -> str:
     """Base64 of the Ed25519 signature over exactly ``body``."""
-    signing_key = key if isinstance(key, SigningKey) else SigningKey(_private_bytes(key))
-    return base64.b64encode(signing_key.sign(body).signature).decode()
+    return base64.b64encode(key.sign(body).signature).decode()
 
 
 @dataclass(frozen=True)

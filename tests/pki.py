@@ -1,5 +1,5 @@
-"""Certificates made in the test: a CA of the integrating systems, the service's server
-certificate, and client certificates naming an organisation (subject O)."""
+"""Certificates made in a test: a CA (of the integrating systems, or a broker's), a server
+certificate for 127.0.0.1, and client certificates naming an organisation (subject O)."""
 
 from __future__ import annotations
 
